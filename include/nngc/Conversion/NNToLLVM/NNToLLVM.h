@@ -1,0 +1,48 @@
+//===- NNToLLVM.h - nn -> LLVM dialect ------------------------*- C++ -*-===//
+
+#ifndef NNGC_CONVERSION_NNTOLLVM_NNTOLLVM_H
+#define NNGC_CONVERSION_NNTOLLVM_NNTOLLVM_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::LLVM {
+class LLVMDialect;
+} // namespace mlir::LLVM
+
+namespace nngc {
+
+#define GEN_PASS_DECL
+#include "nngc/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "nngc/Conversion/Passes.h.inc"
+
+/// State the lowering patterns share: the primitives already created in
+/// nngc_setup, and counters for unique slots and globals.
+struct NNLoweringState {
+  llvm::DenseSet<int64_t> initialisedSlots;
+  int64_t nextGlobal = 0;
+};
+
+/// Patterns lowering each family of nn ops to LLVM calls into the runtime.
+void populateModelOpLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                     mlir::TypeConverter &converter,
+                                     NNLoweringState &state);
+void populateLayerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                     mlir::TypeConverter &converter,
+                                     NNLoweringState &state);
+void populateElementwiseOpLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                           mlir::TypeConverter &converter,
+                                           NNLoweringState &state);
+void populateLossOpLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                    mlir::TypeConverter &converter,
+                                    NNLoweringState &state);
+void populateOptimizerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                         mlir::TypeConverter &converter,
+                                         NNLoweringState &state);
+
+} // namespace nngc
+
+#endif // NNGC_CONVERSION_NNTOLLVM_NNTOLLVM_H

@@ -1,0 +1,84 @@
+//===- NNAttrs.td - nn dialect attributes and enums --------*- tablegen -*-===//
+
+#ifndef NNGC_DIALECT_NN_IR_NNATTRS_TD
+#define NNGC_DIALECT_NN_IR_NNATTRS_TD
+
+include "nngc/Dialect/NN/IR/NNBase.td"
+include "mlir/IR/EnumAttr.td"
+
+//===----------------------------------------------------------------------===//
+// Parameter initialisers (the names of torch.nn.init functions).
+//===----------------------------------------------------------------------===//
+
+def NN_InitKind : I32EnumAttr<"InitKind", "parameter initialiser", [
+  I32EnumAttrCase<"zeros", 0>,
+  I32EnumAttrCase<"ones", 1>,
+  I32EnumAttrCase<"constant", 2>,
+  I32EnumAttrCase<"normal", 3>,
+  I32EnumAttrCase<"uniform", 4>,
+  I32EnumAttrCase<"xavier_uniform", 5>,
+  I32EnumAttrCase<"xavier_normal", 6>,
+  I32EnumAttrCase<"kaiming_uniform", 7>,
+  I32EnumAttrCase<"kaiming_normal", 8>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::nngc::nn";
+}
+def NN_InitKindAttr : EnumAttr<NN_Dialect, NN_InitKind, "init"> {
+  let assemblyFormat = "$value";
+}
+
+def NN_GeluApproximation : I32EnumAttr<"GeluApproximation",
+    "GELU formula (torch.nn.GELU's approximate=)", [
+  I32EnumAttrCase<"none", 0>,
+  I32EnumAttrCase<"tanh", 1>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::nngc::nn";
+}
+def NN_GeluApproximationAttr
+    : EnumAttr<NN_Dialect, NN_GeluApproximation, "gelu_approximation"> {
+  let assemblyFormat = "$value";
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizers. Fields and defaults are torch.optim's.
+//===----------------------------------------------------------------------===//
+
+def NN_SGDAttr : NN_Attr<"SGD", "sgd"> {
+  let summary = "torch.optim.SGD: momentum, dampening, Nesterov, weight decay";
+  let description = [{
+    `#nn.sgd<lr = 0.1, momentum = 0.9, nesterov = true>`. Every field but
+    `lr` may be left out and takes torch.optim.SGD's default (momentum 0,
+    dampening 0, weight_decay 0, nesterov false).
+  }];
+  let parameters = (ins APFloatParameter<"">:$lr, APFloatParameter<"">:$momentum,
+                        APFloatParameter<"">:$dampening,
+                        APFloatParameter<"">:$weight_decay, "bool":$nesterov);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
+class NN_AdamBase<string name, string mnemonic, string torchName,
+                  string wdDefault> : NN_Attr<name, mnemonic> {
+  let summary = "torch.optim." # torchName;
+  let description = [{
+    `#nn.adam<lr = 1.0e-3>` is torch.optim.Adam (L2 weight decay added to the
+    gradient); `#nn.adamw<lr = 1.0e-3, weight_decay = 0.01>` is
+    torch.optim.AdamW (decoupled weight decay). Every field but `lr` may be
+    left out: beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0 (Adam) or
+    0.01 (AdamW).
+  }];
+  let parameters = (ins APFloatParameter<"">:$lr, APFloatParameter<"">:$beta1,
+                        APFloatParameter<"">:$beta2, APFloatParameter<"">:$eps,
+                        APFloatParameter<"">:$weight_decay);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
+def NN_AdamAttr : NN_AdamBase<"Adam", "adam", "Adam", "0">;
+def NN_AdamWAttr : NN_AdamBase<"AdamW", "adamw", "AdamW", "0.01">;
+
+def NN_OptimizerAttr : AnyAttrOf<[NN_SGDAttr, NN_AdamAttr, NN_AdamWAttr]>;
+
+#endif // NNGC_DIALECT_NN_IR_NNATTRS_TD

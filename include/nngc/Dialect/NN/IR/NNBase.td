@@ -1,0 +1,55 @@
+//===- NNBase.td - nn dialect definition and op base class -*- tablegen -*-===//
+
+#ifndef NNGC_DIALECT_NN_IR_NNBASE_TD
+#define NNGC_DIALECT_NN_IR_NNBASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def NN_Dialect : Dialect {
+  let name = "nn";
+  let cppNamespace = "::nngc::nn";
+  let summary = "Neural-network training graphs: layers, losses, optimizers.";
+  let description = [{
+    The `nn` dialect describes one training problem: a model's named inputs,
+    its trainable parameters (named like PyTorch `state_dict` entries), the
+    layers that compute its outputs and loss, and the optimizer that
+    minimises that loss. A model is one `nn.model` op whose body is a graph
+    region, so ops may appear in any order that respects their data flow.
+
+    The dialect has three layers of ops:
+
+    * *model ops* (`nn.model`, `nn.input`, `nn.param`, `nn.output`,
+      `nn.minimize`) that say what is trained and what is read back;
+    * *layer and tensor ops* (`nn.linear`, `nn.relu`, `nn.cross_entropy`,
+      `nn.add`, ...) that a user writes, each with a verifier, shape
+      inference and a vector-Jacobian product (`VJPOpInterface`);
+    * *training ops* (`nn.relu_grad`, `nn.sum_to`, `nn.gradient`,
+      `nn.adam_update`, ...) that `nngc-autodiff` and `nngc-optimizer`
+      emit, so that the whole training step stays readable in this dialect
+      before it is lowered.
+
+    All tensors are statically shaped; floating-point data is `f32` and
+    class labels are `i64`. The first dimension of every input is the batch.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+}
+
+class NN_Op<string mnemonic, list<Trait> traits = []>
+    : Op<NN_Dialect, mnemonic, traits>;
+
+class NN_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<NN_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+// Statically shaped f32 tensors carry data; statically shaped i64 tensors
+// carry class labels.
+def NN_FloatTensor : StaticShapeTensorOf<[F32]>;
+def NN_LabelTensor : StaticShapeTensorOf<[I64]>;
+def NN_AnyTensor : StaticShapeTensorOf<[F32, I64]>;
+def NN_Scalar : Type<0DTensorOf<[F32]>.predicate, "0-d f32 tensor (a scalar)",
+                     "::mlir::TensorType">,
+                BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getF32Type())">;
+
+#endif // NNGC_DIALECT_NN_IR_NNBASE_TD

@@ -1,0 +1,168 @@
+//===- NNTrainingOps.td - backward and optimizer ops -------*- tablegen -*-===//
+//
+// Ops emitted by nngc-autodiff (fused backward primitives, gradient sinks)
+// and nngc-optimizer (state and in-place updates). Users may write them
+// too; they are not differentiable.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNGC_DIALECT_NN_IR_NNTRAININGOPS_TD
+#define NNGC_DIALECT_NN_IR_NNTRAININGOPS_TD
+
+// grad_input = f'(saved) * grad, elementwise. `saved` is the forward input
+// or result, as the backward formula needs.
+class NN_ActivationGradOp<string mnemonic, string forward, string saved>
+    : NN_Op<mnemonic, [Pure, AllTypesMatch<["grad", "saved", "result"]>]> {
+  let summary = "Backward of nn." # forward;
+  let description = [{
+    The gradient with respect to the input of `nn.}] # forward # [{`, given
+    the gradient of its result (`grad`) and its }] # saved # [{.
+  }];
+  let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$grad `,` $saved attr-dict `:` type($result)";
+}
+
+def NN_ReluGradOp : NN_ActivationGradOp<"relu_grad", "relu", "input">;
+def NN_SigmoidGradOp : NN_ActivationGradOp<"sigmoid_grad", "sigmoid", "result">;
+def NN_TanhGradOp : NN_ActivationGradOp<"tanh_grad", "tanh", "result">;
+def NN_LeakyReluGradOp
+    : NN_ActivationGradOp<"leaky_relu_grad", "leaky_relu", "input"> {
+  let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,
+                       DefaultValuedAttr<F64Attr, "0.01">:$negative_slope);
+}
+def NN_GeluGradOp : NN_ActivationGradOp<"gelu_grad", "gelu", "input"> {
+  let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,
+      DefaultValuedAttr<NN_GeluApproximationAttr,
+                        "::nngc::nn::GeluApproximation::none">:$approximate);
+}
+def NN_SoftmaxGradOp : NN_ActivationGradOp<"softmax_grad", "softmax", "result"> {
+  let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+}
+def NN_LogSoftmaxGradOp
+    : NN_ActivationGradOp<"log_softmax_grad", "log_softmax", "result"> {
+  let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+}
+
+// grad_input = d loss / d input * grad (a scalar).
+class NN_LossGradOp<string mnemonic, string forward>
+    : NN_Op<mnemonic, [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Backward of nn." # forward;
+  let description = [{
+    The gradient of `nn.}] # forward # [{` with respect to its first
+    operand, scaled by the scalar `grad`.
+  }];
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input `,` $target attr-dict `:` type($input) `,` type($target)
+  }];
+}
+
+def NN_MSEGradOp : NN_LossGradOp<"mse_grad", "mse"> {
+  let arguments = (ins NN_Scalar:$grad, NN_FloatTensor:$input,
+                       NN_FloatTensor:$target);
+}
+def NN_BinaryCrossEntropyGradOp
+    : NN_LossGradOp<"binary_cross_entropy_grad", "binary_cross_entropy"> {
+  let arguments = (ins NN_Scalar:$grad, NN_FloatTensor:$input,
+                       NN_FloatTensor:$target);
+}
+def NN_CrossEntropyGradOp
+    : NN_LossGradOp<"cross_entropy_grad", "cross_entropy"> {
+  let arguments = (ins NN_Scalar:$grad, NN_FloatTensor:$input,
+                       NN_LabelTensor:$target);
+}
+
+def NN_GradientOp : NN_Op<"gradient"> {
+  let summary = "The gradient of the loss with respect to a parameter";
+  let description = [{
+    Emitted by `nngc-autodiff`, one per parameter: `grad` is written to the
+    parameter's slot in the gradient buffer, where the optimizer and the
+    trainer's `grad-check` read it.
+
+    ```mlir
+    nn.gradient "fc1.weight" %dw : tensor<128x64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, NN_FloatTensor:$grad);
+  let assemblyFormat = "$name $grad attr-dict `:` type($grad)";
+}
+
+def NN_LossOp : NN_Op<"loss"> {
+  let summary = "The training loss, reported by the trainer";
+  let description = [{
+    What `nngc-optimizer` leaves of `nn.minimize`.
+
+    ```mlir
+    nn.loss %loss : tensor<f32>
+    ```
+  }];
+  let arguments = (ins NN_Scalar:$loss);
+  let assemblyFormat = "$loss attr-dict `:` type($loss)";
+}
+
+def NN_StateOp : NN_Op<"state"> {
+  let summary = "Optimizer state: zero-initialised, checkpointed, not trained";
+  let description = [{
+    ```mlir
+    %m = nn.state "fc1.weight.exp_avg" : tensor<128x64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
+def NN_SGDUpdateOp : NN_Op<"sgd_update",
+    [AllTypesMatch<["param", "grad"]>]> {
+  let summary = "One torch.optim.SGD step on a parameter, in place";
+  let description = [{
+    With `g = grad + weight_decay * param`: if momentum is non-zero,
+    `buf = g` on the first step and `buf = momentum * buf + (1 - dampening)
+    * g` after, and `g = g + momentum * buf` (Nesterov) or `g = buf`; then
+    `param -= lr * g`. `momentum_buffer` is present iff momentum != 0. The
+    learning rate is scaled at run time by the trainer's schedule.
+
+    ```mlir
+    nn.sgd_update %w, %dw, %buf {lr = 0.1 : f64, momentum = 0.9 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64} : tensor<10x4xf32>, tensor<10x4xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$param, NN_FloatTensor:$grad,
+                       Optional<NN_FloatTensor>:$momentum_buffer,
+                       F64Attr:$lr, F64Attr:$momentum, F64Attr:$dampening,
+                       F64Attr:$weight_decay, UnitAttr:$nesterov);
+  let assemblyFormat = [{
+    $param `,` $grad (`,` $momentum_buffer^)? attr-dict `:` type($param)
+    (`,` type($momentum_buffer)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_AdamUpdateOp : NN_Op<"adam_update",
+    [AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq"]>]> {
+  let summary = "One torch.optim.Adam or AdamW step on a parameter, in place";
+  let description = [{
+    torch.optim.Adam's formula (`amsgrad=False`, `maximize=False`) with step
+    count t (kept by the trainer, checkpointed as `optimizer.step`):
+    `g = grad (+ weight_decay * param unless decoupled)`, `m = b1 m + (1 -
+    b1) g`, `v = b2 v + (1 - b2) g^2`, `param -= lr / (1 - b1^t) * m /
+    (sqrt(v) / sqrt(1 - b2^t) + eps)`. With `decoupled_weight_decay`
+    (AdamW), `param *= 1 - lr * weight_decay` first.
+
+    ```mlir
+    nn.adam_update %w, %dw, %m, %v {lr = 1.0e-3 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, weight_decay = 0.0 : f64} : tensor<10x4xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$param, NN_FloatTensor:$grad,
+                       NN_FloatTensor:$exp_avg, NN_FloatTensor:$exp_avg_sq,
+                       F64Attr:$lr, F64Attr:$beta1, F64Attr:$beta2,
+                       F64Attr:$eps, F64Attr:$weight_decay,
+                       UnitAttr:$decoupled_weight_decay);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq attr-dict `:` type($param)
+  }];
+}
+
+#endif // NNGC_DIALECT_NN_IR_NNTRAININGOPS_TD

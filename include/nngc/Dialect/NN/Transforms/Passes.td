@@ -1,0 +1,53 @@
+//===- Passes.td - nn dialect transformation passes --------*- tablegen -*-===//
+
+#ifndef NNGC_DIALECT_NN_TRANSFORMS_PASSES_TD
+#define NNGC_DIALECT_NN_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def NNAutodiffPass : Pass<"nngc-autodiff", "mlir::ModuleOp"> {
+  let summary = "Reverse-mode differentiation of each model's loss";
+  let description = [{
+    For every `nn.model` with an `nn.minimize`, sorts the body
+    topologically, seeds the loss's cotangent with 1, and walks the ops
+    backwards asking each op on a path from a parameter to the loss for its
+    vector-Jacobian product (`VJPOpInterface`). Cotangents of a value used
+    several times are summed with `nn.add`. Each parameter's gradient ends in
+    an `nn.gradient` op; a parameter the loss does not depend on gets a zero
+    gradient. An op on such a path without a VJP is an error that names it.
+  }];
+  let dependentDialects = ["::nngc::nn::NNDialect"];
+}
+
+def NNOptimizerPass : Pass<"nngc-optimizer", "mlir::ModuleOp"> {
+  let summary = "Expand nn.minimize into optimizer state and update ops";
+  let description = [{
+    Runs after `nngc-autodiff`. Replaces `nn.minimize %loss with #opt` by
+    `nn.loss %loss` and, for each parameter, the optimizer's state
+    (`nn.state`, named `optimizer.<param>.<buffer>` as in the checkpoint) and
+    one in-place update op (`nn.sgd_update` or `nn.adam_update`) with
+    torch.optim's formula. The optimizer attribute is kept on the model as
+    `nn.optimizer` for the trainer.
+  }];
+  let dependentDialects = ["::nngc::nn::NNDialect"];
+}
+
+def NNPlanMemoryPass : Pass<"nngc-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Static memory plan: a byte offset for every tensor";
+  let description = [{
+    Assigns every tensor value a buffer (`nngc.space`: arena, param, grad or
+    state) and a byte offset (`nngc.offset`), 64-byte aligned. Parameters,
+    their gradients and optimizer state get fixed slots; the other values
+    share one arena, first fit by liveness over the training step (inputs
+    are live from the start, outputs and the loss to the end). Reshapes
+    alias their input. A gradient computed by a single op is written straight
+    into its gradient slot. The totals go on the model
+    (`nngc.arena_bytes`, `nngc.param_bytes`, `nngc.state_bytes`).
+  }];
+  let options = [
+    Option<"reuse", "reuse", "bool", /*default=*/"true",
+           "Let values with disjoint lifetimes share arena memory">,
+  ];
+}
+
+#endif // NNGC_DIALECT_NN_TRANSFORMS_PASSES_TD

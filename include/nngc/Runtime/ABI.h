@@ -1,0 +1,116 @@
+//===- ABI.h - The calls generated code makes into the runtime --*- C++ -*-===//
+//
+// Generated step functions are `void nngc_<entry>(ctx, arena, params, grads,
+// state)`; every tensor is a pointer into one of those buffers, at an offset
+// fixed by nngc-plan-memory. These are the functions they call. Shapes are
+// row-major; `rows` is the batch (dimension 0) and the kernels that reduce
+// over the batch use only the first `nngc_rt_valid_rows(ctx)` rows (the
+// rest are padding of a partial final batch).
+//
+// oneDNN-backed ops come in pairs: `*_init` (called from nngc_setup, once,
+// creates the primitive in `slot`) and the call that executes it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNGC_RUNTIME_ABI_H
+#define NNGC_RUNTIME_ABI_H
+
+#include <cstdint>
+
+extern "C" {
+
+/// Matmul flags.
+enum NNGCMatmulFlags : int32_t {
+  NNGC_MATMUL_TRANSPOSE_A = 1,
+  NNGC_MATMUL_TRANSPOSE_B = 2,
+  NNGC_MATMUL_BIAS = 4,
+  NNGC_MATMUL_SHARED_B = 8, ///< batched A with one 2-D B
+};
+
+/// Elementwise activations, forward and backward.
+enum NNGCEltwiseKind : int32_t {
+  NNGC_RELU = 0,
+  NNGC_LEAKY_RELU = 1, ///< alpha = negative slope
+  NNGC_SIGMOID = 2,    ///< backward takes the forward result
+  NNGC_TANH = 3,       ///< backward takes the forward result
+  NNGC_GELU_ERF = 4,
+  NNGC_GELU_TANH = 5,
+};
+
+/// Broadcasting binary ops.
+enum NNGCBinaryKind : int32_t { NNGC_ADD = 0, NNGC_SUB = 1, NNGC_MUL = 2 };
+
+// C[b] = op(A[b]) op(B[b]) (+ bias), A: (batch, M, K), B: (batch?, K, N).
+void nngc_rt_matmul_init(void *ctx, int32_t slot, int64_t batch, int64_t m,
+                         int64_t k, int64_t n, int32_t flags);
+void nngc_rt_matmul(void *ctx, int32_t slot, const float *a, const float *b,
+                    const float *bias, float *c);
+
+// dst = f(src); diff_src = f'(saved) * diff_dst.
+void nngc_rt_eltwise_init(void *ctx, int32_t slot, int32_t kind,
+                          int32_t backward, int64_t n, double alpha);
+void nngc_rt_eltwise(void *ctx, int32_t slot, const float *src, float *dst);
+void nngc_rt_eltwise_grad(void *ctx, int32_t slot, const float *diffDst,
+                          const float *saved, float *diffSrc);
+
+// (log-)softmax over the middle dimension of (outer, axis, inner).
+void nngc_rt_softmax_init(void *ctx, int32_t slot, int64_t outer,
+                          int64_t axis, int64_t inner, int32_t log,
+                          int32_t backward);
+void nngc_rt_softmax(void *ctx, int32_t slot, const float *src, float *dst);
+void nngc_rt_softmax_grad(void *ctx, int32_t slot, const float *diffDst,
+                          const float *dst, float *diffSrc);
+
+// c = a (op) b with broadcasting. `shape` is the result's (rank dims);
+// `aStrides`/`bStrides` are element strides into a and b (0 where a
+// dimension is broadcast).
+void nngc_rt_binary(void *ctx, int32_t kind, int32_t rank,
+                    const int64_t *shape, const int64_t *aStrides,
+                    const int64_t *bStrides, const float *a, const float *b,
+                    float *c);
+// out = in summed over the dimensions where `outStrides` is 0; `shape` is
+// the input's, `outStrides` index the output.
+void nngc_rt_sum_to(void *ctx, int32_t rank, const int64_t *shape,
+                    const int64_t *outStrides, int64_t outSize,
+                    const float *in, float *out);
+void nngc_rt_neg(void *ctx, int64_t n, const float *in, float *out);
+void nngc_rt_fill(void *ctx, int64_t n, double value, float *out);
+void nngc_rt_copy(void *ctx, int64_t bytes, const void *src, void *dst);
+
+// Losses over (rows, perRow) elements, mean over the valid rows.
+void nngc_rt_mse(void *ctx, int64_t rows, int64_t perRow, const float *x,
+                 const float *t, float *loss);
+void nngc_rt_mse_grad(void *ctx, int64_t rows, int64_t perRow,
+                      const float *dl, const float *x, const float *t,
+                      float *dx);
+void nngc_rt_bce(void *ctx, int64_t rows, int64_t perRow, const float *x,
+                 const float *t, float *loss);
+void nngc_rt_bce_grad(void *ctx, int64_t rows, int64_t perRow,
+                      const float *dl, const float *x, const float *t,
+                      float *dx);
+// logits (rows, positions, classes), labels (rows, positions).
+void nngc_rt_cross_entropy(void *ctx, int64_t rows, int64_t positions,
+                           int64_t classes, const float *logits,
+                           const int64_t *labels, float *loss);
+void nngc_rt_cross_entropy_grad(void *ctx, int64_t rows, int64_t positions,
+                                int64_t classes, const float *dl,
+                                const float *logits, const int64_t *labels,
+                                float *dx);
+
+// torch.optim updates, in place; lr is scaled by the trainer's schedule.
+void nngc_rt_sgd_update(void *ctx, int64_t n, float *param, const float *grad,
+                        float *buffer, double lr, double momentum,
+                        double dampening, double weightDecay,
+                        int32_t nesterov);
+void nngc_rt_adam_update(void *ctx, int64_t n, float *param,
+                         const float *grad, float *expAvg, float *expAvgSq,
+                         double lr, double beta1, double beta2, double eps,
+                         double weightDecay, int32_t decoupled);
+
+/// The generated entry points (defined in the compiled model's object).
+void nngc_setup(void *ctx);
+/// The JSON manifest (defined in the compiled model's object).
+extern const char nngc_manifest[];
+}
+
+#endif // NNGC_RUNTIME_ABI_H

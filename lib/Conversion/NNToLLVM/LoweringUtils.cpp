@@ -1,0 +1,107 @@
+//===- LoweringUtils.cpp - shared helpers of the nn lowering --------------===//
+
+#include "LoweringUtils.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+using namespace nngc;
+
+Value LoweringHelper::i32(int64_t v) {
+  return b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(v));
+}
+Value LoweringHelper::i64(int64_t v) {
+  return b.create<LLVM::ConstantOp>(loc, b.getI64Type(), b.getI64IntegerAttr(v));
+}
+Value LoweringHelper::f64(double v) {
+  return b.create<LLVM::ConstantOp>(loc, b.getF64Type(), b.getF64FloatAttr(v));
+}
+Value LoweringHelper::constant(const ConstArg &arg) {
+  switch (arg.kind) {
+  case ConstArg::I32:
+    return i32(static_cast<int64_t>(arg.value));
+  case ConstArg::I64:
+    return i64(static_cast<int64_t>(arg.value));
+  case ConstArg::F64:
+    return f64(arg.value);
+  }
+  llvm_unreachable("unknown constant kind");
+}
+Value LoweringHelper::nullPtr() { return b.create<LLVM::ZeroOp>(loc, ptrType()); }
+
+void LoweringHelper::call(StringRef name, ValueRange args) {
+  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto func = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+  if (!func) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    SmallVector<Type> types(args.getTypes());
+    func = b.create<LLVM::LLVMFuncOp>(
+        loc, name,
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx()), types));
+  }
+  b.create<LLVM::CallOp>(loc, func, args);
+}
+
+Value LoweringHelper::i64Array(ArrayRef<int64_t> values,
+                               NNLoweringState &state) {
+  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto arrayType = LLVM::LLVMArrayType::get(b.getI64Type(), values.size());
+  auto data = DenseElementsAttr::get(
+      RankedTensorType::get({static_cast<int64_t>(values.size())},
+                            b.getI64Type()),
+      values);
+  std::string name = "__nngc_i64s_" + std::to_string(state.nextGlobal++);
+  LLVM::GlobalOp global;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    global = b.create<LLVM::GlobalOp>(loc, arrayType, /*isConstant=*/true,
+                                      LLVM::Linkage::Private, name, data);
+  }
+  return b.create<LLVM::AddressOfOp>(loc, global);
+}
+
+Value nngc::contextArg(Operation *op) {
+  return op->getParentOfType<LLVM::LLVMFuncOp>().getArgument(0);
+}
+
+Value nngc::storageOf(OpBuilder &b, Operation *op) {
+  auto space = op->getAttrOfType<StringAttr>("nngc.space");
+  auto offset = op->getAttrOfType<IntegerAttr>("nngc.offset");
+  assert(space && offset && "op has no memory plan");
+  unsigned arg = llvm::StringSwitch<unsigned>(space.getValue())
+                     .Case("arena", 1)
+                     .Case("param", 2)
+                     .Case("grad", 3)
+                     .Case("state", 4);
+  auto func = op->getParentOfType<LLVM::LLVMFuncOp>();
+  Value base = func.getArgument(arg);
+  auto i8 = b.getI8Type();
+  return b.create<LLVM::GEPOp>(op->getLoc(), base.getType(), i8, base,
+                               ArrayRef<LLVM::GEPArg>{offset.getInt()});
+}
+
+int64_t nngc::slotOf(Operation *op) {
+  return op->getAttrOfType<IntegerAttr>("nngc.slot").getInt();
+}
+
+void nngc::initPrimitiveOnce(OpBuilder &b, Operation *op, StringRef name,
+                             ArrayRef<ConstArg> args, NNLoweringState &state) {
+  int64_t slot = slotOf(op);
+  if (!state.initialisedSlots.insert(slot).second)
+    return;
+  auto module = op->getParentOfType<ModuleOp>();
+  auto setup = module.lookupSymbol<LLVM::LLVMFuncOp>("nngc_setup");
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(setup.getBody().front().getTerminator());
+  LoweringHelper h(b, op->getLoc());
+  SmallVector<Value> values{setup.getArgument(0), h.i32(slot)};
+  for (const ConstArg &arg : args)
+    values.push_back(h.constant(arg));
+  h.call(name, values);
+}
+
+int64_t nngc::numElements(Value v) {
+  return cast<RankedTensorType>(v.getType()).getNumElements();
+}

@@ -1,0 +1,83 @@
+//===- LoweringUtils.h - shared helpers of the nn lowering ----*- C++ -*-===//
+//
+// The base class of every nn -> LLVM pattern: where a tensor lives (a GEP
+// into one of the entry point's buffers), runtime calls, constants, and the
+// one-time primitive creation in nngc_setup.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNGC_LIB_CONVERSION_NNTOLLVM_LOWERINGUTILS_H
+#define NNGC_LIB_CONVERSION_NNTOLLVM_LOWERINGUTILS_H
+
+#include "nngc/Conversion/NNToLLVM/NNToLLVM.h"
+#include "nngc/Dialect/NN/IR/NN.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace nngc {
+
+/// An argument of a runtime call made with constant values.
+struct ConstArg {
+  enum Kind { I32, I64, F64 } kind;
+  double value;
+  static ConstArg i32(int64_t v) { return {I32, static_cast<double>(v)}; }
+  static ConstArg i64(int64_t v) { return {I64, static_cast<double>(v)}; }
+  static ConstArg f64(double v) { return {F64, v}; }
+};
+
+/// Emission helpers that do not depend on the op being lowered.
+class LoweringHelper {
+public:
+  LoweringHelper(mlir::OpBuilder &b, mlir::Location loc) : b(b), loc(loc) {}
+
+  mlir::Type ptrType() { return mlir::LLVM::LLVMPointerType::get(ctx()); }
+  mlir::Value i32(int64_t v);
+  mlir::Value i64(int64_t v);
+  mlir::Value f64(double v);
+  mlir::Value constant(const ConstArg &arg);
+  mlir::Value nullPtr();
+  /// `void name(args...)`, declared in the module on first use.
+  void call(llvm::StringRef name, mlir::ValueRange args);
+  /// The address of a private constant i64 array global.
+  mlir::Value i64Array(llvm::ArrayRef<int64_t> values, NNLoweringState &state);
+
+private:
+  mlir::MLIRContext *ctx() { return b.getContext(); }
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+};
+
+/// The entry point's runtime context argument.
+mlir::Value contextArg(mlir::Operation *op);
+
+/// Where `op`'s result (or, for sinks like nn.gradient, its slot) lives:
+/// base pointer of its `nngc.space` plus `nngc.offset`.
+mlir::Value storageOf(mlir::OpBuilder &b, mlir::Operation *op);
+
+/// Calls `name(ctx, slot, args...)` once from nngc_setup for the primitive
+/// of `op` (keyed by its `nngc.slot`).
+void initPrimitiveOnce(mlir::OpBuilder &b, mlir::Operation *op,
+                       llvm::StringRef name, llvm::ArrayRef<ConstArg> args,
+                       NNLoweringState &state);
+
+/// The `nngc.slot` of `op`: a module-unique id for its primitive.
+int64_t slotOf(mlir::Operation *op);
+
+/// Element count of a tensor-typed value.
+int64_t numElements(mlir::Value v);
+
+/// The base of every nn lowering pattern.
+template <typename OpT>
+struct NNLowering : public mlir::OpConversionPattern<OpT> {
+  NNLowering(mlir::TypeConverter &converter, mlir::MLIRContext *ctx,
+             NNLoweringState &state)
+      : mlir::OpConversionPattern<OpT>(converter, ctx), state(state) {}
+
+protected:
+  NNLoweringState &state;
+};
+
+} // namespace nngc
+
+#endif // NNGC_LIB_CONVERSION_NNTOLLVM_LOWERINGUTILS_H

@@ -1,0 +1,276 @@
+//===- NNToLLVM.cpp - nngc-convert-nn-to-llvm -----------------------------===//
+//
+//   nn.model (planned)
+//     |  1. pick the ops each entry point needs (backward slices)
+//     |  2. clone them into llvm.func @nngc_{train,grad,eval,predict}
+//     |  3. write the manifest (JSON) as the global @nngc_manifest
+//     v  4. full dialect conversion: every nn op -> runtime calls
+//   LLVM dialect
+//
+//===----------------------------------------------------------------------===//
+
+#include "nngc/Conversion/NNToLLVM/NNToLLVM.h"
+#include "LoweringUtils.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/JSON.h"
+
+namespace nngc {
+#define GEN_PASS_DEF_CONVERTNNTOLLVMPASS
+#include "nngc/Conversion/Passes.h.inc"
+} // namespace nngc
+
+using namespace mlir;
+using namespace nngc;
+using namespace nngc::nn;
+namespace json = llvm::json;
+
+/// `roots` and every op they transitively depend on.
+static llvm::DenseSet<Operation *> backwardSlice(ArrayRef<Operation *> roots) {
+  llvm::DenseSet<Operation *> seen;
+  SmallVector<Operation *> work(roots.begin(), roots.end());
+  while (!work.empty()) {
+    Operation *op = work.pop_back_val();
+    if (!seen.insert(op).second)
+      continue;
+    for (Value v : op->getOperands())
+      if (Operation *def = v.getDefiningOp())
+        work.push_back(def);
+  }
+  return seen;
+}
+
+template <typename OpT>
+static SmallVector<Operation *> opsOf(Block &body) {
+  SmallVector<Operation *> ops;
+  for (OpT op : body.getOps<OpT>())
+    ops.push_back(op);
+  return ops;
+}
+
+static json::Array shapeJson(Value v) {
+  json::Array a;
+  for (int64_t d : cast<RankedTensorType>(v.getType()).getShape())
+    a.push_back(d);
+  return a;
+}
+
+/// Storage of the value an op reads (for outputs and the loss).
+static json::Object storageJson(Value v) {
+  Operation *def = v.getDefiningOp();
+  return json::Object{
+      {"space", def->getAttrOfType<StringAttr>("nngc.space").getValue()},
+      {"offset", def->getAttrOfType<IntegerAttr>("nngc.offset").getInt()}};
+}
+
+static json::Object optimizerJson(Attribute attr) {
+  if (auto sgd = dyn_cast<SGDAttr>(attr))
+    return json::Object{{"kind", "sgd"},
+                        {"lr", sgd.getLr().convertToDouble()},
+                        {"momentum", sgd.getMomentum().convertToDouble()},
+                        {"dampening", sgd.getDampening().convertToDouble()},
+                        {"weight_decay", sgd.getWeightDecay().convertToDouble()},
+                        {"nesterov", sgd.getNesterov()}};
+  auto adam = [](StringRef kind, auto a) {
+    return json::Object{{"kind", kind},
+                        {"lr", a.getLr().convertToDouble()},
+                        {"beta1", a.getBeta1().convertToDouble()},
+                        {"beta2", a.getBeta2().convertToDouble()},
+                        {"eps", a.getEps().convertToDouble()},
+                        {"weight_decay", a.getWeightDecay().convertToDouble()}};
+  };
+  if (auto a = dyn_cast<AdamAttr>(attr))
+    return adam("adam", a);
+  return adam("adamw", cast<AdamWAttr>(attr));
+}
+
+/// Whether `input` is the target of a loss (a label) rather than a feature.
+static bool isLabel(InputOp input) {
+  for (OpOperand &use : input.getResult().getUses())
+    if (isa<MSEOp, BinaryCrossEntropyOp, CrossEntropyOp>(use.getOwner()) &&
+        use.getOperandNumber() == 1)
+      return true;
+  return false;
+}
+
+static std::string buildManifest(ModelOp model, ArrayRef<StringRef> entries) {
+  Block &body = model.getBodyBlock();
+  auto bytes = [&](StringRef name) {
+    return model->getAttrOfType<IntegerAttr>(name).getInt();
+  };
+  json::Array inputs, params, state, outputs;
+  for (InputOp in : body.getOps<InputOp>()) {
+    auto type = cast<RankedTensorType>(in.getType());
+    inputs.push_back(json::Object{
+        {"name", in.getName()},
+        {"dtype", type.getElementType().isF32() ? "f32" : "i64"},
+        {"shape", shapeJson(in)},
+        {"role", isLabel(in) ? "label" : "features"},
+        {"offset", in->getAttrOfType<IntegerAttr>("nngc.offset").getInt()}});
+  }
+  for (ParamOp p : body.getOps<ParamOp>()) {
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(p.getType()).getShape();
+    // torch.nn.init._calculate_fan_in_and_fan_out.
+    int64_t receptive = 1;
+    for (size_t i = 2; i < shape.size(); ++i)
+      receptive *= shape[i];
+    int64_t fanIn = shape.size() >= 2 ? shape[1] * receptive : 0;
+    int64_t fanOut = shape.size() >= 2 ? shape[0] * receptive : 0;
+    json::Array args;
+    for (double a : p.getInitArgs())
+      args.push_back(a);
+    params.push_back(json::Object{
+        {"name", p.getName()},
+        {"shape", shapeJson(p)},
+        {"init", stringifyInitKind(p.getInit())},
+        {"init_args", std::move(args)},
+        {"fan_in", fanIn},
+        {"fan_out", fanOut},
+        {"offset", p->getAttrOfType<IntegerAttr>("nngc.offset").getInt()}});
+  }
+  for (StateOp s : body.getOps<StateOp>())
+    state.push_back(json::Object{
+        {"name", s.getName()},
+        {"shape", shapeJson(s)},
+        {"offset", s->getAttrOfType<IntegerAttr>("nngc.offset").getInt()}});
+  for (OutputOp o : body.getOps<OutputOp>()) {
+    json::Object out = storageJson(o.getValue());
+    out["name"] = o.getName();
+    out["shape"] = shapeJson(o.getValue());
+    outputs.push_back(std::move(out));
+  }
+  json::Object manifest{
+      {"format", 1},
+      {"model", model.getSymName()},
+      {"batch", model.getBatchSize()},
+      {"arena_bytes", bytes("nngc.arena_bytes")},
+      {"param_bytes", bytes("nngc.param_bytes")},
+      {"state_bytes", bytes("nngc.state_bytes")},
+      {"inputs", std::move(inputs)},
+      {"params", std::move(params)},
+      {"state", std::move(state)},
+      {"outputs", std::move(outputs)},
+      {"entries", json::Array(entries)},
+  };
+  auto losses = llvm::to_vector(body.getOps<LossOp>());
+  manifest["loss"] = losses.empty()
+                         ? json::Value(nullptr)
+                         : json::Value(storageJson(losses.front().getLoss()));
+  if (Attribute opt = model->getAttr("nn.optimizer"))
+    manifest["optimizer"] = optimizerJson(opt);
+  else
+    manifest["optimizer"] = nullptr;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << json::Value(std::move(manifest));
+  return text;
+}
+
+namespace {
+
+struct ConvertNNToLLVMPass
+    : public nngc::impl::ConvertNNToLLVMPassBase<ConvertNNToLLVMPass> {
+  void runOnOperation() override;
+};
+
+} // namespace
+
+void ConvertNNToLLVMPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  auto models = llvm::to_vector(module.getOps<ModelOp>());
+  if (models.size() != 1) {
+    module.emitError("expected exactly one nn.model, found ") << models.size();
+    return signalPassFailure();
+  }
+  ModelOp model = models.front();
+  Block &body = model.getBodyBlock();
+  if (!model->hasAttr("nngc.arena_bytes")) {
+    model.emitOpError("has no memory plan: run nngc-plan-memory first");
+    return signalPassFailure();
+  }
+  if (!body.getOps<MinimizeOp>().empty()) {
+    model.emitOpError("still has nn.minimize: run nngc-autodiff and "
+                      "nngc-optimizer first");
+    return signalPassFailure();
+  }
+
+  // 1. What each entry point computes, as backward slices of its sinks.
+  SmallVector<Operation *> sinks = opsOf<OutputOp>(body);
+  llvm::DenseSet<Operation *> predict = backwardSlice(sinks);
+  SmallVector<Operation *> losses = opsOf<LossOp>(body);
+  sinks.append(losses);
+  llvm::DenseSet<Operation *> eval = backwardSlice(sinks);
+  SmallVector<Operation *> grads = opsOf<GradientOp>(body);
+  sinks.append(grads);
+  llvm::DenseSet<Operation *> grad = backwardSlice(sinks);
+  llvm::DenseSet<Operation *> train;
+  for (Operation &op : body)
+    train.insert(&op);
+
+  SmallVector<std::pair<StringRef, llvm::DenseSet<Operation *> *>> entries;
+  entries.push_back({"predict", &predict});
+  if (!losses.empty())
+    entries.push_back({"eval", &eval});
+  if (!grads.empty()) {
+    entries.push_back({"grad", &grad});
+    entries.push_back({"train", &train});
+  }
+
+  // Every op gets a module-unique slot for its runtime primitive.
+  int64_t slot = 0;
+  Builder attrs(&getContext());
+  for (Operation &op : body)
+    op.setAttr("nngc.slot", attrs.getI64IntegerAttr(slot++));
+
+  // 2. The entry points and nngc_setup.
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = model.getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(&getContext());
+  auto voidType = LLVM::LLVMVoidType::get(&getContext());
+  SmallVector<StringRef> entryNames;
+  for (auto &[name, ops] : entries) {
+    entryNames.push_back(name);
+    auto func = b.create<LLVM::LLVMFuncOp>(
+        loc, ("nngc_" + name).str(),
+        LLVM::LLVMFunctionType::get(voidType, {ptr, ptr, ptr, ptr, ptr}));
+    OpBuilder fb = OpBuilder::atBlockBegin(func.addEntryBlock(b));
+    IRMapping mapping;
+    for (Operation &op : body)
+      if (ops->contains(&op))
+        fb.clone(op, mapping);
+    fb.create<LLVM::ReturnOp>(loc, ValueRange{});
+  }
+  auto setup = b.create<LLVM::LLVMFuncOp>(
+      loc, "nngc_setup", LLVM::LLVMFunctionType::get(voidType, {ptr}));
+  OpBuilder::atBlockBegin(setup.addEntryBlock(b))
+      .create<LLVM::ReturnOp>(loc, ValueRange{});
+
+  // 3. The manifest, NUL-terminated, for the runtime.
+  std::string manifest = buildManifest(model, entryNames);
+  manifest.push_back('\0');
+  b.create<LLVM::GlobalOp>(
+      loc, LLVM::LLVMArrayType::get(b.getI8Type(), manifest.size()),
+      /*isConstant=*/true, LLVM::Linkage::External, "nngc_manifest",
+      b.getStringAttr(manifest));
+  model.erase();
+
+  // 4. Lower every nn op. Tensors become pointers into the buffers.
+  TypeConverter converter;
+  converter.addConversion([](Type t) { return t; });
+  converter.addConversion(
+      [&](RankedTensorType) -> Type { return ptr; });
+  NNLoweringState state;
+  RewritePatternSet patterns(&getContext());
+  populateModelOpLoweringPatterns(patterns, converter, state);
+  populateLayerOpLoweringPatterns(patterns, converter, state);
+  populateElementwiseOpLoweringPatterns(patterns, converter, state);
+  populateLossOpLoweringPatterns(patterns, converter, state);
+  populateOptimizerOpLoweringPatterns(patterns, converter, state);
+  ConversionTarget target(getContext());
+  target.addLegalDialect<LLVM::LLVMDialect>();
+  target.addIllegalDialect<NNDialect>();
+  target.addLegalOp<ModuleOp>();
+  if (failed(applyFullConversion(module, target, std::move(patterns))))
+    signalPassFailure();
+}
