@@ -1,0 +1,193 @@
+//===- Driver.cpp - `nngc compile` as a library ---------------------------===//
+
+#include "nngc/Driver/Driver.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace nngc;
+
+std::string nngc::defaultRuntimeDir() {
+  if (const char *env = std::getenv("NNGC_RUNTIME_DIR"))
+    return env;
+  return NNGC_RUNTIME_LIB_DIR;
+}
+
+/// Writes `text` to `path` ("-" = stdout).
+static ExitCode writeText(const std::string &path,
+                          llvm::function_ref<void(llvm::raw_ostream &)> text) {
+  std::string error;
+  auto out = openOutputFile(path.empty() ? "-" : path, &error);
+  if (!out) {
+    llvm::errs() << "nngc: " << error << "\n";
+    return ExitCode::EnvironmentError;
+  }
+  text(out->os());
+  out->keep();
+  return ExitCode::Success;
+}
+
+/// Links `object` with the trainer runtime into the executable `output`.
+static ExitCode link(const CompileOptions &options, StringRef object) {
+  std::string runtimeDir =
+      options.runtimeDir.empty() ? defaultRuntimeDir() : options.runtimeDir;
+  std::string runtime = runtimeDir + "/libnngc_trainer.a";
+  if (!llvm::sys::fs::exists(runtime)) {
+    llvm::errs() << "nngc: the trainer runtime " << runtime
+                 << " does not exist (set --runtime-dir or NNGC_RUNTIME_DIR)\n";
+    return ExitCode::EnvironmentError;
+  }
+  auto linker = llvm::sys::findProgramByName(options.linker);
+  if (!linker) {
+    llvm::errs() << "nngc: linker driver '" << options.linker
+                 << "' not found on PATH\n";
+    return ExitCode::EnvironmentError;
+  }
+  // libdnnl, zlib, libgomp and the C++ runtime are shared system libraries;
+  // Boost.Program_options is linked in statically.
+  SmallVector<StringRef> args = {*linker,
+                                 "-o",
+                                 options.output,
+                                 object,
+                                 runtime,
+                                 "-Wl,-Bstatic",
+                                 "-lboost_program_options",
+                                 "-Wl,-Bdynamic",
+                                 "-ldnnl",
+                                 "-lz",
+                                 "-fopenmp",
+                                 "-lpthread"};
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0,
+                                     &error);
+  if (rc != 0) {
+    llvm::errs() << "nngc: linking " << options.output << " failed"
+                 << (error.empty() ? "" : ": " + error) << "\n";
+    return ExitCode::EnvironmentError;
+  }
+  return ExitCode::Success;
+}
+
+ExitCode nngc::compile(const CompileOptions &options) {
+  // MLIR's own debugging flags (--mlir-print-ir-after-all, ...).
+  static bool registered = false;
+  if (!registered) {
+    registerMLIRContextCLOptions();
+    registerPassManagerCLOptions();
+    registerAsmPrinterCLOptions();
+    registerDefaultTimingManagerCLOptions();
+    registered = true;
+  }
+  if (!options.mlirOptions.empty()) {
+    std::vector<const char *> argv = {"nngc"};
+    for (const std::string &o : options.mlirOptions)
+      argv.push_back(o.c_str());
+    if (!llvm::cl::ParseCommandLineOptions(argv.size(), argv.data(), "",
+                                           &llvm::errs()))
+      return ExitCode::InputError;
+  }
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  std::string error;
+  auto file = openInputFile(options.input, &error);
+  if (!file) {
+    llvm::errs() << "nngc: " << error << "\n";
+    return ExitCode::InputError;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+
+  DefaultTimingManager tm;
+  applyDefaultTimingManagerCLOptions(tm);
+  if (options.timings)
+    tm.setEnabled(true);
+  TimingScope timing = tm.getRootScope();
+
+  OwningOpRef<ModuleOp> module;
+  {
+    TimingScope t = timing.nest("parse + verify");
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
+  if (!module)
+    return ExitCode::InputError;
+
+  PassManager pm(&context);
+  TimingScope passTiming = timing.nest("passes");
+  pm.enableTiming(passTiming);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return ExitCode::InputError;
+  buildTrainingPipeline(pm, options.pipeline);
+  if (options.emit != EmitStage::NN)
+    buildLowerToLLVMPipeline(pm, options.pipeline);
+  if (failed(pm.run(*module)))
+    return ExitCode::InputError;
+  passTiming.stop();
+  if (options.emit == EmitStage::NN || options.emit == EmitStage::MLIR)
+    return writeText(options.output,
+                     [&](llvm::raw_ostream &os) { module->print(os); });
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule;
+  {
+    TimingScope t = timing.nest("LLVM IR + optimisation");
+    auto translated =
+        translateAndOptimize(*module, llvmContext, options.codegen);
+    if (!translated) {
+      llvm::errs() << "nngc: " << llvm::toString(translated.takeError())
+                   << "\n";
+      return ExitCode::EnvironmentError;
+    }
+    llvmModule = std::move(*translated);
+  }
+  if (options.emit == EmitStage::LLVM)
+    return writeText(options.output,
+                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+
+  std::string objectPath = options.output;
+  SmallString<128> tempObject;
+  if (options.emit == EmitStage::Executable) {
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "nngc-model", "o", tempObject)) {
+      llvm::errs() << "nngc: cannot create a temporary file: " << ec.message()
+                   << "\n";
+      return ExitCode::EnvironmentError;
+    }
+    objectPath = tempObject.str().str();
+  }
+  {
+    TimingScope t = timing.nest("object file");
+    if (llvm::Error err =
+            emitObjectFile(*llvmModule, objectPath, options.codegen)) {
+      llvm::errs() << "nngc: " << llvm::toString(std::move(err)) << "\n";
+      return ExitCode::EnvironmentError;
+    }
+  }
+  if (options.emit == EmitStage::Object)
+    return ExitCode::Success;
+  ExitCode rc;
+  {
+    TimingScope t = timing.nest("link");
+    rc = link(options, objectPath);
+  }
+  llvm::sys::fs::remove(tempObject);
+  return rc;
+}

@@ -1,0 +1,119 @@
+//===- nngc.cpp - the nngc compiler driver --------------------------------===//
+//
+//   nngc compile model.mlir -o trainer [--emit=nn|mlir|llvm|obj|exe] [-O2]
+//
+// Parses the command line (Boost.Program_options) and calls the driver
+// library; MLIR's --mlir-* debugging options are passed through.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nngc/Driver/Driver.h"
+
+#include <boost/program_options.hpp>
+
+#include <iostream>
+
+namespace po = boost::program_options;
+
+static const char *kUsage =
+    "usage: nngc compile MODEL.mlir -o OUTPUT [options]\n"
+    "\n"
+    "Compiles a model written in the nn dialect into a standalone training\n"
+    "executable (see docs/Tutorial.md). Options:\n";
+
+int main(int argc, char **argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" ||
+      std::string(argv[1]) == "-h") {
+    std::cout << kUsage << "  nngc compile --help\n";
+    return argc < 2 ? 1 : 0;
+  }
+  if (std::string(argv[1]) != "compile") {
+    std::cerr << "nngc: unknown command '" << argv[1]
+              << "' (the only command is 'compile')\n";
+    return 1;
+  }
+  nngc::CompileOptions options;
+  std::string emit = "exe", cpu;
+  unsigned opt = 2;
+  po::options_description desc;
+  desc.add_options()("help,h", "show this help")(
+      "output,o", po::value(&options.output), "output file (- for stdout)")(
+      "emit", po::value(&emit)->default_value("exe"),
+      "what to write: nn (training graph), mlir (LLVM dialect), llvm (LLVM "
+      "IR), obj (object file), exe (trainer executable)")(
+      "opt-level,O", po::value(&opt)->default_value(2),
+      "LLVM optimisation level 0-3")(
+      "mcpu", po::value(&cpu),
+      "target CPU for the generated code (default generic x86-64; 'native')")(
+      "no-memory-reuse", "give every tensor its own arena memory")(
+      "runtime-dir", po::value(&options.runtimeDir),
+      "folder holding libnngc_trainer.a")(
+      "linker", po::value(&options.linker)->default_value("c++"),
+      "C++ compiler driver used to link")(
+      "timings", "print the time of each phase")(
+      "input", po::value(&options.input), "the model (.mlir)");
+  po::positional_options_description positional;
+  positional.add("input", 1);
+  po::variables_map vm;
+  std::vector<std::string> unrecognized;
+  try {
+    auto parsed = po::command_line_parser(argc - 1, argv + 1)
+                      .options(desc)
+                      .positional(positional)
+                      .allow_unregistered()
+                      .run();
+    po::store(parsed, vm);
+    po::notify(vm);
+    unrecognized =
+        po::collect_unrecognized(parsed.options, po::exclude_positional);
+  } catch (const po::error &e) {
+    std::cerr << "nngc: " << e.what() << "\n";
+    return 1;
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << desc << "\nMLIR debugging options (e.g. "
+              << "--mlir-print-ir-after-all) are passed through.\n";
+    return 0;
+  }
+  for (const std::string &u : unrecognized) {
+    if (u.rfind("--mlir-", 0) != 0) {
+      std::cerr << "nngc: unknown option '" << u << "' (see nngc compile "
+                << "--help)\n";
+      return 1;
+    }
+    options.mlirOptions.push_back(u);
+  }
+  if (options.input.empty()) {
+    std::cerr << "nngc: no input model (see nngc compile --help)\n";
+    return 1;
+  }
+  static const std::pair<const char *, nngc::EmitStage> kStages[] = {
+      {"nn", nngc::EmitStage::NN},       {"mlir", nngc::EmitStage::MLIR},
+      {"llvm", nngc::EmitStage::LLVM},   {"obj", nngc::EmitStage::Object},
+      {"exe", nngc::EmitStage::Executable}};
+  bool known = false;
+  for (auto &[name, stage] : kStages)
+    if (emit == name)
+      options.emit = stage, known = true;
+  if (!known) {
+    std::cerr << "nngc: --emit must be nn, mlir, llvm, obj or exe\n";
+    return 1;
+  }
+  if (opt > 3) {
+    std::cerr << "nngc: -O must be 0 to 3\n";
+    return 1;
+  }
+  if (options.output.empty()) {
+    if (options.emit == nngc::EmitStage::Object ||
+        options.emit == nngc::EmitStage::Executable) {
+      std::cerr << "nngc: -o OUTPUT is required for --emit=" << emit << "\n";
+      return 1;
+    }
+    options.output = "-";
+  }
+  options.codegen.optLevel = opt;
+  options.codegen.cpu = cpu;
+  options.pipeline.reuseMemory = !vm.count("no-memory-reuse");
+  options.timings = vm.count("timings") > 0;
+  return static_cast<int>(nngc::compile(options));
+}
