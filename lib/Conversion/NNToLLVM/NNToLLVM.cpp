@@ -102,7 +102,19 @@ static std::string buildManifest(ModelOp model, ArrayRef<StringRef> entries) {
   json::Array inputs, params, state, outputs;
   for (InputOp in : body.getOps<InputOp>()) {
     auto type = cast<RankedTensorType>(in.getType());
+    // What the trainer checks labels against when it loads data.
+    int64_t classes = 0;
+    bool binary = false;
+    for (Operation *user : in.getResult().getUsers()) {
+      if (auto ce = dyn_cast<CrossEntropyOp>(user))
+        classes = cast<RankedTensorType>(ce.getLogits().getType())
+                      .getShape()
+                      .back();
+      binary |= isa<BinaryCrossEntropyOp>(user);
+    }
     inputs.push_back(json::Object{
+        {"classes", classes},
+        {"binary", binary},
         {"name", in.getName()},
         {"dtype", type.getElementType().isF32() ? "f32" : "i64"},
         {"shape", shapeJson(in)},

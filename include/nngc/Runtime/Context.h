@@ -1,0 +1,51 @@
+//===- Context.h - The runtime state generated code runs against -*- C++ -*-===//
+//
+// One Context per trainer process: the oneDNN engine and stream, the
+// primitives nngc_setup created (indexed by slot), and the per-step values
+// the kernels read (valid rows, learning-rate scale, optimizer step).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNGC_RUNTIME_CONTEXT_H
+#define NNGC_RUNTIME_CONTEXT_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nngc::rt {
+
+/// A primitive created by nngc_setup; defined in Kernels.cpp.
+struct Primitive {
+  virtual ~Primitive() = default;
+};
+
+struct Context {
+  Context();
+  ~Context();
+
+  /// Rows (dimension 0) of the current batch that hold data; losses
+  /// average over these only.
+  int64_t validRows = 0;
+  /// The compiled batch size.
+  int64_t batch = 0;
+  /// Multiplies every update op's learning rate (from --lr and schedules).
+  double lrScale = 1.0;
+  /// Optimizer steps taken, counting the current one (torch's `step`).
+  int64_t step = 0;
+  /// The first error a kernel met (e.g. a label out of range); the trainer
+  /// checks it after each step.
+  std::string error;
+
+  std::vector<std::unique_ptr<Primitive>> primitives;
+
+  /// oneDNN engine and stream, opaque here to keep dnnl.hpp out of this
+  /// header.
+  struct Dnnl;
+  std::unique_ptr<Dnnl> dnnl;
+};
+
+} // namespace nngc::rt
+
+#endif // NNGC_RUNTIME_CONTEXT_H

@@ -1,0 +1,123 @@
+//===- Model.h - A compiled model: manifest, buffers, entry points -*- C++ -*-===//
+//
+// The runtime's view of the object nngc generated: the manifest it
+// describes itself with, the four buffers its step functions run on
+// (arena, params, grads, state), and the entry points.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNGC_RUNTIME_MODEL_H
+#define NNGC_RUNTIME_MODEL_H
+
+#include "nngc/Runtime/Context.h"
+#include "nngc/Runtime/Json.h"
+#include "nngc/Runtime/Safetensors.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nngc::rt {
+
+struct TensorInfo {
+  std::string name;
+  std::vector<int64_t> shape;
+  int64_t offset = 0;
+  int64_t numElements() const;
+  /// Elements per batch row (all dimensions but the first).
+  int64_t perRow() const;
+};
+
+struct InputInfo : TensorInfo {
+  bool isLabel = false;
+  bool isInt = false; ///< i64 class labels
+  int64_t classes = 0; ///< for labels of a cross-entropy
+  bool binary = false; ///< for targets of a binary cross-entropy
+};
+
+struct ParamInfo : TensorInfo {
+  std::string init;
+  std::vector<double> initArgs;
+  int64_t fanIn = 0, fanOut = 0;
+};
+
+struct OutputInfo : TensorInfo {
+  std::string space;
+};
+
+struct Manifest {
+  std::string model;
+  int64_t batch = 0;
+  int64_t arenaBytes = 0, paramBytes = 0, stateBytes = 0;
+  std::vector<InputInfo> inputs;
+  std::vector<ParamInfo> params;
+  std::vector<TensorInfo> state;
+  std::vector<OutputInfo> outputs;
+  bool hasLoss = false;
+  std::string lossSpace;
+  int64_t lossOffset = 0;
+  Json optimizer; ///< null without nn.minimize
+  std::vector<std::string> entries;
+
+  static Manifest parse(const std::string &json);
+  bool hasEntry(const std::string &name) const;
+  int64_t parameterCount() const;
+};
+
+/// 64-byte aligned, zeroed bytes.
+class Buffer {
+public:
+  explicit Buffer(int64_t bytes = 0);
+  ~Buffer();
+  Buffer(const Buffer &) = delete;
+  Buffer &operator=(const Buffer &) = delete;
+  uint8_t *data() { return ptr; }
+  int64_t size() const { return bytes; }
+
+private:
+  uint8_t *ptr = nullptr;
+  int64_t bytes = 0;
+};
+
+class Model {
+public:
+  /// Reads the linked-in manifest, allocates the buffers and creates the
+  /// oneDNN primitives (nngc_setup).
+  Model();
+
+  Manifest manifest;
+  Context ctx;
+  Buffer arena, params, grads, state;
+
+  float *param(const ParamInfo &p);
+  float *grad(const ParamInfo &p);
+  float *stateOf(const TensorInfo &s);
+  void *input(const InputInfo &in);
+  const float *output(const OutputInfo &out);
+  float loss();
+
+  /// torch.nn.init formulas with a seeded generator.
+  void initParams(uint64_t seed);
+  /// Zeroes optimizer state and the step counter.
+  void resetOptimizer();
+
+  /// Entry points; each throws std::runtime_error if a kernel reported an
+  /// error (e.g. a label out of range).
+  void train();
+  void computeGrad();
+  void eval();
+  void predict();
+
+  /// Checkpoint I/O (safetensors, PyTorch names). Parameters are required
+  /// when loading; optimizer state ("optimizer.*") too if `optimizer`.
+  SafetensorsFile checkpoint() const;
+  void loadParams(const SafetensorsFile &file, bool optimizer);
+
+private:
+  void run(void (*entry)(void *, void *, void *, void *, void *),
+           const char *name);
+};
+
+} // namespace nngc::rt
+
+#endif // NNGC_RUNTIME_MODEL_H

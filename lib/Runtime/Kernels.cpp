@@ -1,0 +1,466 @@
+//===- Kernels.cpp - The runtime functions generated code calls -----------===//
+//
+// The ABI of include/nngc/Runtime/ABI.h: oneDNN primitives (matmul,
+// eltwise, softmax), created once by nngc_setup and executed by the step
+// functions, and plain loops for broadcasting arithmetic, losses and
+// optimizer updates. Shapes in comments; all data is row-major f32 unless
+// said otherwise.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nngc/Runtime/ABI.h"
+#include "nngc/Runtime/Context.h"
+
+#include <dnnl.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+using namespace nngc::rt;
+using dt = dnnl::memory::data_type;
+
+struct Context::Dnnl {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+};
+
+Context::Context() : dnnl(std::make_unique<Dnnl>()) {}
+Context::~Context() = default;
+
+static Context &ctxOf(void *ctx) { return *static_cast<Context *>(ctx); }
+
+namespace {
+
+/// A oneDNN primitive with its memory objects, whose data handles are set
+/// to the step's pointers before each execution.
+struct DnnlPrimitive : Primitive {
+  dnnl::primitive prim;
+  std::vector<std::pair<int, dnnl::memory>> args;
+
+  void execute(Context &ctx, std::initializer_list<const void *> ptrs) {
+    size_t i = 0;
+    std::unordered_map<int, dnnl::memory> map;
+    for (const void *p : ptrs) {
+      auto &[arg, mem] = args[i++];
+      if (!p)
+        continue; // an optional argument that is absent (no bias)
+      mem.set_data_handle(const_cast<void *>(p));
+      map.emplace(arg, mem);
+    }
+    prim.execute(ctx.dnnl->stream, map);
+    ctx.dnnl->stream.wait();
+  }
+};
+
+template <typename T> T &slot(Context &ctx, int32_t s) {
+  return static_cast<T &>(*ctx.primitives.at(s));
+}
+
+void store(Context &ctx, int32_t s, std::unique_ptr<Primitive> p) {
+  if (ctx.primitives.size() <= static_cast<size_t>(s))
+    ctx.primitives.resize(s + 1);
+  ctx.primitives[s] = std::move(p);
+}
+
+dnnl::memory memoryFor(Context &ctx, const dnnl::memory::desc &md) {
+  return dnnl::memory(md, ctx.dnnl->engine, DNNL_MEMORY_NONE);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Matmul: C (batch, M, N) = op(A) (batch, M, K) x op(B) (batch?, K, N) + bias
+//===----------------------------------------------------------------------===//
+
+extern "C" void nngc_rt_matmul_init(void *c, int32_t s, int64_t batch,
+                                    int64_t m, int64_t k, int64_t n,
+                                    int32_t flags) {
+  Context &ctx = ctxOf(c);
+  bool ta = flags & NNGC_MATMUL_TRANSPOSE_A, tb = flags & NNGC_MATMUL_TRANSPOSE_B;
+  bool shared = flags & NNGC_MATMUL_SHARED_B;
+  using dims = dnnl::memory::dims;
+  dnnl::memory::desc a, b, bias, out;
+  if (batch == 1 && !shared) {
+    a = {{m, k}, dt::f32, ta ? dims{1, m} : dims{k, 1}};
+    b = {{k, n}, dt::f32, tb ? dims{1, k} : dims{n, 1}};
+    bias = {{1, n}, dt::f32, dims{n, 1}};
+    out = {{m, n}, dt::f32, dims{n, 1}};
+  } else {
+    a = {{batch, m, k}, dt::f32, ta ? dims{m * k, 1, m} : dims{m * k, k, 1}};
+    int64_t bb = shared ? 1 : batch;
+    b = {{bb, k, n}, dt::f32, tb ? dims{k * n, 1, k} : dims{k * n, n, 1}};
+    bias = {{1, 1, n}, dt::f32, dims{n, n, 1}};
+    out = {{batch, m, n}, dt::f32, dims{m * n, n, 1}};
+  }
+  bool hasBias = flags & NNGC_MATMUL_BIAS;
+  auto desc = hasBias ? dnnl::matmul::desc(a, b, bias, out)
+                      : dnnl::matmul::desc(a, b, out);
+  dnnl::matmul::primitive_desc pd(desc, ctx.dnnl->engine);
+  auto p = std::make_unique<DnnlPrimitive>();
+  p->prim = dnnl::matmul(pd);
+  p->args = {{DNNL_ARG_SRC, memoryFor(ctx, a)},
+             {DNNL_ARG_WEIGHTS, memoryFor(ctx, b)},
+             {DNNL_ARG_BIAS, memoryFor(ctx, bias)},
+             {DNNL_ARG_DST, memoryFor(ctx, out)}};
+  store(ctx, s, std::move(p));
+}
+
+extern "C" void nngc_rt_matmul(void *c, int32_t s, const float *a,
+                               const float *b, const float *bias, float *out) {
+  Context &ctx = ctxOf(c);
+  slot<DnnlPrimitive>(ctx, s).execute(ctx, {a, b, bias, out});
+}
+
+//===----------------------------------------------------------------------===//
+// Activations (n elements)
+//===----------------------------------------------------------------------===//
+
+static dnnl::algorithm eltwiseAlgorithm(int32_t kind) {
+  switch (kind) {
+  case NNGC_RELU:
+  case NNGC_LEAKY_RELU:
+    return dnnl::algorithm::eltwise_relu;
+  case NNGC_SIGMOID:
+    return dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
+  case NNGC_TANH:
+    return dnnl::algorithm::eltwise_tanh_use_dst_for_bwd;
+  case NNGC_GELU_ERF:
+    return dnnl::algorithm::eltwise_gelu_erf;
+  default:
+    return dnnl::algorithm::eltwise_gelu_tanh;
+  }
+}
+
+extern "C" void nngc_rt_eltwise_init(void *c, int32_t s, int32_t kind,
+                                     int32_t backward, int64_t n,
+                                     double alpha) {
+  Context &ctx = ctxOf(c);
+  dnnl::memory::desc md({n}, dt::f32, dnnl::memory::format_tag::a);
+  dnnl::algorithm alg = eltwiseAlgorithm(kind);
+  float a = static_cast<float>(alpha);
+  dnnl::eltwise_forward::primitive_desc fwd(
+      {dnnl::prop_kind::forward_training, alg, md, a, 0.f}, ctx.dnnl->engine);
+  auto p = std::make_unique<DnnlPrimitive>();
+  if (!backward) {
+    p->prim = dnnl::eltwise_forward(fwd);
+    p->args = {{DNNL_ARG_SRC, memoryFor(ctx, md)},
+               {DNNL_ARG_DST, memoryFor(ctx, md)}};
+  } else {
+    dnnl::eltwise_backward::primitive_desc bwd({alg, md, md, a, 0.f},
+                                               ctx.dnnl->engine, fwd);
+    p->prim = dnnl::eltwise_backward(bwd);
+    bool useDst = kind == NNGC_SIGMOID || kind == NNGC_TANH;
+    p->args = {{DNNL_ARG_DIFF_DST, memoryFor(ctx, md)},
+               {useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, memoryFor(ctx, md)},
+               {DNNL_ARG_DIFF_SRC, memoryFor(ctx, md)}};
+  }
+  store(ctx, s, std::move(p));
+}
+
+extern "C" void nngc_rt_eltwise(void *c, int32_t s, const float *src,
+                                float *dst) {
+  Context &ctx = ctxOf(c);
+  slot<DnnlPrimitive>(ctx, s).execute(ctx, {src, dst});
+}
+
+extern "C" void nngc_rt_eltwise_grad(void *c, int32_t s, const float *diffDst,
+                                     const float *saved, float *diffSrc) {
+  Context &ctx = ctxOf(c);
+  slot<DnnlPrimitive>(ctx, s).execute(ctx, {diffDst, saved, diffSrc});
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax over the middle dimension of (outer, axis, inner)
+//===----------------------------------------------------------------------===//
+
+extern "C" void nngc_rt_softmax_init(void *c, int32_t s, int64_t outer,
+                                     int64_t axis, int64_t inner, int32_t log,
+                                     int32_t backward) {
+  Context &ctx = ctxOf(c);
+  dnnl::memory::desc md({outer, axis, inner}, dt::f32,
+                        dnnl::memory::format_tag::abc);
+  auto alg = log ? dnnl::algorithm::softmax_log
+                 : dnnl::algorithm::softmax_accurate;
+  dnnl::softmax_v2_forward::primitive_desc fwd(
+      {dnnl::prop_kind::forward_training, alg, md, md, 1}, ctx.dnnl->engine);
+  auto p = std::make_unique<DnnlPrimitive>();
+  if (!backward) {
+    p->prim = dnnl::softmax_v2_forward(fwd);
+    p->args = {{DNNL_ARG_SRC, memoryFor(ctx, md)},
+               {DNNL_ARG_DST, memoryFor(ctx, md)}};
+  } else {
+    dnnl::softmax_v2_backward::primitive_desc bwd({alg, md, md, md, 1},
+                                                  ctx.dnnl->engine, fwd);
+    p->prim = dnnl::softmax_v2_backward(bwd);
+    p->args = {{DNNL_ARG_DIFF_DST, memoryFor(ctx, md)},
+               {DNNL_ARG_DST, memoryFor(ctx, md)},
+               {DNNL_ARG_DIFF_SRC, memoryFor(ctx, md)}};
+  }
+  store(ctx, s, std::move(p));
+}
+
+extern "C" void nngc_rt_softmax(void *c, int32_t s, const float *src,
+                                float *dst) {
+  Context &ctx = ctxOf(c);
+  slot<DnnlPrimitive>(ctx, s).execute(ctx, {src, dst});
+}
+
+extern "C" void nngc_rt_softmax_grad(void *c, int32_t s, const float *diffDst,
+                                     const float *dst, float *diffSrc) {
+  Context &ctx = ctxOf(c);
+  slot<DnnlPrimitive>(ctx, s).execute(ctx, {diffDst, dst, diffSrc});
+}
+
+//===----------------------------------------------------------------------===//
+// Broadcasting arithmetic
+//===----------------------------------------------------------------------===//
+
+template <typename F>
+static void binaryLoop(int32_t dim, int32_t rank, const int64_t *shape,
+                       const int64_t *as, const int64_t *bs, const float *a,
+                       const float *b, float *&c, F f) {
+  int64_t n = shape[dim];
+  if (dim == rank - 1) {
+    int64_t sa = as[dim], sb = bs[dim];
+    if (sa == 1 && sb == 1)
+      for (int64_t i = 0; i < n; ++i)
+        c[i] = f(a[i], b[i]);
+    else if (sa == 1 && sb == 0)
+      for (int64_t i = 0; i < n; ++i)
+        c[i] = f(a[i], b[0]);
+    else if (sa == 0 && sb == 1)
+      for (int64_t i = 0; i < n; ++i)
+        c[i] = f(a[0], b[i]);
+    else
+      for (int64_t i = 0; i < n; ++i)
+        c[i] = f(a[i * sa], b[i * sb]);
+    c += n;
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    binaryLoop(dim + 1, rank, shape, as, bs, a + i * as[dim], b + i * bs[dim],
+               c, f);
+}
+
+extern "C" void nngc_rt_binary(void *, int32_t kind, int32_t rank,
+                               const int64_t *shape, const int64_t *as,
+                               const int64_t *bs, const float *a,
+                               const float *b, float *c) {
+  switch (kind) {
+  case NNGC_ADD:
+    return binaryLoop(0, rank, shape, as, bs, a, b, c,
+                      [](float x, float y) { return x + y; });
+  case NNGC_SUB:
+    return binaryLoop(0, rank, shape, as, bs, a, b, c,
+                      [](float x, float y) { return x - y; });
+  default:
+    return binaryLoop(0, rank, shape, as, bs, a, b, c,
+                      [](float x, float y) { return x * y; });
+  }
+}
+
+static void sumLoop(int32_t dim, int32_t rank, const int64_t *shape,
+                    const int64_t *os, const float *&in, float *out) {
+  int64_t n = shape[dim];
+  if (dim == rank - 1) {
+    if (os[dim] == 0) {
+      float acc = 0;
+      for (int64_t i = 0; i < n; ++i)
+        acc += in[i];
+      out[0] += acc;
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        out[i * os[dim]] += in[i];
+    }
+    in += n;
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    sumLoop(dim + 1, rank, shape, os, in, out + i * os[dim]);
+}
+
+extern "C" void nngc_rt_sum_to(void *, int32_t rank, const int64_t *shape,
+                               const int64_t *outStrides, int64_t outSize,
+                               const float *in, float *out) {
+  std::fill(out, out + outSize, 0.f);
+  sumLoop(0, rank, shape, outStrides, in, out);
+}
+
+extern "C" void nngc_rt_neg(void *, int64_t n, const float *in, float *out) {
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = -in[i];
+}
+
+extern "C" void nngc_rt_fill(void *, int64_t n, double value, float *out) {
+  std::fill(out, out + n, static_cast<float>(value));
+}
+
+extern "C" void nngc_rt_copy(void *, int64_t bytes, const void *src,
+                             void *dst) {
+  std::memmove(dst, src, bytes);
+}
+
+//===----------------------------------------------------------------------===//
+// Losses: mean over the valid rows. Accumulate in double.
+//===----------------------------------------------------------------------===//
+
+static int64_t validRows(Context &ctx, int64_t rows) {
+  return ctx.validRows > 0 ? std::min(ctx.validRows, rows) : rows;
+}
+
+extern "C" void nngc_rt_mse(void *c, int64_t rows, int64_t perRow,
+                            const float *x, const float *t, float *loss) {
+  int64_t n = validRows(ctxOf(c), rows) * perRow;
+  double acc = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double d = static_cast<double>(x[i]) - t[i];
+    acc += d * d;
+  }
+  *loss = static_cast<float>(acc / n);
+}
+
+// dx = 2 (x - t) / n * dl on valid rows, 0 on padding.
+extern "C" void nngc_rt_mse_grad(void *c, int64_t rows, int64_t perRow,
+                                 const float *dl, const float *x,
+                                 const float *t, float *dx) {
+  int64_t n = validRows(ctxOf(c), rows) * perRow;
+  float scale = 2.0f * dl[0] / static_cast<float>(n);
+  for (int64_t i = 0; i < n; ++i)
+    dx[i] = scale * (x[i] - t[i]);
+  std::fill(dx + n, dx + rows * perRow, 0.f);
+}
+
+// max(x, 0) - x t + log(1 + exp(-|x|)), as torch's
+// binary_cross_entropy_with_logits.
+extern "C" void nngc_rt_bce(void *c, int64_t rows, int64_t perRow,
+                            const float *x, const float *t, float *loss) {
+  int64_t n = validRows(ctxOf(c), rows) * perRow;
+  double acc = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    double xi = x[i];
+    acc += std::max(xi, 0.0) - xi * t[i] + std::log1p(std::exp(-std::fabs(xi)));
+  }
+  *loss = static_cast<float>(acc / n);
+}
+
+extern "C" void nngc_rt_bce_grad(void *c, int64_t rows, int64_t perRow,
+                                 const float *dl, const float *x,
+                                 const float *t, float *dx) {
+  int64_t n = validRows(ctxOf(c), rows) * perRow;
+  float scale = dl[0] / static_cast<float>(n);
+  for (int64_t i = 0; i < n; ++i) {
+    float sig = 1.0f / (1.0f + std::exp(-x[i]));
+    dx[i] = scale * (sig - t[i]);
+  }
+  std::fill(dx + n, dx + rows * perRow, 0.f);
+}
+
+/// Checks a label; records the first bad one in the context.
+static bool labelOk(Context &ctx, int64_t label, int64_t classes) {
+  if (label >= 0 && label < classes)
+    return true;
+  if (ctx.error.empty())
+    ctx.error = "label " + std::to_string(label) + " is outside [0, " +
+                std::to_string(classes) + ")";
+  return false;
+}
+
+extern "C" void nngc_rt_cross_entropy(void *c, int64_t rows,
+                                      int64_t positions, int64_t classes,
+                                      const float *logits,
+                                      const int64_t *labels, float *loss) {
+  Context &ctx = ctxOf(c);
+  int64_t n = validRows(ctx, rows) * positions;
+  double acc = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float *z = logits + i * classes;
+    float mx = *std::max_element(z, z + classes);
+    double sum = 0;
+    for (int64_t j = 0; j < classes; ++j)
+      sum += std::exp(static_cast<double>(z[j]) - mx);
+    if (!labelOk(ctx, labels[i], classes))
+      continue;
+    acc += std::log(sum) + mx - z[labels[i]];
+  }
+  *loss = static_cast<float>(acc / n);
+}
+
+// dx = (softmax(z) - onehot(label)) / n * dl.
+extern "C" void nngc_rt_cross_entropy_grad(void *c, int64_t rows,
+                                           int64_t positions, int64_t classes,
+                                           const float *dl,
+                                           const float *logits,
+                                           const int64_t *labels, float *dx) {
+  Context &ctx = ctxOf(c);
+  int64_t n = validRows(ctx, rows) * positions;
+  float scale = dl[0] / static_cast<float>(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const float *z = logits + i * classes;
+    float *d = dx + i * classes;
+    float mx = *std::max_element(z, z + classes);
+    double sum = 0;
+    for (int64_t j = 0; j < classes; ++j)
+      sum += std::exp(static_cast<double>(z[j]) - mx);
+    for (int64_t j = 0; j < classes; ++j)
+      d[j] = static_cast<float>(std::exp(static_cast<double>(z[j]) - mx) / sum) *
+             scale;
+    if (labelOk(ctx, labels[i], classes))
+      d[labels[i]] -= scale;
+  }
+  std::fill(dx + n * classes, dx + rows * positions * classes, 0.f);
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizers: torch.optim's single-tensor ("for-loop") formulas in fp32.
+//===----------------------------------------------------------------------===//
+
+extern "C" void nngc_rt_sgd_update(void *c, int64_t n, float *param,
+                                   const float *grad, float *buffer,
+                                   double lrD, double momentumD,
+                                   double dampeningD, double weightDecayD,
+                                   int32_t nesterov) {
+  Context &ctx = ctxOf(c);
+  float lr = static_cast<float>(lrD * ctx.lrScale);
+  float momentum = momentumD, dampening = dampeningD, wd = weightDecayD;
+  bool first = ctx.step <= 1;
+  for (int64_t i = 0; i < n; ++i) {
+    float g = grad[i];
+    if (wd != 0)
+      g += wd * param[i];
+    if (buffer) {
+      buffer[i] = first ? g : momentum * buffer[i] + (1 - dampening) * g;
+      g = nesterov ? g + momentum * buffer[i] : buffer[i];
+    }
+    param[i] -= lr * g;
+  }
+}
+
+extern "C" void nngc_rt_adam_update(void *c, int64_t n, float *param,
+                                    const float *grad, float *expAvg,
+                                    float *expAvgSq, double lrD, double beta1D,
+                                    double beta2D, double epsD,
+                                    double weightDecayD, int32_t decoupled) {
+  Context &ctx = ctxOf(c);
+  double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
+  float lr = static_cast<float>(lrD * ctx.lrScale);
+  float beta1 = beta1D, beta2 = beta2D, eps = epsD, wd = weightDecayD;
+  // torch computes the bias corrections in Python floats (double).
+  double bc1 = 1 - std::pow(beta1D, t);
+  double bc2 = 1 - std::pow(beta2D, t);
+  float stepSize = static_cast<float>(lr / bc1);
+  float bc2Sqrt = static_cast<float>(std::sqrt(bc2));
+  for (int64_t i = 0; i < n; ++i) {
+    float g = grad[i];
+    if (decoupled)
+      param[i] *= 1 - lr * wd;
+    else if (wd != 0)
+      g += wd * param[i];
+    // torch 1.13: exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+    expAvg[i] = expAvg[i] * beta1 + (1 - beta1) * g;
+    expAvgSq[i] = expAvgSq[i] * beta2 + (1 - beta2) * g * g;
+    float denom = std::sqrt(expAvgSq[i]) / bc2Sqrt + eps;
+    param[i] -= stepSize * expAvg[i] / denom;
+  }
+}

@@ -1,0 +1,278 @@
+//===- Model.cpp - A compiled model: manifest, buffers, entry points ------===//
+
+#include "nngc/Runtime/Model.h"
+#include "nngc/Runtime/ABI.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+using namespace nngc::rt;
+
+// The entry points a model may lack (an inference-only model has no
+// nngc_train): weak, so the runtime links either way.
+extern "C" {
+__attribute__((weak)) void nngc_train(void *, void *, void *, void *, void *);
+__attribute__((weak)) void nngc_grad(void *, void *, void *, void *, void *);
+__attribute__((weak)) void nngc_eval(void *, void *, void *, void *, void *);
+__attribute__((weak)) void nngc_predict(void *, void *, void *, void *, void *);
+}
+
+int64_t TensorInfo::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+int64_t TensorInfo::perRow() const {
+  return shape.empty() ? 1 : numElements() / shape[0];
+}
+
+static void readTensorInfo(const Json &j, TensorInfo &t) {
+  t.name = j.at("name").asString();
+  t.shape = j.at("shape").asIntVector();
+  t.offset = j.at("offset").asInt();
+}
+
+Manifest Manifest::parse(const std::string &text) {
+  Json j = Json::parse(text);
+  Manifest m;
+  m.model = j.at("model").asString();
+  m.batch = j.at("batch").asInt();
+  m.arenaBytes = j.at("arena_bytes").asInt();
+  m.paramBytes = j.at("param_bytes").asInt();
+  m.stateBytes = j.at("state_bytes").asInt();
+  for (const Json &i : j.at("inputs").array) {
+    InputInfo in;
+    readTensorInfo(i, in);
+    in.isLabel = i.at("role").asString() == "label";
+    in.isInt = i.at("dtype").asString() == "i64";
+    in.classes = i.at("classes").asInt();
+    in.binary = i.at("binary").boolean;
+    m.inputs.push_back(in);
+  }
+  for (const Json &p : j.at("params").array) {
+    ParamInfo info;
+    readTensorInfo(p, info);
+    info.init = p.at("init").asString();
+    for (const Json &a : p.at("init_args").array)
+      info.initArgs.push_back(a.asNumber());
+    info.fanIn = p.at("fan_in").asInt();
+    info.fanOut = p.at("fan_out").asInt();
+    m.params.push_back(info);
+  }
+  for (const Json &s : j.at("state").array) {
+    TensorInfo info;
+    readTensorInfo(s, info);
+    m.state.push_back(info);
+  }
+  for (const Json &o : j.at("outputs").array) {
+    OutputInfo out;
+    readTensorInfo(o, out);
+    out.space = o.at("space").asString();
+    m.outputs.push_back(out);
+  }
+  if (j.has("loss")) {
+    m.hasLoss = true;
+    m.lossSpace = j.at("loss").at("space").asString();
+    m.lossOffset = j.at("loss").at("offset").asInt();
+  }
+  if (j.has("optimizer"))
+    m.optimizer = j.at("optimizer");
+  for (const Json &e : j.at("entries").array)
+    m.entries.push_back(e.asString());
+  return m;
+}
+
+bool Manifest::hasEntry(const std::string &name) const {
+  for (const std::string &e : entries)
+    if (e == name)
+      return true;
+  return false;
+}
+
+int64_t Manifest::parameterCount() const {
+  int64_t n = 0;
+  for (const ParamInfo &p : params)
+    n += p.numElements();
+  return n;
+}
+
+Buffer::Buffer(int64_t size) : bytes(size) {
+  if (!size)
+    return;
+  ptr = static_cast<uint8_t *>(std::aligned_alloc(64, (size + 63) / 64 * 64));
+  if (!ptr)
+    throw std::runtime_error("out of memory allocating " +
+                             std::to_string(size) + " bytes");
+  std::memset(ptr, 0, size);
+}
+
+Buffer::~Buffer() { std::free(ptr); }
+
+Model::Model()
+    : manifest(Manifest::parse(nngc_manifest)), arena(manifest.arenaBytes),
+      params(manifest.paramBytes), grads(manifest.paramBytes),
+      state(manifest.stateBytes) {
+  ctx.batch = manifest.batch;
+  ctx.validRows = manifest.batch;
+  nngc_setup(&ctx);
+}
+
+float *Model::param(const ParamInfo &p) {
+  return reinterpret_cast<float *>(params.data() + p.offset);
+}
+float *Model::grad(const ParamInfo &p) {
+  return reinterpret_cast<float *>(grads.data() + p.offset);
+}
+float *Model::stateOf(const TensorInfo &s) {
+  return reinterpret_cast<float *>(state.data() + s.offset);
+}
+void *Model::input(const InputInfo &in) { return arena.data() + in.offset; }
+
+static uint8_t *spaceBase(Model &m, const std::string &space) {
+  if (space == "arena")
+    return m.arena.data();
+  if (space == "param")
+    return m.params.data();
+  if (space == "grad")
+    return m.grads.data();
+  return m.state.data();
+}
+
+const float *Model::output(const OutputInfo &out) {
+  return reinterpret_cast<const float *>(spaceBase(*this, out.space) +
+                                         out.offset);
+}
+
+float Model::loss() {
+  if (!manifest.hasLoss)
+    throw std::runtime_error("this model has no loss");
+  return *reinterpret_cast<const float *>(
+      spaceBase(*this, manifest.lossSpace) + manifest.lossOffset);
+}
+
+void Model::initParams(uint64_t seed) {
+  for (size_t i = 0; i < manifest.params.size(); ++i) {
+    const ParamInfo &p = manifest.params[i];
+    std::mt19937_64 rng(seed * 1000003u + i);
+    float *w = param(p);
+    int64_t n = p.numElements();
+    auto arg = [&](size_t k, double def) {
+      return k < p.initArgs.size() ? p.initArgs[k] : def;
+    };
+    auto uniform = [&](double a, double b) {
+      std::uniform_real_distribution<double> d(a, b);
+      for (int64_t j = 0; j < n; ++j)
+        w[j] = static_cast<float>(d(rng));
+    };
+    auto normal = [&](double mean, double std) {
+      std::normal_distribution<double> d(mean, std);
+      for (int64_t j = 0; j < n; ++j)
+        w[j] = static_cast<float>(d(rng));
+    };
+    double kaimingGain = std::sqrt(2.0 / (1.0 + arg(0, 0) * arg(0, 0)));
+    if (p.init == "zeros")
+      std::fill(w, w + n, 0.f);
+    else if (p.init == "ones")
+      std::fill(w, w + n, 1.f);
+    else if (p.init == "constant")
+      std::fill(w, w + n, static_cast<float>(arg(0, 0)));
+    else if (p.init == "normal")
+      normal(arg(0, 0), arg(1, 1));
+    else if (p.init == "uniform")
+      uniform(arg(0, 0), arg(1, 1));
+    else if (p.init == "xavier_uniform") {
+      double b = arg(0, 1) * std::sqrt(6.0 / (p.fanIn + p.fanOut));
+      uniform(-b, b);
+    } else if (p.init == "xavier_normal")
+      normal(0, arg(0, 1) * std::sqrt(2.0 / (p.fanIn + p.fanOut)));
+    else if (p.init == "kaiming_uniform") {
+      double b = kaimingGain * std::sqrt(3.0 / p.fanIn);
+      uniform(-b, b);
+    } else if (p.init == "kaiming_normal")
+      normal(0, kaimingGain / std::sqrt(static_cast<double>(p.fanIn)));
+    else
+      throw std::runtime_error("unknown initialiser '" + p.init + "' for " +
+                               p.name);
+  }
+}
+
+void Model::resetOptimizer() {
+  if (state.size())
+    std::memset(state.data(), 0, state.size());
+  ctx.step = 0;
+}
+
+void Model::run(void (*entry)(void *, void *, void *, void *, void *),
+                const char *name) {
+  if (!entry)
+    throw std::runtime_error(std::string("this model has no '") + name +
+                             "' entry point (no nn.minimize or no loss?)");
+  ctx.error.clear();
+  entry(&ctx, arena.data(), params.data(), grads.data(), state.data());
+  if (!ctx.error.empty())
+    throw std::runtime_error(ctx.error);
+}
+
+void Model::train() {
+  ++ctx.step;
+  run(nngc_train, "train");
+}
+void Model::computeGrad() { run(nngc_grad, "grad"); }
+void Model::eval() { run(nngc_eval, "eval"); }
+void Model::predict() { run(nngc_predict, "predict"); }
+
+SafetensorsFile Model::checkpoint() const {
+  SafetensorsFile file;
+  Model &self = const_cast<Model &>(*this);
+  for (const ParamInfo &p : manifest.params)
+    file.tensors[p.name] = Tensor::f32(p.shape, self.param(p));
+  for (const TensorInfo &s : manifest.state)
+    file.tensors[s.name] = Tensor::f32(s.shape, self.stateOf(s));
+  if (!manifest.state.empty() || !manifest.optimizer.object.empty()) {
+    int64_t step = ctx.step;
+    file.tensors["optimizer.step"] = Tensor::i64({}, &step);
+  }
+  file.metadata["format"] = "nngc-checkpoint-1";
+  file.metadata["model"] = manifest.model;
+  return file;
+}
+
+static void copyChecked(const SafetensorsFile &file, const std::string &name,
+                        const std::vector<int64_t> &shape, float *dst) {
+  auto it = file.tensors.find(name);
+  if (it == file.tensors.end())
+    throw std::runtime_error("checkpoint has no tensor '" + name + "'");
+  const Tensor &t = it->second;
+  if (t.dtype != "F32")
+    throw std::runtime_error("tensor '" + name + "' is " + t.dtype +
+                             ", expected F32");
+  if (t.shape != shape) {
+    auto str = [](const std::vector<int64_t> &s) {
+      std::string out = "[";
+      for (size_t i = 0; i < s.size(); ++i)
+        out += (i ? ", " : "") + std::to_string(s[i]);
+      return out + "]";
+    };
+    throw std::runtime_error("tensor '" + name + "' has shape " +
+                             str(t.shape) + ", the model expects " +
+                             str(shape));
+  }
+  std::memcpy(dst, t.data.data(), t.data.size());
+}
+
+void Model::loadParams(const SafetensorsFile &file, bool optimizer) {
+  for (const ParamInfo &p : manifest.params)
+    copyChecked(file, p.name, p.shape, param(p));
+  if (!optimizer)
+    return;
+  for (const TensorInfo &s : manifest.state)
+    copyChecked(file, s.name, s.shape, stateOf(s));
+  auto it = file.tensors.find("optimizer.step");
+  if (it != file.tensors.end() && it->second.dtype == "I64")
+    std::memcpy(&ctx.step, it->second.data.data(), 8);
+}
