@@ -1,0 +1,844 @@
+//===- Trainer.cpp - The trainer executable's main ------------------------===//
+//
+//   ./trainer info
+//   ./trainer train --data D.csv [--val-split 0.2 | --val-data V.csv] ...
+//   ./trainer eval --checkpoint C --data D.csv
+//   ./trainer predict --checkpoint C --data D.csv [--output P.csv]
+//   ./trainer grad-check --inputs I.safetensors [--params P] --out O
+//
+// See docs/Trainer.md. The story of one training step: fill the inputs of
+// the arena, call nngc_train (forward, backward, update), read the loss.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nngc/Runtime/Data.h"
+#include "nngc/Runtime/Model.h"
+
+#include <boost/program_options.hpp>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <numeric>
+#include <random>
+#include <unistd.h>
+
+namespace po = boost::program_options;
+using namespace nngc::rt;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+volatile std::sig_atomic_t interrupted = 0;
+void onSigint(int) { interrupted = 1; }
+
+//===----------------------------------------------------------------------===//
+// Data: a table turned into feature rows and labels for the model's inputs.
+//===----------------------------------------------------------------------===//
+
+struct DataOptions {
+  CsvOptions csv;
+  std::string labelColumn = "-1";
+  std::string labelFile; ///< labels in a separate one-column file
+};
+
+/// Rows of features (f32) and labels (i64 class ids or f32 targets).
+struct Dataset {
+  std::string path;
+  int64_t rows = 0, width = 0;
+  std::vector<float> x;
+  std::vector<int64_t> yInt;
+  std::vector<float> yFloat;
+  std::vector<int64_t> lines;
+};
+
+/// The model's one feature input and its (optional) label input.
+struct Roles {
+  const InputInfo *features = nullptr;
+  const InputInfo *label = nullptr;
+};
+
+Roles rolesOf(const Manifest &m) {
+  Roles r;
+  for (const InputInfo &in : m.inputs) {
+    if (in.isLabel) {
+      if (r.label)
+        throw std::runtime_error("the trainer feeds one label input; this "
+                                 "model has several");
+      r.label = &in;
+    } else {
+      if (r.features || in.isInt)
+        throw std::runtime_error("the trainer feeds one f32 feature input "
+                                 "from CSV; input '" + in.name +
+                                 "' does not fit");
+      r.features = &in;
+    }
+  }
+  if (!r.features)
+    throw std::runtime_error("the model has no feature input");
+  return r;
+}
+
+Dataset loadDataset(const std::string &path, const DataOptions &opts,
+                    const Roles &roles, bool needLabels) {
+  Table t = readTable(path, opts.csv);
+  Dataset d;
+  d.path = path;
+  d.rows = t.rows();
+  d.lines = t.lines;
+  d.width = roles.features->perRow();
+  bool labelsHere = needLabels && roles.label && opts.labelFile.empty();
+  int64_t labelCol = -1;
+  if (labelsHere || (roles.label && opts.labelFile.empty() &&
+                     t.cols == d.width + 1))
+    labelCol = t.column(opts.labelColumn);
+  int64_t featureCols = t.cols - (labelCol >= 0 ? 1 : 0);
+  if (featureCols != d.width)
+    throw std::runtime_error(
+        path + ": " + std::to_string(featureCols) +
+        " feature columns, but input '" + roles.features->name + "' takes " +
+        std::to_string(d.width) + " per row" +
+        (labelCol >= 0 ? " (column " + std::to_string(labelCol) +
+                             " is the label)"
+                       : ""));
+  d.x.reserve(d.rows * d.width);
+  for (int64_t r = 0; r < d.rows; ++r)
+    for (int64_t c = 0; c < t.cols; ++c)
+      if (c != labelCol)
+        d.x.push_back(static_cast<float>(t.at(r, c)));
+  if (!needLabels || !roles.label)
+    return d;
+  const InputInfo &label = *roles.label;
+  if (label.perRow() != 1)
+    throw std::runtime_error("label input '" + label.name +
+                             "' takes several values per row; CSV data gives "
+                             "one label column");
+  std::vector<double> values;
+  std::vector<int64_t> lines = d.lines;
+  std::string labelPath = path;
+  if (!opts.labelFile.empty()) {
+    CsvOptions one = opts.csv;
+    one.header = false;
+    one.skipRows = 0;
+    Table lt = readTable(opts.labelFile, one);
+    if (lt.rows() != d.rows)
+      throw std::runtime_error(opts.labelFile + ": " +
+                               std::to_string(lt.rows()) + " labels for " +
+                               std::to_string(d.rows) + " rows of " + path);
+    int64_t col = lt.column(opts.labelColumn);
+    for (int64_t r = 0; r < lt.rows(); ++r)
+      values.push_back(lt.at(r, col));
+    lines = lt.lines;
+    labelPath = opts.labelFile;
+  } else {
+    for (int64_t r = 0; r < d.rows; ++r)
+      values.push_back(t.at(r, labelCol));
+  }
+  for (int64_t r = 0; r < d.rows; ++r) {
+    double v = values[r];
+    std::string where = labelPath + ":" + std::to_string(lines[r]) + ": ";
+    if (label.isInt) {
+      if (v != std::floor(v) || v < 0 || v >= label.classes)
+        throw std::runtime_error(where + "label " + std::to_string(v) +
+                                 " is not a class id in [0, " +
+                                 std::to_string(label.classes) + ")");
+      d.yInt.push_back(static_cast<int64_t>(v));
+    } else {
+      if (label.binary && (v < 0 || v > 1))
+        throw std::runtime_error(where + "target " + std::to_string(v) +
+                                 " of a binary cross-entropy is outside [0, "
+                                 "1]");
+      d.yFloat.push_back(static_cast<float>(v));
+    }
+  }
+  return d;
+}
+
+/// Per-feature mean and standard deviation (population, as sklearn's
+/// StandardScaler); a constant feature gets std 1.
+struct Scaler {
+  std::vector<float> mean, std;
+  bool active() const { return !mean.empty(); }
+
+  void fit(const Dataset &d, const std::vector<int64_t> &rows) {
+    mean.assign(d.width, 0);
+    std.assign(d.width, 0);
+    std::vector<double> m(d.width, 0), s(d.width, 0);
+    for (int64_t r : rows)
+      for (int64_t c = 0; c < d.width; ++c)
+        m[c] += d.x[r * d.width + c];
+    for (int64_t c = 0; c < d.width; ++c)
+      m[c] /= rows.size();
+    for (int64_t r : rows)
+      for (int64_t c = 0; c < d.width; ++c) {
+        double v = d.x[r * d.width + c] - m[c];
+        s[c] += v * v;
+      }
+    for (int64_t c = 0; c < d.width; ++c) {
+      double sd = std::sqrt(s[c] / rows.size());
+      mean[c] = static_cast<float>(m[c]);
+      std[c] = sd > 1e-12 ? static_cast<float>(sd) : 1.f;
+    }
+  }
+  void apply(Dataset &d) const {
+    if (!active())
+      return;
+    for (int64_t r = 0; r < d.rows; ++r)
+      for (int64_t c = 0; c < d.width; ++c)
+        d.x[r * d.width + c] = (d.x[r * d.width + c] - mean[c]) / std[c];
+  }
+  void save(SafetensorsFile &f) const {
+    if (!active())
+      return;
+    int64_t w = static_cast<int64_t>(mean.size());
+    f.tensors["nngc.feature_mean"] = Tensor::f32({w}, mean.data());
+    f.tensors["nngc.feature_std"] = Tensor::f32({w}, std.data());
+  }
+  void load(const SafetensorsFile &f) {
+    auto m = f.tensors.find("nngc.feature_mean");
+    auto s = f.tensors.find("nngc.feature_std");
+    if (m == f.tensors.end() || s == f.tensors.end())
+      return;
+    mean.assign(m->second.f32Data(), m->second.f32Data() + m->second.numElements());
+    std.assign(s->second.f32Data(), s->second.f32Data() + s->second.numElements());
+  }
+};
+
+/// Copies rows `idx[begin, begin + n)` of `d` into the model's inputs,
+/// zero-padding a partial batch; returns the valid row count.
+int64_t fillBatch(Model &model, const Roles &roles, const Dataset &d,
+                  const std::vector<int64_t> &idx, size_t begin) {
+  int64_t batch = model.manifest.batch;
+  int64_t n = std::min<int64_t>(batch, idx.size() - begin);
+  float *x = static_cast<float *>(model.input(*roles.features));
+  std::memset(x, 0, sizeof(float) * batch * d.width);
+  for (int64_t i = 0; i < n; ++i)
+    std::memcpy(x + i * d.width, d.x.data() + idx[begin + i] * d.width,
+                sizeof(float) * d.width);
+  if (roles.label && (!d.yInt.empty() || !d.yFloat.empty())) {
+    void *y = model.input(*roles.label);
+    if (roles.label->isInt) {
+      auto *yi = static_cast<int64_t *>(y);
+      std::fill(yi, yi + batch, 0);
+      for (int64_t i = 0; i < n; ++i)
+        yi[i] = d.yInt[idx[begin + i]];
+    } else {
+      auto *yf = static_cast<float *>(y);
+      std::fill(yf, yf + batch, 0.f);
+      for (int64_t i = 0; i < n; ++i)
+        yf[i] = d.yFloat[idx[begin + i]];
+    }
+  }
+  model.ctx.validRows = n;
+  return n;
+}
+
+/// The output metrics are read from: the first one with one row per sample.
+const OutputInfo *predictionOutput(const Manifest &m) {
+  for (const OutputInfo &o : m.outputs)
+    if (!o.shape.empty() && o.shape[0] == m.batch)
+      return &o;
+  return nullptr;
+}
+
+/// Loss and accuracy (classification) or RMSE (regression) over a dataset.
+struct Metrics {
+  double loss = 0;
+  int64_t rows = 0, correct = 0;
+  double sqErr = 0;
+  bool classification = false, regression = false;
+  double accuracy() const { return rows ? double(correct) / rows : 0; }
+};
+
+Metrics evaluate(Model &model, const Roles &roles, const Dataset &d) {
+  Metrics m;
+  std::vector<int64_t> idx(d.rows);
+  std::iota(idx.begin(), idx.end(), 0);
+  const OutputInfo *out = predictionOutput(model.manifest);
+  const InputInfo *label = roles.label;
+  m.classification = label && out && (label->isInt || label->binary);
+  m.regression = label && out && !m.classification &&
+                 out->perRow() == label->perRow();
+  for (size_t b = 0; b < idx.size(); b += model.manifest.batch) {
+    int64_t n = fillBatch(model, roles, d, idx, b);
+    model.eval();
+    m.loss += double(model.loss()) * n;
+    m.rows += n;
+    if (!out)
+      continue;
+    const float *o = model.output(*out);
+    int64_t w = out->perRow();
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t row = idx[b + i];
+      const float *r = o + i * w;
+      if (m.classification && label->isInt)
+        m.correct += (std::max_element(r, r + w) - r) == d.yInt[row];
+      else if (m.classification)
+        m.correct += (r[0] > 0) == (d.yFloat[row] > 0.5f);
+      else if (m.regression) {
+        double e = r[0] - d.yFloat[row];
+        m.sqErr += e * e;
+      }
+    }
+  }
+  m.loss /= std::max<int64_t>(m.rows, 1);
+  return m;
+}
+
+std::string metricsText(const Metrics &m) {
+  char buf[160];
+  int len = std::snprintf(buf, sizeof(buf), "loss %.4f", m.loss);
+  if (m.classification)
+    std::snprintf(buf + len, sizeof(buf) - len, "  accuracy %.2f%%",
+                  100 * m.accuracy());
+  else if (m.regression)
+    std::snprintf(buf + len, sizeof(buf) - len, "  rmse %.4f",
+                  std::sqrt(m.sqErr / std::max<int64_t>(m.rows, 1)));
+  return buf;
+}
+
+std::string metricsJson(const std::string &prefix, const Metrics &m) {
+  std::string s = ",\"" + prefix + "loss\":" + std::to_string(m.loss);
+  if (m.classification)
+    s += ",\"" + prefix + "accuracy\":" + std::to_string(m.accuracy());
+  if (m.regression)
+    s += ",\"" + prefix + "rmse\":" +
+         std::to_string(std::sqrt(m.sqErr / std::max<int64_t>(m.rows, 1)));
+  return s;
+}
+
+void saveCheckpoint(const Model &model, const Scaler &scaler, int64_t epoch,
+                    const std::string &path) {
+  SafetensorsFile f = model.checkpoint();
+  scaler.save(f);
+  f.metadata["epoch"] = std::to_string(epoch);
+  f.metadata["lr_scale"] = std::to_string(model.ctx.lrScale);
+  f.write(path);
+}
+
+//===----------------------------------------------------------------------===//
+// Commands
+//===----------------------------------------------------------------------===//
+
+void addDataOptions(po::options_description &desc, DataOptions &d) {
+  desc.add_options()("no-header", "the data has no header line")(
+      "skip-rows", po::value(&d.csv.skipRows)->default_value(0),
+      "lines to drop before the header/data")(
+      "delimiter", po::value(&d.csv.delimiter)->default_value(","),
+      "cell separator: one character, or 'whitespace'")(
+      "label-column", po::value(&d.labelColumn)->default_value("-1"),
+      "label column: a name, or an index (negative counts from the end)")(
+      "label-file", po::value(&d.labelFile),
+      "read labels from this one-column file instead (same row order)");
+}
+
+void finishDataOptions(const po::variables_map &vm, DataOptions &d) {
+  d.csv.header = !vm.count("no-header");
+}
+
+std::string formatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
+int cmdInfo(Model &model) {
+  const Manifest &m = model.manifest;
+  auto shape = [](const std::vector<int64_t> &s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i)
+      out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+  };
+  std::cout << "model        " << m.model << "\n"
+            << "batch        " << m.batch << "\n"
+            << "inputs\n";
+  for (const InputInfo &in : m.inputs)
+    std::cout << "  " << in.name << "  " << (in.isInt ? "i64" : "f32") << " "
+              << shape(in.shape) << "  "
+              << (in.isLabel ? (in.classes ? "label (" +
+                                                 std::to_string(in.classes) +
+                                                 " classes)"
+                                           : std::string("target"))
+                             : "features")
+              << "\n";
+  std::cout << "parameters   " << m.parameterCount() << "\n";
+  for (const ParamInfo &p : m.params)
+    std::cout << "  " << p.name << "  " << shape(p.shape) << "  " << p.init
+              << "\n";
+  std::cout << "outputs\n";
+  for (const OutputInfo &o : m.outputs)
+    std::cout << "  " << o.name << "  " << shape(o.shape) << "\n";
+  if (m.optimizer.kind == Json::Object) {
+    std::cout << "optimizer    " << m.optimizer.at("kind").asString();
+    for (const auto &[k, v] : m.optimizer.object)
+      if (k != "kind")
+        std::cout << " " << k << "="
+                  << (v.kind == Json::Bool ? std::string(v.boolean ? "true" : "false")
+                                           : formatNumber(v.number));
+    std::cout << "\n";
+  }
+  auto kib = [](int64_t b) { return std::to_string((b + 1023) / 1024) + " KiB"; };
+  std::cout << "memory       arena " << kib(m.arenaBytes) << ", parameters "
+            << kib(m.paramBytes) << ", gradients " << kib(m.paramBytes)
+            << ", optimizer state " << kib(m.stateBytes) << " (total "
+            << kib(m.arenaBytes + 2 * m.paramBytes + m.stateBytes) << ")\n"
+            << "entry points";
+  for (const std::string &e : m.entries)
+    std::cout << " " << e;
+  std::cout << "\n";
+  return 0;
+}
+
+int cmdTrain(Model &model, int argc, char **argv) {
+  DataOptions data;
+  std::string dataPath, valPath, save, resume, log;
+  int64_t epochs = 10, batchSize = 0, threads = 0;
+  double lr = 0, valSplit = 0;
+  uint64_t seed = 0;
+  po::options_description desc("train options");
+  desc.add_options()("help,h", "show this help")(
+      "data", po::value(&dataPath)->required(), "training data (CSV, .gz ok)")(
+      "val-data", po::value(&valPath), "validation data (same format)")(
+      "val-split", po::value(&valSplit),
+      "hold out this fraction of --data (seeded) for validation")(
+      "epochs", po::value(&epochs)->default_value(10), "passes over the data")(
+      "batch-size", po::value(&batchSize),
+      "must equal the compiled batch (the model's first input dimension)")(
+      "lr", po::value(&lr), "learning rate (default: the model's)")(
+      "seed", po::value(&seed)->default_value(0),
+      "seed for initialisation, shuffling and the split")(
+      "threads", po::value(&threads), "threads for oneDNN and kernels")(
+      "standardize", "scale features to zero mean, unit variance (training "
+                     "statistics; saved in the checkpoint)")(
+      "save", po::value(&save), "write a checkpoint here after each epoch")(
+      "resume", po::value(&resume), "start from this checkpoint")(
+      "log", po::value(&log), "append per-epoch metrics as JSON lines");
+  addDataOptions(desc, data);
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  if (vm.count("help")) {
+    std::cout << "usage: " << argv[0] << " train --data FILE [options]\n"
+              << desc;
+    return 0;
+  }
+  po::notify(vm);
+  finishDataOptions(vm, data);
+  const Manifest &m = model.manifest;
+  if (!m.hasEntry("train"))
+    throw std::runtime_error("this model has no nn.minimize: it cannot be "
+                             "trained");
+  if (vm.count("batch-size") && batchSize != m.batch)
+    throw std::runtime_error("--batch-size " + std::to_string(batchSize) +
+                             " differs from the compiled batch " +
+                             std::to_string(m.batch) +
+                             " (change the model's input shapes and recompile)");
+  if (valSplit < 0 || valSplit >= 1)
+    throw std::runtime_error("--val-split must be in [0, 1)");
+  if (vm.count("val-split") && !valPath.empty())
+    throw std::runtime_error("give --val-split or --val-data, not both");
+  if (epochs < 1)
+    throw std::runtime_error("--epochs must be at least 1");
+  if (threads > 0)
+    omp_set_num_threads(static_cast<int>(threads));
+  double compiledLr = m.optimizer.at("lr").asNumber();
+  if (vm.count("lr")) {
+    if (!(lr > 0))
+      throw std::runtime_error("--lr must be positive");
+    model.ctx.lrScale = lr / compiledLr;
+  }
+
+  Roles roles = rolesOf(m);
+  if (!roles.label)
+    throw std::runtime_error("the model has no label input to train on");
+  Dataset train = loadDataset(dataPath, data, roles, true);
+  std::vector<int64_t> trainRows(train.rows), valRows;
+  std::iota(trainRows.begin(), trainRows.end(), 0);
+  if (valSplit > 0) {
+    std::mt19937_64 rng(seed ^ 0x5eedULL);
+    std::shuffle(trainRows.begin(), trainRows.end(), rng);
+    auto nVal = static_cast<int64_t>(std::llround(valSplit * train.rows));
+    valRows.assign(trainRows.end() - nVal, trainRows.end());
+    trainRows.resize(train.rows - nVal);
+    std::sort(valRows.begin(), valRows.end());
+  }
+  if (trainRows.empty())
+    throw std::runtime_error(dataPath + ": no training rows left after the "
+                                        "split");
+
+  Scaler scaler;
+  int64_t startEpoch = 1;
+  if (!resume.empty()) {
+    SafetensorsFile ckpt = SafetensorsFile::read(resume);
+    try {
+      model.loadParams(ckpt, true);
+    } catch (const std::exception &e) {
+      throw std::runtime_error(resume + ": " + e.what());
+    }
+    scaler.load(ckpt);
+    if (ckpt.metadata.count("epoch"))
+      startEpoch = std::stoll(ckpt.metadata.at("epoch")) + 1;
+    std::cout << "resumed from " << resume << " (epoch " << startEpoch - 1
+              << ", step " << model.ctx.step << ")\n";
+  } else {
+    model.initParams(seed);
+    if (vm.count("standardize"))
+      scaler.fit(train, trainRows);
+  }
+  // Validation rows come from the same file: scale a copy of the features.
+  scaler.apply(train);
+  Dataset val;
+  if (!valPath.empty()) {
+    val = loadDataset(valPath, data, roles, true);
+    scaler.apply(val);
+  } else if (!valRows.empty()) {
+    val.path = dataPath;
+    val.width = train.width;
+    val.rows = static_cast<int64_t>(valRows.size());
+    for (int64_t r : valRows) {
+      val.x.insert(val.x.end(), train.x.begin() + r * train.width,
+                   train.x.begin() + (r + 1) * train.width);
+      if (!train.yInt.empty())
+        val.yInt.push_back(train.yInt[r]);
+      else
+        val.yFloat.push_back(train.yFloat[r]);
+      val.lines.push_back(train.lines[r]);
+    }
+  }
+
+  int64_t batch = m.batch;
+  int64_t steps = (static_cast<int64_t>(trainRows.size()) + batch - 1) / batch;
+  int64_t partial = trainRows.size() % batch;
+  std::cout << "training " << m.model << ": " << trainRows.size()
+            << " rows, " << (val.rows ? std::to_string(val.rows) : "no")
+            << " validation rows, batch " << batch << ", " << steps
+            << " steps per epoch";
+  if (partial)
+    std::cout << " (the last batch has " << partial
+              << " rows; the loss averages over those only)";
+  std::cout << ", " << omp_get_max_threads() << " threads\n";
+
+  std::ofstream logFile;
+  if (!log.empty()) {
+    logFile.open(log, std::ios::app);
+    if (!logFile)
+      throw std::runtime_error(log + ": cannot open for appending");
+  }
+  std::signal(SIGINT, onSigint);
+  bool tty = isatty(STDERR_FILENO);
+  auto trainStart = Clock::now();
+  for (int64_t epoch = startEpoch; epoch < startEpoch + epochs; ++epoch) {
+    std::mt19937_64 rng(seed * 7919 + epoch);
+    std::vector<int64_t> order = trainRows;
+    std::shuffle(order.begin(), order.end(), rng);
+    auto t0 = Clock::now();
+    double lossSum = 0;
+    int64_t rowsSeen = 0;
+    auto lastPrint = t0;
+    for (int64_t s = 0; s < steps && !interrupted; ++s) {
+      int64_t n = fillBatch(model, roles, train, order, s * batch);
+      model.train();
+      float loss = model.loss();
+      if (!std::isfinite(loss))
+        throw std::runtime_error("the loss became " + std::to_string(loss) +
+                                 " at epoch " + std::to_string(epoch) +
+                                 ", step " + std::to_string(s + 1) +
+                                 " (lower --lr?)");
+      lossSum += double(loss) * n;
+      rowsSeen += n;
+      if (tty && secondsSince(lastPrint) > 0.5) {
+        lastPrint = Clock::now();
+        double el = secondsSince(t0);
+        std::fprintf(stderr, "\repoch %lld  step %lld/%lld  loss %.4f  %.0f rows/s  ETA %.0fs ",
+                     (long long)epoch, (long long)(s + 1), (long long)steps,
+                     lossSum / rowsSeen, rowsSeen / el,
+                     el / (s + 1) * (steps - s - 1));
+      }
+    }
+    if (tty)
+      std::fprintf(stderr, "\r%80s\r", "");
+    double seconds = secondsSince(t0);
+    if (interrupted) {
+      if (!save.empty()) {
+        saveCheckpoint(model, scaler, epoch - 1, save);
+        std::cout << "interrupted: saved " << save << " (last complete epoch "
+                  << epoch - 1 << ")\n";
+      }
+      return 130;
+    }
+    char line[256];
+    std::snprintf(line, sizeof(line),
+                  "epoch %3lld  train loss %.4f  %.2fs  %.0f rows/s",
+                  (long long)epoch, lossSum / rowsSeen, seconds,
+                  rowsSeen / seconds);
+    std::cout << line;
+    std::string json = "{\"epoch\":" + std::to_string(epoch) +
+                       ",\"step\":" + std::to_string(model.ctx.step) +
+                       ",\"train_loss\":" + std::to_string(lossSum / rowsSeen) +
+                       ",\"seconds\":" + std::to_string(seconds);
+    if (val.rows) {
+      Metrics vmx = evaluate(model, roles, val);
+      std::cout << "  |  val " << metricsText(vmx);
+      json += metricsJson("val_", vmx);
+    }
+    std::cout << std::endl;
+    if (logFile)
+      logFile << json << "}" << std::endl;
+    if (!save.empty())
+      saveCheckpoint(model, scaler, epoch, save);
+  }
+  std::cout << "done in " << secondsSince(trainStart) << " s";
+  if (!save.empty())
+    std::cout << "; checkpoint " << save;
+  std::cout << "\n";
+  if (val.rows) {
+    Metrics vmx = evaluate(model, roles, val);
+    std::cout << "held-out: " << metricsText(vmx) << " on " << vmx.rows
+              << " rows\n";
+  }
+  return 0;
+}
+
+/// Loads a checkpoint and its feature scaling for eval/predict.
+Scaler loadForInference(Model &model, const std::string &path) {
+  SafetensorsFile ckpt = SafetensorsFile::read(path);
+  try {
+    model.loadParams(ckpt, false);
+  } catch (const std::exception &e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+  Scaler scaler;
+  scaler.load(ckpt);
+  return scaler;
+}
+
+int cmdEvalOrPredict(Model &model, int argc, char **argv, bool predict) {
+  DataOptions data;
+  std::string dataPath, checkpoint, output;
+  int64_t threads = 0;
+  po::options_description desc(predict ? "predict options" : "eval options");
+  desc.add_options()("help,h", "show this help")(
+      "checkpoint", po::value(&checkpoint)->required(),
+      "a checkpoint written by train --save")(
+      "data", po::value(&dataPath)->required(), "data (CSV, .gz ok)")(
+      "threads", po::value(&threads), "threads");
+  if (predict)
+    desc.add_options()("output", po::value(&output),
+                       "write predictions here (default: stdout)");
+  addDataOptions(desc, data);
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  po::notify(vm);
+  finishDataOptions(vm, data);
+  if (threads > 0)
+    omp_set_num_threads(static_cast<int>(threads));
+  Roles roles = rolesOf(model.manifest);
+  Scaler scaler = loadForInference(model, checkpoint);
+  Dataset d = loadDataset(dataPath, data, roles, !predict);
+  scaler.apply(d);
+  if (!predict) {
+    if (!model.manifest.hasLoss)
+      throw std::runtime_error("this model has no loss to evaluate");
+    Metrics mx = evaluate(model, roles, d);
+    std::cout << dataPath << ": " << metricsText(mx) << " on " << mx.rows
+              << " rows\n";
+    return 0;
+  }
+  const OutputInfo *out = predictionOutput(model.manifest);
+  if (!out)
+    throw std::runtime_error("the model has no per-row output to predict");
+  std::ofstream file;
+  if (!output.empty()) {
+    file.open(output);
+    if (!file)
+      throw std::runtime_error(output + ": cannot write");
+  }
+  std::ostream &os = output.empty() ? std::cout : file;
+  int64_t w = out->perRow();
+  bool classes = roles.label && roles.label->isInt && w > 1;
+  os << (classes ? "prediction," : "");
+  for (int64_t j = 0; j < w; ++j)
+    os << out->name << "_" << j << (j + 1 < w ? "," : "\n");
+  std::vector<int64_t> idx(d.rows);
+  std::iota(idx.begin(), idx.end(), 0);
+  for (size_t b = 0; b < idx.size(); b += model.manifest.batch) {
+    int64_t n = fillBatch(model, roles, d, idx, b);
+    model.predict();
+    const float *o = model.output(*out);
+    for (int64_t i = 0; i < n; ++i) {
+      const float *r = o + i * w;
+      if (classes)
+        os << (std::max_element(r, r + w) - r) << ",";
+      for (int64_t j = 0; j < w; ++j)
+        os << r[j] << (j + 1 < w ? "," : "\n");
+    }
+  }
+  return 0;
+}
+
+/// Loads, by input name, the tensors of `file` into the model's inputs.
+void loadInputs(Model &model, const SafetensorsFile &file,
+                const std::string &path) {
+  for (const InputInfo &in : model.manifest.inputs) {
+    auto it = file.tensors.find(in.name);
+    if (it == file.tensors.end())
+      throw std::runtime_error(path + ": no tensor for input '" + in.name +
+                               "'");
+    const Tensor &t = it->second;
+    if (t.dtype != (in.isInt ? "I64" : "F32") || t.shape != in.shape)
+      throw std::runtime_error(path + ": tensor '" + in.name +
+                               "' does not match the input's dtype or shape");
+    std::memcpy(model.input(in), t.data.data(), t.data.size());
+  }
+}
+
+int cmdGradCheck(Model &model, int argc, char **argv) {
+  std::string inputs, params, out;
+  int64_t trainSteps = 0, fd = 0, validRows = 0;
+  double fdEps = 1e-2;
+  uint64_t seed = 0;
+  po::options_description desc("grad-check options");
+  desc.add_options()("help,h", "show this help")(
+      "inputs", po::value(&inputs)->required(),
+      "safetensors with one tensor per model input, by name")(
+      "params", po::value(&params),
+      "safetensors with the parameters (default: initialise with --seed)")(
+      "seed", po::value(&seed)->default_value(0), "initialisation seed")(
+      "valid-rows", po::value(&validRows),
+      "treat only the first N rows as data (a partial batch)")(
+      "out", po::value(&out)->required(),
+      "write loss, grad.<param>, output.<name> (and param.<name>, "
+      "loss.<k> after --train-steps) here")(
+      "train-steps", po::value(&trainSteps)->default_value(0),
+      "then take this many optimizer steps on the same batch")(
+      "fd", po::value(&fd)->default_value(0),
+      "check this many coordinates per parameter by central differences")(
+      "fd-eps", po::value(&fdEps)->default_value(1e-2), "finite-difference step");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  po::notify(vm);
+  const Manifest &m = model.manifest;
+  if (!params.empty()) {
+    SafetensorsFile p = SafetensorsFile::read(params);
+    try {
+      model.loadParams(p, false);
+    } catch (const std::exception &e) {
+      throw std::runtime_error(params + ": " + e.what());
+    }
+  } else {
+    model.initParams(seed);
+  }
+  loadInputs(model, SafetensorsFile::read(inputs), inputs);
+  if (vm.count("valid-rows")) {
+    if (validRows < 1 || validRows > m.batch)
+      throw std::runtime_error("--valid-rows must be in [1, batch]");
+    model.ctx.validRows = validRows;
+  }
+  SafetensorsFile result;
+  model.computeGrad();
+  float loss = model.loss();
+  result.tensors["loss"] = Tensor::f32({}, &loss);
+  for (const ParamInfo &p : m.params)
+    result.tensors["grad." + p.name] = Tensor::f32(p.shape, model.grad(p));
+  for (const OutputInfo &o : m.outputs)
+    result.tensors["output." + o.name] = Tensor::f32(o.shape, model.output(o));
+
+  // Central differences of the loss, computed by the eval entry point.
+  std::mt19937_64 rng(seed + 17);
+  for (const ParamInfo &p : m.params) {
+    if (!fd)
+      break;
+    float *w = model.param(p);
+    const float *g = result.tensors["grad." + p.name].f32Data();
+    double maxAbs = 0, maxG = 0;
+    std::uniform_int_distribution<int64_t> pick(0, p.numElements() - 1);
+    for (int64_t k = 0; k < fd; ++k) {
+      int64_t i = pick(rng);
+      float saved = w[i];
+      w[i] = saved + static_cast<float>(fdEps);
+      model.eval();
+      double up = model.loss();
+      w[i] = saved - static_cast<float>(fdEps);
+      model.eval();
+      double down = model.loss();
+      w[i] = saved;
+      double numeric = (up - down) / (2 * fdEps);
+      maxAbs = std::max(maxAbs, std::fabs(numeric - g[i]));
+      maxG = std::max(maxG, std::fabs(double(g[i])));
+    }
+    std::printf("{\"fd_param\":%s,\"checked\":%lld,\"max_abs_err\":%.3e,"
+                "\"max_abs_grad\":%.3e}\n",
+                jsonQuote(p.name).c_str(), (long long)fd, maxAbs, maxG);
+  }
+  for (int64_t s = 0; s < trainSteps; ++s) {
+    model.train();
+    float l = model.loss();
+    result.tensors["loss." + std::to_string(s)] = Tensor::f32({}, &l);
+  }
+  if (trainSteps)
+    for (const ParamInfo &p : m.params)
+      result.tensors["param." + p.name] = Tensor::f32(p.shape, model.param(p));
+  result.write(out);
+  std::printf("{\"loss\":%.9g}\n", loss);
+  return 0;
+}
+
+const char *kUsage =
+    "usage: %s COMMAND [options]   (COMMAND --help for its options)\n"
+    "\n"
+    "  info        the model, its parameters and memory\n"
+    "  train       train on CSV data, evaluate, save checkpoints\n"
+    "  eval        loss and accuracy/RMSE of a checkpoint on data\n"
+    "  predict     write the model's output for each row of data\n"
+    "  grad-check  loss and gradients for given inputs (and parameters),\n"
+    "              with an optional finite-difference check\n";
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::printf(kUsage, argv[0]);
+    return argc < 2 ? 1 : 0;
+  }
+  std::string cmd = argv[1];
+  try {
+    Model model;
+    if (cmd == "info")
+      return cmdInfo(model);
+    if (cmd == "train")
+      return cmdTrain(model, argc - 1, argv + 1);
+    if (cmd == "eval")
+      return cmdEvalOrPredict(model, argc - 1, argv + 1, false);
+    if (cmd == "predict")
+      return cmdEvalOrPredict(model, argc - 1, argv + 1, true);
+    if (cmd == "grad-check")
+      return cmdGradCheck(model, argc - 1, argv + 1);
+    std::fprintf(stderr, "%s: unknown command '%s'\n", argv[0], cmd.c_str());
+    std::fprintf(stderr, kUsage, argv[0]);
+    return 1;
+  } catch (const po::error &e) {
+    std::fprintf(stderr, "%s %s: %s\n", argv[0], cmd.c_str(), e.what());
+    return 1;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "%s %s: error: %s\n", argv[0], cmd.c_str(), e.what());
+    return 1;
+  }
+}
