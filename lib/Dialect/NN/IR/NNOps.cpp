@@ -244,11 +244,18 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
   if (a.size() == 3 && b.size() == 3 && a[0] != b[0])
     return emitOptionalError(loc, "'nn.matmul' batch sizes differ: ", a[0],
                              " vs ", b[0]);
+  // While parsing, attributes written in the attr-dict are not yet in the
+  // op's properties: look in both.
+  DictionaryAttr attrs = adaptor.getAttributes();
+  bool ta = adaptor.getTransposeLhs() ||
+            (attrs && attrs.get("transpose_lhs"));
+  bool tb = adaptor.getTransposeRhs() ||
+            (attrs && attrs.get("transpose_rhs"));
   size_t ra = a.size(), rb = b.size();
-  int64_t m = adaptor.getTransposeLhs() ? a[ra - 1] : a[ra - 2];
-  int64_t ka = adaptor.getTransposeLhs() ? a[ra - 2] : a[ra - 1];
-  int64_t kb = adaptor.getTransposeRhs() ? b[rb - 1] : b[rb - 2];
-  int64_t n = adaptor.getTransposeRhs() ? b[rb - 2] : b[rb - 1];
+  int64_t m = ta ? a[ra - 1] : a[ra - 2];
+  int64_t ka = ta ? a[ra - 2] : a[ra - 1];
+  int64_t kb = tb ? b[rb - 1] : b[rb - 2];
+  int64_t n = tb ? b[rb - 2] : b[rb - 1];
   if (ka != kb)
     return emitOptionalError(loc, "'nn.matmul' contraction sizes differ: lhs ",
                              shapeStr(a), " and rhs ", shapeStr(b), " give ",

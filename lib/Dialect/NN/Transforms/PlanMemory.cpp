@@ -114,9 +114,13 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
         op.hasAttr("nngc.space"))
       continue;
     Value v = op.getResult(0);
-    int64_t start = isa<InputOp>(op) ? -1 : index[&op];
+    // Inputs are written before a step and read by every entry point the
+    // trainer calls on the same batch (eval after grad, say): they live
+    // through the whole step.
+    bool isInput = isa<InputOp>(op);
+    int64_t start = isInput ? -1 : index[&op];
     intervalOf[v] = intervals.size();
-    intervals.push_back({v, start, start, byteSize(v)});
+    intervals.push_back({v, start, isInput ? n : start, byteSize(v)});
   }
   for (Operation &op : body)
     for (Value operand : op.getOperands()) {

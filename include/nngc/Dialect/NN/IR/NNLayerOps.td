@@ -108,9 +108,21 @@ def NN_LeakyReluOp : NN_UnaryOp<"leaky_relu", "x if x > 0 else slope * x"> {
 }
 
 def NN_GeluOp : NN_UnaryOp<"gelu", "x * Phi(x) (torch.nn.GELU)"> {
+  let description = [{
+    The exact form by default; `approximate = tanh` is torch's tanh
+    approximation.
+
+    ```mlir
+    %y = nn.gelu %x : tensor<64x128xf32>
+    %z = nn.gelu %x approximate = tanh : tensor<64x128xf32>
+    ```
+  }];
   let arguments = (ins NN_FloatTensor:$input,
       DefaultValuedAttr<NN_GeluApproximationAttr,
                         "::nngc::nn::GeluApproximation::none">:$approximate);
+  let assemblyFormat = [{
+    $input (`approximate` `=` $approximate^)? attr-dict `:` type($input)
+  }];
 }
 
 class NN_SoftmaxBase<string mnemonic, string formula>

@@ -35,6 +35,10 @@ def NN_GeluGradOp : NN_ActivationGradOp<"gelu_grad", "gelu", "input"> {
   let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,
       DefaultValuedAttr<NN_GeluApproximationAttr,
                         "::nngc::nn::GeluApproximation::none">:$approximate);
+  let assemblyFormat = [{
+    $grad `,` $saved (`approximate` `=` $approximate^)? attr-dict `:`
+    type($result)
+  }];
 }
 def NN_SoftmaxGradOp : NN_ActivationGradOp<"softmax_grad", "softmax", "result"> {
   let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,

@@ -39,7 +39,7 @@ def NNPlanMemoryPass : Pass<"nngc-plan-memory", "mlir::ModuleOp"> {
     state) and a byte offset (`nngc.offset`), 64-byte aligned. Parameters,
     their gradients and optimizer state get fixed slots; the other values
     share one arena, first fit by liveness over the training step (inputs
-    are live from the start, outputs and the loss to the end). Reshapes
+    live through the whole step, outputs and the loss to its end). Reshapes
     alias their input. A gradient computed by a single op is written straight
     into its gradient slot. The totals go on the model
     (`nngc.arena_bytes`, `nngc.param_bytes`, `nngc.state_bytes`).

@@ -1,0 +1,169 @@
+"""An independent PyTorch reading of an nn-dialect model, the tests' oracle.
+
+It parses the (regular) textual form of a model written in the nn dialect,
+line by line, and evaluates each op with the torch function that defines its
+semantics (F.linear, F.cross_entropy, ...). It shares no code with nngc.
+"""
+import re
+
+import torch
+import torch.nn.functional as F
+
+_TYPE = re.compile(r"tensor<([0-9x]*?)x?(f32|i64)>")
+_ASSIGN = re.compile(r"^\s*(%[\w.]+)\s*=\s*nn\.(\w+)\s*(.*)$")
+
+
+def parse_type(text):
+    m = _TYPE.search(text)
+    dims = m.group(1)
+    shape = [int(d) for d in dims.split("x")] if dims else []
+    return shape, m.group(2)
+
+
+def parse_attrs(text):
+    m = re.search(r"\{([^}]*)\}", text)
+    attrs = {}
+    if not m:
+        return attrs
+    for part in m.group(1).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "=" in part:
+            k, v = (s.strip() for s in part.split("=", 1))
+            v = v.split(":")[0].strip()
+            attrs[k] = v
+        else:
+            attrs[part] = True
+    return attrs
+
+
+class Model:
+    """The ops of one nn.model, in order."""
+
+    def __init__(self, text):
+        self.ops, self.inputs, self.params, self.outputs = [], [], [], []
+        self.loss, self.optimizer = None, None
+        for line in text.splitlines():
+            line = line.split("//")[0].rstrip()
+            if not line.strip() or "nn.model" in line or line.strip() == "}":
+                continue
+            m = _ASSIGN.match(line)
+            if m:
+                result, op, rest = m.groups()
+                self.ops.append(self._parse(result, op, rest))
+                if op == "input":
+                    self.inputs.append(self.ops[-1])
+                if op == "param":
+                    self.params.append(self.ops[-1])
+                continue
+            s = line.strip()
+            if s.startswith("nn.output"):
+                m = re.match(r'nn\.output\s+"([^"]+)"\s+(%[\w.]+)', s)
+                self.outputs.append((m.group(1), m.group(2)))
+            elif s.startswith("nn.minimize"):
+                m = re.match(r"nn\.minimize\s+(%[\w.]+)\s+with\s+#nn\.(\w+)<([^>]*)>", s)
+                self.loss = m.group(1)
+                fields = {}
+                for part in m.group(3).split(","):
+                    if "=" in part:
+                        k, v = (x.strip() for x in part.split("="))
+                        fields[k] = v == "true" if v in ("true", "false") else float(v)
+                self.optimizer = (m.group(2), fields)
+
+    @staticmethod
+    def _parse(result, op, rest):
+        d = {"result": result, "op": op}
+        if op in ("input", "param"):
+            d["name"] = re.match(r'"([^"]+)"', rest).group(1)
+            d["shape"], d["dtype"] = parse_type(rest.split(":")[-1])
+            return d
+        if op == "fill":
+            d["value"] = float(rest.split(":")[0].split("{")[0])
+            d["shape"], _ = parse_type(rest.split(":")[-1])
+            return d
+        head = rest.split("{")[0].split(":")[0]
+        d["operands"] = re.findall(r"%[\w.]+", head)
+        d["attrs"] = parse_attrs(rest)
+        m = re.search(r"approximate\s*=\s*(\w+)", rest.split(":")[0])
+        if m:
+            d["attrs"]["approximate"] = m.group(1)
+        if "->" in rest:
+            d["shape"], _ = parse_type(rest.split("->")[-1])
+        return d
+
+    def run(self, values):
+        """Evaluates every op; `values` maps input/param names to tensors."""
+        env = {}
+        for o in self.ops:
+            op, a = o["op"], [env[x] for x in o.get("operands", [])]
+            at = o.get("attrs", {})
+            if op in ("input", "param"):
+                r = values[o["name"]]
+            elif op == "linear":
+                r = F.linear(*a)
+            elif op == "matmul":
+                x, y = a
+                if "transpose_lhs" in at:
+                    x = x.transpose(-1, -2)
+                if "transpose_rhs" in at:
+                    y = y.transpose(-1, -2)
+                r = torch.matmul(x, y)
+            elif op == "add":
+                r = a[0] + a[1]
+            elif op == "sub":
+                r = a[0] - a[1]
+            elif op == "mul":
+                r = a[0] * a[1]
+            elif op == "neg":
+                r = -a[0]
+            elif op == "relu":
+                r = F.relu(a[0])
+            elif op == "leaky_relu":
+                r = F.leaky_relu(a[0], float(at.get("negative_slope", 0.01)))
+            elif op == "sigmoid":
+                r = torch.sigmoid(a[0])
+            elif op == "tanh":
+                r = torch.tanh(a[0])
+            elif op == "gelu":
+                r = F.gelu(a[0], approximate=at.get("approximate", "none"))
+            elif op == "softmax":
+                r = F.softmax(a[0], dim=int(at.get("axis", -1)))
+            elif op == "log_softmax":
+                r = F.log_softmax(a[0], dim=int(at.get("axis", -1)))
+            elif op == "mse":
+                r = F.mse_loss(a[0], a[1])
+            elif op == "binary_cross_entropy":
+                r = F.binary_cross_entropy_with_logits(a[0], a[1])
+            elif op == "cross_entropy":
+                c = a[0].shape[-1]
+                r = F.cross_entropy(a[0].reshape(-1, c), a[1].reshape(-1))
+            elif op == "reshape":
+                r = a[0].reshape(o["shape"])
+            elif op == "sum_to":
+                x, shape = a[0], o["shape"]
+                lead = x.dim() - len(shape)
+                dims = list(range(lead)) + [lead + i for i, s in enumerate(shape)
+                                            if s == 1 and x.shape[lead + i] != 1]
+                r = x.sum(dim=dims, keepdim=True) if dims else x
+                r = r.reshape(shape)
+            elif op == "fill":
+                r = torch.full(o["shape"], o["value"])
+            else:
+                raise NotImplementedError("oracle has no rule for nn." + op)
+            env[o["result"]] = r
+        return env
+
+    def torch_optimizer(self, params):
+        kind, f = self.optimizer
+        if kind == "sgd":
+            return torch.optim.SGD(params, lr=f["lr"], momentum=f.get("momentum", 0.0),
+                                   dampening=f.get("dampening", 0.0),
+                                   weight_decay=f.get("weight_decay", 0.0),
+                                   nesterov=f.get("nesterov", False))
+        betas = (f.get("beta1", 0.9), f.get("beta2", 0.999))
+        if kind == "adam":
+            return torch.optim.Adam(params, lr=f["lr"], betas=betas, eps=f.get("eps", 1e-8),
+                                    weight_decay=f.get("weight_decay", 0.0))
+        return torch.optim.AdamW(params, lr=f["lr"], betas=betas, eps=f.get("eps", 1e-8),
+                                 weight_decay=f.get("weight_decay", 0.01))
