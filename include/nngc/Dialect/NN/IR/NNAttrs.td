@@ -59,8 +59,8 @@ def NN_SGDAttr : NN_Attr<"SGD", "sgd"> {
   let genVerifyDecl = 1;
 }
 
-class NN_AdamBase<string name, string mnemonic, string torchName,
-                  string wdDefault> : NN_Attr<name, mnemonic> {
+class NN_AdamBase<string name, string mnemonic, string torchName>
+    : NN_Attr<name, mnemonic> {
   let summary = "torch.optim." # torchName;
   let description = [{
     `#nn.adam<lr = 1.0e-3>` is torch.optim.Adam (L2 weight decay added to the
@@ -76,8 +76,8 @@ class NN_AdamBase<string name, string mnemonic, string torchName,
   let genVerifyDecl = 1;
 }
 
-def NN_AdamAttr : NN_AdamBase<"Adam", "adam", "Adam", "0">;
-def NN_AdamWAttr : NN_AdamBase<"AdamW", "adamw", "AdamW", "0.01">;
+def NN_AdamAttr : NN_AdamBase<"Adam", "adam", "Adam">;
+def NN_AdamWAttr : NN_AdamBase<"AdamW", "adamw", "AdamW">;
 
 def NN_OptimizerAttr : AnyAttrOf<[NN_SGDAttr, NN_AdamAttr, NN_AdamWAttr]>;
 

@@ -1,0 +1,50 @@
+# -*- Python -*-
+"""lit configuration of nngc's regression tests (test/ mirrors lib/)."""
+import os
+import shutil
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "nngc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.nngc_obj_root, "test")
+config.excludes = ["Unit", "e2e/nn_torch.py", "e2e/oracle.py",
+                   "e2e/safetensors_io.py", "CMakeLists.txt",
+                   "lit.cfg.py", "lit.site.cfg.py.in"]
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.nngc_tools_dir, append_path=True)
+for var in ("HOME", "OPENBLAS_CORETYPE", "OMP_NUM_THREADS"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+config.substitutions.append(("%nngc_src", config.nngc_src_root))
+config.substitutions.append(("%sklearn_data",
+                             "/usr/lib/python3/dist-packages/sklearn/datasets/data"))
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%oracle", "/usr/bin/python3 " + os.path.join(
+    config.nngc_src_root, "test", "e2e", "oracle.py") + " --nngc " +
+    os.path.join(config.nngc_tools_dir, "nngc")))
+
+# Features, so that `check-nngc` passes anywhere and says what it skipped.
+def has_torch():
+    try:
+        subprocess.run(["/usr/bin/python3", "-c", "import torch, numpy"],
+                       check=True, capture_output=True, timeout=120)
+        return True
+    except Exception:
+        return False
+
+if has_torch():
+    config.available_features.add("torch")
+if os.path.isdir("/usr/lib/python3/dist-packages/sklearn/datasets/data"):
+    config.available_features.add("sklearn-data")
+if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
+    config.available_features.add("ptxas")
+
+llvm_config.add_tool_substitutions(["nngc", "nngc-opt"], [config.nngc_tools_dir])
