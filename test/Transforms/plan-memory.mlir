@@ -1,0 +1,36 @@
+// nngc-plan-memory: parameters, gradients and state get fixed slots; the
+// rest shares the arena by liveness; reshapes alias; a gradient computed by
+// one op is written into its slot.
+// RUN: nngc-opt --nngc-training-pipeline %s | FileCheck %s
+// RUN: nngc-opt --nngc-autodiff --nngc-optimizer --nngc-plan-memory=reuse=false %s | FileCheck %s --check-prefix=NOREUSE
+
+// CHECK-LABEL: nn.model @mlp
+// CHECK-SAME: nngc.arena_bytes = 1408
+// CHECK-SAME: nngc.param_bytes = 320
+// CHECK-SAME: nngc.state_bytes = 640
+// NOREUSE-LABEL: nn.model @mlp
+// NOREUSE-SAME: nngc.arena_bytes = 1664
+// CHECK: nn.input "x" {nngc.offset = 0 : i64, nngc.space = "arena"} : tensor<8x5xf32>
+// CHECK: nn.input "y" {nngc.offset = 192 : i64, nngc.space = "arena"} : tensor<8xi64>
+// CHECK: nn.param "fc1.weight" {{.*}}{nngc.offset = 0 : i64, nngc.space = "param"}
+// CHECK: nn.param "fc2.weight" {{.*}}{nngc.offset = 192 : i64, nngc.space = "param"}
+// The hidden activation is dead once its gradient is taken: relu_grad
+// reuses its memory.
+// CHECK: nn.relu %{{.*}} {nngc.offset = [[A:[0-9]+]] : i64, nngc.space = "arena"}
+// CHECK: nn.matmul {{.*}}{nngc.offset = 192 : i64, nngc.space = "grad", transpose_lhs}
+// CHECK: nn.relu_grad {{.*}}{nngc.offset = [[A]] : i64, nngc.space = "arena"}
+// CHECK: nn.matmul {{.*}}{nngc.offset = 0 : i64, nngc.space = "grad", transpose_lhs}
+// CHECK: nn.gradient "fc1.weight" {{.*}}{nngc.offset = 0 : i64, nngc.space = "grad"}
+// CHECK: nn.state "optimizer.fc1.weight.exp_avg" {nngc.offset = 0 : i64, nngc.space = "state"}
+nn.model @mlp {
+  %x = nn.input "x" : tensor<8x5xf32>
+  %y = nn.input "y" : tensor<8xi64>
+  %w1 = nn.param "fc1.weight" init(zeros) : tensor<7x5xf32>
+  %w2 = nn.param "fc2.weight" init(zeros) : tensor<3x7xf32>
+  %h = nn.linear %x, %w1 : tensor<8x5xf32>, tensor<7x5xf32>
+  %a = nn.relu %h : tensor<8x7xf32>
+  %z = nn.linear %a, %w2 : tensor<8x7xf32>, tensor<3x7xf32>
+  %l = nn.cross_entropy %z, %y : tensor<8x3xf32>, tensor<8xi64>
+  nn.output "logits" %z : tensor<8x3xf32>
+  nn.minimize %l with #nn.adam<lr = 1.0e-3>
+}
