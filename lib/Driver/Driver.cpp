@@ -90,6 +90,8 @@ ExitCode nngc::compile(const CompileOptions &options) {
     registerPassManagerCLOptions();
     registerAsmPrinterCLOptions();
     registerDefaultTimingManagerCLOptions();
+    // So that --mlir-print-ir-after=nngc-autodiff can name nngc's passes.
+    registerAllPasses();
     registered = true;
   }
   if (!options.mlirOptions.empty()) {
