@@ -86,12 +86,12 @@ ExitCode nngc::compile(const CompileOptions &options) {
   // MLIR's own debugging flags (--mlir-print-ir-after-all, ...).
   static bool registered = false;
   if (!registered) {
+    // First, so that --mlir-print-ir-after=nngc-autodiff knows the names.
+    registerAllPasses();
     registerMLIRContextCLOptions();
     registerPassManagerCLOptions();
     registerAsmPrinterCLOptions();
     registerDefaultTimingManagerCLOptions();
-    // So that --mlir-print-ir-after=nngc-autodiff can name nngc's passes.
-    registerAllPasses();
     registered = true;
   }
   if (!options.mlirOptions.empty()) {
