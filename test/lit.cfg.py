@@ -26,7 +26,8 @@ for var in ("HOME", "OPENBLAS_CORETYPE", "OMP_NUM_THREADS"):
 config.substitutions.append(("%nngc_src", config.nngc_src_root))
 config.substitutions.append(("%sklearn_data",
                              "/usr/lib/python3/dist-packages/sklearn/datasets/data"))
-config.substitutions.append(("%python", "/usr/bin/python3"))
+# Debian's python3 (with torch); lit's own %python is whatever runs lit.
+config.substitutions.append(("%py3", "/usr/bin/python3"))
 config.substitutions.append(("%oracle", "/usr/bin/python3 " + os.path.join(
     config.nngc_src_root, "test", "e2e", "oracle.py") + " --nngc " +
     os.path.join(config.nngc_tools_dir, "nngc")))

@@ -2,7 +2,7 @@
 // and no output file.
 // RUN: rm -f %t
 // RUN: not nngc compile %s -o %t 2>&1 | FileCheck %s
-// RUN: %python -c "import subprocess, sys; r = subprocess.run(['nngc', 'compile', sys.argv[1], '-o', sys.argv[2]], capture_output=True); sys.exit(r.returncode != 1)" %s %t
+// RUN: %py3 -c "import subprocess, sys; r = subprocess.run(['nngc', 'compile', sys.argv[1], '-o', sys.argv[2]], capture_output=True); sys.exit(r.returncode != 1)" %s %t
 // RUN: not test -e %t
 
 nn.model @bad {
