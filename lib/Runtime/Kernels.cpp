@@ -31,6 +31,10 @@ Context::~Context() = default;
 
 static Context &ctxOf(void *ctx) { return *static_cast<Context *>(ctx); }
 
+/// Loops shorter than this run on one thread: below it, waking the OpenMP
+/// team costs more than it saves.
+static constexpr int64_t kParallelGrain = 1 << 15;
+
 namespace {
 
 /// A oneDNN primitive with its memory objects, whose data handles are set
@@ -289,6 +293,7 @@ extern "C" void nngc_rt_sum_to(void *, int32_t rank, const int64_t *shape,
 }
 
 extern "C" void nngc_rt_neg(void *, int64_t n, const float *in, float *out) {
+#pragma omp parallel for simd if (n > kParallelGrain) schedule(static)
   for (int64_t i = 0; i < n; ++i)
     out[i] = -in[i];
 }
@@ -425,6 +430,7 @@ extern "C" void nngc_rt_sgd_update(void *c, int64_t n, float *param,
   float lr = static_cast<float>(lrD * ctx.lrScale);
   float momentum = momentumD, dampening = dampeningD, wd = weightDecayD;
   bool first = ctx.step <= 1;
+#pragma omp parallel for simd if (n > kParallelGrain) schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     float g = grad[i];
     if (wd != 0)
@@ -451,6 +457,7 @@ extern "C" void nngc_rt_adam_update(void *c, int64_t n, float *param,
   double bc2 = 1 - std::pow(beta2D, t);
   float stepSize = static_cast<float>(lr / bc1);
   float bc2Sqrt = static_cast<float>(std::sqrt(bc2));
+#pragma omp parallel for simd if (n > kParallelGrain) schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     float g = grad[i];
     if (decoupled)

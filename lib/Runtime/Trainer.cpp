@@ -801,6 +801,69 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
   return 0;
 }
 
+/// Times training steps on seeded random inputs (no data loading), for
+/// benchmarks: one JSON line with the median step time and peak RSS.
+int cmdBench(Model &model, int argc, char **argv) {
+  int64_t steps = 200, warmup = 20, threads = 0;
+  uint64_t seed = 0;
+  po::options_description desc("bench options");
+  desc.add_options()("help,h", "show this help")(
+      "steps", po::value(&steps)->default_value(200), "timed steps")(
+      "warmup", po::value(&warmup)->default_value(20), "untimed steps first")(
+      "threads", po::value(&threads), "threads")(
+      "seed", po::value(&seed)->default_value(0), "seed");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  po::notify(vm);
+  if (steps < 1)
+    throw std::runtime_error("--steps must be at least 1");
+  if (threads > 0)
+    omp_set_num_threads(static_cast<int>(threads));
+  const Manifest &m = model.manifest;
+  model.initParams(seed);
+  std::mt19937_64 rng(seed);
+  for (const InputInfo &in : m.inputs) {
+    if (in.isInt) {
+      std::uniform_int_distribution<int64_t> d(0, std::max<int64_t>(in.classes, 1) - 1);
+      auto *p = static_cast<int64_t *>(model.input(in));
+      for (int64_t i = 0; i < in.numElements(); ++i)
+        p[i] = d(rng);
+    } else {
+      std::uniform_real_distribution<float> d(in.binary ? 0.f : -1.f, 1.f);
+      auto *p = static_cast<float *>(model.input(in));
+      for (int64_t i = 0; i < in.numElements(); ++i)
+        p[i] = d(rng);
+    }
+  }
+  for (int64_t i = 0; i < warmup; ++i)
+    model.train();
+  std::vector<double> ms;
+  for (int64_t i = 0; i < steps; ++i) {
+    auto t0 = Clock::now();
+    model.train();
+    ms.push_back(1e3 * secondsSince(t0));
+  }
+  std::sort(ms.begin(), ms.end());
+  double median = ms[ms.size() / 2];
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  double rssMiB = 0;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0)
+      rssMiB = std::stod(line.substr(6)) / 1024;
+  std::printf("{\"model\":%s,\"batch\":%lld,\"threads\":%d,\"steps\":%lld,"
+              "\"step_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},"
+              "\"samples_per_s\":%.1f,\"peak_rss_mib\":%.1f,\"final_loss\":%.6f}\n",
+              jsonQuote(m.model).c_str(), (long long)m.batch,
+              omp_get_max_threads(), (long long)steps, median, ms.front(),
+              ms.back(), m.batch / (median / 1e3), rssMiB, model.loss());
+  return 0;
+}
+
 const char *kUsage =
     "usage: %s COMMAND [options]   (COMMAND --help for its options)\n"
     "\n"
@@ -809,7 +872,8 @@ const char *kUsage =
     "  eval        loss and accuracy/RMSE of a checkpoint on data\n"
     "  predict     write the model's output for each row of data\n"
     "  grad-check  loss and gradients for given inputs (and parameters),\n"
-    "              with an optional finite-difference check\n";
+    "              with an optional finite-difference check\n"
+    "  bench       time training steps on random inputs\n";
 
 } // namespace
 
@@ -831,6 +895,8 @@ int main(int argc, char **argv) {
       return cmdEvalOrPredict(model, argc - 1, argv + 1, true);
     if (cmd == "grad-check")
       return cmdGradCheck(model, argc - 1, argv + 1);
+    if (cmd == "bench")
+      return cmdBench(model, argc - 1, argv + 1);
     std::fprintf(stderr, "%s: unknown command '%s'\n", argv[0], cmd.c_str());
     std::fprintf(stderr, kUsage, argv[0]);
     return 1;

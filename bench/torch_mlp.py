@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+"""PyTorch twin of an nngc MLP benchmark model: the same layers, batch,
+loss and optimizer, timed the way ../shared/bench/ref_models.py times
+(zero_grad, forward, loss, backward, step), one JSON line out.
+
+    torch_mlp.py --layers 64,128,10 --batch 32 --optimizer adam --lr 1e-3 --threads 2
+
+BLAS: re-executes itself with OpenBLAS (OpenMP build) first on the loader
+path and OPENBLAS_CORETYPE unset, as ref_models.py's default does.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+LIB = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+
+p = argparse.ArgumentParser()
+p.add_argument("--layers", required=True)
+p.add_argument("--batch", type=int, required=True)
+p.add_argument("--optimizer", choices=["adam", "sgd"], required=True)
+p.add_argument("--lr", type=float, required=True)
+p.add_argument("--momentum", type=float, default=0.0)
+p.add_argument("--threads", type=int, default=2)
+p.add_argument("--steps", type=int, default=300)
+p.add_argument("--warmup", type=int, default=30)
+args = p.parse_args()
+
+if os.environ.get("NNGC_BENCH_ENV") != str(args.threads):
+    env = dict(os.environ, NNGC_BENCH_ENV=str(args.threads),
+               OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
+               LD_LIBRARY_PATH=LIB + ":" + os.environ.get("LD_LIBRARY_PATH", ""))
+    env.pop("OPENBLAS_CORETYPE", None)
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+torch.set_num_threads(args.threads)
+torch.manual_seed(0)
+dims = [int(d) for d in args.layers.split(",")]
+layers = []
+for i in range(len(dims) - 1):
+    layers.append(nn.Linear(dims[i], dims[i + 1]))
+    if i + 2 < len(dims):
+        layers.append(nn.ReLU())
+model = nn.Sequential(*layers)
+if args.optimizer == "adam":
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+else:
+    opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+x = torch.rand(args.batch, dims[0]) * 2 - 1
+y = torch.randint(dims[-1], (args.batch,))
+
+
+def step():
+    opt.zero_grad(set_to_none=True)
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+for _ in range(args.warmup):
+    step()
+times = []
+for _ in range(args.steps):
+    t0 = time.perf_counter()
+    loss = step()
+    times.append(time.perf_counter() - t0)
+med = statistics.median(times)
+print(json.dumps({"step_ms": {"median": 1e3 * med, "min": 1e3 * min(times)},
+                  "samples_per_s": args.batch / med, "threads": args.threads,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "final_loss": float(loss)}))
