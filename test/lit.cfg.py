@@ -24,6 +24,7 @@ for var in ("HOME", "OPENBLAS_CORETYPE", "OMP_NUM_THREADS"):
         config.environment[var] = os.environ[var]
 
 config.substitutions.append(("%nngc_src", config.nngc_src_root))
+config.substitutions.append(("%nngc_obj", config.nngc_obj_root))
 config.substitutions.append(("%sklearn_data",
                              "/usr/lib/python3/dist-packages/sklearn/datasets/data"))
 # Debian's python3 (with torch); lit's own %python is whatever runs lit.
