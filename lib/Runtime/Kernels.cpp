@@ -38,22 +38,29 @@ static constexpr int64_t kParallelGrain = 1 << 15;
 namespace {
 
 /// A oneDNN primitive with its memory objects, whose data handles are set
-/// to the step's pointers before each execution.
+/// to the step's pointers before each execution. The argument map is built
+/// once: executing allocates nothing.
 struct DnnlPrimitive : Primitive {
   dnnl::primitive prim;
-  std::vector<std::pair<int, dnnl::memory>> args;
+  /// One memory per pointer `execute` takes, in order; an empty one for an
+  /// argument the primitive was created without (no bias).
+  std::vector<dnnl::memory> mems;
+  std::unordered_map<int, dnnl::memory> args;
+
+  void addArg(int arg, dnnl::memory mem, bool present = true) {
+    mems.push_back(present ? mem : dnnl::memory());
+    if (present)
+      args.emplace(arg, mem);
+  }
 
   void execute(Context &ctx, std::initializer_list<const void *> ptrs) {
     size_t i = 0;
-    std::unordered_map<int, dnnl::memory> map;
     for (const void *p : ptrs) {
-      auto &[arg, mem] = args[i++];
-      if (!p)
-        continue; // an optional argument that is absent (no bias)
-      mem.set_data_handle(const_cast<void *>(p));
-      map.emplace(arg, mem);
+      dnnl::memory &mem = mems[i++];
+      if (mem)
+        mem.set_data_handle(const_cast<void *>(p));
     }
-    prim.execute(ctx.dnnl->stream, map);
+    prim.execute(ctx.dnnl->stream, args);
     ctx.dnnl->stream.wait();
   }
 };
@@ -104,10 +111,10 @@ extern "C" void nngc_rt_matmul_init(void *c, int32_t s, int64_t batch,
   dnnl::matmul::primitive_desc pd(desc, ctx.dnnl->engine);
   auto p = std::make_unique<DnnlPrimitive>();
   p->prim = dnnl::matmul(pd);
-  p->args = {{DNNL_ARG_SRC, memoryFor(ctx, a)},
-             {DNNL_ARG_WEIGHTS, memoryFor(ctx, b)},
-             {DNNL_ARG_BIAS, memoryFor(ctx, bias)},
-             {DNNL_ARG_DST, memoryFor(ctx, out)}};
+  p->addArg(DNNL_ARG_SRC, memoryFor(ctx, a));
+  p->addArg(DNNL_ARG_WEIGHTS, memoryFor(ctx, b));
+  p->addArg(DNNL_ARG_BIAS, memoryFor(ctx, bias), hasBias);
+  p->addArg(DNNL_ARG_DST, memoryFor(ctx, out));
   store(ctx, s, std::move(p));
 }
 
@@ -149,16 +156,16 @@ extern "C" void nngc_rt_eltwise_init(void *c, int32_t s, int32_t kind,
   auto p = std::make_unique<DnnlPrimitive>();
   if (!backward) {
     p->prim = dnnl::eltwise_forward(fwd);
-    p->args = {{DNNL_ARG_SRC, memoryFor(ctx, md)},
-               {DNNL_ARG_DST, memoryFor(ctx, md)}};
+    p->addArg(DNNL_ARG_SRC, memoryFor(ctx, md));
+    p->addArg(DNNL_ARG_DST, memoryFor(ctx, md));
   } else {
     dnnl::eltwise_backward::primitive_desc bwd({alg, md, md, a, 0.f},
                                                ctx.dnnl->engine, fwd);
     p->prim = dnnl::eltwise_backward(bwd);
     bool useDst = kind == NNGC_SIGMOID || kind == NNGC_TANH;
-    p->args = {{DNNL_ARG_DIFF_DST, memoryFor(ctx, md)},
-               {useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, memoryFor(ctx, md)},
-               {DNNL_ARG_DIFF_SRC, memoryFor(ctx, md)}};
+    p->addArg(DNNL_ARG_DIFF_DST, memoryFor(ctx, md));
+    p->addArg(useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, memoryFor(ctx, md));
+    p->addArg(DNNL_ARG_DIFF_SRC, memoryFor(ctx, md));
   }
   store(ctx, s, std::move(p));
 }
@@ -192,15 +199,15 @@ extern "C" void nngc_rt_softmax_init(void *c, int32_t s, int64_t outer,
   auto p = std::make_unique<DnnlPrimitive>();
   if (!backward) {
     p->prim = dnnl::softmax_v2_forward(fwd);
-    p->args = {{DNNL_ARG_SRC, memoryFor(ctx, md)},
-               {DNNL_ARG_DST, memoryFor(ctx, md)}};
+    p->addArg(DNNL_ARG_SRC, memoryFor(ctx, md));
+    p->addArg(DNNL_ARG_DST, memoryFor(ctx, md));
   } else {
     dnnl::softmax_v2_backward::primitive_desc bwd({alg, md, md, md, 1},
                                                   ctx.dnnl->engine, fwd);
     p->prim = dnnl::softmax_v2_backward(bwd);
-    p->args = {{DNNL_ARG_DIFF_DST, memoryFor(ctx, md)},
-               {DNNL_ARG_DST, memoryFor(ctx, md)},
-               {DNNL_ARG_DIFF_SRC, memoryFor(ctx, md)}};
+    p->addArg(DNNL_ARG_DIFF_DST, memoryFor(ctx, md));
+    p->addArg(DNNL_ARG_DST, memoryFor(ctx, md));
+    p->addArg(DNNL_ARG_DIFF_SRC, memoryFor(ctx, md));
   }
   store(ctx, s, std::move(p));
 }
