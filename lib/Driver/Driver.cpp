@@ -72,8 +72,8 @@ static ExitCode link(const CompileOptions &options, StringRef object) {
                                  "-fopenmp",
                                  "-lpthread"};
   std::string error;
-  int rc = llvm::sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0,
-                                     &error);
+  int rc =
+      llvm::sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0, &error);
   if (rc != 0) {
     llvm::errs() << "nngc: linking " << options.output << " failed"
                  << (error.empty() ? "" : ": " + error) << "\n";
@@ -161,14 +161,15 @@ ExitCode nngc::compile(const CompileOptions &options) {
     llvmModule = std::move(*translated);
   }
   if (options.emit == EmitStage::LLVM)
-    return writeText(options.output,
-                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+    return writeText(options.output, [&](llvm::raw_ostream &os) {
+      llvmModule->print(os, nullptr);
+    });
 
   std::string objectPath = options.output;
   SmallString<128> tempObject;
   if (options.emit == EmitStage::Executable) {
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-            "nngc-model", "o", tempObject)) {
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("nngc-model", "o", tempObject)) {
       llvm::errs() << "nngc: cannot create a temporary file: " << ec.message()
                    << "\n";
       return ExitCode::EnvironmentError;

@@ -40,7 +40,6 @@ void nngc::registerAllPasses() {
       "nn model -> training graph (autodiff, optimizer, memory plan)",
       [](OpPassManager &pm) { buildTrainingPipeline(pm); });
   PassPipelineRegistration<>(
-      "nngc-lower-to-llvm-pipeline",
-      "planned training graph -> LLVM dialect",
+      "nngc-lower-to-llvm-pipeline", "planned training graph -> LLVM dialect",
       [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm); });
 }

@@ -71,7 +71,8 @@ int64_t Table::column(const std::string &spec) const {
 Table nngc::rt::readTable(const std::string &path, const CsvOptions &options) {
   if (options.delimiter != "whitespace" && options.delimiter.size() != 1)
     throw std::runtime_error("--delimiter must be one character or "
-                             "'whitespace', got '" + options.delimiter + "'");
+                             "'whitespace', got '" +
+                             options.delimiter + "'");
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f)
     throw std::runtime_error(path + ": cannot open: " +

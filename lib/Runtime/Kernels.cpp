@@ -89,7 +89,8 @@ extern "C" void nngc_rt_matmul_init(void *c, int32_t s, int64_t batch,
                                     int64_t m, int64_t k, int64_t n,
                                     int32_t flags) {
   Context &ctx = ctxOf(c);
-  bool ta = flags & NNGC_MATMUL_TRANSPOSE_A, tb = flags & NNGC_MATMUL_TRANSPOSE_B;
+  bool ta = flags & NNGC_MATMUL_TRANSPOSE_A,
+       tb = flags & NNGC_MATMUL_TRANSPOSE_B;
   bool shared = flags & NNGC_MATMUL_SHARED_B;
   using dims = dnnl::memory::dims;
   dnnl::memory::desc a, b, bias, out;
@@ -192,8 +193,8 @@ extern "C" void nngc_rt_softmax_init(void *c, int32_t s, int64_t outer,
   Context &ctx = ctxOf(c);
   dnnl::memory::desc md({outer, axis, inner}, dt::f32,
                         dnnl::memory::format_tag::abc);
-  auto alg = log ? dnnl::algorithm::softmax_log
-                 : dnnl::algorithm::softmax_accurate;
+  auto alg =
+      log ? dnnl::algorithm::softmax_log : dnnl::algorithm::softmax_accurate;
   dnnl::softmax_v2_forward::primitive_desc fwd(
       {dnnl::prop_kind::forward_training, alg, md, md, 1}, ctx.dnnl->engine);
   auto p = std::make_unique<DnnlPrimitive>();
@@ -379,9 +380,8 @@ static bool labelOk(Context &ctx, int64_t label, int64_t classes) {
   return false;
 }
 
-extern "C" void nngc_rt_cross_entropy(void *c, int64_t rows,
-                                      int64_t positions, int64_t classes,
-                                      const float *logits,
+extern "C" void nngc_rt_cross_entropy(void *c, int64_t rows, int64_t positions,
+                                      int64_t classes, const float *logits,
                                       const int64_t *labels, float *loss) {
   Context &ctx = ctxOf(c);
   int64_t n = validRows(ctx, rows) * positions;
@@ -402,8 +402,7 @@ extern "C" void nngc_rt_cross_entropy(void *c, int64_t rows,
 // dx = (softmax(z) - onehot(label)) / n * dl.
 extern "C" void nngc_rt_cross_entropy_grad(void *c, int64_t rows,
                                            int64_t positions, int64_t classes,
-                                           const float *dl,
-                                           const float *logits,
+                                           const float *dl, const float *logits,
                                            const int64_t *labels, float *dx) {
   Context &ctx = ctxOf(c);
   int64_t n = validRows(ctx, rows) * positions;
@@ -416,8 +415,9 @@ extern "C" void nngc_rt_cross_entropy_grad(void *c, int64_t rows,
     for (int64_t j = 0; j < classes; ++j)
       sum += std::exp(static_cast<double>(z[j]) - mx);
     for (int64_t j = 0; j < classes; ++j)
-      d[j] = static_cast<float>(std::exp(static_cast<double>(z[j]) - mx) / sum) *
-             scale;
+      d[j] =
+          static_cast<float>(std::exp(static_cast<double>(z[j]) - mx) / sum) *
+          scale;
     if (labelOk(ctx, labels[i], classes))
       d[labels[i]] -= scale;
   }
@@ -429,10 +429,9 @@ extern "C" void nngc_rt_cross_entropy_grad(void *c, int64_t rows,
 //===----------------------------------------------------------------------===//
 
 extern "C" void nngc_rt_sgd_update(void *c, int64_t n, float *param,
-                                   const float *grad, float *buffer,
-                                   double lrD, double momentumD,
-                                   double dampeningD, double weightDecayD,
-                                   int32_t nesterov) {
+                                   const float *grad, float *buffer, double lrD,
+                                   double momentumD, double dampeningD,
+                                   double weightDecayD, int32_t nesterov) {
   Context &ctx = ctxOf(c);
   float lr = static_cast<float>(lrD * ctx.lrScale);
   float momentum = momentumD, dampening = dampeningD, wd = weightDecayD;

@@ -151,8 +151,8 @@ const float *Model::output(const OutputInfo &out) {
 float Model::loss() {
   if (!manifest.hasLoss)
     throw std::runtime_error("this model has no loss");
-  return *reinterpret_cast<const float *>(
-      spaceBase(*this, manifest.lossSpace) + manifest.lossOffset);
+  return *reinterpret_cast<const float *>(spaceBase(*this, manifest.lossSpace) +
+                                          manifest.lossOffset);
 }
 
 void Model::initParams(uint64_t seed) {
@@ -258,9 +258,8 @@ static void copyChecked(const SafetensorsFile &file, const std::string &name,
         out += (i ? ", " : "") + std::to_string(s[i]);
       return out + "]";
     };
-    throw std::runtime_error("tensor '" + name + "' has shape " +
-                             str(t.shape) + ", the model expects " +
-                             str(shape));
+    throw std::runtime_error("tensor '" + name + "' has shape " + str(t.shape) +
+                             ", the model expects " + str(shape));
   }
   std::memcpy(dst, t.data.data(), t.data.size());
 }

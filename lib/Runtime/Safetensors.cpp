@@ -73,8 +73,8 @@ SafetensorsFile SafetensorsFile::read(const std::string &path) {
                std::to_string(headerLen) + " exceeds the file)");
   Json header;
   try {
-    header = Json::parse(std::string(bytes.begin() + 8,
-                                     bytes.begin() + 8 + headerLen));
+    header = Json::parse(
+        std::string(bytes.begin() + 8, bytes.begin() + 8 + headerLen));
   } catch (const std::exception &e) {
     throw fail(std::string("bad safetensors header: ") + e.what());
   }
@@ -151,15 +151,16 @@ void SafetensorsFile::write(const std::string &path) const {
         int err = errno;
         ::close(fd);
         ::unlink(tmp.c_str());
-        throw std::runtime_error(path + ": write failed: " +
-                                 std::strerror(err));
+        throw std::runtime_error(path +
+                                 ": write failed: " + std::strerror(err));
       }
       c += w, n -= w;
     }
   };
   uint8_t len[8];
   for (int i = 0; i < 8; ++i)
-    len[i] = static_cast<uint8_t>(static_cast<uint64_t>(header.size()) >> (8 * i));
+    len[i] =
+        static_cast<uint8_t>(static_cast<uint64_t>(header.size()) >> (8 * i));
   writeAll(len, 8);
   writeAll(header.data(), header.size());
   for (const auto &[name, t] : tensors)
@@ -172,7 +173,7 @@ void SafetensorsFile::write(const std::string &path) const {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
-    throw std::runtime_error(path + ": cannot rename into place: " +
-                             std::strerror(err));
+    throw std::runtime_error(
+        path + ": cannot rename into place: " + std::strerror(err));
   }
 }

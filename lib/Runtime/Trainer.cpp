@@ -79,8 +79,8 @@ Roles rolesOf(const Manifest &m) {
     } else {
       if (r.features || in.isInt)
         throw std::runtime_error("the trainer feeds one f32 feature input "
-                                 "from CSV; input '" + in.name +
-                                 "' does not fit");
+                                 "from CSV; input '" +
+                                 in.name + "' does not fit");
       r.features = &in;
     }
   }
@@ -99,8 +99,8 @@ Dataset loadDataset(const std::string &path, const DataOptions &opts,
   d.width = roles.features->perRow();
   bool labelsHere = needLabels && roles.label && opts.labelFile.empty();
   int64_t labelCol = -1;
-  if (labelsHere || (roles.label && opts.labelFile.empty() &&
-                     t.cols == d.width + 1))
+  if (labelsHere ||
+      (roles.label && opts.labelFile.empty() && t.cols == d.width + 1))
     labelCol = t.column(opts.labelColumn);
   int64_t featureCols = t.cols - (labelCol >= 0 ? 1 : 0);
   if (featureCols != d.width)
@@ -108,9 +108,9 @@ Dataset loadDataset(const std::string &path, const DataOptions &opts,
         path + ": " + std::to_string(featureCols) +
         " feature columns, but input '" + roles.features->name + "' takes " +
         std::to_string(d.width) + " per row" +
-        (labelCol >= 0 ? " (column " + std::to_string(labelCol) +
-                             " is the label)"
-                       : ""));
+        (labelCol >= 0
+             ? " (column " + std::to_string(labelCol) + " is the label)"
+             : ""));
   d.x.reserve(d.rows * d.width);
   for (int64_t r = 0; r < d.rows; ++r)
     for (int64_t c = 0; c < t.cols; ++c)
@@ -209,8 +209,10 @@ struct Scaler {
     auto s = f.tensors.find("nngc.feature_std");
     if (m == f.tensors.end() || s == f.tensors.end())
       return;
-    mean.assign(m->second.f32Data(), m->second.f32Data() + m->second.numElements());
-    std.assign(s->second.f32Data(), s->second.f32Data() + s->second.numElements());
+    mean.assign(m->second.f32Data(),
+                m->second.f32Data() + m->second.numElements());
+    std.assign(s->second.f32Data(),
+               s->second.f32Data() + s->second.numElements());
   }
 };
 
@@ -267,8 +269,8 @@ Metrics evaluate(Model &model, const Roles &roles, const Dataset &d) {
   const OutputInfo *out = predictionOutput(model.manifest);
   const InputInfo *label = roles.label;
   m.classification = label && out && (label->isInt || label->binary);
-  m.regression = label && out && !m.classification &&
-                 out->perRow() == label->perRow();
+  m.regression =
+      label && out && !m.classification && out->perRow() == label->perRow();
   for (size_t b = 0; b < idx.size(); b += model.manifest.batch) {
     int64_t n = fillBatch(model, roles, d, idx, b);
     model.eval();
@@ -366,11 +368,11 @@ int cmdInfo(Model &model) {
   for (const InputInfo &in : m.inputs)
     std::cout << "  " << in.name << "  " << (in.isInt ? "i64" : "f32") << " "
               << shape(in.shape) << "  "
-              << (in.isLabel ? (in.classes ? "label (" +
-                                                 std::to_string(in.classes) +
-                                                 " classes)"
-                                           : std::string("target"))
-                             : "features")
+              << (in.isLabel
+                      ? (in.classes ? "label (" + std::to_string(in.classes) +
+                                          " classes)"
+                                    : std::string("target"))
+                      : "features")
               << "\n";
   std::cout << "parameters   " << m.parameterCount() << "\n";
   for (const ParamInfo &p : m.params)
@@ -384,11 +386,14 @@ int cmdInfo(Model &model) {
     for (const auto &[k, v] : m.optimizer.object)
       if (k != "kind")
         std::cout << " " << k << "="
-                  << (v.kind == Json::Bool ? std::string(v.boolean ? "true" : "false")
-                                           : formatNumber(v.number));
+                  << (v.kind == Json::Bool
+                          ? std::string(v.boolean ? "true" : "false")
+                          : formatNumber(v.number));
     std::cout << "\n";
   }
-  auto kib = [](int64_t b) { return std::to_string((b + 1023) / 1024) + " KiB"; };
+  auto kib = [](int64_t b) {
+    return std::to_string((b + 1023) / 1024) + " KiB";
+  };
   std::cout << "memory       arena " << kib(m.arenaBytes) << ", parameters "
             << kib(m.paramBytes) << ", gradients " << kib(m.paramBytes)
             << ", optimizer state " << kib(m.stateBytes) << " (total "
@@ -439,10 +444,10 @@ int cmdTrain(Model &model, int argc, char **argv) {
     throw std::runtime_error("this model has no nn.minimize: it cannot be "
                              "trained");
   if (vm.count("batch-size") && batchSize != m.batch)
-    throw std::runtime_error("--batch-size " + std::to_string(batchSize) +
-                             " differs from the compiled batch " +
-                             std::to_string(m.batch) +
-                             " (change the model's input shapes and recompile)");
+    throw std::runtime_error(
+        "--batch-size " + std::to_string(batchSize) +
+        " differs from the compiled batch " + std::to_string(m.batch) +
+        " (change the model's input shapes and recompile)");
   if (valSplit < 0 || valSplit >= 1)
     throw std::runtime_error("--val-split must be in [0, 1)");
   if (vm.count("val-split") && !valPath.empty())
@@ -519,8 +524,8 @@ int cmdTrain(Model &model, int argc, char **argv) {
   int64_t batch = m.batch;
   int64_t steps = (static_cast<int64_t>(trainRows.size()) + batch - 1) / batch;
   int64_t partial = trainRows.size() % batch;
-  std::cout << "training " << m.model << ": " << trainRows.size()
-            << " rows, " << (val.rows ? std::to_string(val.rows) : "no")
+  std::cout << "training " << m.model << ": " << trainRows.size() << " rows, "
+            << (val.rows ? std::to_string(val.rows) : "no")
             << " validation rows, batch " << batch << ", " << steps
             << " steps per epoch";
   if (partial)
@@ -559,10 +564,11 @@ int cmdTrain(Model &model, int argc, char **argv) {
       if (tty && secondsSince(lastPrint) > 0.5) {
         lastPrint = Clock::now();
         double el = secondsSince(t0);
-        std::fprintf(stderr, "\repoch %lld  step %lld/%lld  loss %.4f  %.0f rows/s  ETA %.0fs ",
-                     (long long)epoch, (long long)(s + 1), (long long)steps,
-                     lossSum / rowsSeen, rowsSeen / el,
-                     el / (s + 1) * (steps - s - 1));
+        std::fprintf(
+            stderr,
+            "\repoch %lld  step %lld/%lld  loss %.4f  %.0f rows/s  ETA %.0fs ",
+            (long long)epoch, (long long)(s + 1), (long long)steps,
+            lossSum / rowsSeen, rowsSeen / el, el / (s + 1) * (steps - s - 1));
       }
     }
     if (tty)
@@ -577,10 +583,9 @@ int cmdTrain(Model &model, int argc, char **argv) {
       return 130;
     }
     char line[256];
-    std::snprintf(line, sizeof(line),
-                  "epoch %3lld  train loss %.4f  %.2fs  %.0f rows/s",
-                  (long long)epoch, lossSum / rowsSeen, seconds,
-                  rowsSeen / seconds);
+    std::snprintf(
+        line, sizeof(line), "epoch %3lld  train loss %.4f  %.2fs  %.0f rows/s",
+        (long long)epoch, lossSum / rowsSeen, seconds, rowsSeen / seconds);
     std::cout << line;
     std::string json = "{\"epoch\":" + std::to_string(epoch) +
                        ",\"step\":" + std::to_string(model.ctx.step) +
@@ -630,8 +635,8 @@ int cmdEvalOrPredict(Model &model, int argc, char **argv, bool predict) {
   desc.add_options()("help,h", "show this help")(
       "checkpoint", po::value(&checkpoint)->required(),
       "a checkpoint written by train --save")(
-      "data", po::value(&dataPath)->required(), "data (CSV, .gz ok)")(
-      "threads", po::value(&threads), "threads");
+      "data", po::value(&dataPath)->required(),
+      "data (CSV, .gz ok)")("threads", po::value(&threads), "threads");
   if (predict)
     desc.add_options()("output", po::value(&output),
                        "write predictions here (default: stdout)");
@@ -727,7 +732,8 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
       "then take this many optimizer steps on the same batch")(
       "fd", po::value(&fd)->default_value(0),
       "check this many coordinates per parameter by central differences")(
-      "fd-eps", po::value(&fdEps)->default_value(1e-2), "finite-difference step");
+      "fd-eps", po::value(&fdEps)->default_value(1e-2),
+      "finite-difference step");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   if (vm.count("help")) {
@@ -809,8 +815,8 @@ int cmdBench(Model &model, int argc, char **argv) {
   po::options_description desc("bench options");
   desc.add_options()("help,h", "show this help")(
       "steps", po::value(&steps)->default_value(200), "timed steps")(
-      "warmup", po::value(&warmup)->default_value(20), "untimed steps first")(
-      "threads", po::value(&threads), "threads")(
+      "warmup", po::value(&warmup)->default_value(20),
+      "untimed steps first")("threads", po::value(&threads), "threads")(
       "seed", po::value(&seed)->default_value(0), "seed");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -828,7 +834,8 @@ int cmdBench(Model &model, int argc, char **argv) {
   std::mt19937_64 rng(seed);
   for (const InputInfo &in : m.inputs) {
     if (in.isInt) {
-      std::uniform_int_distribution<int64_t> d(0, std::max<int64_t>(in.classes, 1) - 1);
+      std::uniform_int_distribution<int64_t> d(
+          0, std::max<int64_t>(in.classes, 1) - 1);
       auto *p = static_cast<int64_t *>(model.input(in));
       for (int64_t i = 0; i < in.numElements(); ++i)
         p[i] = d(rng);
@@ -855,12 +862,13 @@ int cmdBench(Model &model, int argc, char **argv) {
   while (std::getline(status, line))
     if (line.rfind("VmHWM:", 0) == 0)
       rssMiB = std::stod(line.substr(6)) / 1024;
-  std::printf("{\"model\":%s,\"batch\":%lld,\"threads\":%d,\"steps\":%lld,"
-              "\"step_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},"
-              "\"samples_per_s\":%.1f,\"peak_rss_mib\":%.1f,\"final_loss\":%.6f}\n",
-              jsonQuote(m.model).c_str(), (long long)m.batch,
-              omp_get_max_threads(), (long long)steps, median, ms.front(),
-              ms.back(), m.batch / (median / 1e3), rssMiB, model.loss());
+  std::printf(
+      "{\"model\":%s,\"batch\":%lld,\"threads\":%d,\"steps\":%lld,"
+      "\"step_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},"
+      "\"samples_per_s\":%.1f,\"peak_rss_mib\":%.1f,\"final_loss\":%.6f}\n",
+      jsonQuote(m.model).c_str(), (long long)m.batch, omp_get_max_threads(),
+      (long long)steps, median, ms.front(), ms.back(), m.batch / (median / 1e3),
+      rssMiB, model.loss());
   return 0;
 }
 
@@ -878,7 +886,8 @@ const char *kUsage =
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") ||
+      !std::strcmp(argv[1], "-h")) {
     std::printf(kUsage, argv[0]);
     return argc < 2 ? 1 : 0;
   }

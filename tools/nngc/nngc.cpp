@@ -49,8 +49,8 @@ int main(int argc, char **argv) {
       "runtime-dir", po::value(&options.runtimeDir),
       "folder holding libnngc_trainer.a")(
       "linker", po::value(&options.linker)->default_value("c++"),
-      "C++ compiler driver used to link")(
-      "timings", "print the time of each phase")(
+      "C++ compiler driver used to link")("timings",
+                                          "print the time of each phase")(
       "input", po::value(&options.input), "the model (.mlir)");
   po::positional_options_description positional;
   positional.add("input", 1);
@@ -88,8 +88,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   static const std::pair<const char *, nngc::EmitStage> kStages[] = {
-      {"nn", nngc::EmitStage::NN},       {"mlir", nngc::EmitStage::MLIR},
-      {"llvm", nngc::EmitStage::LLVM},   {"obj", nngc::EmitStage::Object},
+      {"nn", nngc::EmitStage::NN},
+      {"mlir", nngc::EmitStage::MLIR},
+      {"llvm", nngc::EmitStage::LLVM},
+      {"obj", nngc::EmitStage::Object},
       {"exe", nngc::EmitStage::Executable}};
   bool known = false;
   for (auto &[name, stage] : kStages)

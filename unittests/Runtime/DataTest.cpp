@@ -13,8 +13,8 @@ using namespace nngc::rt;
 
 namespace {
 std::string writeFile(const char *name, const std::string &text) {
-  std::string path = std::string(::testing::TempDir()) + name +
-                     std::to_string(getpid());
+  std::string path =
+      std::string(::testing::TempDir()) + name + std::to_string(getpid());
   std::ofstream(path) << text;
   return path;
 }
@@ -60,8 +60,8 @@ TEST(Data, SkipsRowsAndSplitsOnWhitespace) {
 }
 
 TEST(Data, ReadsGzip) {
-  std::string p = std::string(::testing::TempDir()) + "z.csv.gz" +
-                  std::to_string(getpid());
+  std::string p =
+      std::string(::testing::TempDir()) + "z.csv.gz" + std::to_string(getpid());
   gzFile f = gzopen(p.c_str(), "wb");
   gzputs(f, "1,2\n3,4\n");
   gzclose(f);

@@ -67,7 +67,8 @@ TEST(Safetensors, RejectsBadFilesWithTheirPath) {
   }
   {
     std::ofstream out(path, std::ios::binary);
-    std::string header = R"({"x":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}})";
+    std::string header =
+        R"({"x":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}})";
     uint64_t n = header.size();
     out.write(reinterpret_cast<char *>(&n), 8);
     out << header << "12345678";

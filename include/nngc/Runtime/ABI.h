@@ -54,9 +54,8 @@ void nngc_rt_eltwise_grad(void *ctx, int32_t slot, const float *diffDst,
                           const float *saved, float *diffSrc);
 
 // (log-)softmax over the middle dimension of (outer, axis, inner).
-void nngc_rt_softmax_init(void *ctx, int32_t slot, int64_t outer,
-                          int64_t axis, int64_t inner, int32_t log,
-                          int32_t backward);
+void nngc_rt_softmax_init(void *ctx, int32_t slot, int64_t outer, int64_t axis,
+                          int64_t inner, int32_t log, int32_t backward);
 void nngc_rt_softmax(void *ctx, int32_t slot, const float *src, float *dst);
 void nngc_rt_softmax_grad(void *ctx, int32_t slot, const float *diffDst,
                           const float *dst, float *diffSrc);
@@ -64,15 +63,14 @@ void nngc_rt_softmax_grad(void *ctx, int32_t slot, const float *diffDst,
 // c = a (op) b with broadcasting. `shape` is the result's (rank dims);
 // `aStrides`/`bStrides` are element strides into a and b (0 where a
 // dimension is broadcast).
-void nngc_rt_binary(void *ctx, int32_t kind, int32_t rank,
-                    const int64_t *shape, const int64_t *aStrides,
-                    const int64_t *bStrides, const float *a, const float *b,
-                    float *c);
+void nngc_rt_binary(void *ctx, int32_t kind, int32_t rank, const int64_t *shape,
+                    const int64_t *aStrides, const int64_t *bStrides,
+                    const float *a, const float *b, float *c);
 // out = in summed over the dimensions where `outStrides` is 0; `shape` is
 // the input's, `outStrides` index the output.
 void nngc_rt_sum_to(void *ctx, int32_t rank, const int64_t *shape,
-                    const int64_t *outStrides, int64_t outSize,
-                    const float *in, float *out);
+                    const int64_t *outStrides, int64_t outSize, const float *in,
+                    float *out);
 void nngc_rt_neg(void *ctx, int64_t n, const float *in, float *out);
 void nngc_rt_fill(void *ctx, int64_t n, double value, float *out);
 void nngc_rt_copy(void *ctx, int64_t bytes, const void *src, void *dst);
@@ -80,14 +78,12 @@ void nngc_rt_copy(void *ctx, int64_t bytes, const void *src, void *dst);
 // Losses over (rows, perRow) elements, mean over the valid rows.
 void nngc_rt_mse(void *ctx, int64_t rows, int64_t perRow, const float *x,
                  const float *t, float *loss);
-void nngc_rt_mse_grad(void *ctx, int64_t rows, int64_t perRow,
-                      const float *dl, const float *x, const float *t,
-                      float *dx);
+void nngc_rt_mse_grad(void *ctx, int64_t rows, int64_t perRow, const float *dl,
+                      const float *x, const float *t, float *dx);
 void nngc_rt_bce(void *ctx, int64_t rows, int64_t perRow, const float *x,
                  const float *t, float *loss);
-void nngc_rt_bce_grad(void *ctx, int64_t rows, int64_t perRow,
-                      const float *dl, const float *x, const float *t,
-                      float *dx);
+void nngc_rt_bce_grad(void *ctx, int64_t rows, int64_t perRow, const float *dl,
+                      const float *x, const float *t, float *dx);
 // logits (rows, positions, classes), labels (rows, positions).
 void nngc_rt_cross_entropy(void *ctx, int64_t rows, int64_t positions,
                            int64_t classes, const float *logits,
@@ -100,11 +96,10 @@ void nngc_rt_cross_entropy_grad(void *ctx, int64_t rows, int64_t positions,
 // torch.optim updates, in place; lr is scaled by the trainer's schedule.
 void nngc_rt_sgd_update(void *ctx, int64_t n, float *param, const float *grad,
                         float *buffer, double lr, double momentum,
-                        double dampening, double weightDecay,
-                        int32_t nesterov);
-void nngc_rt_adam_update(void *ctx, int64_t n, float *param,
-                         const float *grad, float *expAvg, float *expAvgSq,
-                         double lr, double beta1, double beta2, double eps,
+                        double dampening, double weightDecay, int32_t nesterov);
+void nngc_rt_adam_update(void *ctx, int64_t n, float *param, const float *grad,
+                         float *expAvg, float *expAvgSq, double lr,
+                         double beta1, double beta2, double eps,
                          double weightDecay, int32_t decoupled);
 
 /// The generated entry points (defined in the compiled model's object).

@@ -1,4 +1,5 @@
-//===- Context.h - The runtime state generated code runs against -*- C++ -*-===//
+//===- Context.h - The runtime state generated code runs against -*- C++
+//-*-===//
 //
 // One Context per trainer process: the oneDNN engine and stream, the
 // primitives nngc_setup created (indexed by slot), and the per-step values

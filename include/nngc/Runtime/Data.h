@@ -23,8 +23,8 @@ struct Table {
   std::string path;
   std::vector<std::string> names; ///< empty without a header
   int64_t cols = 0;
-  std::vector<double> values;     ///< row-major
-  std::vector<int64_t> lines;     ///< the file line of each row (1-based)
+  std::vector<double> values; ///< row-major
+  std::vector<int64_t> lines; ///< the file line of each row (1-based)
 
   int64_t rows() const { return static_cast<int64_t>(lines.size()); }
   double at(int64_t row, int64_t col) const { return values[row * cols + col]; }

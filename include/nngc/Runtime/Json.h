@@ -1,4 +1,5 @@
-//===- Json.h - A small JSON reader for manifests and checkpoints -*- C++ -*-===//
+//===- Json.h - A small JSON reader for manifests and checkpoints -*- C++
+//-*-===//
 //
 // The runtime is plain C++ with no LLVM dependency, so it carries its own
 // reader for the two JSON documents it meets: the model manifest and

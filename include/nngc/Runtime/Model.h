@@ -1,4 +1,5 @@
-//===- Model.h - A compiled model: manifest, buffers, entry points -*- C++ -*-===//
+//===- Model.h - A compiled model: manifest, buffers, entry points -*- C++
+//-*-===//
 //
 // The runtime's view of the object nngc generated: the manifest it
 // describes itself with, the four buffers its step functions run on
@@ -30,7 +31,7 @@ struct TensorInfo {
 
 struct InputInfo : TensorInfo {
   bool isLabel = false;
-  bool isInt = false; ///< i64 class labels
+  bool isInt = false;  ///< i64 class labels
   int64_t classes = 0; ///< for labels of a cross-entropy
   bool binary = false; ///< for targets of a binary cross-entropy
 };

@@ -49,12 +49,11 @@ struct BinaryLowering : public NNLowering<OpT> {
       SmallVector<int64_t> s(shapeOf(v));
       return broadcastStrides(s, shape);
     };
-    h.call("nngc_rt_binary",
-           {contextArg(op), h.i32(Kind), h.i32(shape.size()),
-            h.i64Array(shape, this->state),
-            h.i64Array(strides(op.getLhs()), this->state),
-            h.i64Array(strides(op.getRhs()), this->state), adaptor.getLhs(),
-            adaptor.getRhs(), result});
+    h.call("nngc_rt_binary", {contextArg(op), h.i32(Kind), h.i32(shape.size()),
+                              h.i64Array(shape, this->state),
+                              h.i64Array(strides(op.getLhs()), this->state),
+                              h.i64Array(strides(op.getRhs()), this->state),
+                              adaptor.getLhs(), adaptor.getRhs(), result});
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -100,9 +99,8 @@ struct FillLowering : public NNLowering<FillOp> {
                   ConversionPatternRewriter &rewriter) const override {
     LoweringHelper h(rewriter, op.getLoc());
     Value result = storageOf(rewriter, op);
-    h.call("nngc_rt_fill",
-           {contextArg(op), h.i64(numElements(op.getResult())),
-            h.f64(op.getValue().convertToDouble()), result});
+    h.call("nngc_rt_fill", {contextArg(op), h.i64(numElements(op.getResult())),
+                            h.f64(op.getValue().convertToDouble()), result});
     rewriter.replaceOp(op, result);
     return success();
   }

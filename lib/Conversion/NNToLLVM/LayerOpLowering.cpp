@@ -27,7 +27,8 @@ struct LinearLowering : public NNLowering<LinearOp> {
                   ConversionPatternRewriter &rewriter) const override {
     ArrayRef<int64_t> w = shapeOf(op.getWeight());
     int64_t rows = numElements(op.getInput()) / w[1];
-    int32_t flags = NNGC_MATMUL_TRANSPOSE_B | (op.getBias() ? NNGC_MATMUL_BIAS : 0);
+    int32_t flags =
+        NNGC_MATMUL_TRANSPOSE_B | (op.getBias() ? NNGC_MATMUL_BIAS : 0);
     initPrimitiveOnce(rewriter, op, "nngc_rt_matmul_init",
                       {ConstArg::i64(1), ConstArg::i64(rows),
                        ConstArg::i64(w[1]), ConstArg::i64(w[0]),
@@ -36,9 +37,9 @@ struct LinearLowering : public NNLowering<LinearOp> {
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
     Value bias = op.getBias() ? adaptor.getBias() : h.nullPtr();
-    h.call("nngc_rt_matmul", {contextArg(op), h.i32(slotOf(op)),
-                              adaptor.getInput(), adaptor.getWeight(), bias,
-                              out});
+    h.call("nngc_rt_matmul",
+           {contextArg(op), h.i32(slotOf(op)), adaptor.getInput(),
+            adaptor.getWeight(), bias, out});
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -64,9 +65,9 @@ struct MatmulLowering : public NNLowering<MatmulOp> {
                       state);
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_matmul", {contextArg(op), h.i32(slotOf(op)),
-                              adaptor.getLhs(), adaptor.getRhs(), h.nullPtr(),
-                              out});
+    h.call("nngc_rt_matmul",
+           {contextArg(op), h.i32(slotOf(op)), adaptor.getLhs(),
+            adaptor.getRhs(), h.nullPtr(), out});
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -90,8 +91,7 @@ static std::pair<NNGCEltwiseKind, double> eltwiseKind(Operation *op) {
           0.0};
 }
 
-template <typename OpT>
-struct EltwiseLowering : public NNLowering<OpT> {
+template <typename OpT> struct EltwiseLowering : public NNLowering<OpT> {
   using NNLowering<OpT>::NNLowering;
   LogicalResult
   matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
@@ -104,15 +104,14 @@ struct EltwiseLowering : public NNLowering<OpT> {
                       this->state);
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_eltwise", {contextArg(op), h.i32(slotOf(op)),
-                               adaptor.getInput(), out});
+    h.call("nngc_rt_eltwise",
+           {contextArg(op), h.i32(slotOf(op)), adaptor.getInput(), out});
     rewriter.replaceOp(op, out);
     return success();
   }
 };
 
-template <typename OpT>
-struct EltwiseGradLowering : public NNLowering<OpT> {
+template <typename OpT> struct EltwiseGradLowering : public NNLowering<OpT> {
   using NNLowering<OpT>::NNLowering;
   LogicalResult
   matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
@@ -125,8 +124,9 @@ struct EltwiseGradLowering : public NNLowering<OpT> {
                       this->state);
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_eltwise_grad", {contextArg(op), h.i32(slotOf(op)),
-                                    adaptor.getGrad(), adaptor.getSaved(), out});
+    h.call("nngc_rt_eltwise_grad",
+           {contextArg(op), h.i32(slotOf(op)), adaptor.getGrad(),
+            adaptor.getSaved(), out});
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -159,8 +159,8 @@ struct SoftmaxLowering : public NNLowering<OpT> {
                       this->state);
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_softmax", {contextArg(op), h.i32(slotOf(op)),
-                               adaptor.getInput(), out});
+    h.call("nngc_rt_softmax",
+           {contextArg(op), h.i32(slotOf(op)), adaptor.getInput(), out});
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -180,8 +180,9 @@ struct SoftmaxGradLowering : public NNLowering<OpT> {
                       this->state);
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_softmax_grad", {contextArg(op), h.i32(slotOf(op)),
-                                    adaptor.getGrad(), adaptor.getSaved(), out});
+    h.call("nngc_rt_softmax_grad",
+           {contextArg(op), h.i32(slotOf(op)), adaptor.getGrad(),
+            adaptor.getSaved(), out});
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -192,16 +193,15 @@ struct SoftmaxGradLowering : public NNLowering<OpT> {
 void nngc::populateLayerOpLoweringPatterns(RewritePatternSet &patterns,
                                            TypeConverter &converter,
                                            NNLoweringState &state) {
-  patterns.add<LinearLowering, MatmulLowering, EltwiseLowering<ReluOp>,
-               EltwiseLowering<LeakyReluOp>, EltwiseLowering<SigmoidOp>,
-               EltwiseLowering<TanhOp>, EltwiseLowering<GeluOp>,
-               EltwiseGradLowering<ReluGradOp>,
-               EltwiseGradLowering<LeakyReluGradOp>,
-               EltwiseGradLowering<SigmoidGradOp>,
-               EltwiseGradLowering<TanhGradOp>, EltwiseGradLowering<GeluGradOp>,
-               SoftmaxLowering<SoftmaxOp, false>,
-               SoftmaxLowering<LogSoftmaxOp, true>,
-               SoftmaxGradLowering<SoftmaxGradOp, false>,
-               SoftmaxGradLowering<LogSoftmaxGradOp, true>>(
+  patterns.add<
+      LinearLowering, MatmulLowering, EltwiseLowering<ReluOp>,
+      EltwiseLowering<LeakyReluOp>, EltwiseLowering<SigmoidOp>,
+      EltwiseLowering<TanhOp>, EltwiseLowering<GeluOp>,
+      EltwiseGradLowering<ReluGradOp>, EltwiseGradLowering<LeakyReluGradOp>,
+      EltwiseGradLowering<SigmoidGradOp>, EltwiseGradLowering<TanhGradOp>,
+      EltwiseGradLowering<GeluGradOp>, SoftmaxLowering<SoftmaxOp, false>,
+      SoftmaxLowering<LogSoftmaxOp, true>,
+      SoftmaxGradLowering<SoftmaxGradOp, false>,
+      SoftmaxGradLowering<LogSoftmaxGradOp, true>>(
       converter, patterns.getContext(), state);
 }

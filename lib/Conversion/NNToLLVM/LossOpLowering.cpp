@@ -18,8 +18,7 @@ static int64_t batchOf(Value v) {
 namespace {
 
 /// mse and binary_cross_entropy: same-shape input and target.
-template <typename OpT>
-struct PointwiseLossLowering : public NNLowering<OpT> {
+template <typename OpT> struct PointwiseLossLowering : public NNLowering<OpT> {
   PointwiseLossLowering(TypeConverter &converter, MLIRContext *ctx,
                         NNLoweringState &state, StringRef fn)
       : NNLowering<OpT>(converter, ctx, state), fn(fn) {}
@@ -106,8 +105,8 @@ void nngc::populateLossOpLoweringPatterns(RewritePatternSet &patterns,
   MLIRContext *ctx = patterns.getContext();
   patterns.add<PointwiseLossLowering<MSEOp>>(converter, ctx, state,
                                              "nngc_rt_mse");
-  patterns.add<PointwiseLossLowering<BinaryCrossEntropyOp>>(converter, ctx,
-                                                            state, "nngc_rt_bce");
+  patterns.add<PointwiseLossLowering<BinaryCrossEntropyOp>>(
+      converter, ctx, state, "nngc_rt_bce");
   patterns.add<PointwiseLossGradLowering<MSEGradOp>>(converter, ctx, state,
                                                      "nngc_rt_mse_grad");
   patterns.add<PointwiseLossGradLowering<BinaryCrossEntropyGradOp>>(

@@ -8,10 +8,12 @@ using namespace mlir;
 using namespace nngc;
 
 Value LoweringHelper::i32(int64_t v) {
-  return b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(v));
+  return b.create<LLVM::ConstantOp>(loc, b.getI32Type(),
+                                    b.getI32IntegerAttr(v));
 }
 Value LoweringHelper::i64(int64_t v) {
-  return b.create<LLVM::ConstantOp>(loc, b.getI64Type(), b.getI64IntegerAttr(v));
+  return b.create<LLVM::ConstantOp>(loc, b.getI64Type(),
+                                    b.getI64IntegerAttr(v));
 }
 Value LoweringHelper::f64(double v) {
   return b.create<LLVM::ConstantOp>(loc, b.getF64Type(), b.getF64FloatAttr(v));
@@ -27,10 +29,13 @@ Value LoweringHelper::constant(const ConstArg &arg) {
   }
   llvm_unreachable("unknown constant kind");
 }
-Value LoweringHelper::nullPtr() { return b.create<LLVM::ZeroOp>(loc, ptrType()); }
+Value LoweringHelper::nullPtr() {
+  return b.create<LLVM::ZeroOp>(loc, ptrType());
+}
 
 void LoweringHelper::call(StringRef name, ValueRange args) {
-  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto module =
+      b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
   auto func = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
   if (!func) {
     OpBuilder::InsertionGuard guard(b);
@@ -45,7 +50,8 @@ void LoweringHelper::call(StringRef name, ValueRange args) {
 
 Value LoweringHelper::i64Array(ArrayRef<int64_t> values,
                                NNLoweringState &state) {
-  auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto module =
+      b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
   auto arrayType = LLVM::LLVMArrayType::get(b.getI64Type(), values.size());
   auto data = DenseElementsAttr::get(
       RankedTensorType::get({static_cast<int64_t>(values.size())},

@@ -15,8 +15,7 @@ using namespace nngc::nn;
 namespace {
 
 /// nn.input / nn.param / nn.state: the pointer to the value's slot.
-template <typename OpT>
-struct StorageLowering : public NNLowering<OpT> {
+template <typename OpT> struct StorageLowering : public NNLowering<OpT> {
   using NNLowering<OpT>::NNLowering;
   LogicalResult
   matchAndRewrite(OpT op, typename OpT::Adaptor,
@@ -27,8 +26,7 @@ struct StorageLowering : public NNLowering<OpT> {
 };
 
 /// nn.output, nn.loss: read by the runtime at the planned offset.
-template <typename OpT>
-struct SinkLowering : public NNLowering<OpT> {
+template <typename OpT> struct SinkLowering : public NNLowering<OpT> {
   using NNLowering<OpT>::NNLowering;
   LogicalResult
   matchAndRewrite(OpT op, typename OpT::Adaptor,
@@ -44,7 +42,8 @@ struct GradientLowering : public NNLowering<GradientOp> {
   matchAndRewrite(GradientOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Operation *def = op.getGrad().getDefiningOp();
-    bool inPlace = def && def->getAttr("nngc.space") == op->getAttr("nngc.space") &&
+    bool inPlace = def &&
+                   def->getAttr("nngc.space") == op->getAttr("nngc.space") &&
                    def->getAttr("nngc.offset") == op->getAttr("nngc.offset");
     if (!inPlace) {
       LoweringHelper h(rewriter, op.getLoc());

@@ -41,8 +41,7 @@ static llvm::DenseSet<Operation *> backwardSlice(ArrayRef<Operation *> roots) {
   return seen;
 }
 
-template <typename OpT>
-static SmallVector<Operation *> opsOf(Block &body) {
+template <typename OpT> static SmallVector<Operation *> opsOf(Block &body) {
   SmallVector<Operation *> ops;
   for (OpT op : body.getOps<OpT>())
     ops.push_back(op);
@@ -66,12 +65,13 @@ static json::Object storageJson(Value v) {
 
 static json::Object optimizerJson(Attribute attr) {
   if (auto sgd = dyn_cast<SGDAttr>(attr))
-    return json::Object{{"kind", "sgd"},
-                        {"lr", sgd.getLr().convertToDouble()},
-                        {"momentum", sgd.getMomentum().convertToDouble()},
-                        {"dampening", sgd.getDampening().convertToDouble()},
-                        {"weight_decay", sgd.getWeightDecay().convertToDouble()},
-                        {"nesterov", sgd.getNesterov()}};
+    return json::Object{
+        {"kind", "sgd"},
+        {"lr", sgd.getLr().convertToDouble()},
+        {"momentum", sgd.getMomentum().convertToDouble()},
+        {"dampening", sgd.getDampening().convertToDouble()},
+        {"weight_decay", sgd.getWeightDecay().convertToDouble()},
+        {"nesterov", sgd.getNesterov()}};
   auto adam = [](StringRef kind, auto a) {
     return json::Object{{"kind", kind},
                         {"lr", a.getLr().convertToDouble()},
@@ -107,9 +107,8 @@ static std::string buildManifest(ModelOp model, ArrayRef<StringRef> entries) {
     bool binary = false;
     for (Operation *user : in.getResult().getUsers()) {
       if (auto ce = dyn_cast<CrossEntropyOp>(user))
-        classes = cast<RankedTensorType>(ce.getLogits().getType())
-                      .getShape()
-                      .back();
+        classes =
+            cast<RankedTensorType>(ce.getLogits().getType()).getShape().back();
       binary |= isa<BinaryCrossEntropyOp>(user);
     }
     inputs.push_back(json::Object{
@@ -270,8 +269,7 @@ void ConvertNNToLLVMPass::runOnOperation() {
   // 4. Lower every nn op. Tensors become pointers into the buffers.
   TypeConverter converter;
   converter.addConversion([](Type t) { return t; });
-  converter.addConversion(
-      [&](RankedTensorType) -> Type { return ptr; });
+  converter.addConversion([&](RankedTensorType) -> Type { return ptr; });
   NNLoweringState state;
   RewritePatternSet patterns(&getContext());
   populateModelOpLoweringPatterns(patterns, converter, state);

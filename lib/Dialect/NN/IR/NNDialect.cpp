@@ -71,14 +71,13 @@ static LogicalResult parseFields(AsmParser &parser,
       llvm::StringRef key;
       if (parser.parseKeyword(&key) || parser.parseEqual())
         return failure();
-      Field *field = llvm::find_if(fields, [&](const Field &f) {
-        return f.name == key;
-      });
+      Field *field =
+          llvm::find_if(fields, [&](const Field &f) { return f.name == key; });
       if (field == fields.end())
         return parser.emitError(loc, "unknown optimizer field '") << key << "'";
       if (!seen.try_emplace(key, true).second)
-        return parser.emitError(loc, "optimizer field '") << key
-                                                           << "' given twice";
+        return parser.emitError(loc, "optimizer field '")
+               << key << "' given twice";
       if (field->isBool) {
         if (succeeded(parser.parseOptionalKeyword("true")))
           field->value = 1;

@@ -17,8 +17,8 @@ using namespace nngc::nn;
 // Helpers
 //===----------------------------------------------------------------------===//
 
-FailureOr<SmallVector<int64_t>>
-nngc::nn::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+FailureOr<SmallVector<int64_t>> nngc::nn::broadcastShapes(ArrayRef<int64_t> a,
+                                                          ArrayRef<int64_t> b) {
   size_t rank = std::max(a.size(), b.size());
   SmallVector<int64_t> out(rank);
   for (size_t i = 0; i < rank; ++i) {
@@ -110,8 +110,8 @@ LogicalResult ModelOp::verifyRegions() {
     auto unique = [&](llvm::StringSet<> &set, StringRef name,
                       StringRef what) -> LogicalResult {
       if (!set.insert(name).second)
-        return op.emitOpError() << "duplicate " << what << " name '" << name
-                                << "'";
+        return op.emitOpError()
+               << "duplicate " << what << " name '" << name << "'";
       return success();
     };
     if (auto input = dyn_cast<InputOp>(op)) {
@@ -187,8 +187,9 @@ LogicalResult ParamOp::verify() {
   if (args.size() < minArgs || args.size() > maxArgs)
     return emitOpError() << "initialiser '" << stringifyInitKind(getInit())
                          << "' takes " << minArgs
-                         << (minArgs == maxArgs ? "" : " to " +
-                                                           std::to_string(maxArgs))
+                         << (minArgs == maxArgs
+                                 ? ""
+                                 : " to " + std::to_string(maxArgs))
                          << " argument(s), got " << args.size();
   if (needsFans && type.getRank() < 2)
     return emitOpError() << "initialiser '" << stringifyInitKind(getInit())
@@ -247,10 +248,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
   // While parsing, attributes written in the attr-dict are not yet in the
   // op's properties: look in both.
   DictionaryAttr attrs = adaptor.getAttributes();
-  bool ta = adaptor.getTransposeLhs() ||
-            (attrs && attrs.get("transpose_lhs"));
-  bool tb = adaptor.getTransposeRhs() ||
-            (attrs && attrs.get("transpose_rhs"));
+  bool ta = adaptor.getTransposeLhs() || (attrs && attrs.get("transpose_lhs"));
+  bool tb = adaptor.getTransposeRhs() || (attrs && attrs.get("transpose_rhs"));
   size_t ra = a.size(), rb = b.size();
   int64_t m = ta ? a[ra - 1] : a[ra - 2];
   int64_t ka = ta ? a[ra - 2] : a[ra - 1];
@@ -270,10 +269,9 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
 }
 
 template <typename AdaptorT>
-static LogicalResult inferBroadcast(StringRef name, MLIRContext *ctx,
-                                    std::optional<Location> loc,
-                                    AdaptorT adaptor,
-                                    SmallVectorImpl<Type> &results) {
+static LogicalResult
+inferBroadcast(StringRef name, MLIRContext *ctx, std::optional<Location> loc,
+               AdaptorT adaptor, SmallVectorImpl<Type> &results) {
   ArrayRef<int64_t> a = shapeOf(adaptor.getLhs());
   ArrayRef<int64_t> b = shapeOf(adaptor.getRhs());
   FailureOr<SmallVector<int64_t>> out = broadcastShapes(a, b);
@@ -310,9 +308,9 @@ LogicalResult MulOp::inferReturnTypes(MLIRContext *ctx,
 template <typename OpT>
 static LogicalResult verifySameShapeLoss(OpT op, Value input, Value target) {
   if (shapeOf(input) != shapeOf(target))
-    return op.emitOpError() << "input " << shapeStr(shapeOf(input))
-                            << " and target " << shapeStr(shapeOf(target))
-                            << " must have the same shape";
+    return op.emitOpError()
+           << "input " << shapeStr(shapeOf(input)) << " and target "
+           << shapeStr(shapeOf(target)) << " must have the same shape";
   if (shapeOf(input).empty())
     return op.emitOpError("needs a batch dimension (rank >= 1)");
   return success();
@@ -339,13 +337,12 @@ LogicalResult CrossEntropyOp::verify() {
   return success();
 }
 
-template <typename OpT>
-static LogicalResult verifyAxis(OpT op) {
+template <typename OpT> static LogicalResult verifyAxis(OpT op) {
   int64_t rank = cast<RankedTensorType>(op.getInput().getType()).getRank();
   int64_t axis = op.getAxis();
   if (axis < -rank || axis >= rank)
-    return op.emitOpError() << "axis " << axis << " is out of range for rank "
-                            << rank;
+    return op.emitOpError()
+           << "axis " << axis << " is out of range for rank " << rank;
   return success();
 }
 LogicalResult SoftmaxOp::verify() { return verifyAxis(*this); }
@@ -355,8 +352,8 @@ LogicalResult ReshapeOp::verify() {
   auto in = cast<RankedTensorType>(getInput().getType());
   auto out = cast<RankedTensorType>(getType());
   if (in.getNumElements() != out.getNumElements())
-    return emitOpError() << "cannot reshape " << shapeStr(in.getShape())
-                         << " (" << in.getNumElements() << " elements) to "
+    return emitOpError() << "cannot reshape " << shapeStr(in.getShape()) << " ("
+                         << in.getNumElements() << " elements) to "
                          << shapeStr(out.getShape()) << " ("
                          << out.getNumElements() << " elements)";
   return success();

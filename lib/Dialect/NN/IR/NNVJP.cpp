@@ -67,8 +67,8 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange dys,
   Location loc = getLoc();
   Value dc = dys[0], lhs = getLhs(), rhs = getRhs();
   bool ta = getTransposeLhs(), tb = getTransposeRhs();
-  bool sharedRhs = tensorType(lhs).getRank() == 3 &&
-                   tensorType(rhs).getRank() == 2;
+  bool sharedRhs =
+      tensorType(lhs).getRank() == 3 && tensorType(rhs).getRank() == 2;
   auto mm = [&](Value x, Value y, bool tx, bool ty) -> Value {
     return b.create<MatmulOp>(loc, x, y, tx, ty);
   };
@@ -80,7 +80,7 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange dys,
     da = mm(dc, rhs, false, true); // dC B^T
     db = mm(lhs, dc, true, false); // A^T dC
   } else if (ta && !tb) {
-    da = mm(rhs, dc, false, true); // B dC^T
+    da = mm(rhs, dc, false, true);  // B dC^T
     db = mm(lhs, dc, false, false); // A dC
   } else if (!ta && tb) {
     da = mm(dc, rhs, false, false); // dC B
@@ -116,8 +116,10 @@ LogicalResult SubOp::buildVJP(OpBuilder &b, ValueRange dys,
 LogicalResult MulOp::buildVJP(OpBuilder &b, ValueRange dys,
                               SmallVectorImpl<Value> &dxs) {
   Location loc = getLoc();
-  dxs.push_back(sumTo(b, loc, b.create<MulOp>(loc, dys[0], getRhs()), getLhs()));
-  dxs.push_back(sumTo(b, loc, b.create<MulOp>(loc, dys[0], getLhs()), getRhs()));
+  dxs.push_back(
+      sumTo(b, loc, b.create<MulOp>(loc, dys[0], getRhs()), getLhs()));
+  dxs.push_back(
+      sumTo(b, loc, b.create<MulOp>(loc, dys[0], getLhs()), getRhs()));
   return success();
 }
 
@@ -158,22 +160,22 @@ LogicalResult TanhOp::buildVJP(OpBuilder &b, ValueRange dys,
 
 LogicalResult GeluOp::buildVJP(OpBuilder &b, ValueRange dys,
                                SmallVectorImpl<Value> &dxs) {
-  dxs.push_back(b.create<GeluGradOp>(getLoc(), dys[0], getInput(),
-                                     getApproximateAttr()));
+  dxs.push_back(
+      b.create<GeluGradOp>(getLoc(), dys[0], getInput(), getApproximateAttr()));
   return success();
 }
 
 LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange dys,
                                   SmallVectorImpl<Value> &dxs) {
-  dxs.push_back(b.create<SoftmaxGradOp>(getLoc(), dys[0], getResult(),
-                                        getAxisAttr()));
+  dxs.push_back(
+      b.create<SoftmaxGradOp>(getLoc(), dys[0], getResult(), getAxisAttr()));
   return success();
 }
 
 LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, ValueRange dys,
                                      SmallVectorImpl<Value> &dxs) {
-  dxs.push_back(b.create<LogSoftmaxGradOp>(getLoc(), dys[0], getResult(),
-                                           getAxisAttr()));
+  dxs.push_back(
+      b.create<LogSoftmaxGradOp>(getLoc(), dys[0], getResult(), getAxisAttr()));
   return success();
 }
 
@@ -203,8 +205,8 @@ LogicalResult BinaryCrossEntropyOp::buildVJP(OpBuilder &b, ValueRange dys,
 // d/dlogits = (softmax(logits) - onehot(labels)) / n * dl.
 LogicalResult CrossEntropyOp::buildVJP(OpBuilder &b, ValueRange dys,
                                        SmallVectorImpl<Value> &dxs) {
-  dxs.push_back(b.create<CrossEntropyGradOp>(getLoc(), dys[0], getLogits(),
-                                             getLabels()));
+  dxs.push_back(
+      b.create<CrossEntropyGradOp>(getLoc(), dys[0], getLogits(), getLabels()));
   dxs.push_back(Value());
   return success();
 }
@@ -215,7 +217,8 @@ LogicalResult CrossEntropyOp::buildVJP(OpBuilder &b, ValueRange dys,
 
 LogicalResult ReshapeOp::buildVJP(OpBuilder &b, ValueRange dys,
                                   SmallVectorImpl<Value> &dxs) {
-  dxs.push_back(reshape(b, getLoc(), dys[0], tensorType(getInput()).getShape()));
+  dxs.push_back(
+      reshape(b, getLoc(), dys[0], tensorType(getInput()).getShape()));
   return success();
 }
 

@@ -49,10 +49,10 @@ LogicalResult NNAutodiffPass::differentiate(ModelOp model) {
   // Values that depend on a parameter: only these need cotangents.
   llvm::DenseSet<Value> requiresGrad;
   for (Operation &op : body) {
-    bool fromParam = isa<ParamOp>(op) ||
-                     llvm::any_of(op.getOperands(), [&](Value v) {
-                       return requiresGrad.contains(v);
-                     });
+    bool fromParam =
+        isa<ParamOp>(op) || llvm::any_of(op.getOperands(), [&](Value v) {
+          return requiresGrad.contains(v);
+        });
     if (fromParam)
       for (Value result : op.getResults())
         requiresGrad.insert(result);
@@ -62,8 +62,8 @@ LogicalResult NNAutodiffPass::differentiate(ModelOp model) {
   Location loc = minimize.getLoc();
   llvm::DenseMap<Value, Value> cotangent;
   Value loss = minimize.getLoss();
-  cotangent[loss] = builder.create<FillOp>(loc, loss.getType(),
-                                           builder.getF64FloatAttr(1.0));
+  cotangent[loss] =
+      builder.create<FillOp>(loc, loss.getType(), builder.getF64FloatAttr(1.0));
 
   // Everything the backward pass emits goes after the forward ops; walk the
   // forward ops (all of them precede the insertion point) in reverse.
@@ -80,9 +80,8 @@ LogicalResult NNAutodiffPass::differentiate(ModelOp model) {
       resultCotangents.push_back(cotangent.lookup(r));
       any |= static_cast<bool>(resultCotangents.back());
     }
-    bool needed = llvm::any_of(op->getOperands(), [&](Value v) {
-      return requiresGrad.contains(v);
-    });
+    bool needed = llvm::any_of(
+        op->getOperands(), [&](Value v) { return requiresGrad.contains(v); });
     if (!any || !needed)
       continue;
     auto vjp = dyn_cast<VJPOpInterface>(op);

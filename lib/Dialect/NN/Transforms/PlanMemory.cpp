@@ -139,9 +139,8 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
   for (Interval &iv : intervals) {
     if (reuse)
       llvm::erase_if(active, [&](Interval *a) { return a->end < iv.start; });
-    llvm::sort(active, [](Interval *a, Interval *b) {
-      return a->offset < b->offset;
-    });
+    llvm::sort(active,
+               [](Interval *a, Interval *b) { return a->offset < b->offset; });
     int64_t offset = 0;
     for (Interval *a : active) {
       if (offset + iv.size <= a->offset)

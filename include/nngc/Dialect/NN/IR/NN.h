@@ -21,8 +21,8 @@
 
 #include "nngc/Interfaces/VJPOpInterface.h"
 
-#include "nngc/Dialect/NN/IR/NNOpsDialect.h.inc"
 #include "nngc/Dialect/NN/IR/NNEnums.h.inc"
+#include "nngc/Dialect/NN/IR/NNOpsDialect.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "nngc/Dialect/NN/IR/NNAttrs.h.inc"
