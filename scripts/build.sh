@@ -5,6 +5,6 @@ cd "$(dirname "$0")/.."
 if [ ! -f build/build.ninja ]; then
   cmake -G Ninja -S . -B build \
     -DCMAKE_BUILD_TYPE=Release \
-    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-19/build/utils/lit/lit.py
+    -DLLVM_EXTERNAL_LIT="$PWD/scripts/lit"
 fi
 ninja -C build "$@"

@@ -11,7 +11,7 @@ PACKAGES=(
   # demo data (sklearn ships the digits, breast_cancer and diabetes CSVs)
   python3-sklearn
   # tests: the numerical oracle and lit's interpreter
-  python3 python3-numpy python3-torch
+  python3 python3-numpy python3-torch python3-psutil
   # a fair PyTorch peer for benchmarks (see ../shared/bench/BASELINES.md)
   libopenblas0-openmp
 )

@@ -16,6 +16,14 @@ config.excludes = ["Unit", "e2e/nn_torch.py", "e2e/oracle.py",
                    "e2e/safetensors_io.py", "CMakeLists.txt",
                    "lit.cfg.py", "lit.site.cfg.py.in"]
 
+# A test that hangs fails after 10 minutes instead of stalling the suite
+# (lit needs psutil for this: scripts/setup.sh installs python3-psutil).
+try:
+    import psutil  # noqa: F401
+    lit_config.maxIndividualTestTime = 600
+except ImportError:
+    lit_config.warning("psutil is missing: tests run without a time limit")
+
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.nngc_tools_dir, append_path=True)

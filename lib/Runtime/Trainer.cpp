@@ -332,6 +332,23 @@ void saveCheckpoint(const Model &model, const Scaler &scaler, int64_t epoch,
 // Commands
 //===----------------------------------------------------------------------===//
 
+/// Parses a command's options; false when it printed --help instead.
+bool parseOptions(int argc, char **argv, const po::options_description &desc,
+                  po::variables_map &vm, const char *usage) {
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  if (vm.count("help")) {
+    std::cout << usage << desc;
+    return false;
+  }
+  po::notify(vm);
+  return true;
+}
+
+void setThreads(int64_t threads) {
+  if (threads > 0)
+    omp_set_num_threads(static_cast<int>(threads));
+}
+
 void addDataOptions(po::options_description &desc, DataOptions &d) {
   desc.add_options()("no-header", "the data has no header line")(
       "skip-rows", po::value(&d.csv.skipRows)->default_value(0),
@@ -431,13 +448,9 @@ int cmdTrain(Model &model, int argc, char **argv) {
       "log", po::value(&log), "append per-epoch metrics as JSON lines");
   addDataOptions(desc, data);
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  if (vm.count("help")) {
-    std::cout << "usage: " << argv[0] << " train --data FILE [options]\n"
-              << desc;
+  if (!parseOptions(argc, argv, desc, vm,
+                    "usage: trainer train --data FILE [options]\n"))
     return 0;
-  }
-  po::notify(vm);
   finishDataOptions(vm, data);
   const Manifest &m = model.manifest;
   if (!m.hasEntry("train"))
@@ -454,8 +467,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
     throw std::runtime_error("give --val-split or --val-data, not both");
   if (epochs < 1)
     throw std::runtime_error("--epochs must be at least 1");
-  if (threads > 0)
-    omp_set_num_threads(static_cast<int>(threads));
+  setThreads(threads);
   double compiledLr = m.optimizer.at("lr").asNumber();
   if (vm.count("lr")) {
     if (!(lr > 0))
@@ -642,15 +654,10 @@ int cmdEvalOrPredict(Model &model, int argc, char **argv, bool predict) {
                        "write predictions here (default: stdout)");
   addDataOptions(desc, data);
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  if (vm.count("help")) {
-    std::cout << desc;
+  if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
-  }
-  po::notify(vm);
   finishDataOptions(vm, data);
-  if (threads > 0)
-    omp_set_num_threads(static_cast<int>(threads));
+  setThreads(threads);
   Roles roles = rolesOf(model.manifest);
   Scaler scaler = loadForInference(model, checkpoint);
   Dataset d = loadDataset(dataPath, data, roles, !predict);
@@ -735,12 +742,8 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
       "fd-eps", po::value(&fdEps)->default_value(1e-2),
       "finite-difference step");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  if (vm.count("help")) {
-    std::cout << desc;
+  if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
-  }
-  po::notify(vm);
   const Manifest &m = model.manifest;
   if (!params.empty()) {
     SafetensorsFile p = SafetensorsFile::read(params);
@@ -819,16 +822,11 @@ int cmdBench(Model &model, int argc, char **argv) {
       "untimed steps first")("threads", po::value(&threads), "threads")(
       "seed", po::value(&seed)->default_value(0), "seed");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  if (vm.count("help")) {
-    std::cout << desc;
+  if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
-  }
-  po::notify(vm);
   if (steps < 1)
     throw std::runtime_error("--steps must be at least 1");
-  if (threads > 0)
-    omp_set_num_threads(static_cast<int>(threads));
+  setThreads(threads);
   const Manifest &m = model.manifest;
   model.initParams(seed);
   std::mt19937_64 rng(seed);

@@ -16,6 +16,19 @@ static ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
 
+/// Calls `fn(ctx, slot, operands..., result)` to run `op`'s primitive and
+/// replaces `op` with its result's storage.
+static void callPrimitive(ConversionPatternRewriter &rewriter, Operation *op,
+                          ValueRange operands, StringRef fn) {
+  LoweringHelper h(rewriter, op->getLoc());
+  Value out = storageOf(rewriter, op);
+  SmallVector<Value> args{contextArg(op), h.i32(slotOf(op))};
+  args.append(operands.begin(), operands.end());
+  args.push_back(out);
+  h.call(fn, args);
+  rewriter.replaceOp(op, out);
+}
+
 namespace {
 
 // y (rows, out) = x (rows, in) W^T (in, out) + b: one matmul with a
@@ -35,12 +48,9 @@ struct LinearLowering : public NNLowering<LinearOp> {
                        ConstArg::i32(flags)},
                       state);
     LoweringHelper h(rewriter, op.getLoc());
-    Value out = storageOf(rewriter, op);
     Value bias = op.getBias() ? adaptor.getBias() : h.nullPtr();
-    h.call("nngc_rt_matmul",
-           {contextArg(op), h.i32(slotOf(op)), adaptor.getInput(),
-            adaptor.getWeight(), bias, out});
-    rewriter.replaceOp(op, out);
+    callPrimitive(rewriter, op, {adaptor.getInput(), adaptor.getWeight(), bias},
+                  "nngc_rt_matmul");
     return success();
   }
 };
@@ -64,11 +74,9 @@ struct MatmulLowering : public NNLowering<MatmulOp> {
                        ConstArg::i64(n), ConstArg::i32(flags)},
                       state);
     LoweringHelper h(rewriter, op.getLoc());
-    Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_matmul",
-           {contextArg(op), h.i32(slotOf(op)), adaptor.getLhs(),
-            adaptor.getRhs(), h.nullPtr(), out});
-    rewriter.replaceOp(op, out);
+    callPrimitive(rewriter, op,
+                  {adaptor.getLhs(), adaptor.getRhs(), h.nullPtr()},
+                  "nngc_rt_matmul");
     return success();
   }
 };
@@ -91,43 +99,23 @@ static std::pair<NNGCEltwiseKind, double> eltwiseKind(Operation *op) {
           0.0};
 }
 
-template <typename OpT> struct EltwiseLowering : public NNLowering<OpT> {
+/// An activation (Backward = false: dst = f(src)) or its backward op
+/// (diff_src = f'(saved) * diff_dst): one oneDNN eltwise primitive, whose
+/// operands are the op's, in order.
+template <typename OpT, bool Backward>
+struct EltwiseLowering : public NNLowering<OpT> {
   using NNLowering<OpT>::NNLowering;
   LogicalResult
   matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto [kind, alpha] = eltwiseKind(op);
     initPrimitiveOnce(rewriter, op, "nngc_rt_eltwise_init",
-                      {ConstArg::i32(kind), ConstArg::i32(0),
-                       ConstArg::i64(numElements(op.getInput())),
+                      {ConstArg::i32(kind), ConstArg::i32(Backward),
+                       ConstArg::i64(numElements(op.getResult())),
                        ConstArg::f64(alpha)},
                       this->state);
-    LoweringHelper h(rewriter, op.getLoc());
-    Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_eltwise",
-           {contextArg(op), h.i32(slotOf(op)), adaptor.getInput(), out});
-    rewriter.replaceOp(op, out);
-    return success();
-  }
-};
-
-template <typename OpT> struct EltwiseGradLowering : public NNLowering<OpT> {
-  using NNLowering<OpT>::NNLowering;
-  LogicalResult
-  matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto [kind, alpha] = eltwiseKind(op);
-    initPrimitiveOnce(rewriter, op, "nngc_rt_eltwise_init",
-                      {ConstArg::i32(kind), ConstArg::i32(1),
-                       ConstArg::i64(numElements(op.getGrad())),
-                       ConstArg::f64(alpha)},
-                      this->state);
-    LoweringHelper h(rewriter, op.getLoc());
-    Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_eltwise_grad",
-           {contextArg(op), h.i32(slotOf(op)), adaptor.getGrad(),
-            adaptor.getSaved(), out});
-    rewriter.replaceOp(op, out);
+    callPrimitive(rewriter, op, adaptor.getOperands(),
+                  Backward ? "nngc_rt_eltwise_grad" : "nngc_rt_eltwise");
     return success();
   }
 };
@@ -145,45 +133,21 @@ static std::array<int64_t, 3> splitAtAxis(Value v, int64_t axis) {
   return {outer, shape[axis], inner};
 }
 
-template <typename OpT, bool Log>
+/// (log-)softmax or its backward op over the op's axis.
+template <typename OpT, bool Log, bool Backward>
 struct SoftmaxLowering : public NNLowering<OpT> {
   using NNLowering<OpT>::NNLowering;
   LogicalResult
   matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto [outer, axis, inner] = splitAtAxis(op.getInput(), op.getAxis());
+    auto [outer, axis, inner] = splitAtAxis(op.getResult(), op.getAxis());
     initPrimitiveOnce(rewriter, op, "nngc_rt_softmax_init",
                       {ConstArg::i64(outer), ConstArg::i64(axis),
                        ConstArg::i64(inner), ConstArg::i32(Log),
-                       ConstArg::i32(0)},
+                       ConstArg::i32(Backward)},
                       this->state);
-    LoweringHelper h(rewriter, op.getLoc());
-    Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_softmax",
-           {contextArg(op), h.i32(slotOf(op)), adaptor.getInput(), out});
-    rewriter.replaceOp(op, out);
-    return success();
-  }
-};
-
-template <typename OpT, bool Log>
-struct SoftmaxGradLowering : public NNLowering<OpT> {
-  using NNLowering<OpT>::NNLowering;
-  LogicalResult
-  matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto [outer, axis, inner] = splitAtAxis(op.getSaved(), op.getAxis());
-    initPrimitiveOnce(rewriter, op, "nngc_rt_softmax_init",
-                      {ConstArg::i64(outer), ConstArg::i64(axis),
-                       ConstArg::i64(inner), ConstArg::i32(Log),
-                       ConstArg::i32(1)},
-                      this->state);
-    LoweringHelper h(rewriter, op.getLoc());
-    Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_softmax_grad",
-           {contextArg(op), h.i32(slotOf(op)), adaptor.getGrad(),
-            adaptor.getSaved(), out});
-    rewriter.replaceOp(op, out);
+    callPrimitive(rewriter, op, adaptor.getOperands(),
+                  Backward ? "nngc_rt_softmax_grad" : "nngc_rt_softmax");
     return success();
   }
 };
@@ -194,14 +158,15 @@ void nngc::populateLayerOpLoweringPatterns(RewritePatternSet &patterns,
                                            TypeConverter &converter,
                                            NNLoweringState &state) {
   patterns.add<
-      LinearLowering, MatmulLowering, EltwiseLowering<ReluOp>,
-      EltwiseLowering<LeakyReluOp>, EltwiseLowering<SigmoidOp>,
-      EltwiseLowering<TanhOp>, EltwiseLowering<GeluOp>,
-      EltwiseGradLowering<ReluGradOp>, EltwiseGradLowering<LeakyReluGradOp>,
-      EltwiseGradLowering<SigmoidGradOp>, EltwiseGradLowering<TanhGradOp>,
-      EltwiseGradLowering<GeluGradOp>, SoftmaxLowering<SoftmaxOp, false>,
-      SoftmaxLowering<LogSoftmaxOp, true>,
-      SoftmaxGradLowering<SoftmaxGradOp, false>,
-      SoftmaxGradLowering<LogSoftmaxGradOp, true>>(
+      LinearLowering, MatmulLowering, EltwiseLowering<ReluOp, false>,
+      EltwiseLowering<LeakyReluOp, false>, EltwiseLowering<SigmoidOp, false>,
+      EltwiseLowering<TanhOp, false>, EltwiseLowering<GeluOp, false>,
+      EltwiseLowering<ReluGradOp, true>, EltwiseLowering<LeakyReluGradOp, true>,
+      EltwiseLowering<SigmoidGradOp, true>, EltwiseLowering<TanhGradOp, true>,
+      EltwiseLowering<GeluGradOp, true>,
+      SoftmaxLowering<SoftmaxOp, false, false>,
+      SoftmaxLowering<LogSoftmaxOp, true, false>,
+      SoftmaxLowering<SoftmaxGradOp, false, true>,
+      SoftmaxLowering<LogSoftmaxGradOp, true, true>>(
       converter, patterns.getContext(), state);
 }

@@ -7,8 +7,6 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
-#include <charconv>
-
 using namespace mlir;
 using namespace nngc;
 using namespace nngc::nn;
@@ -42,17 +40,6 @@ struct Field {
   bool isBool = false;
 };
 } // namespace
-
-/// Prints the shortest decimal that reads back as `value`.
-static std::string shortestDouble(double value) {
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), value);
-  std::string s(buf, res.ptr);
-  // Keep it a float literal for MLIR's parser (`1` -> `1.0`).
-  if (s.find_first_of(".eEn") == std::string::npos)
-    s += ".0";
-  return s;
-}
 
 /// Parses `<name = value, ...>` into `fields`, whose values hold the
 /// defaults; every name must be known and appear at most once. `required`
@@ -119,7 +106,7 @@ static void printFields(AsmPrinter &printer, llvm::ArrayRef<Field> fields,
     if (field.isBool)
       printer << (field.value != 0 ? "true" : "false");
     else
-      printer << shortestDouble(field.value);
+      printer << formatFloatLiteral(field.value);
   }
   printer << ">";
 }

@@ -31,6 +31,15 @@ FailureOr<SmallVector<int64_t>> nngc::nn::broadcastShapes(ArrayRef<int64_t> a,
   return out;
 }
 
+std::string nngc::nn::formatFloatLiteral(double value) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), value);
+  std::string s(buf, res.ptr);
+  if (s.find_first_of(".eEn") == std::string::npos)
+    s += ".0";
+  return s;
+}
+
 static std::string shapeStr(ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (auto [i, d] : llvm::enumerate(shape))
@@ -76,14 +85,8 @@ static ParseResult parseInit(OpAsmParser &parser, InitKindAttr &init,
 static void printInit(OpAsmPrinter &printer, Operation *, InitKindAttr init,
                       DenseF64ArrayAttr args) {
   printer << "(" << stringifyInitKind(init.getValue());
-  for (double v : args.asArrayRef()) {
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof(buf), v);
-    std::string s(buf, res.ptr);
-    if (s.find_first_of(".eEn") == std::string::npos)
-      s += ".0";
-    printer << ", " << s;
-  }
+  for (double v : args.asArrayRef())
+    printer << ", " << formatFloatLiteral(v);
   printer << ")";
 }
 

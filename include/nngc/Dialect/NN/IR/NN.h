@@ -32,6 +32,10 @@
 
 namespace nngc::nn {
 
+/// The shortest decimal that reads back as `value`, always a float literal
+/// for MLIR's parser (`1.0`, not `1`).
+std::string formatFloatLiteral(double value);
+
 /// The shape `a` and `b` broadcast to (NumPy rules), or failure.
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
