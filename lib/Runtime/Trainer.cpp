@@ -505,6 +505,8 @@ int cmdTrain(Model &model, int argc, char **argv) {
     scaler.load(ckpt);
     if (ckpt.metadata.count("epoch"))
       startEpoch = std::stoll(ckpt.metadata.at("epoch")) + 1;
+    if (ckpt.metadata.count("lr_scale") && !vm.count("lr"))
+      model.ctx.lrScale = std::stod(ckpt.metadata.at("lr_scale"));
     std::cout << "resumed from " << resume << " (epoch " << startEpoch - 1
               << ", step " << model.ctx.step << ")\n";
   } else {
@@ -587,11 +589,12 @@ int cmdTrain(Model &model, int argc, char **argv) {
       std::fprintf(stderr, "\r%80s\r", "");
     double seconds = secondsSince(t0);
     if (interrupted) {
-      if (!save.empty()) {
-        saveCheckpoint(model, scaler, epoch - 1, save);
-        std::cout << "interrupted: saved " << save << " (last complete epoch "
-                  << epoch - 1 << ")\n";
-      }
+      // The parameters have moved since the last checkpoint; that one,
+      // written at the end of the last complete epoch, is what to resume.
+      std::cout << "interrupted in epoch " << epoch;
+      if (!save.empty() && epoch > startEpoch)
+        std::cout << "; " << save << " holds epoch " << epoch - 1;
+      std::cout << std::endl;
       return 130;
     }
     char line[256];

@@ -1,0 +1,31 @@
+"""Starts a long training run, interrupts it with SIGINT once a few epochs
+have been saved, and checks what it leaves (used by interrupt.test)."""
+import json
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+exe, data, ckpt = sys.argv[1:4]
+proc = subprocess.Popen([exe, "train", "--data", data, "--no-header", "--epochs", "100000",
+                         "--save", ckpt], stdout=subprocess.PIPE, text=True)
+deadline = time.time() + 120
+while not os.path.exists(ckpt) and time.time() < deadline:
+    time.sleep(0.05)
+time.sleep(0.5)
+proc.send_signal(signal.SIGINT)
+out, _ = proc.communicate(timeout=60)
+print("exit", proc.returncode)
+last = out.strip().splitlines()[-1]
+print(last)
+with open(ckpt, "rb") as f:
+    (n,) = struct.unpack("<Q", f.read(8))
+    meta = json.loads(f.read(n))["__metadata__"]
+m = re.search(r"interrupted in epoch (\d+)", last)
+if m and int(meta["epoch"]) == int(m.group(1)) - 1:
+    print("checkpoint epoch matches")
+else:
+    print("checkpoint epoch", meta["epoch"], "does not precede", last)
