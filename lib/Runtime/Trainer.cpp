@@ -146,16 +146,18 @@ Dataset loadDataset(const std::string &path, const DataOptions &opts,
   }
   for (int64_t r = 0; r < d.rows; ++r) {
     double v = values[r];
-    std::string where = labelPath + ":" + std::to_string(lines[r]) + ": ";
+    auto where = [&] {
+      return labelPath + ":" + std::to_string(lines[r]) + ": ";
+    };
     if (label.isInt) {
       if (v != std::floor(v) || v < 0 || v >= label.classes)
-        throw std::runtime_error(where + "label " + std::to_string(v) +
+        throw std::runtime_error(where() + "label " + std::to_string(v) +
                                  " is not a class id in [0, " +
                                  std::to_string(label.classes) + ")");
       d.yInt.push_back(static_cast<int64_t>(v));
     } else {
       if (label.binary && (v < 0 || v > 1))
-        throw std::runtime_error(where + "target " + std::to_string(v) +
+        throw std::runtime_error(where() + "target " + std::to_string(v) +
                                  " of a binary cross-entropy is outside [0, "
                                  "1]");
       d.yFloat.push_back(static_cast<float>(v));
