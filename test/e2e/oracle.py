@@ -216,21 +216,15 @@ def rel_err(ours, ref):
 
 
 def make_data(model, seed):
+    """Seeded inputs (drawn as the loss that reads each needs) and params."""
     rng = np.random.default_rng(seed)
-    inputs = {}
-    # Which input feeds which loss decides how it is drawn.
     role = {}
     for o in model.ops:
         if o["op"] == "cross_entropy":
             role[o["operands"][1]] = "labels"
         elif o["op"] == "binary_cross_entropy":
             role[o["operands"][1]] = "probs"
-    classes = {}
-    text_types = {}
-    for o in model.ops:
-        if o["op"] == "cross_entropy":
-            classes[o["operands"][1]] = o["operands"][0]
-    shapes = {o["result"]: o.get("shape") for o in model.ops}
+    inputs = {}
     for o in model.inputs:
         r = o["result"]
         if role.get(r) == "labels":
@@ -240,24 +234,21 @@ def make_data(model, seed):
             inputs[o["name"]] = rng.uniform(0, 1, size=o["shape"]).astype(np.float32)
         else:
             inputs[o["name"]] = rng.normal(size=o["shape"]).astype(np.float32)
-    del text_types, classes, shapes
     params = {p["name"]: (0.5 * rng.normal(size=p["shape"])).astype(np.float32)
               for p in model.params}
     return inputs, params
 
 
 def model_classes(model, label_result):
-    env_shapes = {}
-    # Shapes of values: run the torch model once on zeros to learn them.
+    """The class count of the cross-entropy reading `label_result`, from a
+    run of the torch model on zeros."""
     values = {}
     for o in model.inputs + model.params:
         dtype = torch.int64 if o.get("dtype") == "i64" else torch.float32
         values[o["name"]] = torch.zeros(o["shape"], dtype=dtype)
     for o in model.ops:
         if o["op"] == "cross_entropy" and o["operands"][1] == label_result:
-            env = model.run(values)
-            env_shapes = env[o["operands"][0]].shape
-            return env_shapes[-1]
+            return model.run(values)[o["operands"][0]].shape[-1]
     raise ValueError("no cross_entropy uses " + label_result)
 
 
