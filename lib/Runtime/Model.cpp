@@ -226,13 +226,12 @@ void Model::computeGrad() { run(nngc_grad, "grad"); }
 void Model::eval() { run(nngc_eval, "eval"); }
 void Model::predict() { run(nngc_predict, "predict"); }
 
-SafetensorsFile Model::checkpoint() const {
+SafetensorsFile Model::checkpoint() {
   SafetensorsFile file;
-  Model &self = const_cast<Model &>(*this);
   for (const ParamInfo &p : manifest.params)
-    file.tensors[p.name] = Tensor::f32(p.shape, self.param(p));
+    file.tensors[p.name] = Tensor::f32(p.shape, param(p));
   for (const TensorInfo &s : manifest.state)
-    file.tensors[s.name] = Tensor::f32(s.shape, self.stateOf(s));
+    file.tensors[s.name] = Tensor::f32(s.shape, stateOf(s));
   if (!manifest.state.empty() || !manifest.optimizer.object.empty()) {
     int64_t step = ctx.step;
     file.tensors["optimizer.step"] = Tensor::i64({}, &step);

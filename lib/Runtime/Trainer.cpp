@@ -321,13 +321,26 @@ std::string metricsJson(const std::string &prefix, const Metrics &m) {
   return s;
 }
 
-void saveCheckpoint(const Model &model, const Scaler &scaler, int64_t epoch,
+void saveCheckpoint(Model &model, const Scaler &scaler, int64_t epoch,
                     const std::string &path) {
   SafetensorsFile f = model.checkpoint();
   scaler.save(f);
   f.metadata["epoch"] = std::to_string(epoch);
   f.metadata["lr_scale"] = std::to_string(model.ctx.lrScale);
   f.write(path);
+}
+
+/// Reads a checkpoint and loads its parameters (and optimizer state, with
+/// `optimizer`) into the model; errors name the file.
+SafetensorsFile loadCheckpoint(Model &model, const std::string &path,
+                               bool optimizer) {
+  SafetensorsFile file = SafetensorsFile::read(path);
+  try {
+    model.loadParams(file, optimizer);
+  } catch (const std::exception &e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+  return file;
 }
 
 //===----------------------------------------------------------------------===//
@@ -498,12 +511,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
   Scaler scaler;
   int64_t startEpoch = 1;
   if (!resume.empty()) {
-    SafetensorsFile ckpt = SafetensorsFile::read(resume);
-    try {
-      model.loadParams(ckpt, true);
-    } catch (const std::exception &e) {
-      throw std::runtime_error(resume + ": " + e.what());
-    }
+    SafetensorsFile ckpt = loadCheckpoint(model, resume, true);
     scaler.load(ckpt);
     if (ckpt.metadata.count("epoch"))
       startEpoch = std::stoll(ckpt.metadata.at("epoch")) + 1;
@@ -631,19 +639,6 @@ int cmdTrain(Model &model, int argc, char **argv) {
   return 0;
 }
 
-/// Loads a checkpoint and its feature scaling for eval/predict.
-Scaler loadForInference(Model &model, const std::string &path) {
-  SafetensorsFile ckpt = SafetensorsFile::read(path);
-  try {
-    model.loadParams(ckpt, false);
-  } catch (const std::exception &e) {
-    throw std::runtime_error(path + ": " + e.what());
-  }
-  Scaler scaler;
-  scaler.load(ckpt);
-  return scaler;
-}
-
 int cmdEvalOrPredict(Model &model, int argc, char **argv, bool predict) {
   DataOptions data;
   std::string dataPath, checkpoint, output;
@@ -664,7 +659,8 @@ int cmdEvalOrPredict(Model &model, int argc, char **argv, bool predict) {
   finishDataOptions(vm, data);
   setThreads(threads);
   Roles roles = rolesOf(model.manifest);
-  Scaler scaler = loadForInference(model, checkpoint);
+  Scaler scaler;
+  scaler.load(loadCheckpoint(model, checkpoint, false));
   Dataset d = loadDataset(dataPath, data, roles, !predict);
   scaler.apply(d);
   if (!predict) {
@@ -751,12 +747,7 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
     return 0;
   const Manifest &m = model.manifest;
   if (!params.empty()) {
-    SafetensorsFile p = SafetensorsFile::read(params);
-    try {
-      model.loadParams(p, false);
-    } catch (const std::exception &e) {
-      throw std::runtime_error(params + ": " + e.what());
-    }
+    loadCheckpoint(model, params, false);
   } else {
     model.initParams(seed);
   }

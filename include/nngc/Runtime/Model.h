@@ -111,7 +111,7 @@ public:
 
   /// Checkpoint I/O (safetensors, PyTorch names). Parameters are required
   /// when loading; optimizer state ("optimizer.*") too if `optimizer`.
-  SafetensorsFile checkpoint() const;
+  SafetensorsFile checkpoint();
   void loadParams(const SafetensorsFile &file, bool optimizer);
 
 private:

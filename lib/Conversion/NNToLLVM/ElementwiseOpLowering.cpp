@@ -12,10 +12,6 @@ using namespace mlir;
 using namespace nngc;
 using namespace nngc::nn;
 
-static ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
 /// Element strides of `shape` (row-major) seen through the `rank` dims of
 /// `full`: 0 for dimensions `shape` lacks or broadcasts.
 static SmallVector<int64_t> broadcastStrides(ArrayRef<int64_t> shape,

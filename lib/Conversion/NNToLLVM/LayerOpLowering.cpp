@@ -12,10 +12,6 @@ using namespace mlir;
 using namespace nngc;
 using namespace nngc::nn;
 
-static ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
 /// Calls `fn(ctx, slot, operands..., result)` to run `op`'s primitive and
 /// replaces `op` with its result's storage.
 static void callPrimitive(ConversionPatternRewriter &rewriter, Operation *op,

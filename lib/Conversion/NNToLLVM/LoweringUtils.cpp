@@ -111,3 +111,7 @@ void nngc::initPrimitiveOnce(OpBuilder &b, Operation *op, StringRef name,
 int64_t nngc::numElements(Value v) {
   return cast<RankedTensorType>(v.getType()).getNumElements();
 }
+
+ArrayRef<int64_t> nngc::shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}

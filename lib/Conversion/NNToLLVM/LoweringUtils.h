@@ -64,6 +64,9 @@ void initPrimitiveOnce(mlir::OpBuilder &b, mlir::Operation *op,
 /// The `nngc.slot` of `op`: a module-unique id for its primitive.
 int64_t slotOf(mlir::Operation *op);
 
+/// The static shape of a tensor-typed value.
+llvm::ArrayRef<int64_t> shapeOf(mlir::Value v);
+
 /// Element count of a tensor-typed value.
 int64_t numElements(mlir::Value v);
 
