@@ -72,11 +72,22 @@ Value nngc::contextArg(Operation *op) {
   return op->getParentOfType<LLVM::LLVMFuncOp>().getArgument(0);
 }
 
-Value nngc::storageOf(OpBuilder &b, Operation *op) {
+std::pair<StringRef, int64_t> nngc::plannedStorage(Operation *op,
+                                                   unsigned result) {
+  if (auto spaces = op->getAttrOfType<ArrayAttr>("nngc.spaces")) {
+    auto offsets = op->getAttrOfType<DenseI64ArrayAttr>("nngc.offsets");
+    assert(offsets && result < spaces.size() && "op has no memory plan");
+    return {cast<StringAttr>(spaces[result]).getValue(), offsets[result]};
+  }
   auto space = op->getAttrOfType<StringAttr>("nngc.space");
   auto offset = op->getAttrOfType<IntegerAttr>("nngc.offset");
-  assert(space && offset && "op has no memory plan");
-  unsigned arg = llvm::StringSwitch<unsigned>(space.getValue())
+  assert(space && offset && result == 0 && "op has no memory plan");
+  return {space.getValue(), offset.getInt()};
+}
+
+Value nngc::storageOf(OpBuilder &b, Operation *op, unsigned result) {
+  auto [space, offset] = plannedStorage(op, result);
+  unsigned arg = llvm::StringSwitch<unsigned>(space)
                      .Case("arena", 1)
                      .Case("param", 2)
                      .Case("grad", 3)
@@ -85,7 +96,7 @@ Value nngc::storageOf(OpBuilder &b, Operation *op) {
   Value base = func.getArgument(arg);
   auto i8 = b.getI8Type();
   return b.create<LLVM::GEPOp>(op->getLoc(), base.getType(), i8, base,
-                               ArrayRef<LLVM::GEPArg>{offset.getInt()});
+                               ArrayRef<LLVM::GEPArg>{offset});
 }
 
 int64_t nngc::slotOf(Operation *op) {

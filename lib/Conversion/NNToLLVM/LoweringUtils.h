@@ -51,9 +51,15 @@ private:
 /// The entry point's runtime context argument.
 mlir::Value contextArg(mlir::Operation *op);
 
-/// Where `op`'s result (or, for sinks like nn.gradient, its slot) lives:
-/// base pointer of its `nngc.space` plus `nngc.offset`.
-mlir::Value storageOf(mlir::OpBuilder &b, mlir::Operation *op);
+/// The planned (space, byte offset) of `op`'s result `result` (or, for sinks
+/// like nn.gradient, of its slot): `nngc.space`/`nngc.offset`, or entry
+/// `result` of `nngc.spaces`/`nngc.offsets` for an op with several results.
+std::pair<llvm::StringRef, int64_t> plannedStorage(mlir::Operation *op,
+                                                   unsigned result = 0);
+
+/// Where `op`'s result `result` lives: a GEP into the entry point's buffer.
+mlir::Value storageOf(mlir::OpBuilder &b, mlir::Operation *op,
+                      unsigned result = 0);
 
 /// Calls `name(ctx, slot, args...)` once from nngc_setup for the primitive
 /// of `op` (keyed by its `nngc.slot`).

@@ -41,10 +41,10 @@ struct GradientLowering : public NNLowering<GradientOp> {
   LogicalResult
   matchAndRewrite(GradientOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Operation *def = op.getGrad().getDefiningOp();
-    bool inPlace = def &&
-                   def->getAttr("nngc.space") == op->getAttr("nngc.space") &&
-                   def->getAttr("nngc.offset") == op->getAttr("nngc.offset");
+    auto result = dyn_cast<OpResult>(op.getGrad());
+    bool inPlace = result && plannedStorage(result.getOwner(),
+                                            result.getResultNumber()) ==
+                                 plannedStorage(op);
     if (!inPlace) {
       LoweringHelper h(rewriter, op.getLoc());
       h.call("nngc_rt_copy",

@@ -57,10 +57,9 @@ static json::Array shapeJson(Value v) {
 
 /// Storage of the value an op reads (for outputs and the loss).
 static json::Object storageJson(Value v) {
-  Operation *def = v.getDefiningOp();
-  return json::Object{
-      {"space", def->getAttrOfType<StringAttr>("nngc.space").getValue()},
-      {"offset", def->getAttrOfType<IntegerAttr>("nngc.offset").getInt()}};
+  auto [space, offset] = plannedStorage(v.getDefiningOp(),
+                                        cast<OpResult>(v).getResultNumber());
+  return json::Object{{"space", space}, {"offset", offset}};
 }
 
 static json::Object optimizerJson(Attribute attr) {

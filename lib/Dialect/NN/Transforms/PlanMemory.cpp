@@ -34,10 +34,37 @@ static int64_t byteSize(Value v) {
   return type.getNumElements() * (type.getElementTypeBitWidth() / 8);
 }
 
+/// Where one tensor lives.
+struct Storage {
+  StringRef space;
+  int64_t offset;
+};
+
 static void setStorage(Operation *op, StringRef space, int64_t offset) {
   Builder b(op->getContext());
   op->setAttr("nngc.space", b.getStringAttr(space));
   op->setAttr("nngc.offset", b.getI64IntegerAttr(offset));
+}
+
+/// Records each result's storage on its op: `nngc.space`/`nngc.offset` for
+/// an op with one result, `nngc.spaces`/`nngc.offsets` (one entry per
+/// result) for an op with several.
+static void writeStorage(Operation *op,
+                         const llvm::DenseMap<Value, Storage> &storage) {
+  if (op->getNumResults() == 1) {
+    const Storage &s = storage.at(op->getResult(0));
+    return setStorage(op, s.space, s.offset);
+  }
+  Builder b(op->getContext());
+  SmallVector<Attribute> spaces;
+  SmallVector<int64_t> offsets;
+  for (Value r : op->getResults()) {
+    const Storage &s = storage.at(r);
+    spaces.push_back(b.getStringAttr(s.space));
+    offsets.push_back(s.offset);
+  }
+  op->setAttr("nngc.spaces", b.getArrayAttr(spaces));
+  op->setAttr("nngc.offsets", b.getDenseI64ArrayAttr(offsets));
 }
 
 namespace {
@@ -69,20 +96,20 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
     return model.emitOpError("the model's data flow has a cycle");
 
   // Fixed slots: parameters (and their gradients), optimizer state.
+  llvm::DenseMap<Value, Storage> storage;
   llvm::StringMap<int64_t> paramOffset;
   int64_t paramBytes = 0, stateBytes = 0;
   for (ParamOp p : body.getOps<ParamOp>()) {
-    setStorage(p, "param", paramBytes);
+    storage[p.getResult()] = {"param", paramBytes};
     paramOffset[p.getName()] = paramBytes;
     paramBytes += alignUp(byteSize(p));
   }
   for (StateOp s : body.getOps<StateOp>()) {
-    setStorage(s, "state", stateBytes);
+    storage[s.getResult()] = {"state", stateBytes};
     stateBytes += alignUp(byteSize(s));
   }
 
   // A gradient computed by one op is written straight into its slot.
-  llvm::DenseSet<Value> placed;
   for (GradientOp g : body.getOps<GradientOp>()) {
     auto it = paramOffset.find(g.getName());
     if (it == paramOffset.end())
@@ -91,10 +118,8 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
     Value grad = g.getGrad();
     Operation *def = grad.getDefiningOp();
     bool owns = def && !isa<InputOp, ParamOp, StateOp, ReshapeOp>(def);
-    if (owns && !placed.contains(grad)) {
-      setStorage(def, "grad", it->second);
-      placed.insert(grad);
-    }
+    if (owns && !storage.count(grad))
+      storage[grad] = {"grad", it->second};
   }
 
   // Liveness over the (topologically sorted) training step.
@@ -110,17 +135,19 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
   llvm::DenseMap<Value, size_t> intervalOf;
   SmallVector<Interval> intervals;
   for (Operation &op : body) {
-    if (op.getNumResults() != 1 || isa<ReshapeOp>(op) ||
-        op.hasAttr("nngc.space"))
+    if (isa<ReshapeOp>(op))
       continue;
-    Value v = op.getResult(0);
-    // Inputs are written before a step and read by every entry point the
-    // trainer calls on the same batch (eval after grad, say): they live
-    // through the whole step.
-    bool isInput = isa<InputOp>(op);
-    int64_t start = isInput ? -1 : index[&op];
-    intervalOf[v] = intervals.size();
-    intervals.push_back({v, start, isInput ? n : start, byteSize(v)});
+    for (Value v : op.getResults()) {
+      if (storage.count(v))
+        continue;
+      // Inputs are written before a step and read by every entry point the
+      // trainer calls on the same batch (eval after grad, say): they live
+      // through the whole step.
+      bool isInput = isa<InputOp>(op);
+      int64_t start = isInput ? -1 : index[&op];
+      intervalOf[v] = intervals.size();
+      intervals.push_back({v, start, isInput ? n : start, byteSize(v)});
+    }
   }
   for (Operation &op : body)
     for (Value operand : op.getOperands()) {
@@ -150,15 +177,15 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
     iv.offset = offset;
     arenaBytes = std::max(arenaBytes, alignUp(offset + iv.size));
     active.push_back(&iv);
-    setStorage(iv.value.getDefiningOp(), "arena", offset);
+    storage[iv.value] = {"arena", offset};
   }
 
   // Reshapes alias the storage of their input.
-  for (ReshapeOp r : body.getOps<ReshapeOp>()) {
-    Operation *def = rootOf(r.getInput()).getDefiningOp();
-    setStorage(r, def->getAttrOfType<StringAttr>("nngc.space"),
-               def->getAttrOfType<IntegerAttr>("nngc.offset").getInt());
-  }
+  for (ReshapeOp r : body.getOps<ReshapeOp>())
+    storage[r.getResult()] = storage.at(rootOf(r.getInput()));
+  for (Operation &op : body)
+    if (op.getNumResults())
+      writeStorage(&op, storage);
 
   Builder b(model.getContext());
   model->setAttr("nngc.arena_bytes", b.getI64IntegerAttr(arenaBytes));
