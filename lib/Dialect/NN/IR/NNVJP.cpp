@@ -230,3 +230,61 @@ LogicalResult SumToOp::buildVJP(OpBuilder &b, ValueRange dys,
   dxs.push_back(b.create<AddOp>(getLoc(), zero, dys[0]));
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Sequence ops
+//===----------------------------------------------------------------------===//
+
+// dW[ids[i]] += dy[i]; ids are not differentiable.
+LogicalResult EmbeddingOp::buildVJP(OpBuilder &b, ValueRange dys,
+                                    SmallVectorImpl<Value> &dxs) {
+  dxs.push_back(Value());
+  dxs.push_back(b.create<EmbeddingGradOp>(getLoc(), tensorType(getWeight()),
+                                          dys[0], getIds(),
+                                          getPaddingIdxAttr()));
+  return success();
+}
+
+/// One nn.rnn_grad for the whole layer stack: it takes the forward op's
+/// operands and results and the results' cotangents (zeros for a result
+/// the loss does not use) and gives one cotangent per operand.
+static LogicalResult recurrentVJP(Operation *op, const RecurrentConfig &c,
+                                  OpBuilder &b, ValueRange dys,
+                                  SmallVectorImpl<Value> &dxs) {
+  Location loc = op->getLoc();
+  SmallVector<Value> grads;
+  for (auto [r, dy] : llvm::zip(op->getResults(), dys))
+    grads.push_back(dy ? dy
+                       : b.create<FillOp>(loc, r.getType(),
+                                          b.getF64FloatAttr(0.0))
+                             .getResult());
+  auto unit = [&](bool v) { return v ? b.getUnitAttr() : UnitAttr(); };
+  auto grad = b.create<RNNGradOp>(
+      loc, op->getOperandTypes(), op->getOperands(), op->getResults(), grads,
+      RecurrentModeAttr::get(b.getContext(), c.mode),
+      b.getI64IntegerAttr(c.layers), unit(c.directions == 2),
+      unit(c.batchFirst), b.getF64FloatAttr(c.dropout), unit(c.hasInitial));
+  dxs.append(grad.getResults().begin(), grad.getResults().end());
+  return success();
+}
+
+LogicalResult RNNOp::buildVJP(OpBuilder &b, ValueRange dys,
+                              SmallVectorImpl<Value> &dxs) {
+  return recurrentVJP(*this, getConfig(), b, dys, dxs);
+}
+LogicalResult GRUOp::buildVJP(OpBuilder &b, ValueRange dys,
+                              SmallVectorImpl<Value> &dxs) {
+  return recurrentVJP(*this, getConfig(), b, dys, dxs);
+}
+LogicalResult LSTMOp::buildVJP(OpBuilder &b, ValueRange dys,
+                               SmallVectorImpl<Value> &dxs) {
+  return recurrentVJP(*this, getConfig(), b, dys, dxs);
+}
+
+// dx = dy * mask / (1 - p), with the forward op's mask regenerated.
+LogicalResult DropoutOp::buildVJP(OpBuilder &b, ValueRange dys,
+                                  SmallVectorImpl<Value> &dxs) {
+  dxs.push_back(
+      b.create<DropoutGradOp>(getLoc(), dys[0], getResult(), getPAttr()));
+  return success();
+}

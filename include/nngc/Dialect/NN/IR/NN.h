@@ -27,6 +27,34 @@
 #define GET_ATTRDEF_CLASSES
 #include "nngc/Dialect/NN/IR/NNAttrs.h.inc"
 
+namespace nngc::nn {
+
+/// A stack of recurrent layers (nn.rnn, nn.gru, nn.lstm and their
+/// nn.rnn_grad), read off the op's attributes and operand types.
+struct RecurrentConfig {
+  RecurrentMode mode;
+  int64_t layers = 1, directions = 1;
+  int64_t seq = 0, batch = 0, inputSize = 0, hidden = 0;
+  bool batchFirst = false, hasBias = true, hasInitial = false;
+  double dropout = 0;
+
+  /// Gates per cell: 1 (RNN), 3 (GRU), 4 (LSTM).
+  int64_t gates() const;
+  /// Weight tensors per layer and direction: 4 with biases, 2 without.
+  int64_t weightsPerCell() const { return hasBias ? 4 : 2; }
+  /// Results of the forward op: output, h_n (and c_n for an LSTM).
+  int64_t numStates() const { return mode == RecurrentMode::lstm ? 2 : 1; }
+  /// The PyTorch name suffix of weight `i`, e.g. `weight_hh_l1_reverse`.
+  std::string weightName(int64_t i) const;
+  /// The shape weight `i` must have.
+  llvm::SmallVector<int64_t> weightShape(int64_t i) const;
+  /// Shapes of the output and of each final state.
+  llvm::SmallVector<int64_t> outputShape() const;
+  llvm::SmallVector<int64_t> stateShape() const;
+};
+
+} // namespace nngc::nn
+
 #define GET_OP_CLASSES
 #include "nngc/Dialect/NN/IR/NNOps.h.inc"
 

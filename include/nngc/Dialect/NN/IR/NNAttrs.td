@@ -41,6 +41,34 @@ def NN_GeluApproximationAttr
   let assemblyFormat = "$value";
 }
 
+def NN_RNNNonlinearity : I32EnumAttr<"RNNNonlinearity",
+    "activation of nn.rnn (torch.nn.RNN's nonlinearity=)", [
+  I32EnumAttrCase<"tanh", 0>,
+  I32EnumAttrCase<"relu", 1>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::nngc::nn";
+}
+def NN_RNNNonlinearityAttr
+    : EnumAttr<NN_Dialect, NN_RNNNonlinearity, "rnn_nonlinearity"> {
+  let assemblyFormat = "$value";
+}
+
+// The cell of a recurrent layer; nn.rnn_grad carries it.
+def NN_RecurrentMode : I32EnumAttr<"RecurrentMode", "recurrent cell", [
+  I32EnumAttrCase<"rnn_tanh", 0>,
+  I32EnumAttrCase<"rnn_relu", 1>,
+  I32EnumAttrCase<"lstm", 2>,
+  I32EnumAttrCase<"gru", 3>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::nngc::nn";
+}
+def NN_RecurrentModeAttr
+    : EnumAttr<NN_Dialect, NN_RecurrentMode, "recurrent_mode"> {
+  let assemblyFormat = "$value";
+}
+
 //===----------------------------------------------------------------------===//
 // Optimizers. Fields and defaults are torch.optim's.
 //===----------------------------------------------------------------------===//
