@@ -8,10 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DnnlUtils.h"
 #include "nngc/Runtime/ABI.h"
-#include "nngc/Runtime/Context.h"
-
-#include <dnnl.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -19,67 +17,9 @@
 #include <unordered_map>
 
 using namespace nngc::rt;
-using dt = dnnl::memory::data_type;
-
-struct Context::Dnnl {
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream{engine};
-};
 
 Context::Context() : dnnl(std::make_unique<Dnnl>()) {}
 Context::~Context() = default;
-
-static Context &ctxOf(void *ctx) { return *static_cast<Context *>(ctx); }
-
-/// Loops shorter than this run on one thread: below it, waking the OpenMP
-/// team costs more than it saves.
-static constexpr int64_t kParallelGrain = 1 << 15;
-
-namespace {
-
-/// A oneDNN primitive with its memory objects, whose data handles are set
-/// to the step's pointers before each execution. The argument map is built
-/// once: executing allocates nothing.
-struct DnnlPrimitive : Primitive {
-  dnnl::primitive prim;
-  /// One memory per pointer `execute` takes, in order; an empty one for an
-  /// argument the primitive was created without (no bias).
-  std::vector<dnnl::memory> mems;
-  std::unordered_map<int, dnnl::memory> args;
-
-  void addArg(int arg, dnnl::memory mem, bool present = true) {
-    mems.push_back(present ? mem : dnnl::memory());
-    if (present)
-      args.emplace(arg, mem);
-  }
-
-  void execute(Context &ctx, std::initializer_list<const void *> ptrs) {
-    size_t i = 0;
-    for (const void *p : ptrs) {
-      dnnl::memory &mem = mems[i++];
-      if (mem)
-        mem.set_data_handle(const_cast<void *>(p));
-    }
-    prim.execute(ctx.dnnl->stream, args);
-    ctx.dnnl->stream.wait();
-  }
-};
-
-template <typename T> T &slot(Context &ctx, int32_t s) {
-  return static_cast<T &>(*ctx.primitives.at(s));
-}
-
-void store(Context &ctx, int32_t s, std::unique_ptr<Primitive> p) {
-  if (ctx.primitives.size() <= static_cast<size_t>(s))
-    ctx.primitives.resize(s + 1);
-  ctx.primitives[s] = std::move(p);
-}
-
-dnnl::memory memoryFor(Context &ctx, const dnnl::memory::desc &md) {
-  return dnnl::memory(md, ctx.dnnl->engine, DNNL_MEMORY_NONE);
-}
-
-} // namespace
 
 //===----------------------------------------------------------------------===//
 // Matmul: C (batch, M, N) = op(A) (batch, M, K) x op(B) (batch?, K, N) + bias
@@ -300,6 +240,33 @@ extern "C" void nngc_rt_sum_to(void *, int32_t rank, const int64_t *shape,
   sumLoop(0, rank, shape, outStrides, in, out);
 }
 
+extern "C" void nngc_rt_transpose(void *, int32_t rank, const int64_t *shape,
+                                  const int64_t *perm, const float *in,
+                                  float *out) {
+  // Input strides, visited in the output's order.
+  std::vector<int64_t> inStride(rank, 1), outShape(rank), stride(rank);
+  for (int32_t i = rank - 2; i >= 0; --i)
+    inStride[i] = inStride[i + 1] * shape[i + 1];
+  int64_t n = 1;
+  for (int32_t i = 0; i < rank; ++i) {
+    outShape[i] = shape[perm[i]];
+    stride[i] = inStride[perm[i]];
+    n *= outShape[i];
+  }
+  std::vector<int64_t> idx(rank, 0);
+  int64_t offset = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    out[k] = in[offset];
+    for (int32_t d = rank - 1; d >= 0; --d) {
+      offset += stride[d];
+      if (++idx[d] < outShape[d])
+        break;
+      offset -= stride[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 extern "C" void nngc_rt_neg(void *, int64_t n, const float *in, float *out) {
 #pragma omp parallel for simd if (n > kParallelGrain) schedule(static)
   for (int64_t i = 0; i < n; ++i)
@@ -476,4 +443,53 @@ extern "C" void nngc_rt_adam_update(void *c, int64_t n, float *param,
     float denom = std::sqrt(expAvgSq[i]) / bc2Sqrt + eps;
     param[i] -= stepSize * expAvg[i] / denom;
   }
+}
+
+//===----------------------------------------------------------------------===//
+// Embeddings and dropout
+//===----------------------------------------------------------------------===//
+
+extern "C" void nngc_rt_embedding(void *c, int64_t n, int64_t vocab,
+                                  int64_t dim, const int64_t *ids,
+                                  const float *weight, float *out) {
+  Context &ctx = ctxOf(c);
+  for (int64_t i = 0; i < n; ++i) {
+    float *row = out + i * dim;
+    if (!labelOk(ctx, ids[i], vocab)) {
+      std::fill(row, row + dim, 0.f);
+      continue;
+    }
+    std::memcpy(row, weight + ids[i] * dim, dim * sizeof(float));
+  }
+}
+
+extern "C" void nngc_rt_embedding_grad(void *, int64_t n, int64_t vocab,
+                                       int64_t dim, int64_t paddingIdx,
+                                       const float *grad, const int64_t *ids,
+                                       float *out) {
+  std::fill(out, out + vocab * dim, 0.f);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t id = ids[i];
+    if (id < 0 || id >= vocab || id == paddingIdx)
+      continue;
+    float *row = out + id * dim;
+    const float *g = grad + i * dim;
+    for (int64_t j = 0; j < dim; ++j)
+      row[j] += g[j];
+  }
+}
+
+extern "C" void nngc_rt_dropout(void *c, int32_t s, int32_t training,
+                                int64_t n, double p, const float *in,
+                                float *out) {
+  if (!training || p == 0) {
+    std::memmove(out, in, n * sizeof(float));
+    return;
+  }
+  applyDropout(dropoutKey(ctxOf(c), s), n, p, in, out);
+}
+
+extern "C" void nngc_rt_dropout_grad(void *c, int32_t s, int64_t n, double p,
+                                     const float *grad, float *out) {
+  applyDropout(dropoutKey(ctxOf(c), s), n, p, grad, out);
 }

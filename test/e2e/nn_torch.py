@@ -10,7 +10,9 @@ import torch
 import torch.nn.functional as F
 
 _TYPE = re.compile(r"tensor<([0-9x]*?)x?(f32|i64)>")
-_ASSIGN = re.compile(r"^\s*(%[\w.]+)\s*=\s*nn\.(\w+)\s*(.*)$")
+_ASSIGN = re.compile(
+    r"^\s*((?:%[\w.]+\s*,\s*)*%[\w.]+)\s*=\s*nn\.(\w+)\s*(.*)$")
+_RECURRENT = {"rnn", "gru", "lstm"}
 
 
 def parse_type(text):
@@ -36,6 +38,34 @@ def parse_attrs(text):
         else:
             attrs[part] = True
     return attrs
+
+
+def recurrent(op, a, at, has_initial):
+    """torch.nn.RNN/GRU/LSTM's functional form (torch._VF, what the modules
+    call) on the op's operands: input, [h0, [c0]], _flat_weights."""
+    layers = int(at.get("num_layers", 1))
+    bidirectional = "bidirectional" in at
+    batch_first = "batch_first" in at
+    dropout = float(at.get("dropout", 0))
+    d = 2 if bidirectional else 1
+    n_init = (2 if op == "lstm" else 1) if has_initial else 0
+    x, init, weights = a[0], a[1:1 + n_init], a[1 + n_init:]
+    hidden = weights[1].shape[1]
+    bias = len(weights) == 4 * layers * d
+    batch = x.shape[0] if batch_first else x.shape[1]
+    zeros = torch.zeros(layers * d, batch, hidden)
+    args = (layers, dropout, False, bidirectional, batch_first)
+    if op == "lstm":
+        hx = tuple(init) if init else (zeros, zeros)
+        out, h, c = torch._VF.lstm(x, hx, weights, bias, *args)
+        return out, h, c
+    h0 = init[0] if init else zeros
+    if op == "gru":
+        fn = torch._VF.gru
+    else:
+        fn = torch._VF.rnn_relu if at.get("nonlinearity") == "relu" else torch._VF.rnn_tanh
+    out, h = fn(x, h0, weights, bias, *args)
+    return out, h
 
 
 class Model:
@@ -73,7 +103,8 @@ class Model:
 
     @staticmethod
     def _parse(result, op, rest):
-        d = {"result": result, "op": op}
+        results = [r.strip() for r in result.split(",")]
+        d = {"result": results[0], "results": results, "op": op}
         if op in ("input", "param"):
             d["name"] = re.match(r'"([^"]+)"', rest).group(1)
             d["shape"], d["dtype"] = parse_type(rest.split(":")[-1])
@@ -85,6 +116,13 @@ class Model:
         head = rest.split("{")[0].split(":")[0]
         d["operands"] = re.findall(r"%[\w.]+", head)
         d["attrs"] = parse_attrs(rest)
+        d["has_initial"] = "initial(" in head
+        m = re.search(r"permutation\s*=\s*array<i64:([^>]*)>", rest)
+        if m:
+            d["attrs"]["permutation"] = [int(v) for v in m.group(1).split(",")]
+        m = re.search(r"nonlinearity\s*=\s*(\w+)", rest.split(":")[0])
+        if m:
+            d["attrs"]["nonlinearity"] = m.group(1)
         m = re.search(r"approximate\s*=\s*(\w+)", rest.split(":")[0])
         if m:
             d["attrs"]["approximate"] = m.group(1)
@@ -149,9 +187,24 @@ class Model:
                 r = r.reshape(shape)
             elif op == "fill":
                 r = torch.full(o["shape"], o["value"])
+            elif op == "transpose":
+                r = a[0].permute(at["permutation"]).contiguous()
+            elif op == "embedding":
+                pad = at.get("padding_idx")
+                r = F.embedding(a[0], a[1], padding_idx=int(pad) if pad else None)
+            elif op == "dropout":
+                if float(at["p"]) != 0:
+                    raise NotImplementedError("the oracle evaluates dropout only at p = 0")
+                r = a[0]
+            elif op in _RECURRENT:
+                r = recurrent(op, a, at, o["has_initial"])
             else:
                 raise NotImplementedError("oracle has no rule for nn." + op)
-            env[o["result"]] = r
+            if len(o["results"]) > 1:
+                for name, value in zip(o["results"], r):
+                    env[name] = value
+            else:
+                env[o["result"]] = r
         return env
 
     def torch_optimizer(self, params):

@@ -195,6 +195,128 @@ OPTIMIZERS = {
 }
 
 
+def recurrent_model(cell, layers=1, bidirectional=False, initial=False,
+                    batch_first=False, bias=True, nonlinearity=None):
+    """One nn.rnn/gru/lstm whose every result feeds the loss; the input is
+    scaled by a parameter and the initial states are parameters, so that
+    every cotangent the op produces is checked."""
+    T, B, I, H = 5, 3, 4, 6
+    D = 2 if bidirectional else 1
+    G = {"rnn": 1, "gru": 3, "lstm": 4}[cell]
+    # Inputs and loss operands are batch-first (the trainer's convention);
+    # a time-major layer gets transposes around it.
+    xb, yb = f"tensor<{B}x{T}x{I}xf32>", f"tensor<{B}x{T}x{D * H}xf32>"
+    x = xb if batch_first else f"tensor<{T}x{B}x{I}xf32>"
+    y = yb if batch_first else f"tensor<{T}x{B}x{D * H}xf32>"
+    st = f"tensor<{layers * D}x{B}x{H}xf32>"
+    stb = f"tensor<{B}x{layers * D}x{H}xf32>"
+    swap = "{permutation = array<i64: 1, 0, 2>}"
+    lines = [f'  %x = nn.input "x" : {xb}', f'  %t = nn.input "t" : {yb}',
+             f'  %u = nn.input "u" : {stb}',
+             f'  %v = nn.param "scale" init(normal) : {xb}',
+             f"  %xv = nn.mul %x, %v : {xb}, {xb}"]
+    if not batch_first:
+        lines.append(f"  %xs = nn.transpose %xv {swap} : {xb} -> {x}")
+    states = ["h0", "c0"] if cell == "lstm" else ["h0"]
+    if initial:
+        lines += [f'  %{s} = nn.param "{s}" init(normal) : {st}' for s in states]
+    weights, types = [], []
+    for layer in range(layers):
+        for d in range(D):
+            suffix = f"_l{layer}" + ("_reverse" if d else "")
+            inp = I if layer == 0 else D * H
+            kinds = [("weight_ih", f"{G * H}x{inp}"), ("weight_hh", f"{G * H}x{H}")]
+            if bias:
+                kinds += [("bias_ih", f"{G * H}"), ("bias_hh", f"{G * H}")]
+            for kind, shape in kinds:
+                name = f"w_{kind}{suffix}"
+                lines.append(f'  %{name} = nn.param "{cell}.{kind}{suffix}" '
+                             f'init(normal) : tensor<{shape}xf32>')
+                weights.append("%" + name)
+                types.append(f"tensor<{shape}xf32>")
+    attrs = []
+    if layers > 1:
+        attrs.append(f"num_layers = {layers}")
+    if bidirectional:
+        attrs.append("bidirectional")
+    if batch_first:
+        attrs.append("batch_first")
+    attr_text = (" {" + ", ".join(attrs) + "}") if attrs else ""
+    if nonlinearity:
+        attr_text = f" nonlinearity = {nonlinearity}" + attr_text
+    init_ops = ", ".join("%" + s for s in states)
+    init_types = ", ".join([st] * len(states))
+    init = f" initial({init_ops})" if initial else ""
+    init_t = f" initial({init_types})" if initial else ""
+    results = ["%out", "%hn"] + (["%cn"] if cell == "lstm" else [])
+    src = "%xv" if batch_first else "%xs"
+    lines.append(f"  {', '.join(results)} = nn.{cell} {src}{init} weights({', '.join(weights)})"
+                 f"{attr_text} : {x}{init_t} weights({', '.join(types)}) -> "
+                 + ", ".join([y] + [st] * (len(results) - 1)))
+    out = "%out"
+    if not batch_first:
+        lines.append(f"  %outb = nn.transpose %out {swap} : {y} -> {yb}")
+        out = "%outb"
+    lines.append(f"  %hnb = nn.transpose %hn {swap} : {st} -> {stb}")
+    lines.append(f"  %l0 = nn.mse {out}, %t : {yb}, {yb}")
+    lines.append(f"  %l1 = nn.mse %hnb, %u : {stb}, {stb}")
+    lines.append("  %l2 = nn.add %l0, %l1 : tensor<f32>, tensor<f32>")
+    loss = "%l2"
+    if cell == "lstm":
+        lines.append(f"  %cnb = nn.transpose %cn {swap} : {st} -> {stb}")
+        lines.append(f"  %l3 = nn.mse %cnb, %u : {stb}, {stb}")
+        lines.append("  %l4 = nn.add %l2, %l3 : tensor<f32>, tensor<f32>")
+        loss = "%l4"
+    lines.append(f'  nn.output "y" {out} : {yb}')
+    lines.append(f'  nn.output "h_n" %hnb : {stb}')
+    lines.append(f"  nn.minimize {loss} with #nn.adam<lr = 0.01>")
+    return "\n".join(lines) + "\n"
+
+
+RECURRENT = {
+    "rnn_tanh": recurrent_model("rnn"),
+    "rnn_relu_2layer_bi": recurrent_model("rnn", layers=2, bidirectional=True,
+                                          nonlinearity="relu"),
+    "lstm": recurrent_model("lstm"),
+    "lstm_initial": recurrent_model("lstm", initial=True),
+    "lstm_2layer": recurrent_model("lstm", layers=2),
+    "lstm_bi": recurrent_model("lstm", bidirectional=True),
+    "lstm_2layer_bi_initial_batch_first": recurrent_model(
+        "lstm", layers=2, bidirectional=True, initial=True, batch_first=True),
+    "lstm_nobias": recurrent_model("lstm", bias=False),
+    "gru": recurrent_model("gru"),
+    "gru_initial_batch_first": recurrent_model("gru", initial=True, batch_first=True),
+    "gru_2layer_bi": recurrent_model("gru", layers=2, bidirectional=True),
+    "gru_2layer_bi_initial": recurrent_model("gru", layers=2, bidirectional=True,
+                                             initial=True),
+    "rnn_2layer_initial": recurrent_model("rnn", layers=2, initial=True),
+    "embedding": """  %ids = nn.input "ids" : tensor<4x6xi64>
+  %t = nn.input "t" : tensor<4x6x5xf32>
+  %e = nn.param "embed.weight" init(normal) : tensor<11x5xf32>
+  %y = nn.embedding %ids, %e {padding_idx = 0} : tensor<4x6xi64>, tensor<11x5xf32>
+  %loss = nn.mse %y, %t : tensor<4x6x5xf32>, tensor<4x6x5xf32>
+  nn.output "y" %y : tensor<4x6x5xf32>
+  nn.minimize %loss with #nn.sgd<lr = 0.1>
+""",
+    "char_lm": """  %ids = nn.input "ids" : tensor<3x7xi64>
+  %next = nn.input "next" : tensor<3x7xi64>
+  %e = nn.param "embed.weight" init(normal) : tensor<9x4xf32>
+  %wih = nn.param "lstm.weight_ih_l0" init(normal) : tensor<20x4xf32>
+  %whh = nn.param "lstm.weight_hh_l0" init(normal) : tensor<20x5xf32>
+  %bih = nn.param "lstm.bias_ih_l0" init(normal) : tensor<20xf32>
+  %bhh = nn.param "lstm.bias_hh_l0" init(normal) : tensor<20xf32>
+  %w = nn.param "fc.weight" init(normal) : tensor<9x5xf32>
+  %b = nn.param "fc.bias" init(normal) : tensor<9xf32>
+  %x = nn.embedding %ids, %e : tensor<3x7xi64>, tensor<9x4xf32>
+  %o, %hn, %cn = nn.lstm %x weights(%wih, %whh, %bih, %bhh) {batch_first} : tensor<3x7x4xf32> weights(tensor<20x4xf32>, tensor<20x5xf32>, tensor<20xf32>, tensor<20xf32>) -> tensor<3x7x5xf32>, tensor<1x3x5xf32>, tensor<1x3x5xf32>
+  %z = nn.linear %o, %w, %b : tensor<3x7x5xf32>, tensor<9x5xf32>, tensor<9xf32>
+  %loss = nn.cross_entropy %z, %next : tensor<3x7x9xf32>, tensor<3x7xi64>
+  nn.output "logits" %z : tensor<3x7x9xf32>
+  nn.minimize %loss with #nn.adam<lr = 0.01>
+""",
+}
+
+
 def model_text(name, body):
     return f"nn.model @{name} {{\n{body}}}\n"
 
@@ -202,6 +324,8 @@ def model_text(name, body):
 def builtin_models(kind):
     if kind == "ops":
         return {f"op_{k}": model_text(f"op_{k}", v) for k, v in OPS.items()}
+    if kind == "recurrent":
+        return {f"seq_{k}": model_text(f"seq_{k}", v) for k, v in RECURRENT.items()}
     return {f"opt_{k}": model_text(f"opt_{k}", MLP + f"  nn.minimize %loss with {v}\n")
             for k, v in OPTIMIZERS.items()}
 
@@ -218,16 +342,22 @@ def rel_err(ours, ref):
 def make_data(model, seed):
     """Seeded inputs (drawn as the loss that reads each needs) and params."""
     rng = np.random.default_rng(seed)
-    role = {}
+    role, vocab = {}, {}
+    shapes = {o["result"]: o.get("shape") for o in model.params}
     for o in model.ops:
-        if o["op"] == "cross_entropy":
+        if o["op"] == "embedding":
+            role[o["operands"][0]] = "ids"
+            vocab[o["operands"][0]] = shapes[o["operands"][1]][0]
+        elif o["op"] == "cross_entropy":
             role[o["operands"][1]] = "labels"
         elif o["op"] == "binary_cross_entropy":
             role[o["operands"][1]] = "probs"
     inputs = {}
     for o in model.inputs:
         r = o["result"]
-        if role.get(r) == "labels":
+        if role.get(r) == "ids":
+            inputs[o["name"]] = rng.integers(0, vocab[r], size=o["shape"]).astype(np.int64)
+        elif role.get(r) == "labels":
             c = model_classes(model, r)
             inputs[o["name"]] = rng.integers(0, c, size=o["shape"]).astype(np.int64)
         elif role.get(r) == "probs":
@@ -328,7 +458,7 @@ def check(path, text, args, failures):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("models", nargs="+", help="'ops', 'optimizers' or .mlir files")
+    p.add_argument("models", nargs="+", help="'ops', 'optimizers', 'recurrent' or .mlir files")
     p.add_argument("--nngc", required=True)
     p.add_argument("--workdir", required=True)
     p.add_argument("--rtol", type=float, default=1e-5)
@@ -343,7 +473,7 @@ def main():
     args = p.parse_args()
     failures, count = [], 0
     for m in args.models:
-        if m in ("ops", "optimizers"):
+        if m in ("ops", "optimizers", "recurrent"):
             for name, text in builtin_models(m).items():
                 errs = check(name, text, args, failures)
                 count += 1

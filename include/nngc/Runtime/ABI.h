@@ -71,6 +71,10 @@ void nngc_rt_binary(void *ctx, int32_t kind, int32_t rank, const int64_t *shape,
 void nngc_rt_sum_to(void *ctx, int32_t rank, const int64_t *shape,
                     const int64_t *outStrides, int64_t outSize, const float *in,
                     float *out);
+// out = in with dimensions permuted: out dimension i is in dimension
+// perm[i]; `shape` is the input's.
+void nngc_rt_transpose(void *ctx, int32_t rank, const int64_t *shape,
+                       const int64_t *perm, const float *in, float *out);
 void nngc_rt_neg(void *ctx, int64_t n, const float *in, float *out);
 void nngc_rt_fill(void *ctx, int64_t n, double value, float *out);
 void nngc_rt_copy(void *ctx, int64_t bytes, const void *src, void *dst);
@@ -101,6 +105,51 @@ void nngc_rt_adam_update(void *ctx, int64_t n, float *param, const float *grad,
                          float *expAvg, float *expAvgSq, double lr,
                          double beta1, double beta2, double eps,
                          double weightDecay, int32_t decoupled);
+
+// Token embeddings: out (n, dim) = weight[ids] (vocab, dim); the backward
+// scatter-adds into a zeroed table, skipping `paddingIdx` (-1: none).
+void nngc_rt_embedding(void *ctx, int64_t n, int64_t vocab, int64_t dim,
+                       const int64_t *ids, const float *weight, float *out);
+void nngc_rt_embedding_grad(void *ctx, int64_t n, int64_t vocab, int64_t dim,
+                            int64_t paddingIdx, const float *grad,
+                            const int64_t *ids, float *out);
+
+// Dropout over n elements; `slot` (the forward op's) keys the mask with the
+// context's seed and step. `training` = 0 copies.
+void nngc_rt_dropout(void *ctx, int32_t slot, int32_t training, int64_t n,
+                     double p, const float *in, float *out);
+void nngc_rt_dropout_grad(void *ctx, int32_t slot, int64_t n, double p,
+                          const float *grad, float *out);
+
+/// Recurrent cells (nn::RecurrentMode).
+enum NNGCRecurrentMode : int32_t {
+  NNGC_RNN_TANH = 0,
+  NNGC_RNN_RELU = 1,
+  NNGC_LSTM = 2,
+  NNGC_GRU = 3,
+};
+enum NNGCRecurrentFlags : int32_t {
+  NNGC_RNN_BATCH_FIRST = 1,
+  NNGC_RNN_BIAS = 2,
+  NNGC_RNN_INITIAL = 4,
+  NNGC_RNN_BACKWARD = 8, ///< an nn.rnn_grad will run: create its primitives
+};
+// A stack of recurrent layers, PyTorch's torch.nn.RNN/LSTM/GRU. `operands`
+// are the op's (input, [h0, [c0]], weights in PyTorch's _flat_weights
+// order), `results` its (output, h_n, [c_n]).
+void nngc_rt_rnn_init(void *ctx, int32_t slot, int32_t mode, int64_t layers,
+                      int64_t directions, int64_t seq, int64_t batch,
+                      int64_t input, int64_t hidden, int32_t flags,
+                      double dropout);
+void nngc_rt_rnn(void *ctx, int32_t slot, int32_t training,
+                 const float *const *operands, float *const *results);
+// `outputs` are the forward results and `outputGrads` their cotangents;
+// `operandGrads` receive the cotangents of the forward operands (all of
+// them, in order). Runs after nngc_rt_rnn of the same slot and step.
+void nngc_rt_rnn_grad(void *ctx, int32_t slot, const float *const *operands,
+                      const float *const *outputs,
+                      const float *const *outputGrads,
+                      float *const *operandGrads);
 
 /// The generated entry points (defined in the compiled model's object).
 void nngc_setup(void *ctx);

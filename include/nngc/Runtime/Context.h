@@ -35,6 +35,9 @@ struct Context {
   double lrScale = 1.0;
   /// Optimizer steps taken, counting the current one (torch's `step`).
   int64_t step = 0;
+  /// Seeds dropout masks (the trainer's --seed); with `step` and the op's
+  /// slot it makes every mask reproducible.
+  uint64_t seed = 0;
   /// The first error a kernel met (e.g. a label out of range); the trainer
   /// checks it after each step.
   std::string error;

@@ -74,6 +74,23 @@ struct SumToLowering : public NNLowering<SumToOp> {
   }
 };
 
+struct TransposeLowering : public NNLowering<TransposeOp> {
+  using NNLowering::NNLowering;
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> in = shapeOf(op.getInput());
+    LoweringHelper h(rewriter, op.getLoc());
+    Value result = storageOf(rewriter, op);
+    h.call("nngc_rt_transpose",
+           {contextArg(op), h.i32(in.size()), h.i64Array(in, state),
+            h.i64Array(op.getPermutation(), state), adaptor.getInput(),
+            result});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct NegLowering : public NNLowering<NegOp> {
   using NNLowering::NNLowering;
   LogicalResult
@@ -119,7 +136,7 @@ void nngc::populateElementwiseOpLoweringPatterns(RewritePatternSet &patterns,
                                                  TypeConverter &converter,
                                                  NNLoweringState &state) {
   patterns.add<BinaryLowering<AddOp, NNGC_ADD>, BinaryLowering<SubOp, NNGC_SUB>,
-               BinaryLowering<MulOp, NNGC_MUL>, SumToLowering, NegLowering,
+               BinaryLowering<MulOp, NNGC_MUL>, SumToLowering, TransposeLowering, NegLowering,
                FillLowering, ReshapeLowering>(converter, patterns.getContext(),
                                               state);
 }

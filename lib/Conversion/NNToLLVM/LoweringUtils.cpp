@@ -48,6 +48,18 @@ void LoweringHelper::call(StringRef name, ValueRange args) {
   b.create<LLVM::CallOp>(loc, func, args);
 }
 
+Value LoweringHelper::ptrArray(ValueRange ptrs) {
+  auto arrayType = LLVM::LLVMArrayType::get(ptrType(), ptrs.size());
+  Value array = b.create<LLVM::AllocaOp>(loc, ptrType(), arrayType, i64(1));
+  for (auto [i, p] : llvm::enumerate(ptrs)) {
+    Value slot = b.create<LLVM::GEPOp>(
+        loc, ptrType(), ptrType(), array,
+        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    b.create<LLVM::StoreOp>(loc, p, slot);
+  }
+  return array;
+}
+
 Value LoweringHelper::i64Array(ArrayRef<int64_t> values,
                                NNLoweringState &state) {
   auto module =
@@ -99,13 +111,26 @@ Value nngc::storageOf(OpBuilder &b, Operation *op, unsigned result) {
                                ArrayRef<LLVM::GEPArg>{offset});
 }
 
+int64_t nngc::forwardSlotOf(Operation *op) {
+  return op->getAttrOfType<IntegerAttr>("nngc.forward_slot").getInt();
+}
+
+bool nngc::isInference(Operation *op) {
+  return op->hasAttr("nngc.inference");
+}
+
 int64_t nngc::slotOf(Operation *op) {
   return op->getAttrOfType<IntegerAttr>("nngc.slot").getInt();
 }
 
 void nngc::initPrimitiveOnce(OpBuilder &b, Operation *op, StringRef name,
                              ArrayRef<ConstArg> args, NNLoweringState &state) {
-  int64_t slot = slotOf(op);
+  initPrimitiveOnce(b, op, slotOf(op), name, args, state);
+}
+
+void nngc::initPrimitiveOnce(OpBuilder &b, Operation *op, int64_t slot,
+                             StringRef name, ArrayRef<ConstArg> args,
+                             NNLoweringState &state) {
   if (!state.initialisedSlots.insert(slot).second)
     return;
   auto module = op->getParentOfType<ModuleOp>();

@@ -39,6 +39,9 @@ public:
   mlir::Value nullPtr();
   /// `void name(args...)`, declared in the module on first use.
   void call(llvm::StringRef name, mlir::ValueRange args);
+  /// A stack array holding `ptrs`, for runtime calls with a variable
+  /// number of tensors.
+  mlir::Value ptrArray(mlir::ValueRange ptrs);
   /// The address of a private constant i64 array global.
   mlir::Value i64Array(llvm::ArrayRef<int64_t> values, NNLoweringState &state);
 
@@ -66,6 +69,20 @@ mlir::Value storageOf(mlir::OpBuilder &b, mlir::Operation *op,
 void initPrimitiveOnce(mlir::OpBuilder &b, mlir::Operation *op,
                        llvm::StringRef name, llvm::ArrayRef<ConstArg> args,
                        NNLoweringState &state);
+
+/// Calls `name(ctx, slot, args...)` once from nngc_setup for the primitive
+/// in `slot` (shared by a forward op and its backward op).
+void initPrimitiveOnce(mlir::OpBuilder &b, mlir::Operation *op, int64_t slot,
+                       llvm::StringRef name, llvm::ArrayRef<ConstArg> args,
+                       NNLoweringState &state);
+
+/// The slot of the forward op whose primitive or mask a backward op reuses
+/// (`nngc.forward_slot`, set by the lowering pass).
+int64_t forwardSlotOf(mlir::Operation *op);
+
+/// Whether `op` was cloned into an inference entry point (eval, predict):
+/// dropout is the identity there.
+bool isInference(mlir::Operation *op);
 
 /// The `nngc.slot` of `op`: a module-unique id for its primitive.
 int64_t slotOf(mlir::Operation *op);

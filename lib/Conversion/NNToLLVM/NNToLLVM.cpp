@@ -232,6 +232,30 @@ void ConvertNNToLLVMPass::runOnOperation() {
   Builder attrs(&getContext());
   for (Operation &op : body)
     op.setAttr("nngc.slot", attrs.getI64IntegerAttr(slot++));
+  // A backward op that reuses its forward op's primitive (nn.rnn_grad) or
+  // mask (nn.dropout_grad) names that op's slot; the forward op learns that
+  // it must keep what its backward needs.
+  for (Operation &op : body) {
+    Value forwardResult;
+    if (auto g = dyn_cast<RNNGradOp>(op))
+      forwardResult = g.getOutputs()[0];
+    else if (auto g = dyn_cast<DropoutGradOp>(op))
+      forwardResult = g.getSaved();
+    if (!forwardResult)
+      continue;
+    Operation *forward = forwardResult.getDefiningOp();
+    bool matches = forward && (isa<RNNGradOp>(op)
+                                   ? isa<RNNOp, GRUOp, LSTMOp>(forward)
+                                   : isa<DropoutOp>(forward));
+    if (!matches) {
+      op.emitOpError("must take the results of its forward op (")
+          << (isa<RNNGradOp>(op) ? "nn.rnn, nn.gru or nn.lstm" : "nn.dropout")
+          << ")";
+      return signalPassFailure();
+    }
+    op.setAttr("nngc.forward_slot", forward->getAttr("nngc.slot"));
+    forward->setAttr("nngc.has_backward", attrs.getUnitAttr());
+  }
 
   // 2. The entry points and nngc_setup.
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
@@ -246,9 +270,14 @@ void ConvertNNToLLVMPass::runOnOperation() {
         LLVM::LLVMFunctionType::get(voidType, {ptr, ptr, ptr, ptr, ptr}));
     OpBuilder fb = OpBuilder::atBlockBegin(func.addEntryBlock(b));
     IRMapping mapping;
-    for (Operation &op : body)
-      if (ops->contains(&op))
-        fb.clone(op, mapping);
+    bool inference = name == "predict" || name == "eval";
+    for (Operation &op : body) {
+      if (!ops->contains(&op))
+        continue;
+      Operation *clone = fb.clone(op, mapping);
+      if (inference)
+        clone->setAttr("nngc.inference", attrs.getUnitAttr());
+    }
     fb.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
   auto setup = b.create<LLVM::LLVMFuncOp>(
@@ -275,6 +304,7 @@ void ConvertNNToLLVMPass::runOnOperation() {
   populateLayerOpLoweringPatterns(patterns, converter, state);
   populateElementwiseOpLoweringPatterns(patterns, converter, state);
   populateLossOpLoweringPatterns(patterns, converter, state);
+  populateSequenceOpLoweringPatterns(patterns, converter, state);
   populateOptimizerOpLoweringPatterns(patterns, converter, state);
   ConversionTarget target(getContext());
   target.addLegalDialect<LLVM::LLVMDialect>();

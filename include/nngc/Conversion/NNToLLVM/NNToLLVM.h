@@ -39,6 +39,9 @@ void populateElementwiseOpLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateLossOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                     mlir::TypeConverter &converter,
                                     NNLoweringState &state);
+void populateSequenceOpLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                        mlir::TypeConverter &converter,
+                                        NNLoweringState &state);
 void populateOptimizerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                          mlir::TypeConverter &converter,
                                          NNLoweringState &state);

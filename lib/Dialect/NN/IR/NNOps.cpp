@@ -362,6 +362,26 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+LogicalResult TransposeOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  ArrayRef<int64_t> perm = getPermutation();
+  if (perm.size() != in.size())
+    return emitOpError() << "permutation has " << perm.size()
+                         << " entries for an input of rank " << in.size();
+  SmallVector<int64_t> want;
+  SmallVector<bool> seen(in.size(), false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= static_cast<int64_t>(in.size()) || seen[p])
+      return emitOpError("permutation must list each dimension once");
+    seen[p] = true;
+    want.push_back(in[p]);
+  }
+  if (out != ArrayRef<int64_t>(want))
+    return emitOpError() << "result must be " << shapeStr(want) << ", got "
+                         << shapeStr(out);
+  return success();
+}
+
 LogicalResult SumToOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
   ArrayRef<int64_t> out = shapeOf(getResult());

@@ -288,3 +288,16 @@ LogicalResult DropoutOp::buildVJP(OpBuilder &b, ValueRange dys,
       b.create<DropoutGradOp>(getLoc(), dys[0], getResult(), getPAttr()));
   return success();
 }
+
+// y = permute(x, p)  =>  dx = permute(dy, p^-1).
+LogicalResult TransposeOp::buildVJP(OpBuilder &b, ValueRange dys,
+                                    SmallVectorImpl<Value> &dxs) {
+  ArrayRef<int64_t> perm = getPermutation();
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inverse[p] = i;
+  dxs.push_back(b.create<TransposeOp>(getLoc(), tensorType(getInput()),
+                                      dys[0],
+                                      b.getDenseI64ArrayAttr(inverse)));
+  return success();
+}

@@ -206,6 +206,22 @@ def NN_ReshapeOp : NN_DiffOp<"reshape"> {
   let hasVerifier = 1;
 }
 
+def NN_TransposeOp : NN_DiffOp<"transpose"> {
+  let summary = "Permute dimensions (torch.permute), materialised";
+  let description = [{
+    Dimension `i` of the result is dimension `permutation[i]` of the input,
+    e.g. `[1, 0, 2]` turns a batch-first `[B, T, C]` sequence time-major.
+
+    ```mlir
+    %t = nn.transpose %x {permutation = array<i64: 1, 0, 2>} : tensor<32x64x128xf32> -> tensor<64x32x128xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def NN_SumToOp : NN_DiffOp<"sum_to"> {
   let summary = "Sum a tensor down to a shape it was broadcast from";
   let description = [{

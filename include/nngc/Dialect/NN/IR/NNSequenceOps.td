@@ -86,7 +86,8 @@ class NN_RecurrentOp<string mnemonic, string torchName, string cell,
 
 def NN_RNNOp : NN_RecurrentOp<"rnn", "RNN", "h' = act(W_ih x + b_ih + W_hh h + b_hh)", "1"> {
   let description = !strconcat(recurrentDescription, [{.
-    `nonlinearity` is `tanh` (default) or `relu`.
+    `nonlinearity = relu` (after the weights) selects ReLU; the default is
+    tanh.
   }], commonDescription, [{
 
     ```mlir
@@ -102,9 +103,10 @@ def NN_RNNOp : NN_RecurrentOp<"rnn", "RNN", "h' = act(W_ih x + b_ih + W_hh h + b
       DefaultValuedAttr<NN_RNNNonlinearityAttr,
                         "::nngc::nn::RNNNonlinearity::tanh">:$nonlinearity);
   let assemblyFormat = [{
-    $input (`initial` `(` $h0^ `)`)? `weights` `(` $weights `)` attr-dict
-    `:` type($input) (`initial` `(` type($h0)^ `)`)? `weights` `(`
-    type($weights) `)` `->` type($output) `,` type($h_n)
+    $input (`initial` `(` $h0^ `)`)? `weights` `(` $weights `)`
+    (`nonlinearity` `=` $nonlinearity^)? attr-dict `:` type($input)
+    (`initial` `(` type($h0)^ `)`)? `weights` `(` type($weights) `)` `->`
+    type($output) `,` type($h_n)
   }];
 }
 
