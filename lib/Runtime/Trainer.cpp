@@ -466,6 +466,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer train --data FILE [options]\n"))
     return 0;
+  model.ctx.seed = seed; // dropout masks
   finishDataOptions(vm, data);
   const Manifest &m = model.manifest;
   if (!m.hasEntry("train"))
@@ -745,6 +746,7 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
+  model.ctx.seed = seed; // dropout masks
   const Manifest &m = model.manifest;
   if (!params.empty()) {
     loadCheckpoint(model, params, false);
@@ -820,6 +822,7 @@ int cmdBench(Model &model, int argc, char **argv) {
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
+  model.ctx.seed = seed; // dropout masks
   if (steps < 1)
     throw std::runtime_error("--steps must be at least 1");
   setThreads(threads);
