@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TrainerCommon.h"
 #include "nngc/Runtime/Data.h"
 #include "nngc/Runtime/Model.h"
 
@@ -28,19 +29,20 @@
 #include <random>
 #include <unistd.h>
 
-namespace po = boost::program_options;
 using namespace nngc::rt;
 
-namespace {
+//===----------------------------------------------------------------------===//
+// Helpers shared with TextTrainer.cpp (TrainerCommon.h)
+//===----------------------------------------------------------------------===//
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point t) {
+double nngc::rt::secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-volatile std::sig_atomic_t interrupted = 0;
-void onSigint(int) { interrupted = 1; }
+volatile std::sig_atomic_t nngc::rt::interrupted = 0;
+void nngc::rt::onSigint(int) { interrupted = 1; }
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Data: a table turned into feature rows and labels for the model's inputs.
@@ -332,6 +334,9 @@ void saveCheckpoint(Model &model, const Scaler &scaler, int64_t epoch,
 
 /// Reads a checkpoint and loads its parameters (and optimizer state, with
 /// `optimizer`) into the model; errors name the file.
+} // namespace
+
+namespace nngc::rt {
 SafetensorsFile loadCheckpoint(Model &model, const std::string &path,
                                bool optimizer) {
   SafetensorsFile file = SafetensorsFile::read(path);
@@ -342,12 +347,18 @@ SafetensorsFile loadCheckpoint(Model &model, const std::string &path,
   }
   return file;
 }
+} // namespace nngc::rt
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Commands
 //===----------------------------------------------------------------------===//
 
 /// Parses a command's options; false when it printed --help instead.
+} // namespace
+
+namespace nngc::rt {
 bool parseOptions(int argc, char **argv, const po::options_description &desc,
                   po::variables_map &vm, const char *usage) {
   po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -358,11 +369,20 @@ bool parseOptions(int argc, char **argv, const po::options_description &desc,
   po::notify(vm);
   return true;
 }
+} // namespace nngc::rt
 
+namespace {
+
+} // namespace
+
+namespace nngc::rt {
 void setThreads(int64_t threads) {
   if (threads > 0)
     omp_set_num_threads(static_cast<int>(threads));
 }
+} // namespace nngc::rt
+
+namespace {
 
 void addDataOptions(po::options_description &desc, DataOptions &d) {
   desc.add_options()("no-header", "the data has no header line")(
@@ -873,7 +893,9 @@ const char *kUsage =
     "usage: %s COMMAND [options]   (COMMAND --help for its options)\n"
     "\n"
     "  info        the model, its parameters and memory\n"
-    "  train       train on CSV data, evaluate, save checkpoints\n"
+    "  train       train on CSV data (or, for a language model, on text),\n"
+    "              evaluate, save checkpoints\n"
+    "  sample      generate text from a language model's checkpoint\n"
     "  eval        loss and accuracy/RMSE of a checkpoint on data\n"
     "  predict     write the model's output for each row of data\n"
     "  grad-check  loss and gradients for given inputs (and parameters),\n"
@@ -894,7 +916,11 @@ int main(int argc, char **argv) {
     if (cmd == "info")
       return cmdInfo(model);
     if (cmd == "train")
-      return cmdTrain(model, argc - 1, argv + 1);
+      return isLanguageModel(model.manifest)
+                 ? cmdTrainText(model, argc - 1, argv + 1)
+                 : cmdTrain(model, argc - 1, argv + 1);
+    if (cmd == "sample")
+      return cmdSample(model, argc - 1, argv + 1);
     if (cmd == "eval")
       return cmdEvalOrPredict(model, argc - 1, argv + 1, false);
     if (cmd == "predict")

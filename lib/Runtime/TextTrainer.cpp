@@ -1,0 +1,380 @@
+//===- TextTrainer.cpp - train and sample language models -----------------===//
+//
+//   ./trainer train --data corpus.txt [--tokenizer char|word] --steps N ...
+//   ./trainer sample --checkpoint C --prompt P --tokens N ...
+//
+// A language model is a model whose inputs are token ids [B, T] and the
+// next token at each position [B, T] (the label of a cross-entropy). Each
+// training step draws B random windows of T + 1 tokens from the training
+// stream, as nanoGPT and char-rnn do; validation loss is the mean over a
+// fixed set of random windows of the validation stream. See docs/Trainer.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TrainerCommon.h"
+#include "nngc/Runtime/Text.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <numeric>
+#include <random>
+
+using namespace nngc::rt;
+
+namespace {
+
+struct LMInputs {
+  const InputInfo *ids = nullptr, *next = nullptr;
+  int64_t batch = 0, seq = 0, vocab = 0;
+};
+
+LMInputs lmInputs(const Manifest &m) {
+  LMInputs r;
+  for (const InputInfo &in : m.inputs) {
+    if (!in.isInt || in.shape.size() != 2)
+      return {};
+    (in.isLabel ? r.next : r.ids) = &in;
+  }
+  if (!r.ids || !r.next || r.ids->shape != r.next->shape ||
+      m.inputs.size() != 2)
+    return {};
+  r.batch = r.ids->shape[0];
+  r.seq = r.ids->shape[1];
+  r.vocab = r.next->classes;
+  return r;
+}
+
+/// The stream of token ids, and where windows may start.
+struct Stream {
+  std::vector<int64_t> ids;
+  bool fits(int64_t seq) const {
+    return static_cast<int64_t>(ids.size()) > seq + 1;
+  }
+};
+
+/// Fills the model's inputs with B windows starting at random offsets.
+void fillWindows(Model &model, const LMInputs &lm, const Stream &s,
+                 std::mt19937_64 &rng) {
+  auto *ids = static_cast<int64_t *>(model.input(*lm.ids));
+  auto *next = static_cast<int64_t *>(model.input(*lm.next));
+  std::uniform_int_distribution<int64_t> pick(
+      0, static_cast<int64_t>(s.ids.size()) - lm.seq - 1);
+  for (int64_t b = 0; b < lm.batch; ++b) {
+    int64_t start = pick(rng);
+    std::memcpy(ids + b * lm.seq, s.ids.data() + start,
+                lm.seq * sizeof(int64_t));
+    std::memcpy(next + b * lm.seq, s.ids.data() + start + 1,
+                lm.seq * sizeof(int64_t));
+  }
+  model.ctx.validRows = lm.batch;
+}
+
+/// Mean loss over `batches` windows drawn with a fixed seed, so successive
+/// evaluations see the same text.
+double estimateLoss(Model &model, const LMInputs &lm, const Stream &s,
+                    int64_t batches, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  double sum = 0;
+  for (int64_t i = 0; i < batches; ++i) {
+    fillWindows(model, lm, s, rng);
+    model.eval();
+    sum += model.loss();
+  }
+  return sum / batches;
+}
+
+Vocabulary vocabularyOf(const SafetensorsFile &f, const std::string &path) {
+  auto kind = f.metadata.find("nngc.vocab_kind");
+  auto tokens = f.metadata.find("nngc.vocab");
+  if (kind == f.metadata.end() || tokens == f.metadata.end())
+    throw std::runtime_error(path + ": no vocabulary (nngc.vocab) in the "
+                                    "checkpoint; was it written by a language "
+                                    "model's train --save?");
+  return Vocabulary::fromJson(kind->second, tokens->second);
+}
+
+void saveLMCheckpoint(Model &model, const Vocabulary &vocab,
+                      const std::string &path) {
+  SafetensorsFile f = model.checkpoint();
+  f.metadata["step"] = std::to_string(model.ctx.step);
+  f.metadata["lr_scale"] = std::to_string(model.ctx.lrScale);
+  f.metadata["nngc.vocab_kind"] = vocab.kindName();
+  f.metadata["nngc.vocab"] = vocab.toJson();
+  f.write(path);
+}
+
+} // namespace
+
+bool nngc::rt::isLanguageModel(const Manifest &m) {
+  return lmInputs(m).ids != nullptr;
+}
+
+int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
+  std::string dataPath, valPath, save, resume, log, tokenizer = "char";
+  int64_t steps = 1000, evalEvery = 100, evalBatches = 20, threads = 0;
+  int64_t vocabSize = 0;
+  double lr = 0, valSplit = 0.1;
+  uint64_t seed = 0;
+  po::options_description desc("train options (language model)");
+  desc.add_options()("help,h", "show this help")(
+      "data", po::value(&dataPath)->required(), "training text (.gz ok)")(
+      "val-data", po::value(&valPath), "validation text")(
+      "val-split", po::value(&valSplit)->default_value(0.1),
+      "validate on this final fraction of --data (nanoGPT's split)")(
+      "tokenizer", po::value(&tokenizer)->default_value("char"),
+      "char (bytes) or word")(
+      "vocab-size", po::value(&vocabSize),
+      "word vocabulary size, <unk> included (default: the model's)")(
+      "steps", po::value(&steps)->default_value(1000), "optimizer steps")(
+      "eval-every", po::value(&evalEvery)->default_value(100),
+      "validation loss every this many steps (0: only at the end)")(
+      "eval-batches", po::value(&evalBatches)->default_value(20),
+      "batches of random validation windows per estimate")(
+      "lr", po::value(&lr), "learning rate (default: the model's)")(
+      "seed", po::value(&seed)->default_value(0),
+      "seed for initialisation, windows and dropout")(
+      "threads", po::value(&threads), "threads for oneDNN and kernels")(
+      "save", po::value(&save),
+      "write a checkpoint (with the vocabulary) at every evaluation")(
+      "resume", po::value(&resume), "start from this checkpoint")(
+      "log", po::value(&log), "append evaluations as JSON lines");
+  po::variables_map vm;
+  if (!parseOptions(argc, argv, desc, vm,
+                    "usage: trainer train --data TEXT [options]\n"))
+    return 0;
+  const Manifest &m = model.manifest;
+  LMInputs lm = lmInputs(m);
+  model.ctx.seed = seed;
+  if (!m.hasEntry("train"))
+    throw std::runtime_error("this model has no nn.minimize: it cannot be "
+                             "trained");
+  if (steps < 1 || evalEvery < 0 || evalBatches < 1)
+    throw std::runtime_error("--steps and --eval-batches must be positive, "
+                             "--eval-every not negative");
+  if (valSplit < 0 || valSplit >= 1)
+    throw std::runtime_error("--val-split must be in [0, 1)");
+  if (tokenizer != "char" && tokenizer != "word")
+    throw std::runtime_error("--tokenizer must be char or word");
+  setThreads(threads);
+  if (vm.count("lr")) {
+    if (!(lr > 0))
+      throw std::runtime_error("--lr must be positive");
+    model.ctx.lrScale = lr / m.optimizer.at("lr").asNumber();
+  }
+
+  std::string text = readTextFile(dataPath);
+  std::string valText;
+  if (!valPath.empty()) {
+    valText = readTextFile(valPath);
+  } else if (valSplit > 0) {
+    size_t cut = static_cast<size_t>(text.size() * (1 - valSplit));
+    valText = text.substr(cut);
+    text.resize(cut);
+  }
+  Vocabulary vocab;
+  if (!resume.empty()) {
+    SafetensorsFile ckpt = loadCheckpoint(model, resume, true);
+    vocab = vocabularyOf(ckpt, resume);
+    if (ckpt.metadata.count("lr_scale") && !vm.count("lr"))
+      model.ctx.lrScale = std::stod(ckpt.metadata.at("lr_scale"));
+    std::cout << "resumed from " << resume << " (step " << model.ctx.step
+              << ")\n";
+  } else {
+    model.initParams(seed);
+    if (tokenizer == "char")
+      vocab = Vocabulary::chars(text + valText);
+    else
+      vocab = Vocabulary::words(text, vm.count("vocab-size") ? vocabSize
+                                                             : lm.vocab);
+  }
+  if (vocab.size() > lm.vocab)
+    throw std::runtime_error(
+        dataPath + ": the " + vocab.kindName() + " vocabulary has " +
+        std::to_string(vocab.size()) + " tokens but the model predicts " +
+        std::to_string(lm.vocab) +
+        " classes (enlarge the embedding and output layer and recompile)");
+  Stream train, val;
+  try {
+    train.ids = vocab.encode(text);
+    val.ids = vocab.encode(valText);
+  } catch (const std::exception &e) {
+    throw std::runtime_error(dataPath + ": " + e.what());
+  }
+  if (!train.fits(lm.seq))
+    throw std::runtime_error(dataPath + ": " +
+                             std::to_string(train.ids.size()) +
+                             " training tokens, fewer than one window of " +
+                             std::to_string(lm.seq + 1));
+  bool validate = val.fits(lm.seq);
+  std::cout << "training " << m.model << " on " << train.ids.size()
+            << " tokens (" << vocab.kindName() << " vocabulary of "
+            << vocab.size() << "), "
+            << (validate ? std::to_string(val.ids.size()) : std::string("no"))
+            << " validation tokens, windows of " << lm.seq << " x batch "
+            << lm.batch << ", " << steps << " steps, "
+            << omp_get_max_threads() << " threads\n";
+
+  std::ofstream logFile;
+  if (!log.empty()) {
+    logFile.open(log, std::ios::app);
+    if (!logFile)
+      throw std::runtime_error(log + ": cannot open for appending");
+  }
+  std::signal(SIGINT, onSigint);
+  std::mt19937_64 rng(seed * 7919 + 1 + model.ctx.step);
+  auto start = Clock::now(), last = start;
+  double lossSum = 0;
+  int64_t lossCount = 0, first = model.ctx.step;
+  for (int64_t s = 1; s <= steps; ++s) {
+    if (interrupted) {
+      std::cout << "interrupted at step " << model.ctx.step;
+      if (!save.empty())
+        std::cout << "; " << save << " holds the last evaluation's state";
+      std::cout << std::endl;
+      return 130;
+    }
+    fillWindows(model, lm, train, rng);
+    model.train();
+    float loss = model.loss();
+    if (!std::isfinite(loss))
+      throw std::runtime_error("the loss became " + std::to_string(loss) +
+                               " at step " + std::to_string(model.ctx.step) +
+                               " (lower --lr?)");
+    lossSum += loss;
+    ++lossCount;
+    bool evalNow = s == steps || (evalEvery && s % evalEvery == 0);
+    if (!evalNow)
+      continue;
+    double seconds = secondsSince(last);
+    last = Clock::now();
+    char line[256];
+    int n = std::snprintf(
+        line, sizeof(line), "step %6lld  train loss %.4f", (long long)model.ctx.step,
+        lossSum / lossCount);
+    std::string json = "{\"step\":" + std::to_string(model.ctx.step) +
+                       ",\"train_loss\":" + std::to_string(lossSum / lossCount);
+    if (validate) {
+      double v = estimateLoss(model, lm, val, evalBatches, seed ^ 0xe7a1ULL);
+      n += std::snprintf(line + n, sizeof(line) - n, "  val loss %.4f", v);
+      json += ",\"val_loss\":" + std::to_string(v);
+    }
+    double tokens = double(lossCount) * lm.batch * lm.seq;
+    std::snprintf(line + n, sizeof(line) - n, "  %.1fs  %.0f tokens/s",
+                  secondsSince(start), tokens / seconds);
+    json += ",\"seconds\":" + std::to_string(secondsSince(start)) + "}";
+    std::cout << line << std::endl;
+    if (logFile)
+      logFile << json << std::endl;
+    if (!save.empty())
+      saveLMCheckpoint(model, vocab, save);
+    lossSum = 0;
+    lossCount = 0;
+  }
+  std::cout << "done: " << model.ctx.step - first << " steps in "
+            << secondsSince(start) << " s";
+  if (!save.empty())
+    std::cout << "; checkpoint " << save;
+  std::cout << "\n";
+  return 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Sampling
+//===----------------------------------------------------------------------===//
+
+int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
+  std::string checkpoint, prompt = "\n", output = "logits";
+  int64_t tokens = 200, topK = 0, threads = 0;
+  double temperature = 1.0;
+  uint64_t seed = 0;
+  po::options_description desc("sample options");
+  desc.add_options()("help,h", "show this help")(
+      "checkpoint", po::value(&checkpoint)->required(),
+      "a language model's checkpoint (train --save)")(
+      "prompt", po::value(&prompt)->default_value("\n", "newline"),
+      "text to continue")(
+      "tokens", po::value(&tokens)->default_value(200), "tokens to generate")(
+      "temperature", po::value(&temperature)->default_value(1.0),
+      "divide the logits by this (lower: more conservative)")(
+      "top-k", po::value(&topK)->default_value(0),
+      "sample among the k most likely tokens only (0: all)")(
+      "seed", po::value(&seed)->default_value(0), "sampling seed")(
+      "output", po::value(&output)->default_value("logits"),
+      "the model output holding next-token logits [B, T, V]")(
+      "threads", po::value(&threads), "threads");
+  po::variables_map vm;
+  if (!parseOptions(argc, argv, desc, vm,
+                    "usage: trainer sample --checkpoint C [options]\n"))
+    return 0;
+  const Manifest &m = model.manifest;
+  LMInputs lm = lmInputs(m);
+  if (!lm.ids)
+    throw std::runtime_error("sample needs a language model: token ids [B, T] "
+                             "in, next tokens [B, T] as a cross-entropy's "
+                             "labels");
+  if (!(temperature > 0) || tokens < 0 || topK < 0)
+    throw std::runtime_error("--temperature must be positive, --tokens and "
+                             "--top-k not negative");
+  const OutputInfo *logits = nullptr;
+  for (const OutputInfo &o : m.outputs)
+    if (o.name == output)
+      logits = &o;
+  if (!logits || logits->shape.size() != 3 || logits->shape[0] != lm.batch ||
+      logits->shape[1] != lm.seq)
+    throw std::runtime_error("the model has no output '" + output +
+                             "' of shape [B, T, V]");
+  int64_t V = logits->shape[2];
+  setThreads(threads);
+  SafetensorsFile ckpt = loadCheckpoint(model, checkpoint, false);
+  Vocabulary vocab = vocabularyOf(ckpt, checkpoint);
+  std::vector<int64_t> ids;
+  try {
+    ids = vocab.encode(prompt);
+  } catch (const std::exception &e) {
+    throw std::runtime_error("--prompt: " + std::string(e.what()));
+  }
+  if (ids.empty())
+    ids.push_back(0);
+  std::cout << prompt << std::flush;
+  std::mt19937_64 rng(seed);
+  std::vector<double> p(V);
+  std::vector<int64_t> order(V);
+  auto *in = static_cast<int64_t *>(model.input(*lm.ids));
+  model.ctx.validRows = lm.batch;
+  for (int64_t t = 0; t < tokens; ++t) {
+    // The last T tokens (fewer at first) in row 0; the model is causal, so
+    // what follows them does not change the logits read.
+    int64_t n = std::min<int64_t>(lm.seq, ids.size());
+    std::memset(in, 0, lm.batch * lm.seq * sizeof(int64_t));
+    std::memcpy(in, ids.data() + ids.size() - n, n * sizeof(int64_t));
+    model.predict();
+    const float *z = model.output(*logits) + (n - 1) * V;
+    std::iota(order.begin(), order.end(), 0);
+    int64_t k = topK > 0 && topK < V ? topK : V;
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int64_t a, int64_t b) { return z[a] > z[b]; });
+    double mx = z[order[0]], sum = 0;
+    for (int64_t i = 0; i < k; ++i)
+      sum += p[i] = std::exp((z[order[i]] - mx) / temperature);
+    double u = std::uniform_real_distribution<double>(0, sum)(rng);
+    int64_t pick = order[k - 1];
+    for (int64_t i = 0; i < k; ++i)
+      if ((u -= p[i]) <= 0) {
+        pick = order[i];
+        break;
+      }
+    // The new token's text, with the spacing decode gives it after the
+    // previous one.
+    std::string before = vocab.decode({ids.back()});
+    std::cout << vocab.decode({ids.back(), pick}).substr(before.size())
+              << std::flush;
+    ids.push_back(pick);
+  }
+  std::cout << "\n";
+  return 0;
+}

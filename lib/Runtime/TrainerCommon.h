@@ -1,0 +1,47 @@
+//===- TrainerCommon.h - helpers the trainer's commands share -*- C++ -*-===//
+//
+// Internal to lib/Runtime: option parsing, threads, checkpoints and Ctrl-C
+// handling, used by Trainer.cpp (table data) and TextTrainer.cpp (language
+// models).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNGC_LIB_RUNTIME_TRAINERCOMMON_H
+#define NNGC_LIB_RUNTIME_TRAINERCOMMON_H
+
+#include "nngc/Runtime/Model.h"
+
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <csignal>
+
+namespace po = boost::program_options;
+
+namespace nngc::rt {
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point t);
+
+/// Set by SIGINT while training; the loop stops and exits with 130.
+extern volatile std::sig_atomic_t interrupted;
+void onSigint(int);
+
+/// Parses a command's options; false when it printed --help instead.
+bool parseOptions(int argc, char **argv, const po::options_description &desc,
+                  po::variables_map &vm, const char *usage);
+/// OpenMP (and so oneDNN) threads; 0 keeps the default.
+void setThreads(int64_t threads);
+/// Reads a checkpoint and loads its parameters (and optimizer state, with
+/// `optimizer`) into the model; errors name the file.
+SafetensorsFile loadCheckpoint(Model &model, const std::string &path,
+                               bool optimizer);
+
+/// `train` and `sample` for language models (TextTrainer.cpp).
+bool isLanguageModel(const Manifest &m);
+int cmdTrainText(Model &model, int argc, char **argv);
+int cmdSample(Model &model, int argc, char **argv);
+
+} // namespace nngc::rt
+
+#endif // NNGC_LIB_RUNTIME_TRAINERCOMMON_H
