@@ -37,6 +37,12 @@ config.substitutions.append(("%sklearn_data",
                              "/usr/lib/python3/dist-packages/sklearn/datasets/data"))
 # Debian's python3 (with torch); lit's own %python is whatever runs lit.
 config.substitutions.append(("%py3", "/usr/bin/python3"))
+# Real datasets for tests live beside the checkout (../shared/data), never in
+# it.
+shared_data = os.path.normpath(os.path.join(config.nngc_src_root, "..", "shared", "data"))
+config.substitutions.append(("%shared_data", shared_data))
+if os.path.isfile(os.path.join(shared_data, "tinyshakespeare.txt")):
+    config.available_features.add("shared-data")
 config.substitutions.append(("%oracle", "/usr/bin/python3 " + os.path.join(
     config.nngc_src_root, "test", "e2e", "oracle.py") + " --nngc " +
     os.path.join(config.nngc_tools_dir, "nngc")))

@@ -479,9 +479,8 @@ extern "C" void nngc_rt_embedding_grad(void *, int64_t n, int64_t vocab,
   }
 }
 
-extern "C" void nngc_rt_dropout(void *c, int32_t s, int32_t training,
-                                int64_t n, double p, const float *in,
-                                float *out) {
+extern "C" void nngc_rt_dropout(void *c, int32_t s, int32_t training, int64_t n,
+                                double p, const float *in, float *out) {
   if (!training || p == 0) {
     std::memmove(out, in, n * sizeof(float));
     return;

@@ -111,9 +111,7 @@ struct RecurrentStack : Primitive {
   int64_t statesPerLayer() const { return dirs * batch * hidden; }
   int64_t layerData(int64_t features) const { return seq * batch * features; }
   /// The PyTorch gate that oneDNN gate `g` is.
-  int64_t torchGate(int64_t g) const {
-    return isGRU() && g < 2 ? 1 - g : g;
-  }
+  int64_t torchGate(int64_t g) const { return isGRU() && g < 2 ? 1 - g : g; }
   bool dropoutAfter(int64_t l, bool training) const {
     return training && dropout > 0 && l + 1 < layers;
   }
@@ -133,14 +131,15 @@ static dnnl::rnn_direction directionOf(int64_t dirs) {
 namespace {
 /// The memory descriptors of one layer.
 struct LayerDescs {
-  dnnl::memory::desc srcLayer, iter, wLayerAny, wIterAny, wLayerUser,
-      wIterUser, bias, dstLayer;
+  dnnl::memory::desc srcLayer, iter, wLayerAny, wIterAny, wLayerUser, wIterUser,
+      bias, dstLayer;
 };
 } // namespace
 
 /// An unbound memory for every argument `pd` has (forward and backward
 /// primitives share these).
-template <typename PD> static void addArgs(Context &ctx, Exec &e, const PD &pd) {
+template <typename PD>
+static void addArgs(Context &ctx, Exec &e, const PD &pd) {
   auto add = [&](int arg, const dnnl::memory::desc &md) {
     if (md.get_size() > 0)
       e.args.emplace(arg, memoryFor(ctx, md));
@@ -184,10 +183,9 @@ static std::vector<float> bufferFor(const Reorder &r,
 /// Creates layer `l`'s forward (and backward) primitives, its weight
 /// reorders and buffers.
 template <typename Fwd, typename Bwd>
-static void initLayer(Context &ctx, Layer &layer,
-                      const typename Fwd::primitive_desc &fwd,
-                      const typename Bwd::primitive_desc *bwd,
-                      const LayerDescs &d) {
+static void
+initLayer(Context &ctx, Layer &layer, const typename Fwd::primitive_desc &fwd,
+          const typename Bwd::primitive_desc *bwd, const LayerDescs &d) {
   layer.fwd.prim = Fwd(fwd);
   addArgs(ctx, layer.fwd, fwd);
   layer.workspace.assign(fwd.workspace_desc().get_size(), 0);
@@ -209,7 +207,8 @@ static void initLayer(Context &ctx, Layer &layer,
   layer.wLayerBwdBuf = bufferFor(layer.wLayerBwd, bwd->weights_layer_desc());
   layer.wIterBwdBuf = bufferFor(layer.wIterBwd, bwd->weights_iter_desc());
   // Weight gradients: the primitive's layout, reordered to the user's.
-  auto dwl = bwd->diff_weights_layer_desc(), dwi = bwd->diff_weights_iter_desc();
+  auto dwl = bwd->diff_weights_layer_desc(),
+       dwi = bwd->diff_weights_iter_desc();
   layer.dwLayerPrim.assign(dwl.get_size() / sizeof(float), 0.f);
   layer.dwIterPrim.assign(dwi.get_size() / sizeof(float), 0.f);
   layer.bwd.bind(DNNL_ARG_DIFF_WEIGHTS_LAYER, layer.dwLayerPrim.data());
@@ -271,10 +270,10 @@ extern "C" void nngc_rt_rnn_init(void *c, int32_t slotId, int32_t mode,
       layer.dbias.assign(layer.bias.size(), 0.f);
     auto &wl = d.wLayerAny, &wi = d.wIterAny;
     if (mode == NNGC_LSTM) {
-      dnnl::lstm_forward::primitive_desc fwd(
-          {prop, direction, d.srcLayer, d.iter, d.iter, wl, wi, d.bias,
-           d.dstLayer, d.iter, d.iter},
-          eng);
+      dnnl::lstm_forward::primitive_desc fwd({prop, direction, d.srcLayer,
+                                              d.iter, d.iter, wl, wi, d.bias,
+                                              d.dstLayer, d.iter, d.iter},
+                                             eng);
       std::optional<dnnl::lstm_backward::primitive_desc> bwd;
       if (s->backward)
         bwd.emplace(dnnl::lstm_backward::desc(
@@ -286,17 +285,16 @@ extern "C" void nngc_rt_rnn_init(void *c, int32_t slotId, int32_t mode,
       initLayer<dnnl::lstm_forward, dnnl::lstm_backward>(
           ctx, layer, fwd, bwd ? &*bwd : nullptr, d);
     } else if (mode == NNGC_GRU) {
-      dnnl::lbr_gru_forward::primitive_desc fwd(
-          {prop, direction, d.srcLayer, d.iter, wl, wi, d.bias, d.dstLayer,
-           d.iter},
-          eng);
+      dnnl::lbr_gru_forward::primitive_desc fwd({prop, direction, d.srcLayer,
+                                                 d.iter, wl, wi, d.bias,
+                                                 d.dstLayer, d.iter},
+                                                eng);
       std::optional<dnnl::lbr_gru_backward::primitive_desc> bwd;
       if (s->backward)
         bwd.emplace(dnnl::lbr_gru_backward::desc(
                         dnnl::prop_kind::backward, direction, d.srcLayer,
-                        d.iter, wl, wi, d.bias, d.dstLayer, d.iter,
-                        d.srcLayer, d.iter, wl, wi, d.bias, d.dstLayer,
-                        d.iter),
+                        d.iter, wl, wi, d.bias, d.dstLayer, d.iter, d.srcLayer,
+                        d.iter, wl, wi, d.bias, d.dstLayer, d.iter),
                     eng, fwd);
       initLayer<dnnl::lbr_gru_forward, dnnl::lbr_gru_backward>(
           ctx, layer, fwd, bwd ? &*bwd : nullptr, d);
@@ -304,16 +302,15 @@ extern "C" void nngc_rt_rnn_init(void *c, int32_t slotId, int32_t mode,
       auto act = mode == NNGC_RNN_RELU ? dnnl::algorithm::eltwise_relu
                                        : dnnl::algorithm::eltwise_tanh;
       dnnl::vanilla_rnn_forward::primitive_desc fwd(
-          {prop, act, direction, d.srcLayer, d.iter, wl, wi, d.bias,
-           d.dstLayer, d.iter},
+          {prop, act, direction, d.srcLayer, d.iter, wl, wi, d.bias, d.dstLayer,
+           d.iter},
           eng);
       std::optional<dnnl::vanilla_rnn_backward::primitive_desc> bwd;
       if (s->backward)
         bwd.emplace(dnnl::vanilla_rnn_backward::desc(
                         dnnl::prop_kind::backward, act, direction, d.srcLayer,
-                        d.iter, wl, wi, d.bias, d.dstLayer, d.iter,
-                        d.srcLayer, d.iter, wl, wi, d.bias, d.dstLayer,
-                        d.iter),
+                        d.iter, wl, wi, d.bias, d.dstLayer, d.iter, d.srcLayer,
+                        d.iter, wl, wi, d.bias, d.dstLayer, d.iter),
                     eng, fwd);
       initLayer<dnnl::vanilla_rnn_forward, dnnl::vanilla_rnn_backward>(
           ctx, layer, fwd, bwd ? &*bwd : nullptr, d);
@@ -423,8 +420,8 @@ static Operands splitOperands(const RecurrentStack &s,
 
 /// The input of layer l: the stack's input, or the (dropped-out) output of
 /// the layer below.
-static const float *layerInput(RecurrentStack &s, int64_t l,
-                               const float *input, bool training) {
+static const float *layerInput(RecurrentStack &s, int64_t l, const float *input,
+                               bool training) {
   if (l == 0)
     return input;
   return s.dropoutAfter(l - 1, training) ? s.next[l - 1].data()
@@ -452,8 +449,8 @@ extern "C" void nngc_rt_rnn(void *c, int32_t slotId, int32_t training,
     e.bind(DNNL_ARG_WEIGHTS_LAYER,
            layer.wLayerFwd.run(ctx, layer.wLayer.data(),
                                layer.wLayerFwdBuf.data()));
-    e.bind(DNNL_ARG_WEIGHTS_ITER,
-           layer.wIterFwd.run(ctx, layer.wIter.data(), layer.wIterFwdBuf.data()));
+    e.bind(DNNL_ARG_WEIGHTS_ITER, layer.wIterFwd.run(ctx, layer.wIter.data(),
+                                                     layer.wIterFwdBuf.data()));
     e.bind(DNNL_ARG_DST_LAYER,
            l + 1 == s.layers ? results[0] : s.out[l].data());
     e.bind(DNNL_ARG_DST_ITER, results[1] + l * states);
@@ -500,8 +497,8 @@ extern "C" void nngc_rt_rnn_grad(void *c, int32_t slotId,
     e.bind(DNNL_ARG_WEIGHTS_LAYER,
            layer.wLayerBwd.run(ctx, layer.wLayer.data(),
                                layer.wLayerBwdBuf.data()));
-    e.bind(DNNL_ARG_WEIGHTS_ITER,
-           layer.wIterBwd.run(ctx, layer.wIter.data(), layer.wIterBwdBuf.data()));
+    e.bind(DNNL_ARG_WEIGHTS_ITER, layer.wIterBwd.run(ctx, layer.wIter.data(),
+                                                     layer.wIterBwdBuf.data()));
     e.bind(DNNL_ARG_DST_LAYER, top ? outputs[0] : s.out[l].data());
     e.bind(DNNL_ARG_DST_ITER, outputs[1] + l * states);
     e.bind(DNNL_ARG_DIFF_DST_LAYER, dout);
@@ -524,8 +521,8 @@ extern "C" void nngc_rt_rnn_grad(void *c, int32_t slotId,
     // Back to the user layout, then to PyTorch's tensors.
     const float *dwl = layer.dwLayerOut.run(ctx, layer.dwLayerPrim.data(),
                                             layer.dwLayer.data());
-    const float *dwi = layer.dwIterOut.run(ctx, layer.dwIterPrim.data(),
-                                           layer.dwIter.data());
+    const float *dwi =
+        layer.dwIterOut.run(ctx, layer.dwIterPrim.data(), layer.dwIter.data());
     unpackGradients(s, l, dwl, dwi, dweights);
   }
 }

@@ -189,8 +189,8 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
     if (tokenizer == "char")
       vocab = Vocabulary::chars(text + valText);
     else
-      vocab = Vocabulary::words(text, vm.count("vocab-size") ? vocabSize
-                                                             : lm.vocab);
+      vocab = Vocabulary::words(text,
+                                vm.count("vocab-size") ? vocabSize : lm.vocab);
   }
   if (vocab.size() > lm.vocab)
     throw std::runtime_error(
@@ -216,8 +216,8 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
             << vocab.size() << "), "
             << (validate ? std::to_string(val.ids.size()) : std::string("no"))
             << " validation tokens, windows of " << lm.seq << " x batch "
-            << lm.batch << ", " << steps << " steps, "
-            << omp_get_max_threads() << " threads\n";
+            << lm.batch << ", " << steps << " steps, " << omp_get_max_threads()
+            << " threads\n";
 
   std::ofstream logFile;
   if (!log.empty()) {
@@ -253,9 +253,8 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
     double seconds = secondsSince(last);
     last = Clock::now();
     char line[256];
-    int n = std::snprintf(
-        line, sizeof(line), "step %6lld  train loss %.4f", (long long)model.ctx.step,
-        lossSum / lossCount);
+    int n = std::snprintf(line, sizeof(line), "step %6lld  train loss %.4f",
+                          (long long)model.ctx.step, lossSum / lossCount);
     std::string json = "{\"step\":" + std::to_string(model.ctx.step) +
                        ",\"train_loss\":" + std::to_string(lossSum / lossCount);
     if (validate) {
@@ -297,15 +296,15 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
       "checkpoint", po::value(&checkpoint)->required(),
       "a language model's checkpoint (train --save)")(
       "prompt", po::value(&prompt)->default_value("\n", "newline"),
-      "text to continue")(
-      "tokens", po::value(&tokens)->default_value(200), "tokens to generate")(
+      "text to continue")("tokens", po::value(&tokens)->default_value(200),
+                          "tokens to generate")(
       "temperature", po::value(&temperature)->default_value(1.0),
       "divide the logits by this (lower: more conservative)")(
       "top-k", po::value(&topK)->default_value(0),
       "sample among the k most likely tokens only (0: all)")(
-      "seed", po::value(&seed)->default_value(0), "sampling seed")(
-      "output", po::value(&output)->default_value("logits"),
-      "the model output holding next-token logits [B, T, V]")(
+      "seed", po::value(&seed)->default_value(0),
+      "sampling seed")("output", po::value(&output)->default_value("logits"),
+                       "the model output holding next-token logits [B, T, V]")(
       "threads", po::value(&threads), "threads");
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,

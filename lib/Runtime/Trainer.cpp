@@ -371,9 +371,7 @@ bool parseOptions(int argc, char **argv, const po::options_description &desc,
 }
 } // namespace nngc::rt
 
-namespace {
-
-} // namespace
+namespace {} // namespace
 
 namespace nngc::rt {
 void setThreads(int64_t threads) {

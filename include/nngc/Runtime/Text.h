@@ -1,4 +1,5 @@
-//===- Text.h - Text corpora and vocabularies for language models -*- C++ -*-===//
+//===- Text.h - Text corpora and vocabularies for language models -*- C++
+//-*-===//
 //
 // A vocabulary maps tokens to the ids an nn.embedding reads and a
 // cross-entropy predicts: bytes (character level, the distinct bytes of the

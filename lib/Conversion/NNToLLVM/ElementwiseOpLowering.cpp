@@ -136,7 +136,7 @@ void nngc::populateElementwiseOpLoweringPatterns(RewritePatternSet &patterns,
                                                  TypeConverter &converter,
                                                  NNLoweringState &state) {
   patterns.add<BinaryLowering<AddOp, NNGC_ADD>, BinaryLowering<SubOp, NNGC_SUB>,
-               BinaryLowering<MulOp, NNGC_MUL>, SumToLowering, TransposeLowering, NegLowering,
-               FillLowering, ReshapeLowering>(converter, patterns.getContext(),
-                                              state);
+               BinaryLowering<MulOp, NNGC_MUL>, SumToLowering,
+               TransposeLowering, NegLowering, FillLowering, ReshapeLowering>(
+      converter, patterns.getContext(), state);
 }

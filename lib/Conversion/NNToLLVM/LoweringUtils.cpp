@@ -52,9 +52,9 @@ Value LoweringHelper::ptrArray(ValueRange ptrs) {
   auto arrayType = LLVM::LLVMArrayType::get(ptrType(), ptrs.size());
   Value array = b.create<LLVM::AllocaOp>(loc, ptrType(), arrayType, i64(1));
   for (auto [i, p] : llvm::enumerate(ptrs)) {
-    Value slot = b.create<LLVM::GEPOp>(
-        loc, ptrType(), ptrType(), array,
-        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    Value slot =
+        b.create<LLVM::GEPOp>(loc, ptrType(), ptrType(), array,
+                              ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
     b.create<LLVM::StoreOp>(loc, p, slot);
   }
   return array;
@@ -115,9 +115,7 @@ int64_t nngc::forwardSlotOf(Operation *op) {
   return op->getAttrOfType<IntegerAttr>("nngc.forward_slot").getInt();
 }
 
-bool nngc::isInference(Operation *op) {
-  return op->hasAttr("nngc.inference");
-}
+bool nngc::isInference(Operation *op) { return op->hasAttr("nngc.inference"); }
 
 int64_t nngc::slotOf(Operation *op) {
   return op->getAttrOfType<IntegerAttr>("nngc.slot").getInt();

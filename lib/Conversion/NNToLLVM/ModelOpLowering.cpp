@@ -42,9 +42,9 @@ struct GradientLowering : public NNLowering<GradientOp> {
   matchAndRewrite(GradientOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto result = dyn_cast<OpResult>(op.getGrad());
-    bool inPlace = result && plannedStorage(result.getOwner(),
-                                            result.getResultNumber()) ==
-                                 plannedStorage(op);
+    bool inPlace =
+        result && plannedStorage(result.getOwner(), result.getResultNumber()) ==
+                      plannedStorage(op);
     if (!inPlace) {
       LoweringHelper h(rewriter, op.getLoc());
       h.call("nngc_rt_copy",

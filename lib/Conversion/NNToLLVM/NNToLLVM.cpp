@@ -57,8 +57,8 @@ static json::Array shapeJson(Value v) {
 
 /// Storage of the value an op reads (for outputs and the loss).
 static json::Object storageJson(Value v) {
-  auto [space, offset] = plannedStorage(v.getDefiningOp(),
-                                        cast<OpResult>(v).getResultNumber());
+  auto [space, offset] =
+      plannedStorage(v.getDefiningOp(), cast<OpResult>(v).getResultNumber());
   return json::Object{{"space", space}, {"offset", offset}};
 }
 
@@ -244,9 +244,9 @@ void ConvertNNToLLVMPass::runOnOperation() {
     if (!forwardResult)
       continue;
     Operation *forward = forwardResult.getDefiningOp();
-    bool matches = forward && (isa<RNNGradOp>(op)
-                                   ? isa<RNNOp, GRUOp, LSTMOp>(forward)
-                                   : isa<DropoutOp>(forward));
+    bool matches =
+        forward && (isa<RNNGradOp>(op) ? isa<RNNOp, GRUOp, LSTMOp>(forward)
+                                       : isa<DropoutOp>(forward));
     if (!matches) {
       op.emitOpError("must take the results of its forward op (")
           << (isa<RNNGradOp>(op) ? "nn.rnn, nn.gru or nn.lstm" : "nn.dropout")

@@ -99,8 +99,7 @@ static SmallVector<ConstArg> recurrentInitArgs(const RecurrentConfig &c,
           ConstArg::f64(c.dropout)};
 }
 
-template <typename OpT>
-struct RecurrentLowering : public NNLowering<OpT> {
+template <typename OpT> struct RecurrentLowering : public NNLowering<OpT> {
   using NNLowering<OpT>::NNLowering;
   LogicalResult
   matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,

@@ -33,8 +33,9 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *ctx,
                                             SmallVectorImpl<Type> &results) {
   auto weight = cast<RankedTensorType>(adaptor.getWeight().getType());
   if (weight.getRank() != 2)
-    return emitOptionalError(loc, "'nn.embedding' op weight must be "
-                                  "[vocab, dim], got ",
+    return emitOptionalError(loc,
+                             "'nn.embedding' op weight must be "
+                             "[vocab, dim], got ",
                              shapeStr(weight.getShape()));
   SmallVector<int64_t> shape(
       cast<RankedTensorType>(adaptor.getIds().getType()).getShape());
@@ -70,10 +71,9 @@ int64_t RecurrentConfig::gates() const {
 std::string RecurrentConfig::weightName(int64_t i) const {
   int64_t perCell = weightsPerCell();
   int64_t cell = i / perCell, kind = i % perCell;
-  static const char *kinds[] = {"weight_ih", "weight_hh", "bias_ih",
-                                "bias_hh"};
-  std::string name = std::string(kinds[kind]) + "_l" +
-                     std::to_string(cell / directions);
+  static const char *kinds[] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+  std::string name =
+      std::string(kinds[kind]) + "_l" + std::to_string(cell / directions);
   if (cell % directions)
     name += "_reverse";
   return name;
@@ -171,11 +171,10 @@ static LogicalResult verifyRecurrentOperands(Operation *op,
            << "input must be " << (c.batchFirst ? "[B, T, I]" : "[T, B, I]")
            << ", got " << shapeStr(shapeOf(input));
   if (c.layers < 1)
-    return op->emitOpError() << "num_layers must be at least 1, got "
-                             << c.layers;
+    return op->emitOpError()
+           << "num_layers must be at least 1, got " << c.layers;
   if (c.dropout < 0 || c.dropout >= 1)
-    return op->emitOpError() << "dropout must be in [0, 1), got "
-                             << c.dropout;
+    return op->emitOpError() << "dropout must be in [0, 1), got " << c.dropout;
   int64_t cells = c.layers * c.directions;
   int64_t n = weights.size();
   if (n != 2 * cells && n != 4 * cells)
@@ -185,8 +184,7 @@ static LogicalResult verifyRecurrentOperands(Operation *op,
            << c.directions << " direction(s), got " << n;
   if (shapeOf(weights[1]).size() != 2)
     return op->emitOpError() << "weight_hh_l0 must be [" << c.gates()
-                             << "*H, H], got "
-                             << shapeStr(shapeOf(weights[1]));
+                             << "*H, H], got " << shapeStr(shapeOf(weights[1]));
   for (int64_t i = 0; i < n; ++i) {
     SmallVector<int64_t> want = c.weightShape(i);
     if (shapeOf(weights[i]) != ArrayRef<int64_t>(want))
@@ -209,9 +207,8 @@ static LogicalResult verifyRecurrentResults(Operation *op,
     SmallVector<int64_t> want = i == 0 ? c.outputShape() : c.stateShape();
     ArrayRef<int64_t> got = cast<RankedTensorType>(t).getShape();
     if (got != ArrayRef<int64_t>(want))
-      return op->emitOpError()
-             << "result " << i << " must be " << shapeStr(want) << ", got "
-             << shapeStr(got);
+      return op->emitOpError() << "result " << i << " must be "
+                               << shapeStr(want) << ", got " << shapeStr(got);
   }
   return success();
 }
@@ -254,9 +251,9 @@ LogicalResult RNNGradOp::verify() {
   int64_t initial = c.hasInitial ? states : 0;
   if (static_cast<int64_t>(getInputs().size()) < 1 + initial + 2)
     return emitOpError("has too few inputs");
-  if (failed(verifyRecurrentOperands(
-          *this, c, getInputs()[0], getInputs().slice(1, initial),
-          getInputs().drop_front(1 + initial))))
+  if (failed(verifyRecurrentOperands(*this, c, getInputs()[0],
+                                     getInputs().slice(1, initial),
+                                     getInputs().drop_front(1 + initial))))
     return failure();
   if (static_cast<int64_t>(getOutputs().size()) != 1 + states)
     return emitOpError() << "expects " << 1 + states << " forward outputs";

@@ -254,10 +254,10 @@ static LogicalResult recurrentVJP(Operation *op, const RecurrentConfig &c,
   Location loc = op->getLoc();
   SmallVector<Value> grads;
   for (auto [r, dy] : llvm::zip(op->getResults(), dys))
-    grads.push_back(dy ? dy
-                       : b.create<FillOp>(loc, r.getType(),
-                                          b.getF64FloatAttr(0.0))
-                             .getResult());
+    grads.push_back(
+        dy ? dy
+           : b.create<FillOp>(loc, r.getType(), b.getF64FloatAttr(0.0))
+                 .getResult());
   auto unit = [&](bool v) { return v ? b.getUnitAttr() : UnitAttr(); };
   auto grad = b.create<RNNGradOp>(
       loc, op->getOperandTypes(), op->getOperands(), op->getResults(), grads,
@@ -296,8 +296,7 @@ LogicalResult TransposeOp::buildVJP(OpBuilder &b, ValueRange dys,
   SmallVector<int64_t> inverse(perm.size());
   for (auto [i, p] : llvm::enumerate(perm))
     inverse[p] = i;
-  dxs.push_back(b.create<TransposeOp>(getLoc(), tensorType(getInput()),
-                                      dys[0],
+  dxs.push_back(b.create<TransposeOp>(getLoc(), tensorType(getInput()), dys[0],
                                       b.getDenseI64ArrayAttr(inverse)));
   return success();
 }
