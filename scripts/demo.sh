@@ -18,8 +18,10 @@ build/demo/char_lstm info
 build/demo/char_lstm train --data "$CORPUS" --steps "${STEPS:-2000}" \
   --eval-every 200 --seed 0 --save build/demo/char_lstm.safetensors \
   --log build/demo/metrics.jsonl
+seed=1
 for prompt in "Q:" "The computer" "Love is"; do
-  echo "--- sample (temperature 0.8): $prompt"
+  echo "--- sample (temperature 0.8, seed $seed): $prompt"
   build/demo/char_lstm sample --checkpoint build/demo/char_lstm.safetensors \
-    --prompt "$prompt" --tokens 300 --temperature 0.8 --seed 1
+    --prompt "$prompt" --tokens 300 --temperature 0.8 --seed $seed
+  seed=$((seed + 1))
 done

@@ -338,12 +338,13 @@ extern "C" void nngc_rt_bce_grad(void *c, int64_t rows, int64_t perRow,
 }
 
 /// Checks a label; records the first bad one in the context.
-static bool labelOk(Context &ctx, int64_t label, int64_t classes) {
+static bool labelOk(Context &ctx, int64_t label, int64_t classes,
+                    const char *what = "label") {
   if (label >= 0 && label < classes)
     return true;
   if (ctx.error.empty())
-    ctx.error = "label " + std::to_string(label) + " is outside [0, " +
-                std::to_string(classes) + ")";
+    ctx.error = std::string(what) + " " + std::to_string(label) +
+                " is outside [0, " + std::to_string(classes) + ")";
   return false;
 }
 
@@ -455,7 +456,7 @@ extern "C" void nngc_rt_embedding(void *c, int64_t n, int64_t vocab,
   Context &ctx = ctxOf(c);
   for (int64_t i = 0; i < n; ++i) {
     float *row = out + i * dim;
-    if (!labelOk(ctx, ids[i], vocab)) {
+    if (!labelOk(ctx, ids[i], vocab, "token id")) {
       std::fill(row, row + dim, 0.f);
       continue;
     }
