@@ -240,11 +240,20 @@ extern "C" void nngc_rt_sum_to(void *, int32_t rank, const int64_t *shape,
   sumLoop(0, rank, shape, outStrides, in, out);
 }
 
-extern "C" void nngc_rt_transpose(void *, int32_t rank, const int64_t *shape,
+extern "C" void nngc_rt_transpose(void *c, int32_t rank, const int64_t *shape,
                                   const int64_t *perm, const float *in,
                                   float *out) {
-  // Input strides, visited in the output's order.
-  std::vector<int64_t> inStride(rank, 1), outShape(rank), stride(rank);
+  // Input strides, visited in the output's order; fixed-size arrays, so a
+  // step allocates nothing (nn.transpose's verifier caps the rank).
+  constexpr int32_t kMaxRank = 16;
+  if (rank > kMaxRank) {
+    ctxOf(c).error = "nngc_rt_transpose: rank above 16";
+    return;
+  }
+  int64_t inStride[kMaxRank], outShape[kMaxRank], stride[kMaxRank];
+  int64_t idx[kMaxRank] = {};
+  if (rank > 0)
+    inStride[rank - 1] = 1;
   for (int32_t i = rank - 2; i >= 0; --i)
     inStride[i] = inStride[i + 1] * shape[i + 1];
   int64_t n = 1;
@@ -253,7 +262,6 @@ extern "C" void nngc_rt_transpose(void *, int32_t rank, const int64_t *shape,
     stride[i] = inStride[perm[i]];
     n *= outShape[i];
   }
-  std::vector<int64_t> idx(rank, 0);
   int64_t offset = 0;
   for (int64_t k = 0; k < n; ++k) {
     out[k] = in[offset];

@@ -219,12 +219,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
             << lm.batch << ", " << steps << " steps, " << omp_get_max_threads()
             << " threads\n";
 
-  std::ofstream logFile;
-  if (!log.empty()) {
-    logFile.open(log, std::ios::app);
-    if (!logFile)
-      throw std::runtime_error(log + ": cannot open for appending");
-  }
+  std::ofstream logFile = openLog(log);
   std::signal(SIGINT, onSigint);
   std::mt19937_64 rng(seed * 7919 + 1 + model.ctx.step);
   auto start = Clock::now(), last = start;

@@ -39,6 +39,16 @@ double nngc::rt::secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+std::ofstream nngc::rt::openLog(const std::string &path) {
+  std::ofstream log;
+  if (path.empty())
+    return log;
+  log.open(path, std::ios::app);
+  if (!log)
+    throw std::runtime_error(path + ": cannot open for appending");
+  return log;
+}
+
 volatile std::sig_atomic_t nngc::rt::interrupted = 0;
 void nngc::rt::onSigint(int) { interrupted = 1; }
 
@@ -576,12 +586,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
               << " rows; the loss averages over those only)";
   std::cout << ", " << omp_get_max_threads() << " threads\n";
 
-  std::ofstream logFile;
-  if (!log.empty()) {
-    logFile.open(log, std::ios::app);
-    if (!logFile)
-      throw std::runtime_error(log + ": cannot open for appending");
-  }
+  std::ofstream logFile = openLog(log);
   std::signal(SIGINT, onSigint);
   bool tty = isatty(STDERR_FILENO);
   auto trainStart = Clock::now();

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <fstream>
 
 namespace po = boost::program_options;
 
@@ -22,6 +23,9 @@ namespace nngc::rt {
 
 using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t);
+
+/// The --log file, opened for appending; not open when `path` is empty.
+std::ofstream openLog(const std::string &path);
 
 /// Set by SIGINT while training; the loop stops and exits with 130.
 extern volatile std::sig_atomic_t interrupted;

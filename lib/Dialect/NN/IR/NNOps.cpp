@@ -365,6 +365,8 @@ LogicalResult ReshapeOp::verify() {
 LogicalResult TransposeOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
   ArrayRef<int64_t> perm = getPermutation();
+  if (in.size() > 16)
+    return emitOpError() << "supports ranks up to 16, got " << in.size();
   if (perm.size() != in.size())
     return emitOpError() << "permutation has " << perm.size()
                          << " entries for an input of rank " << in.size();
