@@ -357,12 +357,16 @@ static bool labelOk(Context &ctx, int64_t label, int64_t classes,
 }
 
 extern "C" void nngc_rt_cross_entropy(void *c, int64_t rows, int64_t positions,
-                                      int64_t classes, const float *logits,
+                                      int64_t classes, int32_t hasIgnore,
+                                      int64_t ignoreIndex, const float *logits,
                                       const int64_t *labels, float *loss) {
   Context &ctx = ctxOf(c);
-  int64_t n = validRows(ctx, rows) * positions;
+  int64_t n = validRows(ctx, rows) * positions, counted = 0;
   double acc = 0;
   for (int64_t i = 0; i < n; ++i) {
+    if (hasIgnore && labels[i] == ignoreIndex)
+      continue;
+    ++counted;
     const float *z = logits + i * classes;
     float mx = *std::max_element(z, z + classes);
     double sum = 0;
@@ -372,20 +376,28 @@ extern "C" void nngc_rt_cross_entropy(void *c, int64_t rows, int64_t positions,
       continue;
     acc += std::log(sum) + mx - z[labels[i]];
   }
-  *loss = static_cast<float>(acc / n);
+  *loss = counted ? static_cast<float>(acc / counted) : 0.f;
 }
 
-// dx = (softmax(z) - onehot(label)) / n * dl.
+// dx = (softmax(z) - onehot(label)) / n * dl, 0 at ignored positions.
 extern "C" void nngc_rt_cross_entropy_grad(void *c, int64_t rows,
                                            int64_t positions, int64_t classes,
-                                           const float *dl, const float *logits,
+                                           int32_t hasIgnore,
+                                           int64_t ignoreIndex, const float *dl,
+                                           const float *logits,
                                            const int64_t *labels, float *dx) {
   Context &ctx = ctxOf(c);
-  int64_t n = validRows(ctx, rows) * positions;
-  float scale = dl[0] / static_cast<float>(n);
+  int64_t n = validRows(ctx, rows) * positions, counted = n;
+  if (hasIgnore)
+    counted = n - std::count(labels, labels + n, ignoreIndex);
+  float scale = counted ? dl[0] / static_cast<float>(counted) : 0.f;
   for (int64_t i = 0; i < n; ++i) {
     const float *z = logits + i * classes;
     float *d = dx + i * classes;
+    if (hasIgnore && labels[i] == ignoreIndex) {
+      std::fill(d, d + classes, 0.f);
+      continue;
+    }
     float mx = *std::max_element(z, z + classes);
     double sum = 0;
     for (int64_t j = 0; j < classes; ++j)

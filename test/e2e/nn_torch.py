@@ -68,6 +68,24 @@ def recurrent(op, a, at, has_initial):
     return out, h
 
 
+def reduce(kind, a, axis, shape):
+    """nn.reduce: torch.sum/mean/max over `axis`, the mask (a[1], broadcast
+    over trailing dimensions) leaving elements out."""
+    x = a[0]
+    keep = len(shape) == x.dim()
+    if len(a) == 1:
+        if kind == "max":
+            r = x.max(dim=axis, keepdim=keep).values
+        else:
+            r = getattr(x, kind)(dim=axis, keepdim=keep)
+        return r
+    m = a[1].expand_as(x)
+    if kind == "max":
+        return x.masked_fill(m == 0, float("-inf")).max(dim=axis, keepdim=keep).values
+    total = (x * m).sum(dim=axis, keepdim=keep)
+    return total if kind == "sum" else total / m.sum(dim=axis, keepdim=keep)
+
+
 class Model:
     """The ops of one nn.model, in order."""
 
@@ -113,6 +131,8 @@ class Model:
             d["value"] = float(rest.split(":")[0].split("{")[0])
             d["shape"], _ = parse_type(rest.split(":")[-1])
             return d
+        if op == "reduce":
+            d["kind"] = rest.split()[0]
         head = rest.split("{")[0].split(":")[0]
         d["operands"] = re.findall(r"%[\w.]+", head)
         d["attrs"] = parse_attrs(rest)
@@ -175,7 +195,20 @@ class Model:
                 r = F.binary_cross_entropy_with_logits(a[0], a[1])
             elif op == "cross_entropy":
                 c = a[0].shape[-1]
-                r = F.cross_entropy(a[0].reshape(-1, c), a[1].reshape(-1))
+                ignore = int(at.get("ignore_index", -100))
+                r = F.cross_entropy(a[0].reshape(-1, c), a[1].reshape(-1),
+                                    ignore_index=ignore)
+            elif op == "reduce":
+                r = reduce(o["kind"], a, int(at["axis"]), o["shape"])
+            elif op == "slice":
+                axis = int(at["axis"])
+                size = a[0].shape[axis]
+                start = int(at["start"]) % size
+                r = a[0].narrow(axis, start, o["shape"][axis])
+            elif op == "select":
+                r = a[0].select(int(at["axis"]), int(at["index"]))
+            elif op == "concat":
+                r = torch.cat(a, int(at["axis"]))
             elif op == "reshape":
                 r = a[0].reshape(o["shape"])
             elif op == "sum_to":

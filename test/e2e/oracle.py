@@ -44,6 +44,39 @@ def unary(op, attrs=""):
     return HEAD + f"  %y = nn.{op} %h {attrs} : {F}\n" + TAIL
 
 
+def reduce_model(kind, shape, out, axis, mask=None):
+    """x * w reduced (optionally masked), then an MSE (against a constant
+    where the reduction removes the batch dimension)."""
+    m_in = f'  %m = nn.input "m" : tensor<{mask}xf32>\n' if mask else ""
+    m_use = f" mask(%m : tensor<{mask}xf32>)" if mask else ""
+    same_batch = shape.split("x")[0] == out.split("x")[0]
+    target = (f'nn.input "t" : tensor<{out}xf32>' if same_batch
+              else f"nn.fill 0.5 : tensor<{out}xf32>")
+    # Outputs are per batch row; a reduction over the batch has none.
+    output = f'  nn.output "r" %r : tensor<{out}xf32>\n' if same_batch else ""
+    return f"""  %x = nn.input "x" : tensor<{shape}xf32>
+{m_in}  %t = {target}
+  %w = nn.param "w" init(normal) : tensor<{shape}xf32>
+  %h = nn.mul %x, %w : tensor<{shape}xf32>, tensor<{shape}xf32>
+  %r = nn.reduce {kind} %h{m_use} {{axis = {axis}}} : tensor<{shape}xf32> -> tensor<{out}xf32>
+  %loss = nn.mse %r, %t : tensor<{out}xf32>, tensor<{out}xf32>
+{output}  nn.minimize %loss with #nn.sgd<lr = 0.1>
+"""
+
+
+def shape_model(op, shape, out):
+    """x * w through one shape op (`op` reads %h), then an MSE."""
+    return f"""  %x = nn.input "x" : tensor<{shape}xf32>
+  %t = nn.input "t" : tensor<{out}xf32>
+  %w = nn.param "w" init(normal) : tensor<{shape}xf32>
+  %h = nn.mul %x, %w : tensor<{shape}xf32>, tensor<{shape}xf32>
+  %r = {op} : tensor<{shape}xf32> -> tensor<{out}xf32>
+  %loss = nn.mse %r, %t : tensor<{out}xf32>, tensor<{out}xf32>
+  nn.output "r" %r : tensor<{out}xf32>
+  nn.minimize %loss with #nn.sgd<lr = 0.1>
+"""
+
+
 OPS = {
     "relu": unary("relu"),
     "leaky_relu": unary("leaky_relu", "{negative_slope = 0.2}"),
@@ -169,6 +202,36 @@ OPS = {
   %h = nn.mul %x, %w : tensor<2x3x5xf32>, tensor<2x3x5xf32>
   %loss = nn.cross_entropy %h, %y : tensor<2x3x5xf32>, tensor<2x3xi64>
   nn.output "h" %h : tensor<2x3x5xf32>
+  nn.minimize %loss with #nn.sgd<lr = 0.1>
+""",
+    "cross_entropy_ignore_index": """  %x = nn.input "x" : tensor<2x6x5xf32>
+  %y = nn.input "y" : tensor<2x6xi64>
+  %w = nn.param "w" init(normal) : tensor<2x6x5xf32>
+  %h = nn.mul %x, %w : tensor<2x6x5xf32>, tensor<2x6x5xf32>
+  %loss = nn.cross_entropy %h, %y {ignore_index = 1} : tensor<2x6x5xf32>, tensor<2x6xi64>
+  nn.output "h" %h : tensor<2x6x5xf32>
+  nn.minimize %loss with #nn.sgd<lr = 0.1>
+""",
+    "reduce_mean_masked": reduce_model("mean", "3x4x5", "3x5", 1, "3x4x1"),
+    "reduce_sum_masked_time_major": reduce_model("sum", "4x3x5", "3x5", 0, "4x3x1"),
+    "reduce_max_masked": reduce_model("max", "3x4x5", "3x5", -2, "3x4x1"),
+    "reduce_max_elementwise_mask": reduce_model("max", "3x4x5", "3x4", 2, "3x4x5"),
+    "reduce_sum_keepdim": reduce_model("sum", "3x4x5", "3x1x5", 1),
+    "reduce_mean_last": reduce_model("mean", "3x4x5", "3x4", -1),
+    "reduce_max_keepdim": reduce_model("max", "3x4x5", "3x1x5", 1),
+    "slice": shape_model("nn.slice %h {axis = 1, start = -3}", "3x4x5", "3x3x5"),
+    "slice_first": shape_model("nn.slice %h {axis = 2, start = 0}", "3x4x5", "3x4x1"),
+    "select_last_step": shape_model("nn.select %h {axis = 1, index = -1}", "3x4x5", "3x5"),
+    "select": shape_model("nn.select %h {axis = 2, index = 2}", "3x4x5", "3x4"),
+    "concat": """  %x = nn.input "x" : tensor<3x4xf32>
+  %t = nn.input "t" : tensor<3x9xf32>
+  %a = nn.param "a" init(normal) : tensor<3x4xf32>
+  %b = nn.param "b" init(normal) : tensor<3x5xf32>
+  %h = nn.mul %x, %a : tensor<3x4xf32>, tensor<3x4xf32>
+  %c = nn.concat %h, %b, %h {axis = -1} : tensor<3x4xf32>, tensor<3x5xf32>, tensor<3x4xf32> -> tensor<3x13xf32>
+  %s = nn.slice %c {axis = 1, start = 2} : tensor<3x13xf32> -> tensor<3x9xf32>
+  %loss = nn.mse %s, %t : tensor<3x9xf32>, tensor<3x9xf32>
+  nn.output "c" %c : tensor<3x13xf32>
   nn.minimize %loss with #nn.sgd<lr = 0.1>
 """,
 }
@@ -342,7 +405,7 @@ def rel_err(ours, ref):
 def make_data(model, seed):
     """Seeded inputs (drawn as the loss that reads each needs) and params."""
     rng = np.random.default_rng(seed)
-    role, vocab = {}, {}
+    role, vocab, axis = {}, {}, {}
     shapes = {o["result"]: o.get("shape") for o in model.params}
     for o in model.ops:
         if o["op"] == "embedding":
@@ -352,6 +415,9 @@ def make_data(model, seed):
             role[o["operands"][1]] = "labels"
         elif o["op"] == "binary_cross_entropy":
             role[o["operands"][1]] = "probs"
+        elif o["op"] == "reduce" and len(o["operands"]) == 2:
+            role[o["operands"][1]] = "mask"
+            axis[o["operands"][1]] = int(o["attrs"]["axis"])
     inputs = {}
     for o in model.inputs:
         r = o["result"]
@@ -360,6 +426,12 @@ def make_data(model, seed):
         elif role.get(r) == "labels":
             c = model_classes(model, r)
             inputs[o["name"]] = rng.integers(0, c, size=o["shape"]).astype(np.int64)
+        elif role.get(r) == "mask":
+            # About 40% padding, but never a whole slice: index 0 along
+            # the reduced axis is always kept.
+            m = (rng.uniform(size=o["shape"]) < 0.6).astype(np.float32)
+            np.moveaxis(m, axis[r], 0)[0] = 1.0
+            inputs[o["name"]] = m
         elif role.get(r) == "probs":
             inputs[o["name"]] = rng.uniform(0, 1, size=o["shape"]).astype(np.float32)
         else:

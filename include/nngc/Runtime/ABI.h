@@ -88,12 +88,15 @@ void nngc_rt_bce(void *ctx, int64_t rows, int64_t perRow, const float *x,
                  const float *t, float *loss);
 void nngc_rt_bce_grad(void *ctx, int64_t rows, int64_t perRow, const float *dl,
                       const float *x, const float *t, float *dx);
-// logits (rows, positions, classes), labels (rows, positions).
+// logits (rows, positions, classes), labels (rows, positions). With
+// `hasIgnore`, positions labelled `ignoreIndex` are left out of the mean.
 void nngc_rt_cross_entropy(void *ctx, int64_t rows, int64_t positions,
-                           int64_t classes, const float *logits,
+                           int64_t classes, int32_t hasIgnore,
+                           int64_t ignoreIndex, const float *logits,
                            const int64_t *labels, float *loss);
 void nngc_rt_cross_entropy_grad(void *ctx, int64_t rows, int64_t positions,
-                                int64_t classes, const float *dl,
+                                int64_t classes, int32_t hasIgnore,
+                                int64_t ignoreIndex, const float *dl,
                                 const float *logits, const int64_t *labels,
                                 float *dx);
 
@@ -105,6 +108,35 @@ void nngc_rt_adam_update(void *ctx, int64_t n, float *param, const float *grad,
                          float *expAvg, float *expAvgSq, double lr,
                          double beta1, double beta2, double eps,
                          double weightDecay, int32_t decoupled);
+
+// Tensor plumbing over [outer, n, inner] views around an axis.
+enum NNGCReduceKind : int32_t {
+  NNGC_REDUCE_SUM = 0,
+  NNGC_REDUCE_MEAN = 1,
+  NNGC_REDUCE_MAX = 2
+};
+// out (outer, inner) = reduce over n of in (outer, n, inner). `mask` (or
+// null) holds one value per `maskDiv` consecutive input elements; 0 leaves
+// an element out.
+void nngc_rt_reduce(void *ctx, int32_t kind, int64_t outer, int64_t n,
+                    int64_t inner, int64_t maskDiv, const float *in,
+                    const float *mask, float *out);
+void nngc_rt_reduce_grad(void *ctx, int32_t kind, int64_t outer, int64_t n,
+                         int64_t inner, int64_t maskDiv, const float *grad,
+                         const float *in, const float *out, const float *mask,
+                         float *dx);
+// out (outer, outN, inner) = in (outer, inN, inner)[:, start:start+outN].
+void nngc_rt_slice(void *ctx, int64_t outer, int64_t inN, int64_t inner,
+                   int64_t start, int64_t outN, const float *in, float *out);
+// out (outer, outN, inner) = 0, then out[:, start:start+inN] = grad.
+void nngc_rt_slice_grad(void *ctx, int64_t outer, int64_t outN, int64_t inner,
+                        int64_t start, int64_t inN, const float *grad,
+                        float *out);
+// out (outer, sum(sizes), inner) = the `count` inputs (outer, sizes[i],
+// inner) side by side.
+void nngc_rt_concat(void *ctx, int32_t count, int64_t outer, int64_t inner,
+                    const int64_t *sizes, const float *const *inputs,
+                    float *out);
 
 // Token embeddings: out (n, dim) = weight[ids] (vocab, dim); the backward
 // scatter-adds into a zeroed table, skipping `paddingIdx` (-1: none).

@@ -72,8 +72,10 @@ struct CrossEntropyLowering : public NNLowering<CrossEntropyOp> {
     auto [rows, positions, classes] = ceDims(op.getLogits());
     LoweringHelper h(rewriter, op.getLoc());
     Value result = storageOf(rewriter, op);
+    std::optional<int64_t> ignore = op.getIgnoreIndex();
     h.call("nngc_rt_cross_entropy",
            {contextArg(op), h.i64(rows), h.i64(positions), h.i64(classes),
+            h.i32(ignore.has_value()), h.i64(ignore.value_or(0)),
             adaptor.getLogits(), adaptor.getLabels(), result});
     rewriter.replaceOp(op, result);
     return success();
@@ -88,8 +90,10 @@ struct CrossEntropyGradLowering : public NNLowering<CrossEntropyGradOp> {
     auto [rows, positions, classes] = ceDims(op.getInput());
     LoweringHelper h(rewriter, op.getLoc());
     Value result = storageOf(rewriter, op);
+    std::optional<int64_t> ignore = op.getIgnoreIndex();
     h.call("nngc_rt_cross_entropy_grad",
            {contextArg(op), h.i64(rows), h.i64(positions), h.i64(classes),
+            h.i32(ignore.has_value()), h.i64(ignore.value_or(0)),
             adaptor.getGrad(), adaptor.getInput(), adaptor.getTarget(),
             result});
     rewriter.replaceOp(op, result);

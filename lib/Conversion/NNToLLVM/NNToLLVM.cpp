@@ -305,6 +305,7 @@ void ConvertNNToLLVMPass::runOnOperation() {
   populateElementwiseOpLoweringPatterns(patterns, converter, state);
   populateLossOpLoweringPatterns(patterns, converter, state);
   populateSequenceOpLoweringPatterns(patterns, converter, state);
+  populateTensorOpLoweringPatterns(patterns, converter, state);
   populateOptimizerOpLoweringPatterns(patterns, converter, state);
   ConversionTarget target(getContext());
   target.addLegalDialect<LLVM::LLVMDialect>();

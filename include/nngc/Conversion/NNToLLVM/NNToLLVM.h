@@ -42,6 +42,9 @@ void populateLossOpLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateSequenceOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                         mlir::TypeConverter &converter,
                                         NNLoweringState &state);
+void populateTensorOpLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                      mlir::TypeConverter &converter,
+                                      NNLoweringState &state);
 void populateOptimizerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                          mlir::TypeConverter &converter,
                                          NNLoweringState &state);

@@ -205,8 +205,8 @@ LogicalResult BinaryCrossEntropyOp::buildVJP(OpBuilder &b, ValueRange dys,
 // d/dlogits = (softmax(logits) - onehot(labels)) / n * dl.
 LogicalResult CrossEntropyOp::buildVJP(OpBuilder &b, ValueRange dys,
                                        SmallVectorImpl<Value> &dxs) {
-  dxs.push_back(
-      b.create<CrossEntropyGradOp>(getLoc(), dys[0], getLogits(), getLabels()));
+  dxs.push_back(b.create<CrossEntropyGradOp>(
+      getLoc(), dys[0], getLogits(), getLabels(), getIgnoreIndexAttr()));
   dxs.push_back(Value());
   return success();
 }
@@ -298,5 +298,55 @@ LogicalResult TransposeOp::buildVJP(OpBuilder &b, ValueRange dys,
     inverse[p] = i;
   dxs.push_back(b.create<TransposeOp>(getLoc(), tensorType(getInput()), dys[0],
                                       b.getDenseI64ArrayAttr(inverse)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor ops
+//===----------------------------------------------------------------------===//
+
+// One reduce_grad for the input; the mask is data.
+LogicalResult ReduceOp::buildVJP(OpBuilder &b, ValueRange dys,
+                                 SmallVectorImpl<Value> &dxs) {
+  dxs.push_back(b.create<ReduceGradOp>(
+      getLoc(), tensorType(getInput()), getKindAttr(), dys[0], getInput(),
+      getResult(), getMask(), b.getI64IntegerAttr(getNormalizedAxis())));
+  if (getMask())
+    dxs.push_back(Value());
+  return success();
+}
+
+// dx is dy placed at the slice's range in zeros.
+LogicalResult SliceOp::buildVJP(OpBuilder &b, ValueRange dys,
+                                SmallVectorImpl<Value> &dxs) {
+  dxs.push_back(
+      b.create<SliceGradOp>(getLoc(), tensorType(getInput()), dys[0],
+                            b.getI64IntegerAttr(getNormalizedAxis()),
+                            b.getI64IntegerAttr(getNormalizedStart())));
+  return success();
+}
+
+// As a slice of size 1 along the axis, which dy lacks.
+LogicalResult SelectOp::buildVJP(OpBuilder &b, ValueRange dys,
+                                 SmallVectorImpl<Value> &dxs) {
+  int64_t axis = getNormalizedAxis();
+  SmallVector<int64_t> kept(tensorType(getInput()).getShape());
+  kept[axis] = 1;
+  dxs.push_back(b.create<SliceGradOp>(
+      getLoc(), tensorType(getInput()), reshape(b, getLoc(), dys[0], kept),
+      b.getI64IntegerAttr(axis), b.getI64IntegerAttr(getNormalizedIndex())));
+  return success();
+}
+
+// Each input's cotangent is its range of dy.
+LogicalResult ConcatOp::buildVJP(OpBuilder &b, ValueRange dys,
+                                 SmallVectorImpl<Value> &dxs) {
+  int64_t axis = getNormalizedAxis(), offset = 0;
+  for (Value in : getInputs()) {
+    dxs.push_back(b.create<SliceOp>(getLoc(), tensorType(in), dys[0],
+                                    b.getI64IntegerAttr(axis),
+                                    b.getI64IntegerAttr(offset)));
+    offset += tensorType(in).getShape()[axis];
+  }
   return success();
 }

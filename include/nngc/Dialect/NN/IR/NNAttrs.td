@@ -69,6 +69,18 @@ def NN_RecurrentModeAttr
   let assemblyFormat = "$value";
 }
 
+def NN_ReduceKind : I32EnumAttr<"ReduceKind", "reduction of nn.reduce", [
+  I32EnumAttrCase<"sum", 0>,
+  I32EnumAttrCase<"mean", 1>,
+  I32EnumAttrCase<"max", 2>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::nngc::nn";
+}
+def NN_ReduceKindAttr : EnumAttr<NN_Dialect, NN_ReduceKind, "reduce_kind"> {
+  let assemblyFormat = "$value";
+}
+
 //===----------------------------------------------------------------------===//
 // Optimizers. Fields and defaults are torch.optim's.
 //===----------------------------------------------------------------------===//

@@ -178,13 +178,17 @@ def NN_CrossEntropyOp : NN_LossOp<"cross_entropy",
   let description = [{
     `logits` is `[..., C]`, `labels` is `[...]` with values in [0, C); the
     log-softmax is fused in. The mean is over every label position of the
-    valid rows.
+    valid rows. With `ignore_index`, positions whose label equals it add
+    nothing and the mean is over the others (PyTorch's `ignore_index`;
+    where every position is ignored the loss is 0, not PyTorch's NaN).
 
     ```mlir
     %loss = nn.cross_entropy %logits, %y : tensor<64x10xf32>, tensor<64xi64>
+    %lm = nn.cross_entropy %z, %next {ignore_index = 0} : tensor<8x32x100xf32>, tensor<8x32xi64>
     ```
   }];
-  let arguments = (ins NN_FloatTensor:$logits, NN_LabelTensor:$labels);
+  let arguments = (ins NN_FloatTensor:$logits, NN_LabelTensor:$labels,
+                       OptionalAttr<I64Attr>:$ignore_index);
 }
 
 //===----------------------------------------------------------------------===//

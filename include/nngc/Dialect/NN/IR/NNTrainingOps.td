@@ -76,7 +76,8 @@ def NN_BinaryCrossEntropyGradOp
 def NN_CrossEntropyGradOp
     : NN_LossGradOp<"cross_entropy_grad", "cross_entropy"> {
   let arguments = (ins NN_Scalar:$grad, NN_FloatTensor:$input,
-                       NN_LabelTensor:$target);
+                       NN_LabelTensor:$target,
+                       OptionalAttr<I64Attr>:$ignore_index);
 }
 
 def NN_GradientOp : NN_Op<"gradient"> {
