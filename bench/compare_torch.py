@@ -1,12 +1,18 @@
 #!/usr/bin/python3
-"""nngc vs PyTorch on the same MLP configurations, in one run.
+"""nngc vs PyTorch on the same model configurations, in one run.
 
 For each configuration and thread count, runs the compiled nngc trainer's
-`bench` and the PyTorch twin (bench/torch_mlp.py) alternately, --reps times
-each, and reports the medians, the throughput ratio and peak RSS. The
-machine is shared and noisy: only medians of interleaved runs are quoted.
+`bench` and the PyTorch twin alternately, --reps times each, and reports
+the medians, the throughput ratio and peak RSS. The machine is shared and
+noisy: only medians of interleaved runs are quoted. The twins are
+bench/torch_mlp.py for the MLPs and ../shared/bench/ref_models.py itself
+for the recurrent models (char_lstm, char_gru, bilstm_cls; bench/models/
+holds the same configurations in nngc's dialect). For those, the nngc
+column also gives the per-step time spent converting recurrent weights and
+gradients between PyTorch's layout and oneDNN's ("pack ms").
 
-    bench/compare_torch.py [--reps 5] [--threads 1,2] [--out results.jsonl]
+    bench/compare_torch.py [--reps 5] [--threads 1,2] [--configs mlp,char_lstm]
+                           [--out results.jsonl]
 """
 import argparse
 import json
@@ -24,7 +30,12 @@ CONFIGS = {
     "mlp": ("bench/models/mlp.mlir",
             ["--layers", "784,512,512,10", "--batch", "128", "--optimizer", "sgd",
              "--lr", "0.01", "--momentum", "0.9"]),
+    # ref_models.py's own workloads: (nngc model, ("ref", name, steps)).
+    "char_lstm": ("bench/models/char_lstm.mlir", ("ref", "char_lstm", 40)),
+    "char_gru": ("bench/models/char_gru.mlir", ("ref", "char_gru", 40)),
+    "bilstm_cls": ("bench/models/bilstm_cls.mlir", ("ref", "bilstm_cls", 60)),
 }
+REF = os.path.join(ROOT, "..", "shared", "bench", "ref_models.py")
 
 
 def run_json(cmd):
@@ -43,8 +54,9 @@ def main():
     p.add_argument("--out", help="append one JSON line per configuration")
     args = p.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
-    print("| model | threads | nngc step ms | PyTorch step ms | speed-up | nngc RSS MiB | PyTorch RSS MiB |")
-    print("|---|---|---|---|---|---|---|")
+    print("| model | threads | nngc step ms | of which pack ms | PyTorch step ms | speed-up "
+          "| nngc RSS MiB | PyTorch RSS MiB | RSS ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in args.configs.split(","):
         model, torch_args = CONFIGS[name]
         exe = os.path.join(args.workdir, name)
@@ -52,24 +64,34 @@ def main():
                        check=True)
         for t in (int(x) for x in args.threads.split(",")):
             ours, theirs = [], []
+            ref = isinstance(torch_args, tuple)
+            steps = torch_args[2] if ref else args.steps
+            warmup = max(1, steps // 10) if ref else 20
             for _ in range(args.reps):
                 ours.append(run_json([exe, "bench", "--threads", str(t),
-                                      "--steps", str(args.steps)]))
-                theirs.append(run_json(["/usr/bin/python3",
-                                        os.path.join(ROOT, "bench", "torch_mlp.py"),
-                                        "--threads", str(t), "--steps", str(args.steps)]
-                                       + torch_args))
+                                      "--steps", str(steps), "--warmup", str(warmup)]))
+                if ref:
+                    theirs.append(run_json(["/usr/bin/python3", REF, torch_args[1],
+                                            "--threads", str(t), "--steps", str(steps)]))
+                else:
+                    theirs.append(run_json(["/usr/bin/python3",
+                                            os.path.join(ROOT, "bench", "torch_mlp.py"),
+                                            "--threads", str(t), "--steps", str(steps)]
+                                           + torch_args))
             a = statistics.median(r["step_ms"]["median"] for r in ours)
             b = statistics.median(r["step_ms"]["median"] for r in theirs)
             ra = max(r["peak_rss_mib"] for r in ours)
             rb = max(r["peak_rss_mib"] for r in theirs)
-            print(f"| {name} | {t} | {a:.3f} | {b:.3f} | {b / a:.2f}x | {ra:.0f} | {rb:.0f} |")
+            pack = statistics.median(r.get("rnn_pack_ms_per_step", 0) for r in ours)
+            print(f"| {name} | {t} | {a:.3f} | {pack:.3f} | {b:.3f} | {b / a:.2f}x | "
+                  f"{ra:.0f} | {rb:.0f} | {rb / ra:.2f}x |")
             sys.stdout.flush()
             if args.out:
                 with open(args.out, "a") as f:
                     f.write(json.dumps({"config": name, "threads": t, "reps": args.reps,
                                         "nngc_step_ms": a, "torch_step_ms": b,
                                         "speedup": b / a, "nngc_rss_mib": ra,
+                                        "nngc_rnn_pack_ms": pack,
                                         "torch_rss_mib": rb,
                                         "nngc_runs": [r["step_ms"]["median"] for r in ours],
                                         "torch_runs": [r["step_ms"]["median"] for r in theirs]})

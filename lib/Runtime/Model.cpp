@@ -51,6 +51,7 @@ Manifest Manifest::parse(const std::string &text) {
     in.isLabel = i.at("role").asString() == "label";
     in.isInt = i.at("dtype").asString() == "i64";
     in.classes = i.at("classes").asInt();
+    in.vocab = i.at("vocab").asInt();
     in.binary = i.at("binary").boolean;
     m.inputs.push_back(in);
   }
@@ -62,6 +63,7 @@ Manifest Manifest::parse(const std::string &text) {
       info.initArgs.push_back(a.asNumber());
     info.fanIn = p.at("fan_in").asInt();
     info.fanOut = p.at("fan_out").asInt();
+    info.zeroRow = p.at("zero_row").asInt();
     m.params.push_back(info);
   }
   for (const Json &s : j.at("state").array) {
@@ -198,6 +200,9 @@ void Model::initParams(uint64_t seed) {
     else
       throw std::runtime_error("unknown initialiser '" + p.init + "' for " +
                                p.name);
+    if (p.zeroRow >= 0 && p.shape.size() == 2 && p.zeroRow < p.shape[0])
+      std::fill(w + p.zeroRow * p.shape[1], w + (p.zeroRow + 1) * p.shape[1],
+                0.f);
   }
 }
 

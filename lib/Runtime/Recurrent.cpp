@@ -24,6 +24,7 @@
 #include "nngc/Runtime/ABI.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <optional>
 
@@ -428,6 +429,11 @@ static const float *layerInput(RecurrentStack &s, int64_t l, const float *input,
                                          : s.out[l - 1].data();
 }
 
+static double secondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+      .count();
+}
+
 static uint64_t layerDropoutKey(Context &ctx, const RecurrentStack &s,
                                 int64_t l) {
   return dropoutKey(ctx, (static_cast<uint64_t>(s.slot) << 8) + l + 1);
@@ -442,15 +448,17 @@ extern "C" void nngc_rt_rnn(void *c, int32_t slotId, int32_t training,
   int64_t states = s.statesPerLayer();
   for (int64_t l = 0; l < s.layers; ++l) {
     Layer &layer = s.stack[l];
+    auto packStart = std::chrono::steady_clock::now();
     packWeights(s, l, op.weights);
     Exec &e = layer.fwd;
-    e.bind(DNNL_ARG_SRC_LAYER, layerInput(s, l, op.input, training));
-    e.bind(DNNL_ARG_SRC_ITER, op.h0 ? op.h0 + l * states : s.zeros.data());
     e.bind(DNNL_ARG_WEIGHTS_LAYER,
            layer.wLayerFwd.run(ctx, layer.wLayer.data(),
                                layer.wLayerFwdBuf.data()));
     e.bind(DNNL_ARG_WEIGHTS_ITER, layer.wIterFwd.run(ctx, layer.wIter.data(),
                                                      layer.wIterFwdBuf.data()));
+    ctx.rnnPackSeconds += secondsSince(packStart);
+    e.bind(DNNL_ARG_SRC_LAYER, layerInput(s, l, op.input, training));
+    e.bind(DNNL_ARG_SRC_ITER, op.h0 ? op.h0 + l * states : s.zeros.data());
     e.bind(DNNL_ARG_DST_LAYER,
            l + 1 == s.layers ? results[0] : s.out[l].data());
     e.bind(DNNL_ARG_DST_ITER, results[1] + l * states);
@@ -494,11 +502,13 @@ extern "C" void nngc_rt_rnn_grad(void *c, int32_t slotId,
     }
     e.bind(DNNL_ARG_SRC_LAYER, layerInput(s, l, op.input, true));
     e.bind(DNNL_ARG_SRC_ITER, op.h0 ? op.h0 + l * states : s.zeros.data());
+    auto packStart = std::chrono::steady_clock::now();
     e.bind(DNNL_ARG_WEIGHTS_LAYER,
            layer.wLayerBwd.run(ctx, layer.wLayer.data(),
                                layer.wLayerBwdBuf.data()));
     e.bind(DNNL_ARG_WEIGHTS_ITER, layer.wIterBwd.run(ctx, layer.wIter.data(),
                                                      layer.wIterBwdBuf.data()));
+    ctx.rnnPackSeconds += secondsSince(packStart);
     e.bind(DNNL_ARG_DST_LAYER, top ? outputs[0] : s.out[l].data());
     e.bind(DNNL_ARG_DST_ITER, outputs[1] + l * states);
     e.bind(DNNL_ARG_DIFF_DST_LAYER, dout);
@@ -519,10 +529,12 @@ extern "C" void nngc_rt_rnn_grad(void *c, int32_t slotId,
     std::fill(layer.dbias.begin(), layer.dbias.end(), 0.f);
     e.run(ctx);
     // Back to the user layout, then to PyTorch's tensors.
+    packStart = std::chrono::steady_clock::now();
     const float *dwl = layer.dwLayerOut.run(ctx, layer.dwLayerPrim.data(),
                                             layer.dwLayer.data());
     const float *dwi =
         layer.dwIterOut.run(ctx, layer.dwIterPrim.data(), layer.dwIter.data());
     unpackGradients(s, l, dwl, dwi, dweights);
+    ctx.rnnPackSeconds += secondsSince(packStart);
   }
 }

@@ -77,8 +77,9 @@ std::vector<std::string> nngc::rt::wordTokens(const std::string &text) {
   return out;
 }
 
-Vocabulary Vocabulary::words(const std::string &text, int64_t maxSize) {
-  if (maxSize < 2)
+Vocabulary Vocabulary::words(const std::string &text, int64_t maxSize,
+                             bool padding) {
+  if (maxSize < 2 + padding)
     throw std::runtime_error("a word vocabulary needs room for <unk> and one "
                              "word");
   std::unordered_map<std::string, std::pair<int64_t, int64_t>> counts;
@@ -97,8 +98,10 @@ Vocabulary Vocabulary::words(const std::string &text, int64_t maxSize) {
   });
   Vocabulary v;
   v.kindValue = Kind::Word;
+  if (padding)
+    v.add("<pad>");
+  v.unk = v.size();
   v.add("<unk>");
-  v.unk = 0;
   for (const auto &r : ranked) {
     if (v.size() >= maxSize)
       break;

@@ -869,6 +869,7 @@ int cmdBench(Model &model, int argc, char **argv) {
   for (int64_t i = 0; i < warmup; ++i)
     model.train();
   std::vector<double> ms;
+  model.ctx.rnnPackSeconds = 0;
   for (int64_t i = 0; i < steps; ++i) {
     auto t0 = Clock::now();
     model.train();
@@ -885,10 +886,11 @@ int cmdBench(Model &model, int argc, char **argv) {
   std::printf(
       "{\"model\":%s,\"batch\":%lld,\"threads\":%d,\"steps\":%lld,"
       "\"step_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},"
-      "\"samples_per_s\":%.1f,\"peak_rss_mib\":%.1f,\"final_loss\":%.6f}\n",
+      "\"samples_per_s\":%.1f,\"peak_rss_mib\":%.1f,\"final_loss\":%.6f,"
+      "\"rnn_pack_ms_per_step\":%.4f}\n",
       jsonQuote(m.model).c_str(), (long long)m.batch, omp_get_max_threads(),
       (long long)steps, median, ms.front(), ms.back(), m.batch / (median / 1e3),
-      rssMiB, model.loss());
+      rssMiB, model.loss(), 1e3 * model.ctx.rnnPackSeconds / steps);
   return 0;
 }
 
@@ -896,7 +898,8 @@ const char *kUsage =
     "usage: %s COMMAND [options]   (COMMAND --help for its options)\n"
     "\n"
     "  info        the model, its parameters and memory\n"
-    "  train       train on CSV data (or, for a language model, on text),\n"
+    "  train       train on CSV data (or, for a language model, on text;\n"
+    "              for a sentence classifier, on sentence<TAB>label lines),\n"
     "              evaluate, save checkpoints\n"
     "  sample      generate text from a language model's checkpoint\n"
     "  eval        loss and accuracy/RMSE of a checkpoint on data\n"
@@ -918,16 +921,19 @@ int main(int argc, char **argv) {
     Model model;
     if (cmd == "info")
       return cmdInfo(model);
+    bool sentences = isSentenceClassifier(model.manifest);
     if (cmd == "train")
       return isLanguageModel(model.manifest)
                  ? cmdTrainText(model, argc - 1, argv + 1)
-                 : cmdTrain(model, argc - 1, argv + 1);
+             : sentences ? cmdTrainSentences(model, argc - 1, argv + 1)
+                         : cmdTrain(model, argc - 1, argv + 1);
     if (cmd == "sample")
       return cmdSample(model, argc - 1, argv + 1);
-    if (cmd == "eval")
-      return cmdEvalOrPredict(model, argc - 1, argv + 1, false);
-    if (cmd == "predict")
-      return cmdEvalOrPredict(model, argc - 1, argv + 1, true);
+    if (cmd == "eval" || cmd == "predict")
+      return sentences ? cmdEvalSentences(model, argc - 1, argv + 1,
+                                          cmd == "predict")
+                       : cmdEvalOrPredict(model, argc - 1, argv + 1,
+                                          cmd == "predict");
     if (cmd == "grad-check")
       return cmdGradCheck(model, argc - 1, argv + 1);
     if (cmd == "bench")

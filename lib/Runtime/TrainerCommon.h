@@ -1,8 +1,8 @@
 //===- TrainerCommon.h - helpers the trainer's commands share -*- C++ -*-===//
 //
 // Internal to lib/Runtime: option parsing, threads, checkpoints and Ctrl-C
-// handling, used by Trainer.cpp (table data) and TextTrainer.cpp (language
-// models).
+// handling, used by Trainer.cpp (table data), TextTrainer.cpp (language
+// models) and SentenceTrainer.cpp (sentence classifiers).
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,6 +45,12 @@ SafetensorsFile loadCheckpoint(Model &model, const std::string &path,
 bool isLanguageModel(const Manifest &m);
 int cmdTrainText(Model &model, int argc, char **argv);
 int cmdSample(Model &model, int argc, char **argv);
+
+/// `train`, `eval` and `predict` for sentence classifiers
+/// (SentenceTrainer.cpp).
+bool isSentenceClassifier(const Manifest &m);
+int cmdTrainSentences(Model &model, int argc, char **argv);
+int cmdEvalSentences(Model &model, int argc, char **argv, bool predict);
 
 } // namespace nngc::rt
 

@@ -38,6 +38,10 @@ struct Context {
   /// Seeds dropout masks (the trainer's --seed); with `step` and the op's
   /// slot it makes every mask reproducible.
   uint64_t seed = 0;
+  /// Seconds spent converting recurrent weights and their gradients
+  /// between PyTorch's layout and the oneDNN primitives' (packing, gate
+  /// reordering, bias sums, reorders); `bench` reports it per step.
+  double rnnPackSeconds = 0;
   /// The first error a kernel met (e.g. a label out of range); the trainer
   /// checks it after each step.
   std::string error;

@@ -33,6 +33,7 @@ struct InputInfo : TensorInfo {
   bool isLabel = false;
   bool isInt = false;  ///< i64 class labels
   int64_t classes = 0; ///< for labels of a cross-entropy
+  int64_t vocab = 0;   ///< for token ids read by an nn.embedding: its rows
   bool binary = false; ///< for targets of a binary cross-entropy
 };
 
@@ -40,6 +41,8 @@ struct ParamInfo : TensorInfo {
   std::string init;
   std::vector<double> initArgs;
   int64_t fanIn = 0, fanOut = 0;
+  /// An embedding's padding_idx row, zeroed after initialisation (-1: none).
+  int64_t zeroRow = -1;
 };
 
 struct OutputInfo : TensorInfo {

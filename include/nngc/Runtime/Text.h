@@ -28,10 +28,13 @@ public:
 
   /// The distinct bytes of `text`, in byte order.
   static Vocabulary chars(const std::string &text);
-  /// `<unk>` then the `maxSize - 1` most frequent words of `text` (ties by
-  /// first appearance). Words are runs of letters, digits and apostrophes;
-  /// every other non-space byte, and each newline, is a token of its own.
-  static Vocabulary words(const std::string &text, int64_t maxSize);
+  /// `<unk>` then the most frequent words of `text` (ties by first
+  /// appearance), `maxSize` tokens in all; with `padding`, `<pad>` comes
+  /// first (id 0, for classifiers' padded sentences). Words are runs of
+  /// letters, digits and apostrophes; every other non-space byte, and each
+  /// newline, is a token of its own.
+  static Vocabulary words(const std::string &text, int64_t maxSize,
+                          bool padding = false);
 
   Kind kind() const { return kindValue; }
   int64_t size() const { return static_cast<int64_t>(tokens.size()); }

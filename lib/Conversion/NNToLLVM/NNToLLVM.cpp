@@ -102,16 +102,19 @@ static std::string buildManifest(ModelOp model, ArrayRef<StringRef> entries) {
   for (InputOp in : body.getOps<InputOp>()) {
     auto type = cast<RankedTensorType>(in.getType());
     // What the trainer checks labels against when it loads data.
-    int64_t classes = 0;
+    int64_t classes = 0, vocab = 0;
     bool binary = false;
     for (Operation *user : in.getResult().getUsers()) {
       if (auto ce = dyn_cast<CrossEntropyOp>(user))
         classes =
             cast<RankedTensorType>(ce.getLogits().getType()).getShape().back();
+      if (auto e = dyn_cast<EmbeddingOp>(user))
+        vocab = cast<RankedTensorType>(e.getWeight().getType()).getDimSize(0);
       binary |= isa<BinaryCrossEntropyOp>(user);
     }
     inputs.push_back(json::Object{
         {"classes", classes},
+        {"vocab", vocab},
         {"binary", binary},
         {"name", in.getName()},
         {"dtype", type.getElementType().isF32() ? "f32" : "i64"},
@@ -130,7 +133,14 @@ static std::string buildManifest(ModelOp model, ArrayRef<StringRef> entries) {
     json::Array args;
     for (double a : p.getInitArgs())
       args.push_back(a);
+    // torch.nn.Embedding zeroes its padding_idx row at initialisation.
+    int64_t zeroRow = -1;
+    for (Operation *user : p.getResult().getUsers())
+      if (auto e = dyn_cast<EmbeddingOp>(user))
+        if (e.getWeight() == p.getResult() && e.getPaddingIdx())
+          zeroRow = *e.getPaddingIdx();
     params.push_back(json::Object{
+        {"zero_row", zeroRow},
         {"name", p.getName()},
         {"shape", shapeJson(p)},
         {"init", stringifyInitKind(p.getInit())},

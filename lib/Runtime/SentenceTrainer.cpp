@@ -1,0 +1,449 @@
+//===- SentenceTrainer.cpp - train and evaluate sentence classifiers ------===//
+//
+//   ./trainer train --data a.txt [--data b.txt] --val-split 0.1 --epochs 5
+//   ./trainer eval --checkpoint C --data test.txt
+//   ./trainer predict --checkpoint C --data sentences.txt
+//
+// A sentence classifier is a model whose inputs are token ids [B, T] (read
+// by an nn.embedding), one class label per sentence [B] (a cross-entropy's)
+// and, optionally, an f32 input named "mask" with B x T elements. Data files
+// hold one `sentence<TAB>label` per line (a first line whose label is not a
+// number is a header). Sentences are lowercased and split into words
+// (Vocabulary::words); the vocabulary (<pad> = 0, <unk> = 1, then the most
+// frequent training words, as many as the embedding has rows) goes into the
+// checkpoint. Each sentence is cut to T tokens and padded with <pad>; the
+// mask is 1 on its tokens and 0 on the padding. See docs/Trainer.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TrainerCommon.h"
+#include "nngc/Runtime/Text.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+using namespace nngc::rt;
+
+namespace {
+
+struct SentenceInputs {
+  const InputInfo *ids = nullptr, *label = nullptr, *mask = nullptr;
+  int64_t batch = 0, seq = 0, classes = 0, vocab = 0;
+};
+
+SentenceInputs sentenceInputs(const Manifest &m) {
+  SentenceInputs r;
+  for (const InputInfo &in : m.inputs) {
+    if (in.isInt && in.isLabel && in.shape.size() == 1)
+      r.label = &in;
+    else if (in.isInt && !in.isLabel && in.shape.size() == 2 && in.vocab > 0)
+      r.ids = &in;
+    else if (!in.isInt && in.name == "mask")
+      r.mask = &in;
+    else
+      return {};
+  }
+  if (!r.ids || !r.label || r.label->classes < 2)
+    return {};
+  r.batch = r.ids->shape[0];
+  r.seq = r.ids->shape[1];
+  r.classes = r.label->classes;
+  r.vocab = r.ids->vocab;
+  if (r.mask && r.mask->numElements() != r.batch * r.seq)
+    return {};
+  return r;
+}
+
+struct Sentence {
+  std::string text;
+  int64_t label = 0;
+  std::string where; ///< file:line, for errors
+};
+
+std::string lowercase(std::string s) {
+  for (char &c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool parseLabel(const std::string &s, int64_t &v) {
+  if (s.empty())
+    return false;
+  char *end = nullptr;
+  errno = 0;
+  long long x = std::strtoll(s.c_str(), &end, 10);
+  if (errno || *end != '\0')
+    return false;
+  v = x;
+  return true;
+}
+
+/// `sentence<TAB>label` lines (with `labelled`; otherwise a label after the
+/// last tab is optional and ignored). Errors name file:line.
+std::vector<Sentence> readSentences(const std::string &path, int64_t classes,
+                                    bool labelled) {
+  std::istringstream in(readTextFile(path));
+  std::vector<Sentence> out;
+  std::string line;
+  for (int64_t n = 1; std::getline(in, line); ++n) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    std::string where = path + ":" + std::to_string(n);
+    if (line.find_first_not_of(" \t") == std::string::npos)
+      continue;
+    Sentence s;
+    s.where = where;
+    size_t tab = line.rfind('\t');
+    s.text = lowercase(tab == std::string::npos ? line : line.substr(0, tab));
+    if (labelled) {
+      std::string field =
+          tab == std::string::npos ? std::string() : line.substr(tab + 1);
+      if (!parseLabel(field, s.label)) {
+        if (n == 1 && tab != std::string::npos)
+          continue; // a header such as "sentence<TAB>score"
+        throw std::runtime_error(
+            where + ": expected 'sentence<TAB>label' with an integer label, "
+                    "got '" +
+            (field.empty() ? line : field) + "'");
+      }
+      if (s.label < 0 || s.label >= classes)
+        throw std::runtime_error(where + ": label " + std::to_string(s.label) +
+                                 " is outside the model's [0, " +
+                                 std::to_string(classes) + ")");
+    } else if (tab != std::string::npos) {
+      int64_t ignored;
+      if (!parseLabel(line.substr(tab + 1), ignored))
+        s.text = lowercase(line);
+    }
+    if (wordTokens(s.text).empty())
+      throw std::runtime_error(where + ": the sentence has no tokens");
+    out.push_back(std::move(s));
+  }
+  if (out.empty())
+    throw std::runtime_error(path + ": no sentences");
+  return out;
+}
+
+/// Token ids, cut to the model's length.
+struct Encoded {
+  std::vector<std::vector<int64_t>> ids;
+  std::vector<int64_t> labels;
+  int64_t truncated = 0;
+};
+
+Encoded encode(const std::vector<Sentence> &ss, const Vocabulary &v,
+               int64_t seq) {
+  Encoded e;
+  for (const Sentence &s : ss) {
+    std::vector<int64_t> ids = v.encode(s.text);
+    if (static_cast<int64_t>(ids.size()) > seq) {
+      ids.resize(seq);
+      ++e.truncated;
+    }
+    e.ids.push_back(std::move(ids));
+    e.labels.push_back(s.label);
+  }
+  return e;
+}
+
+/// Writes sentences order[from, from + B) (fewer at the end) into the
+/// inputs; returns how many. Padding rows repeat nothing: they hold <pad>
+/// with an empty mask and are left out of the loss (validRows).
+int64_t fillBatch(Model &model, const SentenceInputs &si, const Encoded &e,
+                  const std::vector<int64_t> &order, size_t from) {
+  auto *ids = static_cast<int64_t *>(model.input(*si.ids));
+  auto *labels = static_cast<int64_t *>(model.input(*si.label));
+  float *mask =
+      si.mask ? static_cast<float *>(model.input(*si.mask)) : nullptr;
+  int64_t n = std::min<int64_t>(si.batch, order.size() - from);
+  std::fill(ids, ids + si.batch * si.seq, 0);
+  std::fill(labels, labels + si.batch, 0);
+  if (mask)
+    std::fill(mask, mask + si.batch * si.seq, 0.f);
+  for (int64_t b = 0; b < n; ++b) {
+    const std::vector<int64_t> &s = e.ids[order[from + b]];
+    std::copy(s.begin(), s.end(), ids + b * si.seq);
+    if (mask)
+      std::fill(mask + b * si.seq, mask + b * si.seq + s.size(), 1.f);
+    labels[b] = e.labels[order[from + b]];
+  }
+  model.ctx.validRows = n;
+  return n;
+}
+
+/// The model's [B, classes] output (logits), if it has one.
+const OutputInfo *logitsOutput(const Manifest &m, int64_t classes) {
+  for (const OutputInfo &o : m.outputs)
+    if (o.shape.size() == 2 && o.shape[0] == m.batch && o.shape[1] == classes)
+      return &o;
+  return nullptr;
+}
+
+struct Score {
+  double loss = 0;
+  int64_t rows = 0, correct = 0;
+  double accuracy() const { return rows ? double(correct) / rows : 0; }
+};
+
+Score evaluate(Model &model, const SentenceInputs &si, const Encoded &e) {
+  Score s;
+  std::vector<int64_t> order(e.ids.size());
+  std::iota(order.begin(), order.end(), 0);
+  const OutputInfo *out = logitsOutput(model.manifest, si.classes);
+  for (size_t b = 0; b < order.size(); b += si.batch) {
+    int64_t n = fillBatch(model, si, e, order, b);
+    model.eval();
+    s.loss += double(model.loss()) * n;
+    s.rows += n;
+    if (!out)
+      continue;
+    const float *o = model.output(*out);
+    for (int64_t i = 0; i < n; ++i) {
+      const float *r = o + i * si.classes;
+      s.correct += std::max_element(r, r + si.classes) - r ==
+                   e.labels[order[b + i]];
+    }
+  }
+  s.loss /= std::max<int64_t>(s.rows, 1);
+  return s;
+}
+
+Vocabulary vocabularyOf(const SafetensorsFile &f, const std::string &path) {
+  auto kind = f.metadata.find("nngc.vocab_kind");
+  auto tokens = f.metadata.find("nngc.vocab");
+  if (kind == f.metadata.end() || tokens == f.metadata.end())
+    throw std::runtime_error(path + ": no vocabulary (nngc.vocab) in the "
+                                    "checkpoint; was it written by this "
+                                    "classifier's train --save?");
+  return Vocabulary::fromJson(kind->second, tokens->second);
+}
+
+void saveCheckpoint(Model &model, const Vocabulary &vocab, int64_t epoch,
+                    const std::string &path) {
+  SafetensorsFile f = model.checkpoint();
+  f.metadata["step"] = std::to_string(model.ctx.step);
+  f.metadata["epoch"] = std::to_string(epoch);
+  f.metadata["lr_scale"] = std::to_string(model.ctx.lrScale);
+  f.metadata["nngc.vocab_kind"] = vocab.kindName();
+  f.metadata["nngc.vocab"] = vocab.toJson();
+  f.write(path);
+}
+
+std::string scoreText(const Score &s) {
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "loss %.4f  accuracy %.2f%%", s.loss,
+                100 * s.accuracy());
+  return buf;
+}
+
+} // namespace
+
+bool nngc::rt::isSentenceClassifier(const Manifest &m) {
+  return sentenceInputs(m).ids != nullptr;
+}
+
+int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
+  std::vector<std::string> dataPaths, valPaths;
+  std::string save, resume, log;
+  int64_t epochs = 5, threads = 0;
+  double lr = 0, valSplit = 0;
+  uint64_t seed = 0;
+  po::options_description desc("train options (sentence classifier)");
+  desc.add_options()("help,h", "show this help")(
+      "data", po::value(&dataPaths)->required(),
+      "sentence<TAB>label lines (.gz ok); repeat for several files")(
+      "val-data", po::value(&valPaths), "validation sentences (same format)")(
+      "val-split", po::value(&valSplit),
+      "hold out this fraction of --data (shuffled with --seed)")(
+      "epochs", po::value(&epochs)->default_value(5), "passes over the data")(
+      "lr", po::value(&lr), "learning rate (default: the model's)")(
+      "seed", po::value(&seed)->default_value(0),
+      "seed for initialisation, shuffling, the split and dropout")(
+      "threads", po::value(&threads), "threads for oneDNN and kernels")(
+      "save", po::value(&save),
+      "write a checkpoint (with the vocabulary) after each epoch")(
+      "resume", po::value(&resume), "start from this checkpoint")(
+      "log", po::value(&log), "append per-epoch metrics as JSON lines");
+  po::variables_map vm;
+  if (!parseOptions(argc, argv, desc, vm,
+                    "usage: trainer train --data FILE [options]\n"))
+    return 0;
+  const Manifest &m = model.manifest;
+  SentenceInputs si = sentenceInputs(m);
+  model.ctx.seed = seed;
+  if (valSplit < 0 || valSplit >= 1)
+    throw std::runtime_error("--val-split must be in [0, 1)");
+  if (vm.count("val-split") && !valPaths.empty())
+    throw std::runtime_error("give --val-split or --val-data, not both");
+  if (epochs < 1)
+    throw std::runtime_error("--epochs must be at least 1");
+  setThreads(threads);
+  if (vm.count("lr")) {
+    if (!(lr > 0))
+      throw std::runtime_error("--lr must be positive");
+    model.ctx.lrScale = lr / m.optimizer.at("lr").asNumber();
+  }
+
+  std::vector<Sentence> train, val;
+  for (const std::string &p : dataPaths) {
+    std::vector<Sentence> s = readSentences(p, si.classes, true);
+    train.insert(train.end(), s.begin(), s.end());
+  }
+  for (const std::string &p : valPaths) {
+    std::vector<Sentence> s = readSentences(p, si.classes, true);
+    val.insert(val.end(), s.begin(), s.end());
+  }
+  if (valSplit > 0) {
+    std::mt19937_64 rng(seed ^ 0x5eedULL);
+    std::shuffle(train.begin(), train.end(), rng);
+    auto nVal = static_cast<size_t>(std::llround(valSplit * train.size()));
+    val.assign(train.end() - nVal, train.end());
+    train.resize(train.size() - nVal);
+  }
+  if (train.empty())
+    throw std::runtime_error("no training sentences left after the split");
+
+  Vocabulary vocab;
+  int64_t startEpoch = 1;
+  if (!resume.empty()) {
+    SafetensorsFile ckpt = loadCheckpoint(model, resume, true);
+    vocab = vocabularyOf(ckpt, resume);
+    if (ckpt.metadata.count("epoch"))
+      startEpoch = std::stoll(ckpt.metadata.at("epoch")) + 1;
+    if (ckpt.metadata.count("lr_scale") && !vm.count("lr"))
+      model.ctx.lrScale = std::stod(ckpt.metadata.at("lr_scale"));
+    std::cout << "resumed from " << resume << " (epoch " << startEpoch - 1
+              << ")\n";
+  } else {
+    model.initParams(seed);
+    std::string all;
+    for (const Sentence &s : train)
+      all += s.text + "\n";
+    vocab = Vocabulary::words(all, si.vocab, /*padding=*/true);
+  }
+  if (vocab.size() > si.vocab)
+    throw std::runtime_error(
+        "the checkpoint's vocabulary has " + std::to_string(vocab.size()) +
+        " words but the embedding has " + std::to_string(si.vocab) + " rows");
+  Encoded tr = encode(train, vocab, si.seq), va = encode(val, vocab, si.seq);
+  std::cout << "training " << m.model << " on " << train.size()
+            << " sentences (" << val.size() << " for validation), "
+            << vocab.size() << " words, length " << si.seq << " ("
+            << tr.truncated + va.truncated << " cut), batch " << si.batch
+            << ", " << omp_get_max_threads() << " threads"
+            << (si.mask ? "" : "; no \"mask\" input: padding is not masked")
+            << "\n";
+
+  std::ofstream logFile = openLog(log);
+  std::signal(SIGINT, onSigint);
+  std::vector<int64_t> order(tr.ids.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto start = Clock::now();
+  for (int64_t epoch = startEpoch; epoch < startEpoch + epochs; ++epoch) {
+    std::mt19937_64 rng(seed * 7919 + epoch);
+    std::shuffle(order.begin(), order.end(), rng);
+    double lossSum = 0;
+    int64_t rows = 0;
+    for (size_t b = 0; b < order.size(); b += si.batch) {
+      if (interrupted) {
+        std::cout << "interrupted in epoch " << epoch;
+        if (!save.empty())
+          std::cout << "; " << save << " holds the last finished epoch";
+        std::cout << std::endl;
+        return 130;
+      }
+      int64_t n = fillBatch(model, si, tr, order, b);
+      model.train();
+      float loss = model.loss();
+      if (!std::isfinite(loss))
+        throw std::runtime_error("the loss became " + std::to_string(loss) +
+                                 " in epoch " + std::to_string(epoch) +
+                                 " (lower --lr?)");
+      lossSum += double(loss) * n;
+      rows += n;
+    }
+    std::string line = "epoch " + std::to_string(epoch) + "  train loss ";
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.4f", lossSum / rows);
+    line += buf;
+    std::string json = "{\"epoch\":" + std::to_string(epoch) +
+                       ",\"train_loss\":" + std::to_string(lossSum / rows);
+    if (!va.ids.empty()) {
+      Score s = evaluate(model, si, va);
+      line += "  val " + scoreText(s);
+      json += ",\"val_loss\":" + std::to_string(s.loss) +
+              ",\"val_accuracy\":" + std::to_string(s.accuracy());
+    }
+    std::snprintf(buf, sizeof(buf), "  %.1fs", secondsSince(start));
+    std::cout << line << buf << std::endl;
+    if (logFile)
+      logFile << json << ",\"seconds\":" << secondsSince(start) << "}"
+              << std::endl;
+    if (!save.empty())
+      saveCheckpoint(model, vocab, epoch, save);
+  }
+  return 0;
+}
+
+int nngc::rt::cmdEvalSentences(Model &model, int argc, char **argv,
+                               bool predict) {
+  std::vector<std::string> dataPaths;
+  std::string checkpoint;
+  int64_t threads = 0;
+  po::options_description desc(predict ? "predict options" : "eval options");
+  desc.add_options()("help,h", "show this help")(
+      "checkpoint", po::value(&checkpoint)->required(),
+      "a checkpoint written by train --save")(
+      "data", po::value(&dataPaths)->required(),
+      predict ? "sentences, one per line (a trailing <TAB>label is ignored)"
+              : "sentence<TAB>label lines")("threads", po::value(&threads),
+                                            "threads");
+  po::variables_map vm;
+  if (!parseOptions(argc, argv, desc, vm, ""))
+    return 0;
+  setThreads(threads);
+  SentenceInputs si = sentenceInputs(model.manifest);
+  Vocabulary vocab =
+      vocabularyOf(loadCheckpoint(model, checkpoint, false), checkpoint);
+  std::vector<Sentence> ss;
+  for (const std::string &p : dataPaths) {
+    std::vector<Sentence> s = readSentences(p, si.classes, !predict);
+    ss.insert(ss.end(), s.begin(), s.end());
+  }
+  Encoded e = encode(ss, vocab, si.seq);
+  if (!predict) {
+    Score s = evaluate(model, si, e);
+    std::cout << scoreText(s) << " on " << s.rows << " sentences\n";
+    return 0;
+  }
+  const OutputInfo *out = logitsOutput(model.manifest, si.classes);
+  if (!out)
+    throw std::runtime_error("the model has no [batch, classes] output");
+  std::vector<int64_t> order(e.ids.size());
+  std::iota(order.begin(), order.end(), 0);
+  for (size_t b = 0; b < order.size(); b += si.batch) {
+    int64_t n = fillBatch(model, si, e, order, b);
+    model.predict();
+    const float *o = model.output(*out);
+    for (int64_t i = 0; i < n; ++i) {
+      const float *r = o + i * si.classes;
+      float mx = *std::max_element(r, r + si.classes);
+      double z = 0;
+      for (int64_t k = 0; k < si.classes; ++k)
+        z += std::exp(double(r[k]) - mx);
+      std::printf("%lld", (long long)(std::max_element(r, r + si.classes) - r));
+      for (int64_t k = 0; k < si.classes; ++k)
+        std::printf("\t%.7g", std::exp(double(r[k]) - mx) / z);
+      std::printf("\n");
+    }
+  }
+  return 0;
+}
