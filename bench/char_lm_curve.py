@@ -29,11 +29,13 @@ import os
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_env import reexec_for_torch  # noqa: E402
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF = os.path.join(ROOT, "..", "shared", "bench")
-LIB = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
 
 
 def parse():
@@ -56,13 +58,7 @@ def parse():
 
 def torch_curve(args):
     """The PyTorch side, in a process whose BLAS and threads are set."""
-    if os.environ.get("NNGC_BENCH_ENV") != str(args.threads):
-        env = dict(os.environ, NNGC_BENCH_ENV=str(args.threads),
-                   OMP_NUM_THREADS=str(args.threads),
-                   OPENBLAS_NUM_THREADS=str(args.threads),
-                   LD_LIBRARY_PATH=LIB + ":" + os.environ.get("LD_LIBRARY_PATH", ""))
-        env.pop("OPENBLAS_CORETYPE", None)
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    reexec_for_torch(args.threads)
     import torch
     import torch.nn.functional as F
     sys.path.insert(0, REF)

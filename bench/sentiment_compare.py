@@ -30,10 +30,12 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_env import reexec_for_torch  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "..", "shared", "data", "sentiment")
 FILES = ["amazon_cells_labelled.txt", "imdb_labelled.txt", "yelp_labelled.txt"]
-LIB = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
 
 
 def parse():
@@ -68,13 +70,7 @@ def tokens(text):
 
 
 def torch_side(train_path, val_path, seed, args):
-    if os.environ.get("NNGC_BENCH_ENV") != str(args.threads):
-        env = dict(os.environ, NNGC_BENCH_ENV=str(args.threads),
-                   OMP_NUM_THREADS=str(args.threads),
-                   OPENBLAS_NUM_THREADS=str(args.threads),
-                   LD_LIBRARY_PATH=LIB + ":" + os.environ.get("LD_LIBRARY_PATH", ""))
-        env.pop("OPENBLAS_CORETYPE", None)
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    reexec_for_torch(args.threads)
     import torch
     import torch.nn as nn
     import torch.nn.functional as F

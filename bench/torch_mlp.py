@@ -16,7 +16,8 @@ import statistics
 import sys
 import time
 
-LIB = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_env import reexec_for_torch  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--layers", required=True)
@@ -29,12 +30,7 @@ p.add_argument("--steps", type=int, default=300)
 p.add_argument("--warmup", type=int, default=30)
 args = p.parse_args()
 
-if os.environ.get("NNGC_BENCH_ENV") != str(args.threads):
-    env = dict(os.environ, NNGC_BENCH_ENV=str(args.threads),
-               OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
-               LD_LIBRARY_PATH=LIB + ":" + os.environ.get("LD_LIBRARY_PATH", ""))
-    env.pop("OPENBLAS_CORETYPE", None)
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+reexec_for_torch(args.threads)
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402

@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <iostream>
@@ -110,8 +111,9 @@ std::vector<Sentence> readSentences(const std::string &path, int64_t classes,
         if (n == 1 && tab != std::string::npos)
           continue; // a header such as "sentence<TAB>score"
         throw std::runtime_error(
-            where + ": expected 'sentence<TAB>label' with an integer label, "
-                    "got '" +
+            where +
+            ": expected 'sentence<TAB>label' with an integer label, "
+            "got '" +
             (field.empty() ? line : field) + "'");
       }
       if (s.label < 0 || s.label >= classes)
@@ -161,8 +163,7 @@ int64_t fillBatch(Model &model, const SentenceInputs &si, const Encoded &e,
                   const std::vector<int64_t> &order, size_t from) {
   auto *ids = static_cast<int64_t *>(model.input(*si.ids));
   auto *labels = static_cast<int64_t *>(model.input(*si.label));
-  float *mask =
-      si.mask ? static_cast<float *>(model.input(*si.mask)) : nullptr;
+  float *mask = si.mask ? static_cast<float *>(model.input(*si.mask)) : nullptr;
   int64_t n = std::min<int64_t>(si.batch, order.size() - from);
   std::fill(ids, ids + si.batch * si.seq, 0);
   std::fill(labels, labels + si.batch, 0);
@@ -208,22 +209,12 @@ Score evaluate(Model &model, const SentenceInputs &si, const Encoded &e) {
     const float *o = model.output(*out);
     for (int64_t i = 0; i < n; ++i) {
       const float *r = o + i * si.classes;
-      s.correct += std::max_element(r, r + si.classes) - r ==
-                   e.labels[order[b + i]];
+      s.correct +=
+          std::max_element(r, r + si.classes) - r == e.labels[order[b + i]];
     }
   }
   s.loss /= std::max<int64_t>(s.rows, 1);
   return s;
-}
-
-Vocabulary vocabularyOf(const SafetensorsFile &f, const std::string &path) {
-  auto kind = f.metadata.find("nngc.vocab_kind");
-  auto tokens = f.metadata.find("nngc.vocab");
-  if (kind == f.metadata.end() || tokens == f.metadata.end())
-    throw std::runtime_error(path + ": no vocabulary (nngc.vocab) in the "
-                                    "checkpoint; was it written by this "
-                                    "classifier's train --save?");
-  return Vocabulary::fromJson(kind->second, tokens->second);
 }
 
 void saveCheckpoint(Model &model, const Vocabulary &vocab, int64_t epoch,
@@ -232,8 +223,7 @@ void saveCheckpoint(Model &model, const Vocabulary &vocab, int64_t epoch,
   f.metadata["step"] = std::to_string(model.ctx.step);
   f.metadata["epoch"] = std::to_string(epoch);
   f.metadata["lr_scale"] = std::to_string(model.ctx.lrScale);
-  f.metadata["nngc.vocab_kind"] = vocab.kindName();
-  f.metadata["nngc.vocab"] = vocab.toJson();
+  storeVocabulary(f, vocab);
   f.write(path);
 }
 
@@ -315,7 +305,7 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
   int64_t startEpoch = 1;
   if (!resume.empty()) {
     SafetensorsFile ckpt = loadCheckpoint(model, resume, true);
-    vocab = vocabularyOf(ckpt, resume);
+    vocab = checkpointVocabulary(ckpt, resume);
     if (ckpt.metadata.count("epoch"))
       startEpoch = std::stoll(ckpt.metadata.at("epoch")) + 1;
     if (ckpt.metadata.count("lr_scale") && !vm.count("lr"))
@@ -411,8 +401,8 @@ int nngc::rt::cmdEvalSentences(Model &model, int argc, char **argv,
     return 0;
   setThreads(threads);
   SentenceInputs si = sentenceInputs(model.manifest);
-  Vocabulary vocab =
-      vocabularyOf(loadCheckpoint(model, checkpoint, false), checkpoint);
+  Vocabulary vocab = checkpointVocabulary(
+      loadCheckpoint(model, checkpoint, false), checkpoint);
   std::vector<Sentence> ss;
   for (const std::string &p : dataPaths) {
     std::vector<Sentence> s = readSentences(p, si.classes, !predict);

@@ -88,27 +88,32 @@ double estimateLoss(Model &model, const LMInputs &lm, const Stream &s,
   return sum / batches;
 }
 
-Vocabulary vocabularyOf(const SafetensorsFile &f, const std::string &path) {
-  auto kind = f.metadata.find("nngc.vocab_kind");
-  auto tokens = f.metadata.find("nngc.vocab");
-  if (kind == f.metadata.end() || tokens == f.metadata.end())
-    throw std::runtime_error(path + ": no vocabulary (nngc.vocab) in the "
-                                    "checkpoint; was it written by a language "
-                                    "model's train --save?");
-  return Vocabulary::fromJson(kind->second, tokens->second);
-}
-
 void saveLMCheckpoint(Model &model, const Vocabulary &vocab,
                       const std::string &path) {
   SafetensorsFile f = model.checkpoint();
   f.metadata["step"] = std::to_string(model.ctx.step);
   f.metadata["lr_scale"] = std::to_string(model.ctx.lrScale);
-  f.metadata["nngc.vocab_kind"] = vocab.kindName();
-  f.metadata["nngc.vocab"] = vocab.toJson();
+  storeVocabulary(f, vocab);
   f.write(path);
 }
 
 } // namespace
+
+Vocabulary nngc::rt::checkpointVocabulary(const SafetensorsFile &f,
+                                          const std::string &path) {
+  auto kind = f.metadata.find("nngc.vocab_kind");
+  auto tokens = f.metadata.find("nngc.vocab");
+  if (kind == f.metadata.end() || tokens == f.metadata.end())
+    throw std::runtime_error(path + ": no vocabulary (nngc.vocab) in the "
+                                    "checkpoint; was it written by this "
+                                    "model's train --save?");
+  return Vocabulary::fromJson(kind->second, tokens->second);
+}
+
+void nngc::rt::storeVocabulary(SafetensorsFile &f, const Vocabulary &v) {
+  f.metadata["nngc.vocab_kind"] = v.kindName();
+  f.metadata["nngc.vocab"] = v.toJson();
+}
 
 bool nngc::rt::isLanguageModel(const Manifest &m) {
   return lmInputs(m).ids != nullptr;
@@ -179,7 +184,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
   Vocabulary vocab;
   if (!resume.empty()) {
     SafetensorsFile ckpt = loadCheckpoint(model, resume, true);
-    vocab = vocabularyOf(ckpt, resume);
+    vocab = checkpointVocabulary(ckpt, resume);
     if (ckpt.metadata.count("lr_scale") && !vm.count("lr"))
       model.ctx.lrScale = std::stod(ckpt.metadata.at("lr_scale"));
     std::cout << "resumed from " << resume << " (step " << model.ctx.step
@@ -325,7 +330,7 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
   int64_t V = logits->shape[2];
   setThreads(threads);
   SafetensorsFile ckpt = loadCheckpoint(model, checkpoint, false);
-  Vocabulary vocab = vocabularyOf(ckpt, checkpoint);
+  Vocabulary vocab = checkpointVocabulary(ckpt, checkpoint);
   std::vector<int64_t> ids;
   try {
     ids = vocab.encode(prompt);

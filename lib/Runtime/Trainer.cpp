@@ -930,10 +930,10 @@ int main(int argc, char **argv) {
     if (cmd == "sample")
       return cmdSample(model, argc - 1, argv + 1);
     if (cmd == "eval" || cmd == "predict")
-      return sentences ? cmdEvalSentences(model, argc - 1, argv + 1,
-                                          cmd == "predict")
-                       : cmdEvalOrPredict(model, argc - 1, argv + 1,
-                                          cmd == "predict");
+      return sentences
+                 ? cmdEvalSentences(model, argc - 1, argv + 1, cmd == "predict")
+                 : cmdEvalOrPredict(model, argc - 1, argv + 1,
+                                    cmd == "predict");
     if (cmd == "grad-check")
       return cmdGradCheck(model, argc - 1, argv + 1);
     if (cmd == "bench")

@@ -10,6 +10,7 @@
 #define NNGC_LIB_RUNTIME_TRAINERCOMMON_H
 
 #include "nngc/Runtime/Model.h"
+#include "nngc/Runtime/Text.h"
 
 #include <boost/program_options.hpp>
 
@@ -40,6 +41,13 @@ void setThreads(int64_t threads);
 /// `optimizer`) into the model; errors name the file.
 SafetensorsFile loadCheckpoint(Model &model, const std::string &path,
                                bool optimizer);
+
+/// The vocabulary a language model's or classifier's checkpoint carries
+/// (metadata nngc.vocab_kind and nngc.vocab); errors name `path`.
+Vocabulary checkpointVocabulary(const SafetensorsFile &f,
+                                const std::string &path);
+/// Writes `v` into a checkpoint's metadata.
+void storeVocabulary(SafetensorsFile &f, const Vocabulary &v);
 
 /// `train` and `sample` for language models (TextTrainer.cpp).
 bool isLanguageModel(const Manifest &m);

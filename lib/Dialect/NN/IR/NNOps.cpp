@@ -1,5 +1,6 @@
 //===- NNOps.cpp - nn op verifiers and shape inference --------------------===//
 
+#include "ShapeUtils.h"
 #include "nngc/Dialect/NN/IR/NN.h"
 
 #include "mlir/Analysis/TopologicalSortUtils.h"
@@ -12,6 +13,7 @@
 using namespace mlir;
 using namespace nngc;
 using namespace nngc::nn;
+using namespace nngc::nn::detail;
 
 //===----------------------------------------------------------------------===//
 // Helpers
@@ -40,19 +42,8 @@ std::string nngc::nn::formatFloatLiteral(double value) {
   return s;
 }
 
-static std::string shapeStr(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? ", " : "") + std::to_string(d);
-  return s + "]";
-}
-
 static RankedTensorType f32Tensor(MLIRContext *ctx, ArrayRef<int64_t> shape) {
   return RankedTensorType::get(shape, Float32Type::get(ctx));
-}
-
-static ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
 }
 
 //===----------------------------------------------------------------------===//

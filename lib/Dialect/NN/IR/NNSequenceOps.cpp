@@ -6,22 +6,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ShapeUtils.h"
 #include "nngc/Dialect/NN/IR/NN.h"
 
 using namespace mlir;
 using namespace nngc;
 using namespace nngc::nn;
-
-static ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-static std::string shapeStr(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? ", " : "") + std::to_string(d);
-  return s + "]";
-}
+using namespace nngc::nn::detail;
 
 //===----------------------------------------------------------------------===//
 // Embedding

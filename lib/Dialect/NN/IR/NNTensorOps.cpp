@@ -4,22 +4,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ShapeUtils.h"
 #include "nngc/Dialect/NN/IR/NN.h"
 
 using namespace mlir;
 using namespace nngc;
 using namespace nngc::nn;
-
-static ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-static std::string shapeStr(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? ", " : "") + std::to_string(d);
-  return s + "]";
-}
+using namespace nngc::nn::detail;
 
 /// `axis` in [0, rank), or failure with an error on `op`.
 static FailureOr<int64_t> checkAxis(Operation *op, int64_t axis, int64_t rank) {
@@ -156,7 +147,7 @@ LogicalResult SliceGradOp::verify() {
   if (!sameButAxis(in, out, *axis))
     return emitOpError() << "grad " << shapeStr(in) << " must match the result "
                          << shapeStr(out) << " everywhere but axis " << *axis;
-  if (getStart() < 0)
+  if (static_cast<int64_t>(getStart()) < 0)
     return emitOpError("start must be normalized (>= 0)");
   return checkRange(*this, getStart(), in[*axis], out[*axis]);
 }
