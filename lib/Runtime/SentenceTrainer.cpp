@@ -191,6 +191,7 @@ const OutputInfo *logitsOutput(const Manifest &m, int64_t classes) {
 struct Score {
   double loss = 0;
   int64_t rows = 0, correct = 0;
+  bool hasAccuracy = false; ///< the model has a [B, classes] output
   double accuracy() const { return rows ? double(correct) / rows : 0; }
 };
 
@@ -199,6 +200,7 @@ Score evaluate(Model &model, const SentenceInputs &si, const Encoded &e) {
   std::vector<int64_t> order(e.ids.size());
   std::iota(order.begin(), order.end(), 0);
   const OutputInfo *out = logitsOutput(model.manifest, si.classes);
+  s.hasAccuracy = out != nullptr;
   for (size_t b = 0; b < order.size(); b += si.batch) {
     int64_t n = fillBatch(model, si, e, order, b);
     model.eval();
@@ -229,8 +231,11 @@ void saveCheckpoint(Model &model, const Vocabulary &vocab, int64_t epoch,
 
 std::string scoreText(const Score &s) {
   char buf[96];
-  std::snprintf(buf, sizeof(buf), "loss %.4f  accuracy %.2f%%", s.loss,
-                100 * s.accuracy());
+  if (!s.hasAccuracy)
+    std::snprintf(buf, sizeof(buf), "loss %.4f", s.loss);
+  else
+    std::snprintf(buf, sizeof(buf), "loss %.4f  accuracy %.2f%%", s.loss,
+                  100 * s.accuracy());
   return buf;
 }
 
@@ -369,8 +374,9 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
     if (!va.ids.empty()) {
       Score s = evaluate(model, si, va);
       line += "  val " + scoreText(s);
-      json += ",\"val_loss\":" + std::to_string(s.loss) +
-              ",\"val_accuracy\":" + std::to_string(s.accuracy());
+      json += ",\"val_loss\":" + std::to_string(s.loss);
+      if (s.hasAccuracy)
+        json += ",\"val_accuracy\":" + std::to_string(s.accuracy());
     }
     std::snprintf(buf, sizeof(buf), "  %.1fs", secondsSince(start));
     std::cout << line << buf << std::endl;
