@@ -274,6 +274,7 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
   const Manifest &m = model.manifest;
   SentenceInputs si = sentenceInputs(m);
   model.ctx.seed = seed;
+  requireTrainable(m);
   if (valSplit < 0 || valSplit >= 1)
     throw std::runtime_error("--val-split must be in [0, 1)");
   if (vm.count("val-split") && !valPaths.empty())
@@ -281,11 +282,7 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
   if (epochs < 1)
     throw std::runtime_error("--epochs must be at least 1");
   setThreads(threads);
-  if (vm.count("lr")) {
-    if (!(lr > 0))
-      throw std::runtime_error("--lr must be positive");
-    model.ctx.lrScale = lr / m.optimizer.at("lr").asNumber();
-  }
+  applyLrOption(model, vm, lr);
 
   std::vector<Sentence> train, val;
   for (const std::string &p : dataPaths) {

@@ -155,9 +155,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
   const Manifest &m = model.manifest;
   LMInputs lm = lmInputs(m);
   model.ctx.seed = seed;
-  if (!m.hasEntry("train"))
-    throw std::runtime_error("this model has no nn.minimize: it cannot be "
-                             "trained");
+  requireTrainable(m);
   if (steps < 1 || evalEvery < 0 || evalBatches < 1)
     throw std::runtime_error("--steps and --eval-batches must be positive, "
                              "--eval-every not negative");
@@ -166,11 +164,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
   if (tokenizer != "char" && tokenizer != "word")
     throw std::runtime_error("--tokenizer must be char or word");
   setThreads(threads);
-  if (vm.count("lr")) {
-    if (!(lr > 0))
-      throw std::runtime_error("--lr must be positive");
-    model.ctx.lrScale = lr / m.optimizer.at("lr").asNumber();
-  }
+  applyLrOption(model, vm, lr);
 
   std::string text = readTextFile(dataPath);
   std::string valText;

@@ -388,6 +388,20 @@ void setThreads(int64_t threads) {
   if (threads > 0)
     omp_set_num_threads(static_cast<int>(threads));
 }
+
+void requireTrainable(const Manifest &m) {
+  if (!m.hasEntry("train"))
+    throw std::runtime_error("this model has no nn.minimize: it cannot be "
+                             "trained");
+}
+
+void applyLrOption(Model &model, const po::variables_map &vm, double lr) {
+  if (!vm.count("lr"))
+    return;
+  if (!(lr > 0))
+    throw std::runtime_error("--lr must be positive");
+  model.ctx.lrScale = lr / model.manifest.optimizer.at("lr").asNumber();
+}
 } // namespace nngc::rt
 
 namespace {
@@ -497,9 +511,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
   model.ctx.seed = seed; // dropout masks
   finishDataOptions(vm, data);
   const Manifest &m = model.manifest;
-  if (!m.hasEntry("train"))
-    throw std::runtime_error("this model has no nn.minimize: it cannot be "
-                             "trained");
+  requireTrainable(m);
   if (vm.count("batch-size") && batchSize != m.batch)
     throw std::runtime_error(
         "--batch-size " + std::to_string(batchSize) +
@@ -512,12 +524,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
   if (epochs < 1)
     throw std::runtime_error("--epochs must be at least 1");
   setThreads(threads);
-  double compiledLr = m.optimizer.at("lr").asNumber();
-  if (vm.count("lr")) {
-    if (!(lr > 0))
-      throw std::runtime_error("--lr must be positive");
-    model.ctx.lrScale = lr / compiledLr;
-  }
+  applyLrOption(model, vm, lr);
 
   Roles roles = rolesOf(m);
   if (!roles.label)

@@ -37,6 +37,10 @@ bool parseOptions(int argc, char **argv, const po::options_description &desc,
                   po::variables_map &vm, const char *usage);
 /// OpenMP (and so oneDNN) threads; 0 keeps the default.
 void setThreads(int64_t threads);
+/// Fails unless the model has a training entry point (an nn.minimize).
+void requireTrainable(const Manifest &m);
+/// Applies `--lr` (when given) as a scale on the compiled learning rate.
+void applyLrOption(Model &model, const po::variables_map &vm, double lr);
 /// Reads a checkpoint and loads its parameters (and optimizer state, with
 /// `optimizer`) into the model; errors name the file.
 SafetensorsFile loadCheckpoint(Model &model, const std::string &path,
