@@ -14,6 +14,7 @@ using namespace mlir;
 
 void nngc::buildTrainingPipeline(OpPassManager &pm,
                                  const PipelineOptions &options) {
+  pm.addPass(createNNDeriveStepPass());
   pm.addPass(createNNAutodiffPass());
   pm.addPass(createNNOptimizerPass());
   NNPlanMemoryPassOptions plan;
@@ -37,7 +38,8 @@ void nngc::registerAllPasses() {
   registerNNToLLVMPasses();
   PassPipelineRegistration<>(
       "nngc-training-pipeline",
-      "nn model -> training graph (autodiff, optimizer, memory plan)",
+      "nn model -> training graph (step model, autodiff, optimizer, memory "
+      "plan)",
       [](OpPassManager &pm) { buildTrainingPipeline(pm); });
   PassPipelineRegistration<>(
       "nngc-lower-to-llvm-pipeline", "planned training graph -> LLVM dialect",

@@ -18,6 +18,7 @@ __attribute__((weak)) void nngc_train(void *, void *, void *, void *, void *);
 __attribute__((weak)) void nngc_grad(void *, void *, void *, void *, void *);
 __attribute__((weak)) void nngc_eval(void *, void *, void *, void *, void *);
 __attribute__((weak)) void nngc_predict(void *, void *, void *, void *, void *);
+__attribute__((weak)) void nngc_step(void *, void *, void *, void *, void *);
 }
 
 int64_t TensorInfo::numElements() const {
@@ -86,7 +87,36 @@ Manifest Manifest::parse(const std::string &text) {
     m.optimizer = j.at("optimizer");
   for (const Json &e : j.at("entries").array)
     m.entries.push_back(e.asString());
+  if (j.has("step")) {
+    const Json &st = j.at("step");
+    StepInfo step;
+    step.arenaBytes = st.at("arena_bytes").asInt();
+    for (const Json &i : st.at("inputs").array) {
+      StepInfo::Input in;
+      readTensorInfo(i, in);
+      in.isInt = i.at("dtype").asString() == "i64";
+      if (i.has("carried_from"))
+        in.carriedFrom = i.at("carried_from").asString();
+      step.inputs.push_back(in);
+    }
+    for (const Json &o : st.at("outputs").array) {
+      OutputInfo out;
+      readTensorInfo(o, out);
+      out.space = o.at("space").asString();
+      step.outputs.push_back(out);
+    }
+    m.step = std::move(step);
+  }
+  if (j.has("step_note"))
+    m.stepNote = j.at("step_note").asString();
   return m;
+}
+
+const OutputInfo *StepInfo::output(const std::string &name) const {
+  for (const OutputInfo &o : outputs)
+    if (o.name == name)
+      return &o;
+  return nullptr;
 }
 
 bool Manifest::hasEntry(const std::string &name) const {
@@ -118,7 +148,8 @@ Buffer::~Buffer() { std::free(ptr); }
 Model::Model()
     : manifest(Manifest::parse(nngc_manifest)), arena(manifest.arenaBytes),
       params(manifest.paramBytes), grads(manifest.paramBytes),
-      state(manifest.stateBytes) {
+      state(manifest.stateBytes),
+      stepArena(manifest.step ? manifest.step->arenaBytes : 0) {
   ctx.batch = manifest.batch;
   ctx.validRows = manifest.batch;
   nngc_setup(&ctx);
@@ -230,6 +261,48 @@ void Model::train() {
 void Model::computeGrad() { run(nngc_grad, "grad"); }
 void Model::eval() { run(nngc_eval, "eval"); }
 void Model::predict() { run(nngc_predict, "predict"); }
+
+void Model::step() {
+  if (!manifest.step || !nngc_step)
+    throw std::runtime_error(
+        "this model has no 'step' entry point" +
+        (manifest.stepNote.empty() ? std::string() : ": " + manifest.stepNote));
+  ctx.error.clear();
+  nngc_step(&ctx, stepArena.data(), params.data(), grads.data(), state.data());
+  if (!ctx.error.empty())
+    throw std::runtime_error(ctx.error);
+}
+
+void *Model::stepInput(const StepInfo::Input &in) {
+  return stepArena.data() + in.offset;
+}
+
+const float *Model::stepOutput(const OutputInfo &out) {
+  uint8_t *base =
+      out.space == "arena" ? stepArena.data() : spaceBase(*this, out.space);
+  return reinterpret_cast<const float *>(base + out.offset);
+}
+
+void Model::resetStepState() {
+  for (const StepInfo::Input &in : manifest.step->inputs)
+    if (!in.carriedFrom.empty())
+      std::memset(stepInput(in), 0, in.numElements() * sizeof(float));
+}
+
+void Model::carryStepState() {
+  // Inputs live through the whole step in the memory plan, so no output
+  // overlaps a state input.
+  for (const StepInfo::Input &in : manifest.step->inputs) {
+    if (in.carriedFrom.empty())
+      continue;
+    const OutputInfo *out = manifest.step->output(in.carriedFrom);
+    if (!out || out->numElements() != in.numElements())
+      throw std::runtime_error("step state '" + in.name +
+                               "' has no matching output");
+    std::memcpy(stepInput(in), stepOutput(*out),
+                in.numElements() * sizeof(float));
+  }
+}
 
 SafetensorsFile Model::checkpoint() {
   SafetensorsFile file;

@@ -281,7 +281,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
 //===----------------------------------------------------------------------===//
 
 int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
-  std::string checkpoint, prompt = "\n", output = "logits";
+  std::string checkpoint, prompt = "\n", output = "logits", mode = "auto";
   int64_t tokens = 200, topK = 0, threads = 0;
   double temperature = 1.0;
   uint64_t seed = 0;
@@ -299,6 +299,10 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
       "seed", po::value(&seed)->default_value(0),
       "sampling seed")("output", po::value(&output)->default_value("logits"),
                        "the model output holding next-token logits [B, T, V]")(
+      "mode", po::value(&mode)->default_value("auto"),
+      "step: one token per call through the compiled step entry point, "
+      "carrying the recurrent state; window: rerun the last T tokens per "
+      "token; auto: step where the model has one")(
       "threads", po::value(&threads), "threads");
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
@@ -334,9 +338,74 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
   if (ids.empty())
     ids.push_back(0);
   std::cout << prompt << std::flush;
+  if (mode != "auto" && mode != "step" && mode != "window")
+    throw std::runtime_error("--mode must be auto, step or window");
+  const OutputInfo *stepLogits = m.step ? m.step->output(output) : nullptr;
+  bool stepwise = mode == "step" || (mode == "auto" && m.step);
+  if (stepwise && !m.step)
+    throw std::runtime_error("--mode step: this model has no step entry "
+                             "point: " +
+                             m.stepNote);
+  if (stepwise && (!stepLogits || stepLogits->numElements() != V))
+    throw std::runtime_error("the step entry point has no output '" + output +
+                             "' of shape [1, 1, V]");
+  if (!stepwise && mode == "auto")
+    std::cerr << "note: no step entry point (" << m.stepNote
+              << "); each token reruns the last " << lm.seq << " tokens\n";
+
   std::mt19937_64 rng(seed);
   std::vector<double> p(V);
   std::vector<int64_t> order(V);
+  // Draws the next token from logits `z` (temperature, top-k).
+  auto draw = [&](const float *z) {
+    std::iota(order.begin(), order.end(), 0);
+    int64_t k = topK > 0 && topK < V ? topK : V;
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int64_t a, int64_t b) { return z[a] > z[b]; });
+    double mx = z[order[0]], sum = 0;
+    for (int64_t i = 0; i < k; ++i)
+      sum += p[i] = std::exp((z[order[i]] - mx) / temperature);
+    double u = std::uniform_real_distribution<double>(0, sum)(rng);
+    for (int64_t i = 0; i < k; ++i)
+      if ((u -= p[i]) <= 0)
+        return order[i];
+    return order[k - 1];
+  };
+  // Prints the new token's text, with the spacing decode gives it after
+  // the previous one.
+  auto emit = [&](int64_t pick) {
+    std::string before = vocab.decode({ids.back()});
+    std::cout << vocab.decode({ids.back(), pick}).substr(before.size())
+              << std::flush;
+    ids.push_back(pick);
+  };
+
+  if (stepwise) {
+    // The prompt, one token at a time from a zero state, then each drawn
+    // token fed back: one step of compute per token.
+    int64_t *token = nullptr;
+    for (const StepInfo::Input &in : m.step->inputs)
+      if (in.isInt)
+        token = static_cast<int64_t *>(model.stepInput(in));
+    if (!token)
+      throw std::runtime_error("the step entry point has no token input");
+    model.resetStepState();
+    for (int64_t id : ids) {
+      *token = id;
+      model.step();
+      model.carryStepState();
+    }
+    for (int64_t t = 0; t < tokens; ++t) {
+      int64_t pick = draw(model.stepOutput(*stepLogits));
+      emit(pick);
+      *token = pick;
+      model.step();
+      model.carryStepState();
+    }
+    std::cout << "\n";
+    return 0;
+  }
+
   auto *in = static_cast<int64_t *>(model.input(*lm.ids));
   model.ctx.validRows = lm.batch;
   for (int64_t t = 0; t < tokens; ++t) {
@@ -346,27 +415,7 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
     std::memset(in, 0, lm.batch * lm.seq * sizeof(int64_t));
     std::memcpy(in, ids.data() + ids.size() - n, n * sizeof(int64_t));
     model.predict();
-    const float *z = model.output(*logits) + (n - 1) * V;
-    std::iota(order.begin(), order.end(), 0);
-    int64_t k = topK > 0 && topK < V ? topK : V;
-    std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                      [&](int64_t a, int64_t b) { return z[a] > z[b]; });
-    double mx = z[order[0]], sum = 0;
-    for (int64_t i = 0; i < k; ++i)
-      sum += p[i] = std::exp((z[order[i]] - mx) / temperature);
-    double u = std::uniform_real_distribution<double>(0, sum)(rng);
-    int64_t pick = order[k - 1];
-    for (int64_t i = 0; i < k; ++i)
-      if ((u -= p[i]) <= 0) {
-        pick = order[i];
-        break;
-      }
-    // The new token's text, with the spacing decode gives it after the
-    // previous one.
-    std::string before = vocab.decode({ids.back()});
-    std::cout << vocab.decode({ids.back(), pick}).substr(before.size())
-              << std::flush;
-    ids.push_back(pick);
+    emit(draw(model.output(*logits) + (n - 1) * V));
   }
   std::cout << "\n";
   return 0;

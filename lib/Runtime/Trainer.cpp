@@ -476,6 +476,17 @@ int cmdInfo(Model &model) {
   for (const std::string &e : m.entries)
     std::cout << " " << e;
   std::cout << "\n";
+  if (m.step) {
+    std::cout << "step         one token per call (arena " +
+                     kib(m.step->arenaBytes) + "), carrying";
+    for (const StepInfo::Input &in : m.step->inputs)
+      if (!in.carriedFrom.empty())
+        std::cout << " " << in.carriedFrom << " -> " << in.name << " "
+                  << shape(in.shape);
+    std::cout << "\n";
+  } else if (!m.stepNote.empty()) {
+    std::cout << "step         none: " << m.stepNote << "\n";
+  }
   return 0;
 }
 

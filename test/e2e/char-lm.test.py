@@ -83,6 +83,48 @@ with torch.no_grad():
 err = np.abs(ours - ref).max() / np.abs(ref).max()
 assert err <= 1e-5, err
 print(f"logits vs torch: max relative error {err:.2e} ok")
+
+# Greedy decoding (--top-k 1), 3T tokens past a prompt longer than T. `sample` runs the
+# compiled step entry point and carries the LSTM state, so it must match
+# PyTorch decoding with a carried state; `--mode window` reruns the last T
+# tokens from a zero state each time, so it must match that instead. The two
+# differ here, which shows that the default is not the window.
+vocab = json.loads(safetensors_io.load_metadata(ckpt)["nngc.vocab"])
+index = {b: i for i, b in enumerate(vocab)}
+prompt, N = "First Citizen:\nBefore we proceed any further, hear me speak.\n", 3 * T
+encode = lambda text: [index[b] for b in text.encode()]
+
+
+def decode_torch(window):
+    seq = encode(prompt)
+    with torch.no_grad():
+        if window:
+            for _ in range(N):
+                x = torch.tensor([seq[-T:]])
+                seq.append(int(head(lstm(embed(x))[0])[0, -1].argmax()))
+        else:
+            y, state = lstm(embed(torch.tensor([seq])))
+            for _ in range(N):
+                seq.append(int(head(y)[0, -1].argmax()))
+                y, state = lstm(embed(torch.tensor([[seq[-1]]])), state)
+    return seq
+
+
+def decode_nngc(*extra):
+    text = subprocess.run([exe, "sample", "--checkpoint", ckpt, "--prompt", prompt,
+                           "--tokens", str(N), "--top-k", "1", *extra],
+                          check=True, capture_output=True).stdout
+    return encode(text.decode().rstrip("\n")[:len(prompt)]) + \
+        [index[b] for b in text[len(prompt):len(prompt) + N]]
+
+
+step, window = decode_nngc(), decode_nngc("--mode", "window")
+ref_step, ref_window = decode_torch(False), decode_torch(True)
+assert step == ref_step, (step, ref_step)
+assert window == ref_window, (window, ref_window)
+assert ref_step != ref_window
+print(f"greedy {N} tokens, step entry point vs torch with carried state: ok")
+print(f"greedy {N} tokens, --mode window vs torch on the last {T} tokens: ok")
 bad = subprocess.run([exe, "sample", "--checkpoint", os.path.join(work, "nope")],
                      capture_output=True, text=True)
 assert "nope" in bad.stderr, bad.stderr

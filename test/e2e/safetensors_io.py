@@ -43,3 +43,10 @@ def load(path):
         out[name] = np.frombuffer(raw[8 + n + a:8 + n + b],
                                   dtype=_DTYPES[e["dtype"]]).reshape(e["shape"])
     return out
+
+
+def load_metadata(path):
+    """The `__metadata__` strings of a safetensors file."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        return json.loads(f.read(n)).get("__metadata__", {})

@@ -15,6 +15,7 @@
 #include "nngc/Runtime/Safetensors.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,21 @@ struct OutputInfo : TensorInfo {
   std::string space;
 };
 
+/// The one-token step model of a language model (nngc-derive-step): its
+/// own arena, the token and carried-state inputs, the logits and final-state
+/// outputs. Parameters are the model's.
+struct StepInfo {
+  int64_t arenaBytes = 0;
+  /// The token ids [1, 1] first, then the states; `carriedFrom` names the
+  /// output each state is copied from after a step.
+  struct Input : InputInfo {
+    std::string carriedFrom;
+  };
+  std::vector<Input> inputs;
+  std::vector<OutputInfo> outputs;
+  const OutputInfo *output(const std::string &name) const;
+};
+
 struct Manifest {
   std::string model;
   int64_t batch = 0;
@@ -62,6 +78,10 @@ struct Manifest {
   int64_t lossOffset = 0;
   Json optimizer; ///< null without nn.minimize
   std::vector<std::string> entries;
+  /// Present when the model has a step entry point; otherwise `stepNote`
+  /// says why it has none.
+  std::optional<StepInfo> step;
+  std::string stepNote;
 
   static Manifest parse(const std::string &json);
   bool hasEntry(const std::string &name) const;
@@ -92,6 +112,8 @@ public:
   Manifest manifest;
   Context ctx;
   Buffer arena, params, grads, state;
+  /// The step entry point's arena (empty without one).
+  Buffer stepArena;
 
   float *param(const ParamInfo &p);
   float *grad(const ParamInfo &p);
@@ -111,6 +133,16 @@ public:
   void computeGrad();
   void eval();
   void predict();
+
+  /// One token through the step model: reads the step arena's inputs,
+  /// writes its outputs. Throws if the model has no step entry point.
+  void step();
+  void *stepInput(const StepInfo::Input &in);
+  const float *stepOutput(const OutputInfo &out);
+  /// Zeroes every carried state (the start of a sequence).
+  void resetStepState();
+  /// Copies each final state to the input it is carried to.
+  void carryStepState();
 
   /// Checkpoint I/O (safetensors, PyTorch names). Parameters are required
   /// when loading; optimizer state ("optimizer.*") too if `optimizer`.

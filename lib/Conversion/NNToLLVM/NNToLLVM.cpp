@@ -1,8 +1,8 @@
 //===- NNToLLVM.cpp - nngc-convert-nn-to-llvm -----------------------------===//
 //
-//   nn.model (planned)
+//   nn.model (planned) [+ its step model]
 //     |  1. pick the ops each entry point needs (backward slices)
-//     |  2. clone them into llvm.func @nngc_{train,grad,eval,predict}
+//     |  2. clone them into llvm.func @nngc_{train,grad,eval,predict,step}
 //     |  3. write the manifest (JSON) as the global @nngc_manifest
 //     v  4. full dialect conversion: every nn op -> runtime calls
 //   LLVM dialect
@@ -14,6 +14,7 @@
 
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
 
 namespace nngc {
@@ -93,7 +94,54 @@ static bool isLabel(InputOp input) {
   return false;
 }
 
-static std::string buildManifest(ModelOp model, ArrayRef<StringRef> entries) {
+/// The step model's entry in the manifest: its arena, its inputs (the token
+/// and the carried states) and its outputs.
+static json::Object stepJson(ModelOp step) {
+  Block &body = step.getBodyBlock();
+  json::Array inputs, outputs;
+  for (InputOp in : body.getOps<InputOp>()) {
+    auto carried = in->getAttrOfType<StringAttr>("nngc.carried_from");
+    inputs.push_back(json::Object{
+        {"name", in.getName()},
+        {"dtype", cast<RankedTensorType>(in.getType()).getElementType().isF32()
+                      ? "f32"
+                      : "i64"},
+        {"shape", shapeJson(in)},
+        {"offset", in->getAttrOfType<IntegerAttr>("nngc.offset").getInt()},
+        {"carried_from",
+         carried ? json::Value(carried.getValue()) : json::Value(nullptr)}});
+  }
+  for (OutputOp o : body.getOps<OutputOp>()) {
+    json::Object out = storageJson(o.getValue());
+    out["name"] = o.getName();
+    out["shape"] = shapeJson(o.getValue());
+    outputs.push_back(std::move(out));
+  }
+  return json::Object{
+      {"arena_bytes",
+       step->getAttrOfType<IntegerAttr>("nngc.arena_bytes").getInt()},
+      {"inputs", std::move(inputs)},
+      {"outputs", std::move(outputs)}};
+}
+
+/// The step model must share the model's parameter buffer layout.
+static LogicalResult checkSharedParams(ModelOp model, ModelOp step) {
+  llvm::StringMap<int64_t> offsets;
+  for (ParamOp p : model.getBodyBlock().getOps<ParamOp>())
+    offsets[p.getName()] =
+        p->getAttrOfType<IntegerAttr>("nngc.offset").getInt();
+  for (ParamOp p : step.getBodyBlock().getOps<ParamOp>()) {
+    auto it = offsets.find(p.getName());
+    if (it == offsets.end() ||
+        it->second != p->getAttrOfType<IntegerAttr>("nngc.offset").getInt())
+      return p.emitOpError("of the step model is not at its offset in the "
+                           "model's parameter buffer");
+  }
+  return success();
+}
+
+static std::string buildManifest(ModelOp model, ModelOp step,
+                                 ArrayRef<StringRef> entries) {
   Block &body = model.getBodyBlock();
   auto bytes = [&](StringRef name) {
     return model->getAttrOfType<IntegerAttr>(name).getInt();
@@ -177,6 +225,10 @@ static std::string buildManifest(ModelOp model, ArrayRef<StringRef> entries) {
   manifest["loss"] = losses.empty()
                          ? json::Value(nullptr)
                          : json::Value(storageJson(losses.front().getLoss()));
+  manifest["step"] = step ? json::Value(stepJson(step)) : json::Value(nullptr);
+  auto note = model->getAttrOfType<StringAttr>("nngc.step_note");
+  manifest["step_note"] =
+      note ? json::Value(note.getValue()) : json::Value(nullptr);
   if (Attribute opt = model->getAttr("nn.optimizer"))
     manifest["optimizer"] = optimizerJson(opt);
   else
@@ -198,22 +250,36 @@ struct ConvertNNToLLVMPass
 
 void ConvertNNToLLVMPass::runOnOperation() {
   ModuleOp module = getOperation();
-  auto models = llvm::to_vector(module.getOps<ModelOp>());
+  SmallVector<ModelOp> models, steps;
+  for (ModelOp m : module.getOps<ModelOp>())
+    (m->hasAttr("nngc.step_of") ? steps : models).push_back(m);
   if (models.size() != 1) {
     module.emitError("expected exactly one nn.model, found ") << models.size();
     return signalPassFailure();
   }
   ModelOp model = models.front();
   Block &body = model.getBodyBlock();
-  if (!model->hasAttr("nngc.arena_bytes")) {
-    model.emitOpError("has no memory plan: run nngc-plan-memory first");
+  if (steps.size() > 1 ||
+      (steps.size() == 1 &&
+       steps.front()->getAttrOfType<FlatSymbolRefAttr>("nngc.step_of") !=
+           FlatSymbolRefAttr::get(model.getSymNameAttr()))) {
+    module.emitError("expected at most one step model, of @")
+        << model.getSymName();
     return signalPassFailure();
   }
+  ModelOp step = steps.empty() ? ModelOp() : steps.front();
+  for (ModelOp m : {model, step})
+    if (m && !m->hasAttr("nngc.arena_bytes")) {
+      m.emitOpError("has no memory plan: run nngc-plan-memory first");
+      return signalPassFailure();
+    }
   if (!body.getOps<MinimizeOp>().empty()) {
     model.emitOpError("still has nn.minimize: run nngc-autodiff and "
                       "nngc-optimizer first");
     return signalPassFailure();
   }
+  if (step && failed(checkSharedParams(model, step)))
+    return signalPassFailure();
 
   // 1. What each entry point computes, as backward slices of its sinks.
   SmallVector<Operation *> sinks = opsOf<OutputOp>(body);
@@ -224,24 +290,37 @@ void ConvertNNToLLVMPass::runOnOperation() {
   SmallVector<Operation *> grads = opsOf<GradientOp>(body);
   sinks.append(grads);
   llvm::DenseSet<Operation *> grad = backwardSlice(sinks);
-  llvm::DenseSet<Operation *> train;
+  llvm::DenseSet<Operation *> train, stepOps;
   for (Operation &op : body)
     train.insert(&op);
+  if (step)
+    for (Operation &op : step.getBodyBlock())
+      stepOps.insert(&op);
 
-  SmallVector<std::pair<StringRef, llvm::DenseSet<Operation *> *>> entries;
-  entries.push_back({"predict", &predict});
+  struct Entry {
+    StringRef name;
+    Block *body;
+    llvm::DenseSet<Operation *> *ops;
+    bool inference;
+  };
+  SmallVector<Entry> entries;
+  entries.push_back({"predict", &body, &predict, true});
   if (!losses.empty())
-    entries.push_back({"eval", &eval});
+    entries.push_back({"eval", &body, &eval, true});
   if (!grads.empty()) {
-    entries.push_back({"grad", &grad});
-    entries.push_back({"train", &train});
+    entries.push_back({"grad", &body, &grad, false});
+    entries.push_back({"train", &body, &train, false});
   }
+  if (step)
+    entries.push_back({"step", &step.getBodyBlock(), &stepOps, true});
 
   // Every op gets a module-unique slot for its runtime primitive.
   int64_t slot = 0;
   Builder attrs(&getContext());
-  for (Operation &op : body)
-    op.setAttr("nngc.slot", attrs.getI64IntegerAttr(slot++));
+  for (ModelOp m : {model, step})
+    if (m)
+      for (Operation &op : m.getBodyBlock())
+        op.setAttr("nngc.slot", attrs.getI64IntegerAttr(slot++));
   // A backward op that reuses its forward op's primitive (nn.rnn_grad) or
   // mask (nn.dropout_grad) names that op's slot; the forward op learns that
   // it must keep what its backward needs.
@@ -273,19 +352,18 @@ void ConvertNNToLLVMPass::runOnOperation() {
   auto ptr = LLVM::LLVMPointerType::get(&getContext());
   auto voidType = LLVM::LLVMVoidType::get(&getContext());
   SmallVector<StringRef> entryNames;
-  for (auto &[name, ops] : entries) {
-    entryNames.push_back(name);
+  for (const Entry &e : entries) {
+    entryNames.push_back(e.name);
     auto func = b.create<LLVM::LLVMFuncOp>(
-        loc, ("nngc_" + name).str(),
+        loc, ("nngc_" + e.name).str(),
         LLVM::LLVMFunctionType::get(voidType, {ptr, ptr, ptr, ptr, ptr}));
     OpBuilder fb = OpBuilder::atBlockBegin(func.addEntryBlock(b));
     IRMapping mapping;
-    bool inference = name == "predict" || name == "eval";
-    for (Operation &op : body) {
-      if (!ops->contains(&op))
+    for (Operation &op : *e.body) {
+      if (!e.ops->contains(&op))
         continue;
       Operation *clone = fb.clone(op, mapping);
-      if (inference)
+      if (e.inference)
         clone->setAttr("nngc.inference", attrs.getUnitAttr());
     }
     fb.create<LLVM::ReturnOp>(loc, ValueRange{});
@@ -296,13 +374,15 @@ void ConvertNNToLLVMPass::runOnOperation() {
       .create<LLVM::ReturnOp>(loc, ValueRange{});
 
   // 3. The manifest, NUL-terminated, for the runtime.
-  std::string manifest = buildManifest(model, entryNames);
+  std::string manifest = buildManifest(model, step, entryNames);
   manifest.push_back('\0');
   b.create<LLVM::GlobalOp>(
       loc, LLVM::LLVMArrayType::get(b.getI8Type(), manifest.size()),
       /*isConstant=*/true, LLVM::Linkage::External, "nngc_manifest",
       b.getStringAttr(manifest));
   model.erase();
+  if (step)
+    step.erase();
 
   // 4. Lower every nn op. Tensors become pointers into the buffers.
   TypeConverter converter;

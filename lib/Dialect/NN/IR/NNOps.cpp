@@ -111,6 +111,10 @@ LogicalResult ModelOp::verifyRegions() {
     if (auto input = dyn_cast<InputOp>(op)) {
       if (failed(unique(inputs, input.getName(), "input")))
         return failure();
+      // The recurrent states a step model (nngc-derive-step) carries are
+      // [layers * directions, B, H], as in PyTorch.
+      if (input->hasAttr("nngc.carried_from"))
+        continue;
       int64_t b = cast<RankedTensorType>(input.getType()).getDimSize(0);
       if (batch && *batch != b)
         return op.emitOpError() << "batch size " << b

@@ -29,6 +29,14 @@
 
 namespace nngc::nn {
 
+namespace OpTrait {
+/// Marks an op whose result at each sequence position depends only on its
+/// operands at that position (NN_PositionWise in NNBase.td).
+template <typename ConcreteType>
+class PositionWise
+    : public mlir::OpTrait::TraitBase<ConcreteType, PositionWise> {};
+} // namespace OpTrait
+
 /// A stack of recurrent layers (nn.rnn, nn.gru, nn.lstm and their
 /// nn.rnn_grad), read off the op's attributes and operand types.
 struct RecurrentConfig {

@@ -35,6 +35,17 @@ def NN_Dialect : Dialect {
   let useDefaultAttributePrinterParser = 1;
 }
 
+// An op that works position by position: for token ids [B, T], its result
+// at each (b, t) depends only on its operands at (b, t) (and on operands
+// that do not come from the sequence, such as parameters). nngc-derive-step
+// keeps such ops as they are when it specialises a language model to one
+// token; any other op on the path from the ids to the logits (except a
+// unidirectional recurrent layer, whose state it carries) rules the step
+// entry point out.
+def NN_PositionWise : NativeOpTrait<"PositionWise"> {
+  let cppNamespace = "::nngc::nn::OpTrait";
+}
+
 class NN_Op<string mnemonic, list<Trait> traits = []>
     : Op<NN_Dialect, mnemonic, traits>;
 

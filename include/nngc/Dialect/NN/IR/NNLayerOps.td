@@ -17,7 +17,7 @@ class NN_DiffOp<string mnemonic, list<Trait> traits = []>
 // Dense layers.
 //===----------------------------------------------------------------------===//
 
-def NN_LinearOp : NN_DiffOp<"linear", [InferTypeOpAdaptor]> {
+def NN_LinearOp : NN_DiffOp<"linear", [InferTypeOpAdaptor, NN_PositionWise]> {
   let summary = "torch.nn.functional.linear: y = x W^T + b";
   let description = [{
     `input` is `[..., in]`, `weight` is `[out, in]` (PyTorch's layout) and
@@ -59,7 +59,7 @@ def NN_MatmulOp : NN_DiffOp<"matmul", [InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 class NN_BroadcastBinaryOp<string mnemonic, string formula>
-    : NN_DiffOp<mnemonic, [InferTypeOpAdaptor]> {
+    : NN_DiffOp<mnemonic, [InferTypeOpAdaptor, NN_PositionWise]> {
   let summary = "Elementwise " # formula # " with broadcasting";
   let description = [{
     Shapes broadcast as in NumPy and PyTorch: aligned from the last
@@ -82,8 +82,8 @@ def NN_MulOp : NN_BroadcastBinaryOp<"mul", "lhs * rhs">;
 // Activations.
 //===----------------------------------------------------------------------===//
 
-class NN_UnaryOp<string mnemonic, string formula>
-    : NN_DiffOp<mnemonic, [SameOperandsAndResultType]> {
+class NN_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
+    : NN_DiffOp<mnemonic, !listconcat([SameOperandsAndResultType], traits)> {
   let summary = formula;
   let description = [{
     Elementwise; the result has the type of the input.
@@ -97,17 +97,19 @@ class NN_UnaryOp<string mnemonic, string formula>
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0)">;
-def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
-def NN_TanhOp : NN_UnaryOp<"tanh", "tanh(x)">;
-def NN_NegOp : NN_UnaryOp<"neg", "-x">;
+def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0)", [NN_PositionWise]>;
+def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))", [NN_PositionWise]>;
+def NN_TanhOp : NN_UnaryOp<"tanh", "tanh(x)", [NN_PositionWise]>;
+def NN_NegOp : NN_UnaryOp<"neg", "-x", [NN_PositionWise]>;
 
-def NN_LeakyReluOp : NN_UnaryOp<"leaky_relu", "x if x > 0 else slope * x"> {
+def NN_LeakyReluOp : NN_UnaryOp<"leaky_relu", "x if x > 0 else slope * x",
+                                           [NN_PositionWise]> {
   let arguments = (ins NN_FloatTensor:$input,
                        DefaultValuedAttr<F64Attr, "0.01">:$negative_slope);
 }
 
-def NN_GeluOp : NN_UnaryOp<"gelu", "x * Phi(x) (torch.nn.GELU)"> {
+def NN_GeluOp : NN_UnaryOp<"gelu", "x * Phi(x) (torch.nn.GELU)",
+                                  [NN_PositionWise]> {
   let description = [{
     The exact form by default; `approximate = tanh` is torch's tanh
     approximation.

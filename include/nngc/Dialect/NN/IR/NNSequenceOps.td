@@ -9,7 +9,7 @@
 #ifndef NNGC_DIALECT_NN_IR_NNSEQUENCEOPS_TD
 #define NNGC_DIALECT_NN_IR_NNSEQUENCEOPS_TD
 
-def NN_EmbeddingOp : NN_DiffOp<"embedding", [InferTypeOpAdaptor]> {
+def NN_EmbeddingOp : NN_DiffOp<"embedding", [InferTypeOpAdaptor, NN_PositionWise]> {
   let summary = "torch.nn.functional.embedding: rows of a table by index";
   let description = [{
     `ids` is an `i64` tensor of any shape with values in [0, vocab);
@@ -190,7 +190,8 @@ def NN_RNNGradOp : NN_Op<"rnn_grad", [Pure, AttrSizedOperandSegments]> {
 // Dropout.
 //===----------------------------------------------------------------------===//
 
-def NN_DropoutOp : NN_DiffOp<"dropout", [SameOperandsAndResultType]> {
+def NN_DropoutOp : NN_DiffOp<"dropout", [SameOperandsAndResultType,
+                                          NN_PositionWise]> {
   let summary = "torch.nn.functional.dropout (training only)";
   let description = [{
     While training, zeroes each element with probability `p` and scales the

@@ -19,6 +19,25 @@ def NNAutodiffPass : Pass<"nngc-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["::nngc::nn::NNDialect"];
 }
 
+def NNDeriveStepPass : Pass<"nngc-derive-step", "mlir::ModuleOp"> {
+  let summary = "A one-token step model for sampling from a language model";
+  let description = [{
+    For a model that reads token ids `[B, T]` (an `i64` input of an
+    `nn.embedding`) and has outputs `[B, T, ...]`, clones the outputs'
+    forward path into a second model, `@<name>_step` with
+    `nngc.step_of = @<name>`, specialised to one sequence of one token. Its
+    recurrent layers take their initial states from inputs
+    (`rnn<k>.h0`, `rnn<k>.c0`, marked `nngc.carried_from`) and return their
+    final states as outputs (`rnn<k>.h_n`, `rnn<k>.c_n`), so a sampler runs
+    one token per call and carries the state. The path may hold only
+    `NN_PositionWise` ops and unidirectional batch-first recurrent layers
+    without initial states; otherwise the model gets `nngc.step_note`
+    saying why, and no step model. The step model holds every parameter
+    in the model's order, so both share one parameter buffer.
+  }];
+  let dependentDialects = ["::nngc::nn::NNDialect"];
+}
+
 def NNOptimizerPass : Pass<"nngc-optimizer", "mlir::ModuleOp"> {
   let summary = "Expand nn.minimize into optimizer state and update ops";
   let description = [{
