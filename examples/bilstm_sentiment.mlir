@@ -11,8 +11,9 @@
 //
 // The trainer fills "ids" with word ids (<pad> = 0), "label" with each
 // sentence's class and "mask" with 1 on its words, 0 on the padding. The
-// mask keeps padding out of the pooling; the LSTM's reverse direction still
-// reads the padding after a sentence before its words (see docs/Recurrent.md).
+// LSTM takes the mask as the sentences' lengths (its reverse direction starts
+// at each sentence's last word, as with pack_padded_sequence), and the mean
+// leaves the padding out, so padding changes nothing (docs/Recurrent.md).
 //
 // Initialisers are PyTorch's defaults (the padding row of the embedding
 // starts at zero, as with padding_idx).
@@ -34,7 +35,7 @@ nn.model @bilstm_sentiment {
   %head_b = nn.param "head.bias" init(uniform, -0.0625, 0.0625) : tensor<2xf32>
 
   %x = nn.embedding %ids, %emb {padding_idx = 0} : tensor<32x64xi64>, tensor<10000x128xf32>
-  %h, %hn, %cn = nn.lstm %x weights(%wih, %whh, %bih, %bhh, %wihr, %whhr, %bihr, %bhhr) {batch_first, bidirectional}
+  %h, %hn, %cn = nn.lstm %x mask(%mask : tensor<32x64x1xf32>) weights(%wih, %whh, %bih, %bhh, %wihr, %whhr, %bihr, %bhhr) {batch_first, bidirectional}
       : tensor<32x64x128xf32> weights(tensor<512x128xf32>, tensor<512x128xf32>, tensor<512xf32>, tensor<512xf32>, tensor<512x128xf32>, tensor<512x128xf32>, tensor<512xf32>, tensor<512xf32>)
       -> tensor<32x64x256xf32>, tensor<2x32x128xf32>, tensor<2x32x128xf32>
   %pooled = nn.reduce mean %h mask(%mask : tensor<32x64x1xf32>) {axis = 1} : tensor<32x64x256xf32> -> tensor<32x256xf32>

@@ -75,26 +75,42 @@ struct Reorder {
   }
 };
 
-struct Layer {
-  int64_t in = 0; ///< input features of this layer
+/// One oneDNN primitive of a layer: both directions (bidirectional_concat),
+/// or, with a mask, one direction (`dir`) of it.
+struct Cell {
+  int64_t dir = 0, dirs = 1;
   Exec fwd, bwd;
-  bool hasBwd = false;
-  /// User-layout (ldgoi / ldgo) parameters, packed each step, and the
-  /// reorders to the forward and backward primitives' layouts.
-  std::vector<float> wLayer, wIter, bias;
+  /// Reorders of the user-layout weights to the forward and backward
+  /// primitives' layouts, and their destinations.
   Reorder wLayerFwd, wIterFwd, wLayerBwd, wIterBwd;
   std::vector<float> wLayerFwdBuf, wIterFwdBuf, wLayerBwdBuf, wIterBwdBuf;
-  /// Weight gradients in the primitive's layout, then in the user layout
-  /// (when they differ); the bias gradient (ldgo).
-  std::vector<float> dwLayerPrim, dwIterPrim, dwLayer, dwIter, dbias;
+  /// Weight gradients in the primitive's layout when it is not the user's,
+  /// and the reorders back.
+  std::vector<float> dwLayerPrim, dwIterPrim;
   Reorder dwLayerOut, dwIterOut;
   std::vector<uint8_t> workspace;
+  /// With a mask: this direction's output [T, B, H] and final states (the
+  /// backward primitive reads what the forward wrote).
+  std::vector<float> out, dstIter, dstIterC;
+};
+
+struct Layer {
+  int64_t in = 0; ///< input features of this layer
+  bool hasBwd = false;
+  /// User-layout (ldgoi / ldgo) parameters of every direction, packed each
+  /// step, and their gradients.
+  std::vector<float> wLayer, wIter, bias, dwLayer, dwIter, dbias;
+  std::vector<Cell> cells;
+  /// With a mask and two directions: the input with each sequence shifted
+  /// to end at step T - 1 (what the reverse direction reads), and scratch
+  /// space for its cotangent.
+  std::vector<float> shifted, dshifted;
 };
 
 struct RecurrentStack : Primitive {
   int32_t mode;
   int64_t layers, dirs, seq, batch, input, hidden, gates, biasGates;
-  bool batchFirst, hasBias, hasInitial, backward;
+  bool batchFirst, hasBias, hasInitial, backward, masked;
   double dropout;
   int32_t slot;
   std::vector<Layer> stack;
@@ -106,11 +122,19 @@ struct RecurrentStack : Primitive {
   /// Zero initial states and scratch state cotangents, for a stack without
   /// `initial` operands.
   std::vector<float> zeros, scratch;
+  /// With a mask: each sequence's length, and the cotangent of one
+  /// direction's output.
+  std::vector<int64_t> lengths;
+  std::vector<float> ddir;
 
   bool isLSTM() const { return mode == NNGC_LSTM; }
   bool isGRU() const { return mode == NNGC_GRU; }
   int64_t statesPerLayer() const { return dirs * batch * hidden; }
   int64_t layerData(int64_t features) const { return seq * batch * features; }
+  /// The row of step t of sequence b in a [T, B, F] or [B, T, F] buffer.
+  int64_t row(int64_t t, int64_t b) const {
+    return batchFirst ? b * seq + t : t * batch + b;
+  }
   /// The PyTorch gate that oneDNN gate `g` is.
   int64_t torchGate(int64_t g) const { return isGRU() && g < 2 ? 1 - g : g; }
   bool dropoutAfter(int64_t l, bool training) const {
@@ -181,44 +205,121 @@ static std::vector<float> bufferFor(const Reorder &r,
   return std::vector<float>(r.exec ? to.get_size() / sizeof(float) : 0);
 }
 
-/// Creates layer `l`'s forward (and backward) primitives, its weight
-/// reorders and buffers.
+/// Creates a cell's forward (and backward) primitives, its weight reorders
+/// and buffers; its weight gradients go to `dwLayer`/`dwIter` (the layer's
+/// user-layout gradients of its first direction) directly when the
+/// primitive uses the user layout, else through a reorder.
 template <typename Fwd, typename Bwd>
-static void
-initLayer(Context &ctx, Layer &layer, const typename Fwd::primitive_desc &fwd,
-          const typename Bwd::primitive_desc *bwd, const LayerDescs &d) {
-  layer.fwd.prim = Fwd(fwd);
-  addArgs(ctx, layer.fwd, fwd);
-  layer.workspace.assign(fwd.workspace_desc().get_size(), 0);
-  if (!layer.workspace.empty())
-    layer.fwd.bind(DNNL_ARG_WORKSPACE, layer.workspace.data());
-  layer.wLayerFwd.init(ctx, d.wLayerUser, fwd.weights_layer_desc());
-  layer.wIterFwd.init(ctx, d.wIterUser, fwd.weights_iter_desc());
-  layer.wLayerFwdBuf = bufferFor(layer.wLayerFwd, fwd.weights_layer_desc());
-  layer.wIterFwdBuf = bufferFor(layer.wIterFwd, fwd.weights_iter_desc());
+static void initCell(Context &ctx, Cell &cell, Layer &layer,
+                     const typename Fwd::primitive_desc &fwd,
+                     const typename Bwd::primitive_desc *bwd,
+                     const LayerDescs &d, int64_t biasOffset) {
+  cell.fwd.prim = Fwd(fwd);
+  addArgs(ctx, cell.fwd, fwd);
+  cell.workspace.assign(fwd.workspace_desc().get_size(), 0);
+  if (!cell.workspace.empty())
+    cell.fwd.bind(DNNL_ARG_WORKSPACE, cell.workspace.data());
+  cell.wLayerFwd.init(ctx, d.wLayerUser, fwd.weights_layer_desc());
+  cell.wIterFwd.init(ctx, d.wIterUser, fwd.weights_iter_desc());
+  cell.wLayerFwdBuf = bufferFor(cell.wLayerFwd, fwd.weights_layer_desc());
+  cell.wIterFwdBuf = bufferFor(cell.wIterFwd, fwd.weights_iter_desc());
+  cell.fwd.bind(DNNL_ARG_BIAS, layer.bias.data() + biasOffset);
   if (!bwd)
     return;
   layer.hasBwd = true;
-  layer.bwd.prim = Bwd(*bwd);
-  addArgs(ctx, layer.bwd, *bwd);
-  addDiffArgs(ctx, layer.bwd, *bwd);
-  layer.bwd.bind(DNNL_ARG_WORKSPACE, layer.workspace.data());
-  layer.wLayerBwd.init(ctx, d.wLayerUser, bwd->weights_layer_desc());
-  layer.wIterBwd.init(ctx, d.wIterUser, bwd->weights_iter_desc());
-  layer.wLayerBwdBuf = bufferFor(layer.wLayerBwd, bwd->weights_layer_desc());
-  layer.wIterBwdBuf = bufferFor(layer.wIterBwd, bwd->weights_iter_desc());
-  // Weight gradients: the primitive's layout, reordered to the user's.
+  cell.bwd.prim = Bwd(*bwd);
+  addArgs(ctx, cell.bwd, *bwd);
+  addDiffArgs(ctx, cell.bwd, *bwd);
+  cell.bwd.bind(DNNL_ARG_WORKSPACE, cell.workspace.data());
+  cell.bwd.bind(DNNL_ARG_BIAS, layer.bias.data() + biasOffset);
+  cell.bwd.bind(DNNL_ARG_DIFF_BIAS, layer.dbias.data() + biasOffset);
+  cell.wLayerBwd.init(ctx, d.wLayerUser, bwd->weights_layer_desc());
+  cell.wIterBwd.init(ctx, d.wIterUser, bwd->weights_iter_desc());
+  cell.wLayerBwdBuf = bufferFor(cell.wLayerBwd, bwd->weights_layer_desc());
+  cell.wIterBwdBuf = bufferFor(cell.wIterBwd, bwd->weights_iter_desc());
   auto dwl = bwd->diff_weights_layer_desc(),
        dwi = bwd->diff_weights_iter_desc();
-  layer.dwLayerPrim.assign(dwl.get_size() / sizeof(float), 0.f);
-  layer.dwIterPrim.assign(dwi.get_size() / sizeof(float), 0.f);
-  layer.bwd.bind(DNNL_ARG_DIFF_WEIGHTS_LAYER, layer.dwLayerPrim.data());
-  layer.bwd.bind(DNNL_ARG_DIFF_WEIGHTS_ITER, layer.dwIterPrim.data());
-  layer.bwd.bind(DNNL_ARG_DIFF_BIAS, layer.dbias.data());
-  layer.dwLayerOut.init(ctx, dwl, d.wLayerUser);
-  layer.dwIterOut.init(ctx, dwi, d.wIterUser);
-  layer.dwLayer = bufferFor(layer.dwLayerOut, d.wLayerUser);
-  layer.dwIter = bufferFor(layer.dwIterOut, d.wIterUser);
+  cell.dwLayerOut.init(ctx, dwl, d.wLayerUser);
+  cell.dwIterOut.init(ctx, dwi, d.wIterUser);
+  cell.dwLayerPrim = bufferFor(cell.dwLayerOut, dwl);
+  cell.dwIterPrim = bufferFor(cell.dwIterOut, dwi);
+}
+
+/// Creates the primitives of one cell of `layer` over directions
+/// [dir, dir + dirs) running in `direction`.
+static void makeCell(Context &ctx, RecurrentStack &s, Layer &layer, int64_t dir,
+                     int64_t dirs, dnnl::rnn_direction direction) {
+  Cell &cell = layer.cells.emplace_back();
+  cell.dir = dir;
+  cell.dirs = dirs;
+  tag dataTag = s.batchFirst ? tag::ntc : tag::tnc;
+  int64_t G = s.gates, H = s.hidden, D = dirs, T = s.seq, B = s.batch;
+  auto prop = s.backward ? dnnl::prop_kind::forward_training
+                         : dnnl::prop_kind::forward_inference;
+  auto &eng = ctx.dnnl->engine;
+  LayerDescs d;
+  d.srcLayer = {{T, B, layer.in}, dt::f32, dataTag};
+  d.iter = {{1, D, B, H}, dt::f32, tag::ldnc};
+  d.wLayerAny = {{1, D, layer.in, G, H}, dt::f32, tag::any};
+  d.wIterAny = {{1, D, H, G, H}, dt::f32, tag::any};
+  d.wLayerUser = {{1, D, layer.in, G, H}, dt::f32, tag::ldgoi};
+  d.wIterUser = {{1, D, H, G, H}, dt::f32, tag::ldgoi};
+  d.bias = {{1, D, s.biasGates, H}, dt::f32, tag::ldgo};
+  d.dstLayer = {{T, B, D * H}, dt::f32, dataTag};
+  int64_t biasOffset = dir * s.biasGates * H;
+  auto &wl = d.wLayerAny, &wi = d.wIterAny;
+  if (s.mode == NNGC_LSTM) {
+    dnnl::lstm_forward::primitive_desc fwd({prop, direction, d.srcLayer, d.iter,
+                                            d.iter, wl, wi, d.bias, d.dstLayer,
+                                            d.iter, d.iter},
+                                           eng);
+    std::optional<dnnl::lstm_backward::primitive_desc> bwd;
+    if (s.backward)
+      bwd.emplace(dnnl::lstm_backward::desc(
+                      dnnl::prop_kind::backward, direction, d.srcLayer, d.iter,
+                      d.iter, wl, wi, d.bias, d.dstLayer, d.iter, d.iter,
+                      d.srcLayer, d.iter, d.iter, wl, wi, d.bias, d.dstLayer,
+                      d.iter, d.iter),
+                  eng, fwd);
+    initCell<dnnl::lstm_forward, dnnl::lstm_backward>(
+        ctx, cell, layer, fwd, bwd ? &*bwd : nullptr, d, biasOffset);
+  } else if (s.mode == NNGC_GRU) {
+    dnnl::lbr_gru_forward::primitive_desc fwd({prop, direction, d.srcLayer,
+                                               d.iter, wl, wi, d.bias,
+                                               d.dstLayer, d.iter},
+                                              eng);
+    std::optional<dnnl::lbr_gru_backward::primitive_desc> bwd;
+    if (s.backward)
+      bwd.emplace(dnnl::lbr_gru_backward::desc(
+                      dnnl::prop_kind::backward, direction, d.srcLayer, d.iter,
+                      wl, wi, d.bias, d.dstLayer, d.iter, d.srcLayer, d.iter,
+                      wl, wi, d.bias, d.dstLayer, d.iter),
+                  eng, fwd);
+    initCell<dnnl::lbr_gru_forward, dnnl::lbr_gru_backward>(
+        ctx, cell, layer, fwd, bwd ? &*bwd : nullptr, d, biasOffset);
+  } else {
+    auto act = s.mode == NNGC_RNN_RELU ? dnnl::algorithm::eltwise_relu
+                                       : dnnl::algorithm::eltwise_tanh;
+    dnnl::vanilla_rnn_forward::primitive_desc fwd({prop, act, direction,
+                                                   d.srcLayer, d.iter, wl, wi,
+                                                   d.bias, d.dstLayer, d.iter},
+                                                  eng);
+    std::optional<dnnl::vanilla_rnn_backward::primitive_desc> bwd;
+    if (s.backward)
+      bwd.emplace(dnnl::vanilla_rnn_backward::desc(
+                      dnnl::prop_kind::backward, act, direction, d.srcLayer,
+                      d.iter, wl, wi, d.bias, d.dstLayer, d.iter, d.srcLayer,
+                      d.iter, wl, wi, d.bias, d.dstLayer, d.iter),
+                  eng, fwd);
+    initCell<dnnl::vanilla_rnn_forward, dnnl::vanilla_rnn_backward>(
+        ctx, cell, layer, fwd, bwd ? &*bwd : nullptr, d, biasOffset);
+  }
+  if (s.masked) {
+    cell.out.assign(s.layerData(H), 0.f);
+    cell.dstIter.assign(B * H, 0.f);
+    if (s.isLSTM())
+      cell.dstIterC.assign(B * H, 0.f);
+  }
 }
 
 extern "C" void nngc_rt_rnn_init(void *c, int32_t slotId, int32_t mode,
@@ -240,91 +341,53 @@ extern "C" void nngc_rt_rnn_init(void *c, int32_t slotId, int32_t mode,
   s->hasBias = flags & NNGC_RNN_BIAS;
   s->hasInitial = flags & NNGC_RNN_INITIAL;
   s->backward = flags & NNGC_RNN_BACKWARD;
+  s->masked = flags & NNGC_RNN_MASK;
   s->dropout = dropout;
   s->slot = slotId;
   s->zeros.assign(s->statesPerLayer(), 0.f);
   s->scratch.assign(s->statesPerLayer(), 0.f);
-  tag dataTag = s->batchFirst ? tag::ntc : tag::tnc;
   int64_t G = s->gates, H = hidden, D = dirs;
-  auto prop = s->backward ? dnnl::prop_kind::forward_training
-                          : dnnl::prop_kind::forward_inference;
-  auto direction = directionOf(D);
-  auto &eng = ctx.dnnl->engine;
 
   s->stack.resize(layers);
   for (int64_t l = 0; l < layers; ++l) {
     Layer &layer = s->stack[l];
     layer.in = l == 0 ? input : D * H;
-    LayerDescs d;
-    d.srcLayer = {{seq, batch, layer.in}, dt::f32, dataTag};
-    d.iter = {{1, D, batch, H}, dt::f32, tag::ldnc};
-    d.wLayerAny = {{1, D, layer.in, G, H}, dt::f32, tag::any};
-    d.wIterAny = {{1, D, H, G, H}, dt::f32, tag::any};
-    d.wLayerUser = {{1, D, layer.in, G, H}, dt::f32, tag::ldgoi};
-    d.wIterUser = {{1, D, H, G, H}, dt::f32, tag::ldgoi};
-    d.bias = {{1, D, s->biasGates, H}, dt::f32, tag::ldgo};
-    d.dstLayer = {{seq, batch, D * H}, dt::f32, dataTag};
     layer.wLayer.assign(D * G * H * layer.in, 0.f);
     layer.wIter.assign(D * G * H * H, 0.f);
     layer.bias.assign(D * s->biasGates * H, 0.f);
-    if (s->backward)
+    if (s->backward) {
+      layer.dwLayer.assign(layer.wLayer.size(), 0.f);
+      layer.dwIter.assign(layer.wIter.size(), 0.f);
       layer.dbias.assign(layer.bias.size(), 0.f);
-    auto &wl = d.wLayerAny, &wi = d.wIterAny;
-    if (mode == NNGC_LSTM) {
-      dnnl::lstm_forward::primitive_desc fwd({prop, direction, d.srcLayer,
-                                              d.iter, d.iter, wl, wi, d.bias,
-                                              d.dstLayer, d.iter, d.iter},
-                                             eng);
-      std::optional<dnnl::lstm_backward::primitive_desc> bwd;
-      if (s->backward)
-        bwd.emplace(dnnl::lstm_backward::desc(
-                        dnnl::prop_kind::backward, direction, d.srcLayer,
-                        d.iter, d.iter, wl, wi, d.bias, d.dstLayer, d.iter,
-                        d.iter, d.srcLayer, d.iter, d.iter, wl, wi, d.bias,
-                        d.dstLayer, d.iter, d.iter),
-                    eng, fwd);
-      initLayer<dnnl::lstm_forward, dnnl::lstm_backward>(
-          ctx, layer, fwd, bwd ? &*bwd : nullptr, d);
-    } else if (mode == NNGC_GRU) {
-      dnnl::lbr_gru_forward::primitive_desc fwd({prop, direction, d.srcLayer,
-                                                 d.iter, wl, wi, d.bias,
-                                                 d.dstLayer, d.iter},
-                                                eng);
-      std::optional<dnnl::lbr_gru_backward::primitive_desc> bwd;
-      if (s->backward)
-        bwd.emplace(dnnl::lbr_gru_backward::desc(
-                        dnnl::prop_kind::backward, direction, d.srcLayer,
-                        d.iter, wl, wi, d.bias, d.dstLayer, d.iter, d.srcLayer,
-                        d.iter, wl, wi, d.bias, d.dstLayer, d.iter),
-                    eng, fwd);
-      initLayer<dnnl::lbr_gru_forward, dnnl::lbr_gru_backward>(
-          ctx, layer, fwd, bwd ? &*bwd : nullptr, d);
-    } else {
-      auto act = mode == NNGC_RNN_RELU ? dnnl::algorithm::eltwise_relu
-                                       : dnnl::algorithm::eltwise_tanh;
-      dnnl::vanilla_rnn_forward::primitive_desc fwd(
-          {prop, act, direction, d.srcLayer, d.iter, wl, wi, d.bias, d.dstLayer,
-           d.iter},
-          eng);
-      std::optional<dnnl::vanilla_rnn_backward::primitive_desc> bwd;
-      if (s->backward)
-        bwd.emplace(dnnl::vanilla_rnn_backward::desc(
-                        dnnl::prop_kind::backward, act, direction, d.srcLayer,
-                        d.iter, wl, wi, d.bias, d.dstLayer, d.iter, d.srcLayer,
-                        d.iter, wl, wi, d.bias, d.dstLayer, d.iter),
-                    eng, fwd);
-      initLayer<dnnl::vanilla_rnn_forward, dnnl::vanilla_rnn_backward>(
-          ctx, layer, fwd, bwd ? &*bwd : nullptr, d);
     }
-    layer.fwd.bind(DNNL_ARG_BIAS, layer.bias.data());
-    if (layer.hasBwd)
-      layer.bwd.bind(DNNL_ARG_BIAS, layer.bias.data());
+    // Without a mask, one primitive runs both directions; with one, each
+    // direction is its own primitive, because the reverse one must read
+    // each sequence from its own last step.
+    layer.cells.reserve(D);
+    if (!s->masked) {
+      makeCell(ctx, *s, layer, 0, D, directionOf(D));
+      continue;
+    }
+    makeCell(ctx, *s, layer, 0, 1,
+             dnnl::rnn_direction::unidirectional_left2right);
+    if (D == 2) {
+      makeCell(ctx, *s, layer, 1, 1,
+               dnnl::rnn_direction::unidirectional_right2left);
+      layer.shifted.assign(s->layerData(layer.in), 0.f);
+      if (s->backward)
+        layer.dshifted.assign(s->layerData(layer.in), 0.f);
+    }
   }
   for (int64_t l = 0; l + 1 < layers; ++l) {
     s->out.emplace_back(s->layerData(D * H), 0.f);
     s->next.emplace_back(dropout > 0 ? s->layerData(D * H) : 0, 0.f);
     if (s->backward)
       s->dnext.emplace_back(s->layerData(D * H), 0.f);
+  }
+  if (s->masked) {
+    s->lengths.assign(batch, 0);
+    if (s->backward)
+      s->ddir.assign(s->layerData(H), 0.f);
   }
   store(ctx, slotId, std::move(s));
 }
@@ -399,17 +462,19 @@ static void unpackGradients(RecurrentStack &s, int64_t l, const float *dwLayer,
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// The operand pointers of a stack: input, initial states, weights.
+/// The operand pointers of a stack: input, mask, initial states, weights.
 struct Operands {
-  const float *input, *h0, *c0;
+  const float *input, *mask, *h0, *c0;
   const float *const *weights;
 };
 } // namespace
 
 static Operands splitOperands(const RecurrentStack &s,
                               const float *const *ops) {
-  Operands o{ops[0], nullptr, nullptr, nullptr};
+  Operands o{ops[0], nullptr, nullptr, nullptr, nullptr};
   int64_t i = 1;
+  if (s.masked)
+    o.mask = ops[i++];
   if (s.hasInitial) {
     o.h0 = ops[i++];
     if (s.isLSTM())
@@ -439,38 +504,170 @@ static uint64_t layerDropoutKey(Context &ctx, const RecurrentStack &s,
   return dropoutKey(ctx, (static_cast<uint64_t>(s.slot) << 8) + l + 1);
 }
 
+/// Reads each sequence's length off the mask (1s, then 0s); false, with
+/// ctx.error set, if a row is not of that form.
+static bool readLengths(Context &ctx, RecurrentStack &s, const float *mask) {
+  for (int64_t b = 0; b < s.batch; ++b) {
+    int64_t len = 0;
+    while (len < s.seq && mask[s.row(len, b)] != 0.f)
+      ++len;
+    for (int64_t t = 0; t < s.seq; ++t)
+      if (mask[s.row(t, b)] != (t < len ? 1.f : 0.f)) {
+        ctx.error = "recurrent layer mask: sequence " + std::to_string(b) +
+                    " is not 1s followed by 0s (step " + std::to_string(t) +
+                    " is " + std::to_string(mask[s.row(t, b)]) + ")";
+        return false;
+      }
+    s.lengths[b] = len;
+  }
+  return true;
+}
+
+/// The row of original step t of sequence b in the reverse direction's
+/// shifted buffers, where each sequence ends at step T - 1.
+static int64_t shiftedRow(const RecurrentStack &s, int64_t t, int64_t b) {
+  return s.row(t + s.seq - s.lengths[b], b);
+}
+
+/// The weights of `cell` (a direction's block of the user layout), in the
+/// layout its forward or backward primitive reads.
+static void bindWeights(Context &ctx, const RecurrentStack &s, Layer &layer,
+                        Cell &cell, bool bwd) {
+  const float *wl =
+      layer.wLayer.data() + cell.dir * layer.wLayer.size() / s.dirs;
+  const float *wi = layer.wIter.data() + cell.dir * layer.wIter.size() / s.dirs;
+  Exec &e = bwd ? cell.bwd : cell.fwd;
+  e.bind(DNNL_ARG_WEIGHTS_LAYER,
+         bwd ? cell.wLayerBwd.run(ctx, wl, cell.wLayerBwdBuf.data())
+             : cell.wLayerFwd.run(ctx, wl, cell.wLayerFwdBuf.data()));
+  e.bind(DNNL_ARG_WEIGHTS_ITER,
+         bwd ? cell.wIterBwd.run(ctx, wi, cell.wIterBwdBuf.data())
+             : cell.wIterFwd.run(ctx, wi, cell.wIterFwdBuf.data()));
+}
+
+/// Runs a masked layer's cells and assembles its output (0 past each
+/// sequence's length) and final states (each sequence's last real step).
+static void maskedForward(Context &ctx, RecurrentStack &s, int64_t l,
+                          const float *x, const Operands &op, float *y,
+                          float *hn, float *cn) {
+  Layer &layer = s.stack[l];
+  int64_t T = s.seq, B = s.batch, H = s.hidden, D = s.dirs;
+  int64_t states = s.statesPerLayer();
+  if (D == 2) {
+    std::fill(layer.shifted.begin(), layer.shifted.end(), 0.f);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < s.lengths[b]; ++t)
+        std::memcpy(&layer.shifted[shiftedRow(s, t, b) * layer.in],
+                    x + s.row(t, b) * layer.in, layer.in * sizeof(float));
+  }
+  for (Cell &cell : layer.cells) {
+    Exec &e = cell.fwd;
+    int64_t state = l * states + cell.dir * B * H;
+    e.bind(DNNL_ARG_SRC_LAYER, cell.dir == 0 ? x : layer.shifted.data());
+    e.bind(DNNL_ARG_SRC_ITER, op.h0 ? op.h0 + state : s.zeros.data());
+    e.bind(DNNL_ARG_DST_LAYER, cell.out.data());
+    e.bind(DNNL_ARG_DST_ITER, cell.dstIter.data());
+    if (s.isLSTM()) {
+      e.bind(DNNL_ARG_SRC_ITER_C, op.c0 ? op.c0 + state : s.zeros.data());
+      e.bind(DNNL_ARG_DST_ITER_C, cell.dstIterC.data());
+    }
+    e.run(ctx);
+  }
+  for (int64_t b = 0; b < B; ++b) {
+    int64_t len = s.lengths[b];
+    for (int64_t t = 0; t < T; ++t) {
+      float *dst = y + s.row(t, b) * D * H;
+      if (t >= len) {
+        std::fill(dst, dst + D * H, 0.f);
+        continue;
+      }
+      std::memcpy(dst, &layer.cells[0].out[s.row(t, b) * H], H * sizeof(float));
+      if (D == 2)
+        std::memcpy(dst + H, &layer.cells[1].out[shiftedRow(s, t, b) * H],
+                    H * sizeof(float));
+    }
+    for (int64_t d = 0; d < D; ++d) {
+      float *h = hn + l * states + (d * B + b) * H;
+      if (len == 0) {
+        const float *h0 =
+            op.h0 ? op.h0 + l * states + (d * B + b) * H : s.zeros.data();
+        std::memcpy(h, h0, H * sizeof(float));
+        continue;
+      }
+      int64_t last = d == 0 ? s.row(len - 1, b) : s.row(T - len, b);
+      std::memcpy(h, &layer.cells[d].out[last * H], H * sizeof(float));
+    }
+  }
+  if (cn) // not computed with a mask (the verifier keeps it unused)
+    std::fill(cn + l * states, cn + (l + 1) * states, 0.f);
+}
+
 extern "C" void nngc_rt_rnn(void *c, int32_t slotId, int32_t training,
                             const float *const *operands,
                             float *const *results) {
   Context &ctx = ctxOf(c);
   auto &s = slot<RecurrentStack>(ctx, slotId);
   Operands op = splitOperands(s, operands);
+  if (s.masked && !readLengths(ctx, s, op.mask))
+    return;
   int64_t states = s.statesPerLayer();
   for (int64_t l = 0; l < s.layers; ++l) {
     Layer &layer = s.stack[l];
     auto packStart = std::chrono::steady_clock::now();
     packWeights(s, l, op.weights);
-    Exec &e = layer.fwd;
-    e.bind(DNNL_ARG_WEIGHTS_LAYER,
-           layer.wLayerFwd.run(ctx, layer.wLayer.data(),
-                               layer.wLayerFwdBuf.data()));
-    e.bind(DNNL_ARG_WEIGHTS_ITER, layer.wIterFwd.run(ctx, layer.wIter.data(),
-                                                     layer.wIterFwdBuf.data()));
+    for (Cell &cell : layer.cells)
+      bindWeights(ctx, s, layer, cell, false);
     ctx.rnnPackSeconds += secondsSince(packStart);
-    e.bind(DNNL_ARG_SRC_LAYER, layerInput(s, l, op.input, training));
-    e.bind(DNNL_ARG_SRC_ITER, op.h0 ? op.h0 + l * states : s.zeros.data());
-    e.bind(DNNL_ARG_DST_LAYER,
-           l + 1 == s.layers ? results[0] : s.out[l].data());
-    e.bind(DNNL_ARG_DST_ITER, results[1] + l * states);
-    if (s.isLSTM()) {
-      e.bind(DNNL_ARG_SRC_ITER_C, op.c0 ? op.c0 + l * states : s.zeros.data());
-      e.bind(DNNL_ARG_DST_ITER_C, results[2] + l * states);
+    const float *x = layerInput(s, l, op.input, training);
+    float *y = l + 1 == s.layers ? results[0] : s.out[l].data();
+    if (s.masked) {
+      maskedForward(ctx, s, l, x, op, y, results[1],
+                    s.isLSTM() ? results[2] : nullptr);
+    } else {
+      Exec &e = layer.cells[0].fwd;
+      e.bind(DNNL_ARG_SRC_LAYER, x);
+      e.bind(DNNL_ARG_SRC_ITER, op.h0 ? op.h0 + l * states : s.zeros.data());
+      e.bind(DNNL_ARG_DST_LAYER, y);
+      e.bind(DNNL_ARG_DST_ITER, results[1] + l * states);
+      if (s.isLSTM()) {
+        e.bind(DNNL_ARG_SRC_ITER_C,
+               op.c0 ? op.c0 + l * states : s.zeros.data());
+        e.bind(DNNL_ARG_DST_ITER_C, results[2] + l * states);
+      }
+      e.run(ctx);
     }
-    e.run(ctx);
     if (s.dropoutAfter(l, training))
       applyDropout(layerDropoutKey(ctx, s, l), s.out[l].size(), s.dropout,
                    s.out[l].data(), s.next[l].data());
   }
+}
+
+/// Runs one cell's backward primitive. `dy` is the cotangent of its output
+/// (`dstLayer`, `dstIter`, `dstIterC` what its forward wrote), `diter` and
+/// `diterC` of its final states; it writes the input's cotangent to `dx`
+/// and accumulates weight gradients in the cell's buffers.
+static void cellBackward(Context &ctx, RecurrentStack &s, Cell &cell,
+                         const float *x, const float *h0, const float *c0,
+                         const float *dstLayer, const float *dstIter,
+                         const float *dstIterC, const float *dy,
+                         const float *diter, const float *diterC, float *dx,
+                         float *dh0, float *dc0) {
+  Exec &e = cell.bwd;
+  e.bind(DNNL_ARG_SRC_LAYER, x);
+  e.bind(DNNL_ARG_SRC_ITER, h0 ? h0 : s.zeros.data());
+  e.bind(DNNL_ARG_DST_LAYER, dstLayer);
+  e.bind(DNNL_ARG_DST_ITER, dstIter);
+  e.bind(DNNL_ARG_DIFF_DST_LAYER, dy);
+  e.bind(DNNL_ARG_DIFF_DST_ITER, diter);
+  e.bind(DNNL_ARG_DIFF_SRC_LAYER, dx);
+  e.bind(DNNL_ARG_DIFF_SRC_ITER, dh0 ? dh0 : s.scratch.data());
+  if (s.isLSTM()) {
+    e.bind(DNNL_ARG_SRC_ITER_C, c0 ? c0 : s.zeros.data());
+    e.bind(DNNL_ARG_DST_ITER_C, dstIterC);
+    e.bind(DNNL_ARG_DIFF_DST_ITER_C, diterC);
+    e.bind(DNNL_ARG_DIFF_SRC_ITER_C, dc0 ? dc0 : s.scratch.data());
+  }
+  e.run(ctx);
 }
 
 extern "C" void nngc_rt_rnn_grad(void *c, int32_t slotId,
@@ -481,14 +678,20 @@ extern "C" void nngc_rt_rnn_grad(void *c, int32_t slotId,
   Context &ctx = ctxOf(c);
   auto &s = slot<RecurrentStack>(ctx, slotId);
   Operands op = splitOperands(s, operands);
+  if (s.masked && !readLengths(ctx, s, op.mask))
+    return;
   int64_t states = s.statesPerLayer();
-  int64_t first = 1 + (s.hasInitial ? (s.isLSTM() ? 2 : 1) : 0);
-  float *dh0 = s.hasInitial ? operandGrads[1] : nullptr;
-  float *dc0 = s.hasInitial && s.isLSTM() ? operandGrads[2] : nullptr;
-  float *const *dweights = operandGrads + first;
+  int64_t T = s.seq, B = s.batch, H = s.hidden, D = s.dirs;
+  int64_t next = 1;
+  if (s.masked) { // the mask's cotangent
+    std::fill(operandGrads[next], operandGrads[next] + T * B, 0.f);
+    ++next;
+  }
+  float *dh0 = s.hasInitial ? operandGrads[next++] : nullptr;
+  float *dc0 = s.hasInitial && s.isLSTM() ? operandGrads[next++] : nullptr;
+  float *const *dweights = operandGrads + next;
   for (int64_t l = s.layers - 1; l >= 0; --l) {
     Layer &layer = s.stack[l];
-    Exec &e = layer.bwd;
     bool top = l + 1 == s.layers;
     // The cotangent of this layer's output: the stack's, or the one the
     // layer above computed for its input, through the dropout mask.
@@ -500,41 +703,102 @@ extern "C" void nngc_rt_rnn_grad(void *c, int32_t slotId,
                      dnext, dnext);
       dout = dnext;
     }
-    e.bind(DNNL_ARG_SRC_LAYER, layerInput(s, l, op.input, true));
-    e.bind(DNNL_ARG_SRC_ITER, op.h0 ? op.h0 + l * states : s.zeros.data());
+    const float *x = layerInput(s, l, op.input, true);
+    float *dx = l == 0 ? operandGrads[0] : s.dnext[l - 1].data();
     auto packStart = std::chrono::steady_clock::now();
-    e.bind(DNNL_ARG_WEIGHTS_LAYER,
-           layer.wLayerBwd.run(ctx, layer.wLayer.data(),
-                               layer.wLayerBwdBuf.data()));
-    e.bind(DNNL_ARG_WEIGHTS_ITER, layer.wIterBwd.run(ctx, layer.wIter.data(),
-                                                     layer.wIterBwdBuf.data()));
+    for (Cell &cell : layer.cells)
+      bindWeights(ctx, s, layer, cell, true);
     ctx.rnnPackSeconds += secondsSince(packStart);
-    e.bind(DNNL_ARG_DST_LAYER, top ? outputs[0] : s.out[l].data());
-    e.bind(DNNL_ARG_DST_ITER, outputs[1] + l * states);
-    e.bind(DNNL_ARG_DIFF_DST_LAYER, dout);
-    e.bind(DNNL_ARG_DIFF_DST_ITER, outputGrads[1] + l * states);
-    e.bind(DNNL_ARG_DIFF_SRC_LAYER,
-           l == 0 ? operandGrads[0] : s.dnext[l - 1].data());
-    e.bind(DNNL_ARG_DIFF_SRC_ITER, dh0 ? dh0 + l * states : s.scratch.data());
-    if (s.isLSTM()) {
-      e.bind(DNNL_ARG_SRC_ITER_C, op.c0 ? op.c0 + l * states : s.zeros.data());
-      e.bind(DNNL_ARG_DST_ITER_C, outputs[2] + l * states);
-      e.bind(DNNL_ARG_DIFF_DST_ITER_C, outputGrads[2] + l * states);
-      e.bind(DNNL_ARG_DIFF_SRC_ITER_C,
-             dc0 ? dc0 + l * states : s.scratch.data());
-    }
     // oneDNN accumulates weight and bias gradients.
-    std::fill(layer.dwLayerPrim.begin(), layer.dwLayerPrim.end(), 0.f);
-    std::fill(layer.dwIterPrim.begin(), layer.dwIterPrim.end(), 0.f);
+    for (Cell &cell : layer.cells) {
+      std::fill(cell.dwLayerPrim.begin(), cell.dwLayerPrim.end(), 0.f);
+      std::fill(cell.dwIterPrim.begin(), cell.dwIterPrim.end(), 0.f);
+    }
+    std::fill(layer.dwLayer.begin(), layer.dwLayer.end(), 0.f);
+    std::fill(layer.dwIter.begin(), layer.dwIter.end(), 0.f);
     std::fill(layer.dbias.begin(), layer.dbias.end(), 0.f);
-    e.run(ctx);
+    auto bindGradients = [&](Cell &cell) {
+      int64_t perLayer = layer.dwLayer.size() / D,
+              perIter = layer.dwIter.size() / D;
+      cell.bwd.bind(DNNL_ARG_DIFF_WEIGHTS_LAYER,
+                    cell.dwLayerPrim.empty()
+                        ? layer.dwLayer.data() + cell.dir * perLayer
+                        : cell.dwLayerPrim.data());
+      cell.bwd.bind(DNNL_ARG_DIFF_WEIGHTS_ITER,
+                    cell.dwIterPrim.empty()
+                        ? layer.dwIter.data() + cell.dir * perIter
+                        : cell.dwIterPrim.data());
+      return std::make_pair(perLayer, perIter);
+    };
+    for (Cell &cell : layer.cells)
+      bindGradients(cell);
+    if (!s.masked) {
+      const float *c0 = op.c0 ? op.c0 + l * states : nullptr;
+      cellBackward(
+          ctx, s, layer.cells[0], x, op.h0 ? op.h0 + l * states : nullptr, c0,
+          top ? outputs[0] : s.out[l].data(), outputs[1] + l * states,
+          s.isLSTM() ? outputs[2] + l * states : nullptr, dout,
+          outputGrads[1] + l * states,
+          s.isLSTM() ? outputGrads[2] + l * states : nullptr, dx,
+          dh0 ? dh0 + l * states : nullptr, dc0 ? dc0 + l * states : nullptr);
+    } else {
+      // Each direction's output cotangent in its own step order, plus the
+      // cotangent of h_n at the step it was read from; nothing reaches the
+      // steps past a sequence's length, so they add nothing to any
+      // gradient.
+      const float *dhn = outputGrads[1] + l * states;
+      for (Cell &cell : layer.cells) {
+        int64_t d = cell.dir, state = l * states + d * B * H;
+        std::fill(s.ddir.begin(), s.ddir.end(), 0.f);
+        for (int64_t b = 0; b < B; ++b) {
+          int64_t len = s.lengths[b];
+          for (int64_t t = 0; t < len; ++t) {
+            int64_t r = d == 0 ? s.row(t, b) : shiftedRow(s, t, b);
+            std::memcpy(&s.ddir[r * H], dout + s.row(t, b) * D * H + d * H,
+                        H * sizeof(float));
+          }
+          if (len > 0) {
+            int64_t last = d == 0 ? s.row(len - 1, b) : s.row(T - len, b);
+            for (int64_t o = 0; o < H; ++o)
+              s.ddir[last * H + o] += dhn[(d * B + b) * H + o];
+          }
+        }
+        cellBackward(
+            ctx, s, cell, d == 0 ? x : layer.shifted.data(),
+            op.h0 ? op.h0 + state : nullptr, op.c0 ? op.c0 + state : nullptr,
+            cell.out.data(), cell.dstIter.data(),
+            s.isLSTM() ? cell.dstIterC.data() : nullptr, s.ddir.data(),
+            s.zeros.data(), s.zeros.data(), d == 0 ? dx : layer.dshifted.data(),
+            dh0 ? dh0 + state : nullptr, dc0 ? dc0 + state : nullptr);
+        for (int64_t b = 0; b < B; ++b) {
+          int64_t len = s.lengths[b];
+          if (d == 1)
+            for (int64_t t = 0; t < len; ++t) {
+              float *to = dx + s.row(t, b) * layer.in;
+              const float *from =
+                  &layer.dshifted[shiftedRow(s, t, b) * layer.in];
+              for (int64_t i = 0; i < layer.in; ++i)
+                to[i] += from[i];
+            }
+          // An empty sequence's h_n is its initial state.
+          if (len == 0 && dh0)
+            for (int64_t o = 0; o < H; ++o)
+              dh0[state + b * H + o] += dhn[(d * B + b) * H + o];
+        }
+      }
+    }
     // Back to the user layout, then to PyTorch's tensors.
     packStart = std::chrono::steady_clock::now();
-    const float *dwl = layer.dwLayerOut.run(ctx, layer.dwLayerPrim.data(),
-                                            layer.dwLayer.data());
-    const float *dwi =
-        layer.dwIterOut.run(ctx, layer.dwIterPrim.data(), layer.dwIter.data());
-    unpackGradients(s, l, dwl, dwi, dweights);
+    for (Cell &cell : layer.cells) {
+      auto [perLayer, perIter] = bindGradients(cell);
+      if (!cell.dwLayerPrim.empty())
+        cell.dwLayerOut.run(ctx, cell.dwLayerPrim.data(),
+                            layer.dwLayer.data() + cell.dir * perLayer);
+      if (!cell.dwIterPrim.empty())
+        cell.dwIterOut.run(ctx, cell.dwIterPrim.data(),
+                           layer.dwIter.data() + cell.dir * perIter);
+    }
+    unpackGradients(s, l, layer.dwLayer.data(), layer.dwIter.data(), dweights);
     ctx.rnnPackSeconds += secondsSince(packStart);
   }
 }

@@ -40,9 +40,16 @@ def parse_attrs(text):
     return attrs
 
 
-def recurrent(op, a, at, has_initial):
+def recurrent(op, a, at, has_initial, has_mask=False):
     """torch.nn.RNN/GRU/LSTM's functional form (torch._VF, what the modules
-    call) on the op's operands: input, [h0, [c0]], _flat_weights."""
+    call) on the op's operands: input, [mask], [h0, [c0]], _flat_weights.
+    With a mask, each sequence runs alone on its own length (what
+    pack_padded_sequence computes): outputs past it are 0, h_n is its state
+    at its last step, and c_n is not computed (zeros)."""
+    if has_mask:
+        mask, a = a[1], [a[0]] + a[2:]
+        masked = recurrent_masked(op, a, at, has_initial, mask)
+        return masked
     layers = int(at.get("num_layers", 1))
     bidirectional = "bidirectional" in at
     batch_first = "batch_first" in at
@@ -66,6 +73,39 @@ def recurrent(op, a, at, has_initial):
         fn = torch._VF.rnn_relu if at.get("nonlinearity") == "relu" else torch._VF.rnn_tanh
     out, h = fn(x, h0, weights, bias, *args)
     return out, h
+
+
+def recurrent_masked(op, a, at, has_initial, mask):
+    batch_first = "batch_first" in at
+    d = 2 if "bidirectional" in at else 1
+    x = a[0] if batch_first else a[0].transpose(0, 1)
+    m = mask if batch_first else mask.transpose(0, 1)
+    n_init = (2 if op == "lstm" else 1) if has_initial else 0
+    B, T = x.shape[0], x.shape[1]
+    lengths = [int(v) for v in m[:, :, 0].sum(1)]
+    at_b = dict(at)
+    at_b["batch_first"] = True
+    outs, hs = [], []
+    for b in range(B):
+        init = [s[:, b:b + 1] for s in a[1:1 + n_init]]
+        L = lengths[b]
+        assert torch.equal(m[b, :, 0], (torch.arange(T) < L).float()), "not a prefix mask"
+        if L == 0:
+            hidden = a[1 + n_init + 1].shape[1]
+            layers = int(at.get("num_layers", 1))
+            outs.append(torch.zeros(1, T, d * hidden))
+            hs.append(init[0] if init else torch.zeros(layers * d, 1, hidden))
+            continue
+        r = recurrent(op, [x[b:b + 1, :L]] + init + list(a[1 + n_init:]), at_b,
+                      has_initial)
+        out = r[0]
+        outs.append(torch.cat([out, torch.zeros(1, T - L, out.shape[2])], 1))
+        hs.append(r[1])
+    out = torch.cat(outs, 0)
+    if not batch_first:
+        out = out.transpose(0, 1)
+    h = torch.cat(hs, 1)
+    return (out, h, torch.zeros_like(h)) if op == "lstm" else (out, h)
 
 
 def reduce(kind, a, axis, shape):
@@ -133,10 +173,14 @@ class Model:
             return d
         if op == "reduce":
             d["kind"] = rest.split()[0]
+        # A mask's type is written inside `mask(...)`; drop it so that the
+        # operands that follow are found.
+        rest = re.sub(r"mask\((%[\w.]+)\s*:\s*tensor<[^>]*>\)", r"mask(\1)", rest)
         head = rest.split("{")[0].split(":")[0]
         d["operands"] = re.findall(r"%[\w.]+", head)
         d["attrs"] = parse_attrs(rest)
         d["has_initial"] = "initial(" in head
+        d["has_mask"] = "mask(" in head
         m = re.search(r"permutation\s*=\s*array<i64:([^>]*)>", rest)
         if m:
             d["attrs"]["permutation"] = [int(v) for v in m.group(1).split(",")]
@@ -230,7 +274,7 @@ class Model:
                     raise NotImplementedError("the oracle evaluates dropout only at p = 0")
                 r = a[0]
             elif op in _RECURRENT:
-                r = recurrent(op, a, at, o["has_initial"])
+                r = recurrent(op, a, at, o["has_initial"], o["has_mask"])
             else:
                 raise NotImplementedError("oracle has no rule for nn." + op)
             if len(o["results"]) > 1:

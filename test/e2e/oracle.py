@@ -259,7 +259,7 @@ OPTIMIZERS = {
 
 
 def recurrent_model(cell, layers=1, bidirectional=False, initial=False,
-                    batch_first=False, bias=True, nonlinearity=None):
+                    batch_first=False, bias=True, nonlinearity=None, mask=False):
     """One nn.rnn/gru/lstm whose every result feeds the loss; the input is
     scaled by a parameter and the initial states are parameters, so that
     every cotangent the op produces is checked."""
@@ -280,6 +280,17 @@ def recurrent_model(cell, layers=1, bidirectional=False, initial=False,
              f"  %xv = nn.mul %x, %v : {xb}, {xb}"]
     if not batch_first:
         lines.append(f"  %xs = nn.transpose %xv {swap} : {xb} -> {x}")
+    mask_use = ""
+    if mask:
+        # Sequence lengths as a mask of 1s then 0s, batch-first like every
+        # input; a time-major layer gets it transposed.
+        mb = f"tensor<{B}x{T}x1xf32>"
+        lines.append(f'  %m = nn.input "m" : {mb}')
+        mask_use = f" mask(%m : {mb})"
+        if not batch_first:
+            mt = f"tensor<{T}x{B}x1xf32>"
+            lines.append(f"  %mt = nn.transpose %m {swap} : {mb} -> {mt}")
+            mask_use = f" mask(%mt : {mt})"
     states = ["h0", "c0"] if cell == "lstm" else ["h0"]
     if initial:
         lines += [f'  %{s} = nn.param "{s}" init(normal) : {st}' for s in states]
@@ -313,7 +324,7 @@ def recurrent_model(cell, layers=1, bidirectional=False, initial=False,
     init_t = f" initial({init_types})" if initial else ""
     results = ["%out", "%hn"] + (["%cn"] if cell == "lstm" else [])
     src = "%xv" if batch_first else "%xs"
-    lines.append(f"  {', '.join(results)} = nn.{cell} {src}{init} weights({', '.join(weights)})"
+    lines.append(f"  {', '.join(results)} = nn.{cell} {src}{mask_use}{init} weights({', '.join(weights)})"
                  f"{attr_text} : {x}{init_t} weights({', '.join(types)}) -> "
                  + ", ".join([y] + [st] * (len(results) - 1)))
     out = "%out"
@@ -325,7 +336,7 @@ def recurrent_model(cell, layers=1, bidirectional=False, initial=False,
     lines.append(f"  %l1 = nn.mse %hnb, %u : {stb}, {stb}")
     lines.append("  %l2 = nn.add %l0, %l1 : tensor<f32>, tensor<f32>")
     loss = "%l2"
-    if cell == "lstm":
+    if cell == "lstm" and not mask:  # c_n is not computed with a mask
         lines.append(f"  %cnb = nn.transpose %cn {swap} : {st} -> {stb}")
         lines.append(f"  %l3 = nn.mse %cnb, %u : {stb}, {stb}")
         lines.append("  %l4 = nn.add %l2, %l3 : tensor<f32>, tensor<f32>")
@@ -353,6 +364,15 @@ RECURRENT = {
     "gru_2layer_bi_initial": recurrent_model("gru", layers=2, bidirectional=True,
                                              initial=True),
     "rnn_2layer_initial": recurrent_model("rnn", layers=2, initial=True),
+    # Sequence lengths (a mask): each direction of each layer runs on every
+    # sequence's own steps, as with pack_padded_sequence.
+    "lstm_bi_masked_batch_first": recurrent_model("lstm", bidirectional=True,
+                                                  batch_first=True, mask=True),
+    "gru_2layer_bi_masked_initial": recurrent_model(
+        "gru", layers=2, bidirectional=True, initial=True, mask=True),
+    "rnn_masked": recurrent_model("rnn", mask=True),
+    "lstm_2layer_masked_initial_batch_first": recurrent_model(
+        "lstm", layers=2, initial=True, batch_first=True, mask=True),
     "embedding": """  %ids = nn.input "ids" : tensor<4x6xi64>
   %t = nn.input "t" : tensor<4x6x5xf32>
   %e = nn.param "embed.weight" init(normal) : tensor<11x5xf32>
@@ -418,6 +438,12 @@ def make_data(model, seed):
         elif o["op"] == "reduce" and len(o["operands"]) == 2:
             role[o["operands"][1]] = "mask"
             axis[o["operands"][1]] = int(o["attrs"]["axis"])
+        elif o["op"] in ("rnn", "gru", "lstm") and o.get("has_mask"):
+            m = o["operands"][1]
+            for t in model.ops:  # a time-major layer's mask is transposed
+                if t["op"] == "transpose" and t["result"] == m:
+                    m = t["operands"][0]
+            role[m] = "lengths"
     inputs = {}
     for o in model.inputs:
         r = o["result"]
@@ -432,6 +458,16 @@ def make_data(model, seed):
             m = (rng.uniform(size=o["shape"]) < 0.6).astype(np.float32)
             np.moveaxis(m, axis[r], 0)[0] = 1.0
             inputs[o["name"]] = m
+        elif role.get(r) == "lengths":
+            # [B, T, 1]: sequence lengths from 0 (an empty sequence) to T,
+            # the longest always T.
+            B, T = o["shape"][0], o["shape"][1]
+            lengths = rng.integers(0, T + 1, size=B)
+            lengths[0] = T
+            if B > 2:
+                lengths[1] = 0
+            m = (np.arange(T)[None, :] < lengths[:, None]).astype(np.float32)
+            inputs[o["name"]] = m[:, :, None]
         elif role.get(r) == "probs":
             inputs[o["name"]] = rng.uniform(0, 1, size=o["shape"]).astype(np.float32)
         else:

@@ -1,5 +1,6 @@
-"""Sentence classifiers: padding and masking, PyTorch equivalence, and the
-bilstm_sentiment example's held-out accuracy."""
+"""Sentence classifiers: padding and masking (a bidirectional LSTM given the
+sentence lengths), PyTorch equivalence, and the bilstm_sentiment example's
+held-out accuracy."""
 import json
 import os
 import random
@@ -27,21 +28,26 @@ def tokens(text):
 
 
 def model(T):
-    return f"""nn.model @uni_{T} {{
+    """A bidirectional LSTM that takes the sentence lengths as a mask, with
+    masked mean pooling."""
+    w = "".join(f"""
+  %wih{r} = nn.param "rnn.weight_ih_l0{r}" init(uniform, -0.2, 0.2) : tensor<{4 * H}x{E}xf32>
+  %whh{r} = nn.param "rnn.weight_hh_l0{r}" init(uniform, -0.2, 0.2) : tensor<{4 * H}x{H}xf32>
+  %bih{r} = nn.param "rnn.bias_ih_l0{r}" init(uniform, -0.2, 0.2) : tensor<{4 * H}xf32>
+  %bhh{r} = nn.param "rnn.bias_hh_l0{r}" init(uniform, -0.2, 0.2) : tensor<{4 * H}xf32>""" for r in ["", "_reverse"])
+    wt = ", ".join([f"tensor<{4 * H}x{E}xf32>, tensor<{4 * H}x{H}xf32>, tensor<{4 * H}xf32>, tensor<{4 * H}xf32>"] * 2)
+    return f"""nn.model @bi_{T} {{
   %ids = nn.input "ids" : tensor<{B}x{T}xi64>
   %label = nn.input "label" : tensor<{B}xi64>
   %mask = nn.input "mask" : tensor<{B}x{T}x1xf32>
   %emb = nn.param "embed.weight" init(normal) : tensor<{V}x{E}xf32>
-  %wih = nn.param "rnn.weight_ih_l0" init(uniform, -0.2, 0.2) : tensor<{4 * H}x{E}xf32>
-  %whh = nn.param "rnn.weight_hh_l0" init(uniform, -0.2, 0.2) : tensor<{4 * H}x{H}xf32>
-  %bih = nn.param "rnn.bias_ih_l0" init(uniform, -0.2, 0.2) : tensor<{4 * H}xf32>
-  %bhh = nn.param "rnn.bias_hh_l0" init(uniform, -0.2, 0.2) : tensor<{4 * H}xf32>
-  %hw = nn.param "head.weight" init(kaiming_uniform, 2.23606797749979) : tensor<2x{H}xf32>
+  {w}
+  %hw = nn.param "head.weight" init(kaiming_uniform, 2.23606797749979) : tensor<2x{2 * H}xf32>
   %hb = nn.param "head.bias" init(uniform, -0.2, 0.2) : tensor<2xf32>
   %x = nn.embedding %ids, %emb {{padding_idx = 0}} : tensor<{B}x{T}xi64>, tensor<{V}x{E}xf32>
-  %h, %hn, %cn = nn.lstm %x weights(%wih, %whh, %bih, %bhh) {{batch_first}} : tensor<{B}x{T}x{E}xf32> weights(tensor<{4 * H}x{E}xf32>, tensor<{4 * H}x{H}xf32>, tensor<{4 * H}xf32>, tensor<{4 * H}xf32>) -> tensor<{B}x{T}x{H}xf32>, tensor<1x{B}x{H}xf32>, tensor<1x{B}x{H}xf32>
-  %p = nn.reduce mean %h mask(%mask : tensor<{B}x{T}x1xf32>) {{axis = 1}} : tensor<{B}x{T}x{H}xf32> -> tensor<{B}x{H}xf32>
-  %logits = nn.linear %p, %hw, %hb : tensor<{B}x{H}xf32>, tensor<2x{H}xf32>, tensor<2xf32>
+  %h, %hn, %cn = nn.lstm %x mask(%mask : tensor<{B}x{T}x1xf32>) weights(%wih, %whh, %bih, %bhh, %wih_reverse, %whh_reverse, %bih_reverse, %bhh_reverse) {{batch_first, bidirectional}} : tensor<{B}x{T}x{E}xf32> weights({wt}) -> tensor<{B}x{T}x{2 * H}xf32>, tensor<2x{B}x{H}xf32>, tensor<2x{B}x{H}xf32>
+  %p = nn.reduce mean %h mask(%mask : tensor<{B}x{T}x1xf32>) {{axis = 1}} : tensor<{B}x{T}x{2 * H}xf32> -> tensor<{B}x{2 * H}xf32>
+  %logits = nn.linear %p, %hw, %hb : tensor<{B}x{2 * H}xf32>, tensor<2x{2 * H}xf32>, tensor<2xf32>
   %loss = nn.cross_entropy %logits, %label : tensor<{B}x2xf32>, tensor<{B}xi64>
   nn.output "logits" %logits : tensor<{B}x2xf32>
   nn.minimize %loss with #nn.adam<lr = 1.0e-2>
@@ -76,8 +82,8 @@ with open(train_path, "w", encoding="utf-8") as f:
 with open(val_path, "w", encoding="utf-8") as f:
     f.write("\n".join(short[-203:]) + "\n")  # 203: a partial last batch
 
-uni12, uni24 = compile_model("uni_12", model(12)), compile_model("uni_24", model(24))
-ckpt = os.path.join(work, "uni.safetensors")
+uni12, uni24 = compile_model("bi_12", model(12)), compile_model("bi_24", model(24))
+ckpt = os.path.join(work, "bi.safetensors")
 out = run([uni12, "train", "--data", train_path, "--val-data", val_path, "--epochs", "2",
            "--save", ckpt])
 print(out.splitlines()[0])
@@ -102,8 +108,8 @@ vocab = json.loads(meta["nngc.vocab"])
 index = {w: i for i, w in enumerate(vocab)}
 assert vocab[:2] == ["<pad>", "<unk>"], vocab[:2]
 embed = torch.nn.Embedding(V, E, padding_idx=0)
-lstm = torch.nn.LSTM(E, H, batch_first=True)
-head = torch.nn.Linear(H, 2)
+lstm = torch.nn.LSTM(E, H, batch_first=True, bidirectional=True)
+head = torch.nn.Linear(2 * H, 2)
 embed.load_state_dict({"weight": torch.tensor(params["embed.weight"])})
 lstm.load_state_dict({k[len("rnn."):]: torch.tensor(v) for k, v in params.items()
                       if k.startswith("rnn.") and "optimizer" not in k})
@@ -147,6 +153,15 @@ with open(bad2, "w") as f:
     f.write("a sentence without a label\n")
 p = subprocess.run([uni12, "train", "--data", bad2], capture_output=True, text=True)
 print(f"no label: exit {p.returncode}, {p.stderr.strip()}")
+# A mask that is not 1s then 0s cannot be a set of sequence lengths.
+gaps = np.ones((B, 12, 1), np.float32)
+gaps[3, 5] = 0
+inputs = os.path.join(work, "gaps.safetensors")
+safetensors_io.save(inputs, {"ids": np.ones((B, 12), np.int64), "label": np.zeros(B, np.int64),
+                             "mask": gaps})
+p = subprocess.run([uni12, "grad-check", "--inputs", inputs, "--params", ckpt,
+                    "--out", os.path.join(work, "gaps.out")], capture_output=True, text=True)
+print(f"mask with a gap: exit {p.returncode}, {p.stderr.strip()}")
 p = subprocess.run([uni12, "eval", "--checkpoint", os.path.join(work, "none.safetensors"),
                     "--data", val_path], capture_output=True, text=True)
 print(f"missing checkpoint: exit {p.returncode}")

@@ -165,10 +165,13 @@ enum NNGCRecurrentFlags : int32_t {
   NNGC_RNN_BIAS = 2,
   NNGC_RNN_INITIAL = 4,
   NNGC_RNN_BACKWARD = 8, ///< an nn.rnn_grad will run: create its primitives
+  NNGC_RNN_MASK = 16,    ///< a mask operand gives each sequence's length
 };
 // A stack of recurrent layers, PyTorch's torch.nn.RNN/LSTM/GRU. `operands`
-// are the op's (input, [h0, [c0]], weights in PyTorch's _flat_weights
-// order), `results` its (output, h_n, [c_n]).
+// are the op's (input, [mask], [h0, [c0]], weights in PyTorch's
+// _flat_weights order), `results` its (output, h_n, [c_n]). With a mask,
+// each direction of each layer is its own primitive and the reverse one
+// reads each sequence shifted to end at step T - 1 (docs/Recurrent.md).
 void nngc_rt_rnn_init(void *ctx, int32_t slot, int32_t mode, int64_t layers,
                       int64_t directions, int64_t seq, int64_t batch,
                       int64_t input, int64_t hidden, int32_t flags,

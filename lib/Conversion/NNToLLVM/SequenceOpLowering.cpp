@@ -84,10 +84,10 @@ struct DropoutGradLowering : public NNLowering<DropoutGradOp> {
 /// nngc_rt_rnn_init's arguments for a layer stack.
 static SmallVector<ConstArg> recurrentInitArgs(const RecurrentConfig &c,
                                                bool backward) {
-  int32_t flags = (c.batchFirst ? NNGC_RNN_BATCH_FIRST : 0) |
-                  (c.hasBias ? NNGC_RNN_BIAS : 0) |
-                  (c.hasInitial ? NNGC_RNN_INITIAL : 0) |
-                  (backward ? NNGC_RNN_BACKWARD : 0);
+  int32_t flags =
+      (c.batchFirst ? NNGC_RNN_BATCH_FIRST : 0) |
+      (c.hasBias ? NNGC_RNN_BIAS : 0) | (c.hasInitial ? NNGC_RNN_INITIAL : 0) |
+      (c.hasMask ? NNGC_RNN_MASK : 0) | (backward ? NNGC_RNN_BACKWARD : 0);
   return {ConstArg::i32(static_cast<int32_t>(c.mode)),
           ConstArg::i64(c.layers),
           ConstArg::i64(c.directions),

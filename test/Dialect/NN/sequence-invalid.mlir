@@ -114,3 +114,26 @@ nn.model @m {
   // expected-error @+1 {{'nn.rnn' op input must be [T, B, I], got [5, 2]}}
   %o, %h = nn.rnn %x weights(%a, %b) : tensor<5x2xf32> weights(tensor<6x4xf32>, tensor<6x6xf32>) -> tensor<5x2x6xf32>, tensor<1x2x6xf32>
 }
+
+// -----
+
+nn.model @m {
+  %x = nn.input "x" : tensor<5x2x4xf32>
+  %m = nn.input "m" : tensor<2x5x1xf32>
+  %a = nn.param "a" init(normal) : tensor<6x4xf32>
+  %b = nn.param "b" init(normal) : tensor<6x6xf32>
+  // expected-error @+1 {{'nn.rnn' op mask must be [T, B, 1] = [5, 2, 1], got [2, 5, 1]}}
+  %o, %h = nn.rnn %x mask(%m : tensor<2x5x1xf32>) weights(%a, %b) : tensor<5x2x4xf32> weights(tensor<6x4xf32>, tensor<6x6xf32>) -> tensor<5x2x6xf32>, tensor<1x2x6xf32>
+}
+
+// -----
+
+nn.model @m {
+  %x = nn.input "x" : tensor<2x5x4xf32>
+  %m = nn.input "m" : tensor<2x5x1xf32>
+  %a = nn.param "a" init(normal) : tensor<24x4xf32>
+  %b = nn.param "b" init(normal) : tensor<24x6xf32>
+  // expected-error @+1 {{'nn.lstm' op computes no c_n with a mask; c_n must have no use}}
+  %o, %h, %c = nn.lstm %x mask(%m : tensor<2x5x1xf32>) weights(%a, %b) {batch_first} : tensor<2x5x4xf32> weights(tensor<24x4xf32>, tensor<24x6xf32>) -> tensor<2x5x6xf32>, tensor<1x2x6xf32>, tensor<1x2x6xf32>
+  nn.output "c" %c : tensor<1x2x6xf32>
+}

@@ -91,12 +91,19 @@ SmallVector<int64_t> RecurrentConfig::stateShape() const {
   return {layers * directions, batch, hidden};
 }
 
+SmallVector<int64_t> RecurrentConfig::maskShape() const {
+  if (batchFirst)
+    return {batch, seq, 1};
+  return {seq, batch, 1};
+}
+
 /// The configuration of a recurrent op from its input, weights and
 /// attributes; the hidden size comes from `weight_hh_l0` when there is one.
 static RecurrentConfig makeConfig(RecurrentMode mode, Value input,
                                   ValueRange weights, int64_t layers,
                                   bool bidirectional, bool batchFirst,
-                                  double dropout, bool hasInitial) {
+                                  double dropout, bool hasInitial,
+                                  bool hasMask) {
   RecurrentConfig c;
   c.mode = mode;
   c.layers = layers;
@@ -104,6 +111,7 @@ static RecurrentConfig makeConfig(RecurrentMode mode, Value input,
   c.batchFirst = batchFirst;
   c.dropout = dropout;
   c.hasInitial = hasInitial;
+  c.hasMask = hasMask;
   ArrayRef<int64_t> in = shapeOf(input);
   if (in.size() == 3) {
     c.seq = batchFirst ? in[1] : in[0];
@@ -122,7 +130,8 @@ static RecurrentConfig forwardConfig(OpT op, RecurrentMode mode) {
   return makeConfig(mode, op.getInput(), op.getWeights(), op.getNumLayers(),
                     op.getBidirectional(), op.getBatchFirst(),
                     op.getDropout().convertToDouble(),
-                    static_cast<bool>(op.getH0()));
+                    static_cast<bool>(op.getH0()),
+                    static_cast<bool>(op.getMask()));
 }
 
 RecurrentConfig RNNOp::getConfig() {
@@ -139,12 +148,13 @@ RecurrentConfig LSTMOp::getConfig() {
 
 RecurrentConfig RNNGradOp::getConfig() {
   RecurrentMode mode = getMode();
-  bool initial = getHasInitial();
+  bool initial = getHasInitial(), mask = getHasMask();
   int64_t states = mode == RecurrentMode::lstm ? 2 : 1;
-  ValueRange weights = getInputs().drop_front(1 + (initial ? states : 0));
+  ValueRange weights =
+      getInputs().drop_front(1 + (mask ? 1 : 0) + (initial ? states : 0));
   return makeConfig(mode, getInputs()[0], weights, getNumLayers(),
                     getBidirectional(), getBatchFirst(),
-                    getDropout().convertToDouble(), initial);
+                    getDropout().convertToDouble(), initial, mask);
 }
 
 //===----------------------------------------------------------------------===//
@@ -153,10 +163,9 @@ RecurrentConfig RNNGradOp::getConfig() {
 
 /// Checks the operands of a recurrent layer stack against `c`: the input's
 /// rank, the number and shapes of the weights, the initial states.
-static LogicalResult verifyRecurrentOperands(Operation *op,
-                                             const RecurrentConfig &c,
-                                             Value input, ValueRange initial,
-                                             ValueRange weights) {
+static LogicalResult
+verifyRecurrentOperands(Operation *op, const RecurrentConfig &c, Value input,
+                        Value mask, ValueRange initial, ValueRange weights) {
   if (shapeOf(input).size() != 3)
     return op->emitOpError()
            << "input must be " << (c.batchFirst ? "[B, T, I]" : "[T, B, I]")
@@ -183,6 +192,11 @@ static LogicalResult verifyRecurrentOperands(Operation *op,
              << "weight " << i << " (" << c.weightName(i) << ") must be "
              << shapeStr(want) << ", got " << shapeStr(shapeOf(weights[i]));
   }
+  if (mask && shapeOf(mask) != ArrayRef<int64_t>(c.maskShape()))
+    return op->emitOpError()
+           << "mask must be "
+           << (c.batchFirst ? "[B, T, 1] = " : "[T, B, 1] = ")
+           << shapeStr(c.maskShape()) << ", got " << shapeStr(shapeOf(mask));
   for (Value s : initial)
     if (shapeOf(s) != ArrayRef<int64_t>(c.stateShape()))
       return op->emitOpError()
@@ -207,8 +221,8 @@ static LogicalResult verifyRecurrentResults(Operation *op,
 template <typename OpT>
 static LogicalResult verifyRecurrent(OpT op, ValueRange initial) {
   RecurrentConfig c = op.getConfig();
-  if (failed(verifyRecurrentOperands(op, c, op.getInput(), initial,
-                                     op.getWeights())))
+  if (failed(verifyRecurrentOperands(op, c, op.getInput(), op.getMask(),
+                                     initial, op.getWeights())))
     return failure();
   return verifyRecurrentResults(op, c, op->getResultTypes());
 }
@@ -233,18 +247,23 @@ LogicalResult LSTMOp::verify() {
   SmallVector<Value> initial;
   if (getH0())
     initial.append({getH0(), getC0()});
+  if (getMask() && llvm::any_of(getCN().getUsers(), [](Operation *user) {
+        return !isa<RNNGradOp>(user);
+      }))
+    return emitOpError("computes no c_n with a mask; c_n must have no use");
   return verifyRecurrent(*this, initial);
 }
 
 LogicalResult RNNGradOp::verify() {
   RecurrentConfig c = getConfig();
   int64_t states = c.numStates();
-  int64_t initial = c.hasInitial ? states : 0;
-  if (static_cast<int64_t>(getInputs().size()) < 1 + initial + 2)
+  int64_t initial = c.hasInitial ? states : 0, mask = c.hasMask ? 1 : 0;
+  if (static_cast<int64_t>(getInputs().size()) < 1 + mask + initial + 2)
     return emitOpError("has too few inputs");
-  if (failed(verifyRecurrentOperands(*this, c, getInputs()[0],
-                                     getInputs().slice(1, initial),
-                                     getInputs().drop_front(1 + initial))))
+  if (failed(verifyRecurrentOperands(
+          *this, c, getInputs()[0], mask ? getInputs()[1] : Value(),
+          getInputs().slice(1 + mask, initial),
+          getInputs().drop_front(1 + mask + initial))))
     return failure();
   if (static_cast<int64_t>(getOutputs().size()) != 1 + states)
     return emitOpError() << "expects " << 1 + states << " forward outputs";

@@ -263,7 +263,8 @@ static LogicalResult recurrentVJP(Operation *op, const RecurrentConfig &c,
       loc, op->getOperandTypes(), op->getOperands(), op->getResults(), grads,
       RecurrentModeAttr::get(b.getContext(), c.mode),
       b.getI64IntegerAttr(c.layers), unit(c.directions == 2),
-      unit(c.batchFirst), b.getF64FloatAttr(c.dropout), unit(c.hasInitial));
+      unit(c.batchFirst), b.getF64FloatAttr(c.dropout), unit(c.hasInitial),
+      unit(c.hasMask));
   dxs.append(grad.getResults().begin(), grad.getResults().end());
   return success();
 }

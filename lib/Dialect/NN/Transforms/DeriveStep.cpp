@@ -164,6 +164,8 @@ std::string NNDeriveStepPass::derive(ModelOp model) {
       return describe(op) + " is bidirectional";
     if (c.hasInitial)
       return describe(op) + " has initial states";
+    if (c.hasMask)
+      return describe(op) + " has a sequence mask";
     if (!c.batchFirst)
       return describe(op) + " is time-major over batch-first token ids";
   }
@@ -229,7 +231,7 @@ std::string NNDeriveStepPass::derive(ModelOp model) {
     operands.append(states);
     auto weights = clone->getOperands().drop_front(1);
     operands.append(weights.begin(), weights.end());
-    SmallVector<int32_t> segments = {1, 1};
+    SmallVector<int32_t> segments = {1, /*mask*/ 0, /*h0*/ 1};
     if (c.numStates() == 2)
       segments.push_back(1);
     segments.push_back(static_cast<int32_t>(weights.size()));

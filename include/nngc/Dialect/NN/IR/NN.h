@@ -44,6 +44,8 @@ struct RecurrentConfig {
   int64_t layers = 1, directions = 1;
   int64_t seq = 0, batch = 0, inputSize = 0, hidden = 0;
   bool batchFirst = false, hasBias = true, hasInitial = false;
+  /// A mask of each sequence's real steps (sequence lengths).
+  bool hasMask = false;
   double dropout = 0;
 
   /// Gates per cell: 1 (RNN), 3 (GRU), 4 (LSTM).
@@ -59,6 +61,8 @@ struct RecurrentConfig {
   /// Shapes of the output and of each final state.
   llvm::SmallVector<int64_t> outputShape() const;
   llvm::SmallVector<int64_t> stateShape() const;
+  /// The shape a mask must have: the input's first two dimensions, then 1.
+  llvm::SmallVector<int64_t> maskShape() const;
 };
 
 } // namespace nngc::nn

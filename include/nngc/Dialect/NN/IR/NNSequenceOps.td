@@ -72,9 +72,21 @@ class NN_RecurrentOp<string mnemonic, string torchName, string cell,
     (or batch-first), and the final hidden state of every layer and
     direction, `[num_layers*D, B, H]`}];
   code commonDescription = [{
-    With no `initial` states, they start at zero. On CPU each layer runs as
-    a oneDNN RNN primitive, forward and backward; the parameters are
-    repacked into oneDNN's layouts once per step (docs/Recurrent.md).
+    With no `initial` states, they start at zero.
+
+    An optional `mask` (`f32`, the input's first two dimensions then 1:
+    `[B, T, 1]` batch-first, `[T, B, 1]` time-major) marks each sequence's
+    real steps, 1s followed by 0s, as for `nn.reduce`. The layer then
+    computes what PyTorch computes on a `pack_padded_sequence` of the
+    sequences' lengths: the reverse direction starts at each sequence's last
+    real step, outputs past a sequence's length are 0, and `h_n` holds each
+    sequence's state at its last real step (its first, for the reverse
+    direction). `c_n` is not computed with a mask (it is 0 and must have no
+    use); a mask row that is not 1s then 0s is a run-time error.
+
+    On CPU each layer runs as a oneDNN RNN primitive (one per direction
+    with a mask), forward and backward; the parameters are repacked into
+    oneDNN's layouts once per step (docs/Recurrent.md).
   }];
   let results = (outs NN_FloatTensor:$output, NN_FloatTensor:$h_n);
   let hasVerifier = 1;
@@ -96,15 +108,17 @@ def NN_RNNOp : NN_RecurrentOp<"rnn", "RNN", "h' = act(W_ih x + b_ih + W_hh h + b
           tensor<20xf32>, tensor<20xf32>) -> tensor<64x8x20xf32>, tensor<1x8x20xf32>
     ```
   }]);
-  let arguments = (ins NN_FloatTensor:$input, Optional<NN_FloatTensor>:$h0,
+  let arguments = (ins NN_FloatTensor:$input, Optional<NN_FloatTensor>:$mask,
+      Optional<NN_FloatTensor>:$h0,
       Variadic<NN_FloatTensor>:$weights,
       DefaultValuedAttr<I64Attr, "1">:$num_layers, UnitAttr:$bidirectional,
       UnitAttr:$batch_first, DefaultValuedAttr<F64Attr, "0.0">:$dropout,
       DefaultValuedAttr<NN_RNNNonlinearityAttr,
                         "::nngc::nn::RNNNonlinearity::tanh">:$nonlinearity);
   let assemblyFormat = [{
-    $input (`initial` `(` $h0^ `)`)? `weights` `(` $weights `)`
-    (`nonlinearity` `=` $nonlinearity^)? attr-dict `:` type($input)
+    $input (`mask` `(` $mask^ `:` type($mask) `)`)? (`initial` `(` $h0^ `)`)?
+    `weights` `(` $weights `)` (`nonlinearity` `=` $nonlinearity^)? attr-dict
+    `:` type($input)
     (`initial` `(` type($h0)^ `)`)? `weights` `(` type($weights) `)` `->`
     type($output) `,` type($h_n)
   }];
@@ -122,13 +136,15 @@ def NN_GRUOp : NN_RecurrentOp<"gru", "GRU", "gates r, z, n; h' = (1 - z) n + z h
           tensor<60xf32>, tensor<60xf32>) -> tensor<8x64x20xf32>, tensor<1x8x20xf32>
     ```
   }]);
-  let arguments = (ins NN_FloatTensor:$input, Optional<NN_FloatTensor>:$h0,
+  let arguments = (ins NN_FloatTensor:$input, Optional<NN_FloatTensor>:$mask,
+      Optional<NN_FloatTensor>:$h0,
       Variadic<NN_FloatTensor>:$weights,
       DefaultValuedAttr<I64Attr, "1">:$num_layers, UnitAttr:$bidirectional,
       UnitAttr:$batch_first, DefaultValuedAttr<F64Attr, "0.0">:$dropout);
   let assemblyFormat = [{
-    $input (`initial` `(` $h0^ `)`)? `weights` `(` $weights `)` attr-dict
-    `:` type($input) (`initial` `(` type($h0)^ `)`)? `weights` `(`
+    $input (`mask` `(` $mask^ `:` type($mask) `)`)? (`initial` `(` $h0^ `)`)?
+    `weights` `(` $weights `)` attr-dict `:` type($input)
+    (`initial` `(` type($h0)^ `)`)? `weights` `(`
     type($weights) `)` `->` type($output) `,` type($h_n)
   }];
 }
@@ -145,15 +161,16 @@ def NN_LSTMOp : NN_RecurrentOp<"lstm", "LSTM", "gates i, f, g, o and a cell stat
           -> tensor<64x8x20xf32>, tensor<1x8x20xf32>, tensor<1x8x20xf32>
     ```
   }]);
-  let arguments = (ins NN_FloatTensor:$input, Optional<NN_FloatTensor>:$h0,
+  let arguments = (ins NN_FloatTensor:$input, Optional<NN_FloatTensor>:$mask,
+      Optional<NN_FloatTensor>:$h0,
       Optional<NN_FloatTensor>:$c0, Variadic<NN_FloatTensor>:$weights,
       DefaultValuedAttr<I64Attr, "1">:$num_layers, UnitAttr:$bidirectional,
       UnitAttr:$batch_first, DefaultValuedAttr<F64Attr, "0.0">:$dropout);
   let results = (outs NN_FloatTensor:$output, NN_FloatTensor:$h_n,
                       NN_FloatTensor:$c_n);
   let assemblyFormat = [{
-    $input (`initial` `(` $h0^ `,` $c0 `)`)? `weights` `(` $weights `)`
-    attr-dict `:` type($input) (`initial` `(` type($h0)^ `,` type($c0) `)`)?
+    $input (`mask` `(` $mask^ `:` type($mask) `)`)?
+    (`initial` `(` $h0^ `,` $c0 `)`)? `weights` `(` $weights `)` attr-dict `:` type($input) (`initial` `(` type($h0)^ `,` type($c0) `)`)?
     `weights` `(` type($weights) `)` `->` type($output) `,` type($h_n) `,`
     type($c_n)
   }];
@@ -165,15 +182,15 @@ def NN_RNNGradOp : NN_Op<"rnn_grad", [Pure, AttrSizedOperandSegments]> {
     `inputs` are the forward op's operands, `outputs` its results and
     `output_grads` the cotangents of those results (zeros where the loss
     does not use one). The results are the cotangents of `inputs`, one per
-    operand, in order. The attributes repeat the forward op's; `mode` names
-    its cell. It reuses the forward op's oneDNN workspace, so it must
+    operand, in order (a `mask` gets a zero cotangent). The attributes
+    repeat the forward op's; `mode` names its cell. It reuses the forward op's oneDNN workspace, so it must
     follow that op in the same step.
   }];
   let arguments = (ins Variadic<NN_FloatTensor>:$inputs,
       Variadic<NN_FloatTensor>:$outputs,
       Variadic<NN_FloatTensor>:$output_grads, NN_RecurrentModeAttr:$mode,
       I64Attr:$num_layers, UnitAttr:$bidirectional, UnitAttr:$batch_first,
-      F64Attr:$dropout, UnitAttr:$has_initial);
+      F64Attr:$dropout, UnitAttr:$has_initial, UnitAttr:$has_mask);
   let results = (outs Variadic<NN_FloatTensor>:$results);
   let assemblyFormat = [{
     $mode `inputs` `(` $inputs `:` type($inputs) `)` `outputs` `(` $outputs
