@@ -873,10 +873,21 @@ int cmdBench(Model &model, int argc, char **argv) {
   for (const InputInfo &in : m.inputs) {
     if (in.isInt) {
       std::uniform_int_distribution<int64_t> d(
-          0, std::max<int64_t>(in.classes, 1) - 1);
+          0, std::max<int64_t>({in.classes, in.vocab, 1}) - 1);
       auto *p = static_cast<int64_t *>(model.input(in));
       for (int64_t i = 0; i < in.numElements(); ++i)
         p[i] = d(rng);
+    } else if (in.name == "mask" && in.shape.size() >= 2) {
+      // A sentence classifier's padding mask (docs/Trainer.md): each row
+      // 1s for a random length in [1, T], then 0s.
+      int64_t T = in.shape[1], inner = in.perRow() / T;
+      std::uniform_int_distribution<int64_t> d(1, T);
+      auto *p = static_cast<float *>(model.input(in));
+      for (int64_t b = 0; b < in.shape[0]; ++b) {
+        int64_t len = d(rng);
+        for (int64_t t = 0; t < T; ++t)
+          std::fill_n(p + (b * T + t) * inner, inner, t < len ? 1.f : 0.f);
+      }
     } else {
       std::uniform_real_distribution<float> d(in.binary ? 0.f : -1.f, 1.f);
       auto *p = static_cast<float *>(model.input(in));
