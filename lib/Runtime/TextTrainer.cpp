@@ -314,6 +314,8 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
     throw std::runtime_error("sample needs a language model: token ids [B, T] "
                              "in, next tokens [B, T] as a cross-entropy's "
                              "labels");
+  if (mode != "auto" && mode != "step" && mode != "window")
+    throw std::runtime_error("--mode must be auto, step or window");
   if (!(temperature > 0) || tokens < 0 || topK < 0)
     throw std::runtime_error("--temperature must be positive, --tokens and "
                              "--top-k not negative");
@@ -337,9 +339,6 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
   }
   if (ids.empty())
     ids.push_back(0);
-  std::cout << prompt << std::flush;
-  if (mode != "auto" && mode != "step" && mode != "window")
-    throw std::runtime_error("--mode must be auto, step or window");
   const OutputInfo *stepLogits = m.step ? m.step->output(output) : nullptr;
   bool stepwise = mode == "step" || (mode == "auto" && m.step);
   if (stepwise && !m.step)
@@ -352,6 +351,7 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
   if (!stepwise && mode == "auto")
     std::cerr << "note: no step entry point (" << m.stepNote
               << "); each token reruns the last " << lm.seq << " tokens\n";
+  std::cout << prompt << std::flush;
 
   std::mt19937_64 rng(seed);
   std::vector<double> p(V);
