@@ -38,6 +38,13 @@ static void readTensorInfo(const Json &j, TensorInfo &t) {
   t.offset = j.at("offset").asInt();
 }
 
+static OutputInfo readOutputInfo(const Json &j) {
+  OutputInfo out;
+  readTensorInfo(j, out);
+  out.space = j.at("space").asString();
+  return out;
+}
+
 Manifest Manifest::parse(const std::string &text) {
   Json j = Json::parse(text);
   Manifest m;
@@ -72,12 +79,8 @@ Manifest Manifest::parse(const std::string &text) {
     readTensorInfo(s, info);
     m.state.push_back(info);
   }
-  for (const Json &o : j.at("outputs").array) {
-    OutputInfo out;
-    readTensorInfo(o, out);
-    out.space = o.at("space").asString();
-    m.outputs.push_back(out);
-  }
+  for (const Json &o : j.at("outputs").array)
+    m.outputs.push_back(readOutputInfo(o));
   if (j.has("loss")) {
     m.hasLoss = true;
     m.lossSpace = j.at("loss").at("space").asString();
@@ -99,12 +102,8 @@ Manifest Manifest::parse(const std::string &text) {
         in.carriedFrom = i.at("carried_from").asString();
       step.inputs.push_back(in);
     }
-    for (const Json &o : st.at("outputs").array) {
-      OutputInfo out;
-      readTensorInfo(o, out);
-      out.space = o.at("space").asString();
-      step.outputs.push_back(out);
-    }
+    for (const Json &o : st.at("outputs").array)
+      step.outputs.push_back(readOutputInfo(o));
     m.step = std::move(step);
   }
   if (j.has("step_note"))

@@ -205,6 +205,11 @@ static std::vector<float> bufferFor(const Reorder &r,
   return std::vector<float>(r.exec ? to.get_size() / sizeof(float) : 0);
 }
 
+/// Elements of one direction's block of a user-layout (ldgoi) weight.
+static int64_t perDirection(const dnnl::memory::desc &user, const Cell &cell) {
+  return user.get_size() / sizeof(float) / cell.dirs;
+}
+
 /// Creates a cell's forward (and backward) primitives, its weight reorders
 /// and buffers; its weight gradients go to `dwLayer`/`dwIter` (the layer's
 /// user-layout gradients of its first direction) directly when the
@@ -243,6 +248,16 @@ static void initCell(Context &ctx, Cell &cell, Layer &layer,
   cell.dwIterOut.init(ctx, dwi, d.wIterUser);
   cell.dwLayerPrim = bufferFor(cell.dwLayerOut, dwl);
   cell.dwIterPrim = bufferFor(cell.dwIterOut, dwi);
+  cell.bwd.bind(DNNL_ARG_DIFF_WEIGHTS_LAYER,
+                cell.dwLayerPrim.empty()
+                    ? layer.dwLayer.data() +
+                          cell.dir * perDirection(d.wLayerUser, cell)
+                    : cell.dwLayerPrim.data());
+  cell.bwd.bind(DNNL_ARG_DIFF_WEIGHTS_ITER,
+                cell.dwIterPrim.empty()
+                    ? layer.dwIter.data() +
+                          cell.dir * perDirection(d.wIterUser, cell)
+                    : cell.dwIterPrim.data());
 }
 
 /// Creates the primitives of one cell of `layer` over directions
@@ -717,21 +732,6 @@ extern "C" void nngc_rt_rnn_grad(void *c, int32_t slotId,
     std::fill(layer.dwLayer.begin(), layer.dwLayer.end(), 0.f);
     std::fill(layer.dwIter.begin(), layer.dwIter.end(), 0.f);
     std::fill(layer.dbias.begin(), layer.dbias.end(), 0.f);
-    auto bindGradients = [&](Cell &cell) {
-      int64_t perLayer = layer.dwLayer.size() / D,
-              perIter = layer.dwIter.size() / D;
-      cell.bwd.bind(DNNL_ARG_DIFF_WEIGHTS_LAYER,
-                    cell.dwLayerPrim.empty()
-                        ? layer.dwLayer.data() + cell.dir * perLayer
-                        : cell.dwLayerPrim.data());
-      cell.bwd.bind(DNNL_ARG_DIFF_WEIGHTS_ITER,
-                    cell.dwIterPrim.empty()
-                        ? layer.dwIter.data() + cell.dir * perIter
-                        : cell.dwIterPrim.data());
-      return std::make_pair(perLayer, perIter);
-    };
-    for (Cell &cell : layer.cells)
-      bindGradients(cell);
     if (!s.masked) {
       const float *c0 = op.c0 ? op.c0 + l * states : nullptr;
       cellBackward(
@@ -789,8 +789,9 @@ extern "C" void nngc_rt_rnn_grad(void *c, int32_t slotId,
     }
     // Back to the user layout, then to PyTorch's tensors.
     packStart = std::chrono::steady_clock::now();
+    int64_t perLayer = layer.dwLayer.size() / D,
+            perIter = layer.dwIter.size() / D;
     for (Cell &cell : layer.cells) {
-      auto [perLayer, perIter] = bindGradients(cell);
       if (!cell.dwLayerPrim.empty())
         cell.dwLayerOut.run(ctx, cell.dwLayerPrim.data(),
                             layer.dwLayer.data() + cell.dir * perLayer);
