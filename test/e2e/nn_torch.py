@@ -4,6 +4,7 @@ It parses the (regular) textual form of a model written in the nn dialect,
 line by line, and evaluates each op with the torch function that defines its
 semantics (F.linear, F.cross_entropy, ...). It shares no code with nngc.
 """
+import math
 import re
 
 import torch
@@ -38,6 +39,29 @@ def parse_attrs(text):
         else:
             attrs[part] = True
     return attrs
+
+
+def attention(q, k, v, mask, heads, causal, scale):
+    """Multi-head scaled dot-product attention, nanoGPT's explicit form."""
+    B, Tq, C = q.shape
+    Tk, D = k.shape[1], C // heads
+    qh, kh, vh = (t.reshape(B, -1, heads, D).transpose(1, 2) for t in (q, k, v))
+    s = (qh @ kh.transpose(-2, -1)) * (scale if scale is not None else 1.0 / math.sqrt(D))
+    if causal:
+        s = s.masked_fill(torch.tril(torch.ones(Tq, Tk)) == 0, float("-inf"))
+    if mask is not None:
+        s = s.masked_fill(mask.reshape(B, 1, 1, Tk) == 0, float("-inf"))
+    return (F.softmax(s, dim=-1) @ vh).transpose(1, 2).reshape(B, Tq, C)
+
+
+def sinusoidal_positions(t, c):
+    """The PyTorch tutorials' PositionalEncoding table."""
+    position = torch.arange(t).unsqueeze(1)
+    div = torch.exp(torch.arange(0, c, 2) * (-math.log(10000.0) / c))
+    pe = torch.zeros(t, c)
+    pe[:, 0::2] = torch.sin(position * div)
+    pe[:, 1::2] = torch.cos(position * div)
+    return pe
 
 
 def recurrent(op, a, at, has_initial, has_mask=False):
@@ -167,6 +191,9 @@ class Model:
             d["name"] = re.match(r'"([^"]+)"', rest).group(1)
             d["shape"], d["dtype"] = parse_type(rest.split(":")[-1])
             return d
+        if op in ("arange", "sinusoidal_positions"):
+            d["shape"], _ = parse_type(rest.split(":")[-1])
+            return d
         if op == "fill":
             d["value"] = float(rest.split(":")[0].split("{")[0])
             d["shape"], _ = parse_type(rest.split(":")[-1])
@@ -175,12 +202,13 @@ class Model:
             d["kind"] = rest.split()[0]
         # A mask's type is written inside `mask(...)`; drop it so that the
         # operands that follow are found.
-        rest = re.sub(r"mask\((%[\w.]+)\s*:\s*tensor<[^>]*>\)", r"mask(\1)", rest)
+        rest = re.sub(r"(\w+)\((%[\w.]+)\s*:\s*tensor<[^>]*>\)", r"\1(\2)", rest)
         head = rest.split("{")[0].split(":")[0]
         d["operands"] = re.findall(r"%[\w.]+", head)
         d["attrs"] = parse_attrs(rest)
         d["has_initial"] = "initial(" in head
         d["has_mask"] = "mask(" in head
+        d["keywords"] = dict(re.findall(r"(\w+)\((%[\w.]+)\)", head))
         m = re.search(r"permutation\s*=\s*array<i64:([^>]*)>", rest)
         if m:
             d["attrs"]["permutation"] = [int(v) for v in m.group(1).split(",")]
@@ -273,6 +301,22 @@ class Model:
                 if float(at["p"]) != 0:
                     raise NotImplementedError("the oracle evaluates dropout only at p = 0")
                 r = a[0]
+            elif op == "layer_norm":
+                kw = {k: env[v] for k, v in o["keywords"].items()}
+                w, b = kw.get("weight"), kw.get("bias")
+                like = w if w is not None else b
+                dims = (list(like.shape) if like is not None else
+                        list(a[0].shape[-int(at.get("normalized_dims", 1)):]))
+                r = F.layer_norm(a[0], dims, w, b, float(at.get("eps", 1e-5)))
+            elif op == "attention":
+                mask = o["keywords"].get("key_padding_mask")
+                r = attention(a[0], a[1], a[2], env[mask] if mask else None,
+                              int(at["heads"]), "causal" in at,
+                              float(at["scale"]) if "scale" in at else None)
+            elif op == "arange":
+                r = torch.arange(o["shape"][0])
+            elif op == "sinusoidal_positions":
+                r = sinusoidal_positions(*o["shape"])
             elif op in _RECURRENT:
                 r = recurrent(op, a, at, o["has_initial"], o["has_mask"])
             else:

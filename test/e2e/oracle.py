@@ -400,6 +400,71 @@ RECURRENT = {
 }
 
 
+def layer_norm_model(shape, affine, attrs=""):
+    """x * w through a layer norm (with `affine`: {'weight': shape, ...})."""
+    t = f"tensor<{shape}xf32>"
+    lines = [f'  %x = nn.input "x" : {t}', f'  %t = nn.input "t" : {t}',
+             f'  %w = nn.param "w" init(normal) : {t}',
+             f"  %h = nn.mul %x, %w : {t}, {t}"]
+    kw = ""
+    for name, s in affine.items():
+        lines.append(f'  %{name} = nn.param "ln.{name}" init(normal) : tensor<{s}xf32>')
+        kw += f" {name}(%{name} : tensor<{s}xf32>)"
+    lines += [f"  %y = nn.layer_norm %h{kw} {attrs} : {t}",
+              f"  %loss = nn.mse %y, %t : {t}, {t}",
+              f'  nn.output "y" %y : {t}',
+              "  nn.minimize %loss with #nn.sgd<lr = 0.1>"]
+    return "\n".join(lines) + "\n"
+
+
+def attention_model(b, tq, tk, c, attrs, mask=False):
+    """Self- or cross-attention over projected inputs, then an MSE."""
+    q, kv = f"tensor<{b}x{tq}x{c}xf32>", f"tensor<{b}x{tk}x{c}xf32>"
+    m_in = f'  %m = nn.input "m" : tensor<{b}x{tk}x1xf32>\n' if mask else ""
+    m_use = f" key_padding_mask(%m : tensor<{b}x{tk}x1xf32>)" if mask else ""
+    return f"""  %x = nn.input "x" : {q}
+  %s = nn.input "s" : {kv}
+{m_in}  %t = nn.input "t" : {q}
+  %wq = nn.param "q.weight" init(normal) : tensor<{c}x{c}xf32>
+  %wk = nn.param "k.weight" init(normal) : tensor<{c}x{c}xf32>
+  %wv = nn.param "v.weight" init(normal) : tensor<{c}x{c}xf32>
+  %q = nn.linear %x, %wq : {q}, tensor<{c}x{c}xf32>
+  %k = nn.linear %s, %wk : {kv}, tensor<{c}x{c}xf32>
+  %v = nn.linear %s, %wv : {kv}, tensor<{c}x{c}xf32>
+  %y = nn.attention %q, %k, %v{m_use} {attrs} : {q}, {kv}, {kv}
+  %loss = nn.mse %y, %t : {q}, {q}
+  nn.output "y" %y : {q}
+  nn.minimize %loss with #nn.sgd<lr = 0.1>
+"""
+
+
+TRANSFORMER = {
+    "layer_norm": layer_norm_model("4x3x6", {"weight": "6", "bias": "6"}),
+    "layer_norm_no_bias": layer_norm_model("4x3x6", {"weight": "6"}),
+    "layer_norm_plain_eps": layer_norm_model("4x6", {}, "{eps = 1.0e-3}"),
+    "layer_norm_2d": layer_norm_model("4x3x6", {"weight": "3x6", "bias": "3x6"}),
+    "attention_causal_1head": attention_model(3, 5, 5, 4, "{heads = 1, causal}"),
+    "attention_causal_4heads": attention_model(3, 5, 5, 8, "{heads = 4, causal}"),
+    "attention_padded_2heads": attention_model(4, 5, 5, 6, "{heads = 2}", mask=True),
+    "attention_padded_causal": attention_model(4, 6, 6, 8, "{heads = 2, causal}", mask=True),
+    "attention_cross_scale": attention_model(2, 3, 7, 6, "{heads = 3, scale = 0.3}"),
+    "positions": """  %ids = nn.input "ids" : tensor<2x5xi64>
+  %t = nn.input "t" : tensor<2x5x6xf32>
+  %wte = nn.param "wte.weight" init(normal) : tensor<7x6xf32>
+  %wpe = nn.param "wpe.weight" init(normal) : tensor<5x6xf32>
+  %pos = nn.arange : tensor<5xi64>
+  %te = nn.embedding %ids, %wte : tensor<2x5xi64>, tensor<7x6xf32>
+  %pe = nn.embedding %pos, %wpe : tensor<5xi64>, tensor<5x6xf32>
+  %sin = nn.sinusoidal_positions : tensor<5x6xf32>
+  %h = nn.add %te, %pe : tensor<2x5x6xf32>, tensor<5x6xf32>
+  %y = nn.add %h, %sin : tensor<2x5x6xf32>, tensor<5x6xf32>
+  %loss = nn.mse %y, %t : tensor<2x5x6xf32>, tensor<2x5x6xf32>
+  nn.output "y" %y : tensor<2x5x6xf32>
+  nn.minimize %loss with #nn.sgd<lr = 0.1>
+""",
+}
+
+
 def model_text(name, body):
     return f"nn.model @{name} {{\n{body}}}\n"
 
@@ -409,6 +474,8 @@ def builtin_models(kind):
         return {f"op_{k}": model_text(f"op_{k}", v) for k, v in OPS.items()}
     if kind == "recurrent":
         return {f"seq_{k}": model_text(f"seq_{k}", v) for k, v in RECURRENT.items()}
+    if kind == "transformer":
+        return {f"tf_{k}": model_text(f"tf_{k}", v) for k, v in TRANSFORMER.items()}
     return {f"opt_{k}": model_text(f"opt_{k}", MLP + f"  nn.minimize %loss with {v}\n")
             for k, v in OPTIMIZERS.items()}
 
@@ -444,6 +511,8 @@ def make_data(model, seed):
                 if t["op"] == "transpose" and t["result"] == m:
                     m = t["operands"][0]
             role[m] = "lengths"
+        elif o["op"] == "attention" and "key_padding_mask" in o["keywords"]:
+            role[o["keywords"]["key_padding_mask"]] = "lengths1"
     inputs = {}
     for o in model.inputs:
         r = o["result"]
@@ -458,6 +527,13 @@ def make_data(model, seed):
             m = (rng.uniform(size=o["shape"]) < 0.6).astype(np.float32)
             np.moveaxis(m, axis[r], 0)[0] = 1.0
             inputs[o["name"]] = m
+        elif role.get(r) == "lengths1":
+            # [B, T, 1]: lengths from 1 to T (attention needs a key).
+            B, T = o["shape"][0], o["shape"][1]
+            lengths = rng.integers(1, T + 1, size=B)
+            lengths[0] = T
+            m = (np.arange(T)[None, :] < lengths[:, None]).astype(np.float32)
+            inputs[o["name"]] = m.reshape(o["shape"])
         elif role.get(r) == "lengths":
             # [B, T, 1]: sequence lengths from 0 (an empty sequence) to T,
             # the longest always T.
@@ -566,7 +642,7 @@ def check(path, text, args, failures):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("models", nargs="+", help="'ops', 'optimizers', 'recurrent' or .mlir files")
+    p.add_argument("models", nargs="+", help="'ops', 'optimizers', 'recurrent', 'transformer' or .mlir files")
     p.add_argument("--nngc", required=True)
     p.add_argument("--workdir", required=True)
     p.add_argument("--rtol", type=float, default=1e-5)
@@ -581,7 +657,7 @@ def main():
     args = p.parse_args()
     failures, count = [], 0
     for m in args.models:
-        if m in ("ops", "optimizers", "recurrent"):
+        if m in ("ops", "optimizers", "recurrent", "transformer"):
             for name, text in builtin_models(m).items():
                 errs = check(name, text, args, failures)
                 count += 1

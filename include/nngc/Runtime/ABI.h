@@ -186,6 +186,47 @@ void nngc_rt_rnn_grad(void *ctx, int32_t slot, const float *const *operands,
                       const float *const *outputGrads,
                       float *const *operandGrads);
 
+/// nn.layer_norm over (rows, n): which affine parameters it has, and
+/// whether an nn.layer_norm_grad will run (it reads the kept statistics).
+enum NNGCLayerNormFlags : int32_t {
+  NNGC_LN_WEIGHT = 1,
+  NNGC_LN_BIAS = 2,
+  NNGC_LN_BACKWARD = 4,
+};
+void nngc_rt_layer_norm_init(void *ctx, int32_t slot, int64_t rows, int64_t n,
+                             double eps, int32_t flags);
+// `w` and `b` may be null (no such parameter).
+void nngc_rt_layer_norm(void *ctx, int32_t slot, const float *x, const float *w,
+                        const float *b, float *y);
+// Runs after nngc_rt_layer_norm of the same slot and step; `dw` and `db`
+// are null where the forward has no such parameter.
+void nngc_rt_layer_norm_grad(void *ctx, int32_t slot, const float *dy,
+                             const float *x, const float *w, const float *b,
+                             float *dx, float *dw, float *db);
+
+/// nn.attention: q (batch, tq, width), k and v (batch, tk, width), `heads`
+/// heads of width / heads features.
+enum NNGCAttentionFlags : int32_t {
+  NNGC_ATTN_CAUSAL = 1,
+  NNGC_ATTN_BACKWARD = 2, ///< keep the probabilities for nngc_rt_attention_grad
+};
+void nngc_rt_attention_init(void *ctx, int32_t slot, int64_t batch,
+                            int64_t heads, int64_t tq, int64_t tk,
+                            int64_t width, double scale, double dropout,
+                            int32_t flags);
+// `mask` (batch, tk) is 1 for a real key and 0 for padding, or null.
+void nngc_rt_attention(void *ctx, int32_t slot, int32_t training,
+                       const float *q, const float *k, const float *v,
+                       const float *mask, float *out);
+// Runs after nngc_rt_attention of the same slot and step.
+void nngc_rt_attention_grad(void *ctx, int32_t slot, const float *dout,
+                            const float *q, const float *k, const float *v,
+                            float *dq, float *dk, float *dv);
+
+// Position tables: out (n) = 0..n-1; out (t, c) = the sinusoidal table.
+void nngc_rt_arange(void *ctx, int64_t n, int64_t *out);
+void nngc_rt_sinusoidal_positions(void *ctx, int64_t t, int64_t c, float *out);
+
 /// The generated entry points (defined in the compiled model's object).
 void nngc_setup(void *ctx);
 /// The JSON manifest (defined in the compiled model's object).

@@ -47,6 +47,9 @@ struct Context {
   std::string error;
 
   std::vector<std::unique_ptr<Primitive>> primitives;
+  /// Work space of the attention kernels, shared by every attention op
+  /// (they run one after another): sized at setup for the largest.
+  std::vector<float> attentionScratch;
 
   /// oneDNN engine and stream, opaque here to keep dnnl.hpp out of this
   /// header.

@@ -94,6 +94,26 @@ static bool isLabel(InputOp input) {
   return false;
 }
 
+/// A backward op that reuses what its forward op kept (its primitive, its
+/// dropout mask, its saved statistics) names the forward op's result it
+/// takes and the forward op's name; other ops give {null, ""}.
+static std::pair<Value, StringRef> forwardOfBackwardOp(Operation *op) {
+  if (auto g = dyn_cast<RNNGradOp>(op)) {
+    Operation *f = g.getOutputs()[0].getDefiningOp();
+    StringRef name = f && isa<RNNOp, GRUOp, LSTMOp>(f)
+                         ? f->getName().getStringRef()
+                         : StringRef("nn.rnn, nn.gru or nn.lstm");
+    return {g.getOutputs()[0], name};
+  }
+  if (auto g = dyn_cast<DropoutGradOp>(op))
+    return {g.getSaved(), DropoutOp::getOperationName()};
+  if (auto g = dyn_cast<LayerNormGradOp>(op))
+    return {g.getOutput(), LayerNormOp::getOperationName()};
+  if (auto g = dyn_cast<AttentionGradOp>(op))
+    return {g.getOutput(), AttentionOp::getOperationName()};
+  return {Value(), StringRef()};
+}
+
 /// The step model's entry in the manifest: its arena, its inputs (the token
 /// and the carried states) and its outputs.
 static json::Object stepJson(ModelOp step) {
@@ -325,21 +345,13 @@ void ConvertNNToLLVMPass::runOnOperation() {
   // mask (nn.dropout_grad) names that op's slot; the forward op learns that
   // it must keep what its backward needs.
   for (Operation &op : body) {
-    Value forwardResult;
-    if (auto g = dyn_cast<RNNGradOp>(op))
-      forwardResult = g.getOutputs()[0];
-    else if (auto g = dyn_cast<DropoutGradOp>(op))
-      forwardResult = g.getSaved();
-    if (!forwardResult)
+    auto [forwardResult, expected] = forwardOfBackwardOp(&op);
+    if (expected.empty())
       continue;
     Operation *forward = forwardResult.getDefiningOp();
-    bool matches =
-        forward && (isa<RNNGradOp>(op) ? isa<RNNOp, GRUOp, LSTMOp>(forward)
-                                       : isa<DropoutOp>(forward));
-    if (!matches) {
+    if (!forward || forward->getName().getStringRef() != expected) {
       op.emitOpError("must take the results of its forward op (")
-          << (isa<RNNGradOp>(op) ? "nn.rnn, nn.gru or nn.lstm" : "nn.dropout")
-          << ")";
+          << expected << ")";
       return signalPassFailure();
     }
     op.setAttr("nngc.forward_slot", forward->getAttr("nngc.slot"));
@@ -396,6 +408,7 @@ void ConvertNNToLLVMPass::runOnOperation() {
   populateLossOpLoweringPatterns(patterns, converter, state);
   populateSequenceOpLoweringPatterns(patterns, converter, state);
   populateTensorOpLoweringPatterns(patterns, converter, state);
+  populateTransformerOpLoweringPatterns(patterns, converter, state);
   populateOptimizerOpLoweringPatterns(patterns, converter, state);
   ConversionTarget target(getContext());
   target.addLegalDialect<LLVM::LLVMDialect>();

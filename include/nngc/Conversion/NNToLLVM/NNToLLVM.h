@@ -45,6 +45,9 @@ void populateSequenceOpLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateTensorOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                       mlir::TypeConverter &converter,
                                       NNLoweringState &state);
+void populateTransformerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                           mlir::TypeConverter &converter,
+                                           NNLoweringState &state);
 void populateOptimizerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                          mlir::TypeConverter &converter,
                                          NNLoweringState &state);

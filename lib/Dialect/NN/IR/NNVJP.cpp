@@ -351,3 +351,38 @@ LogicalResult ConcatOp::buildVJP(OpBuilder &b, ValueRange dys,
   }
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Transformer ops
+//===----------------------------------------------------------------------===//
+
+// One layer_norm_grad gives the input's cotangent and those of the affine
+// parameters the forward op has, in operand order.
+LogicalResult LayerNormOp::buildVJP(OpBuilder &b, ValueRange dys,
+                                    SmallVectorImpl<Value> &dxs) {
+  SmallVector<Type> types{getInput().getType()};
+  for (Value v : {getWeight(), getBias()})
+    if (v)
+      types.push_back(v.getType());
+  auto grad = b.create<LayerNormGradOp>(
+      getLoc(), types, dys[0], getInput(), getWeight(), getBias(), getResult(),
+      getEpsAttr(), b.getI64IntegerAttr(getNormalizedRank()));
+  dxs.append(grad.getResults().begin(), grad.getResults().end());
+  return success();
+}
+
+// dq, dk, dv from the kept probabilities; the mask is data.
+LogicalResult AttentionOp::buildVJP(OpBuilder &b, ValueRange dys,
+                                    SmallVectorImpl<Value> &dxs) {
+  auto grad = b.create<AttentionGradOp>(
+      getLoc(), getQuery().getType(), getKey().getType(), getValue().getType(),
+      dys[0], getQuery(), getKey(), getValue(), getKeyPaddingMask(),
+      getResult(), getHeadsAttr(), getCausalAttr(), getDropoutAttr(),
+      b.getF64FloatAttr(getScaleValue()));
+  dxs.push_back(grad.getQueryGrad());
+  dxs.push_back(grad.getKeyGrad());
+  dxs.push_back(grad.getValueGrad());
+  if (getKeyPaddingMask())
+    dxs.push_back(Value());
+  return success();
+}

@@ -20,6 +20,7 @@ include "nngc/Dialect/NN/IR/NNModelOps.td"
 include "nngc/Dialect/NN/IR/NNLayerOps.td"
 include "nngc/Dialect/NN/IR/NNSequenceOps.td"
 include "nngc/Dialect/NN/IR/NNTensorOps.td"
+include "nngc/Dialect/NN/IR/NNTransformerOps.td"
 include "nngc/Dialect/NN/IR/NNTrainingOps.td"
 
 #endif // NNGC_DIALECT_NN_IR_NNOPS_TD

@@ -1,0 +1,149 @@
+//===- NNTransformerOps.cpp - layer norm, attention, positions ------------===//
+//
+// Verifiers and shape inference of the ops in NNTransformerOps.td. Their
+// VJPs are in NNVJP.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ShapeUtils.h"
+#include "nngc/Dialect/NN/IR/NN.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace nngc;
+using namespace nngc::nn;
+using namespace nngc::nn::detail;
+
+//===----------------------------------------------------------------------===//
+// layer_norm
+//===----------------------------------------------------------------------===//
+
+int64_t LayerNormOp::getNormalizedRank() {
+  if (getWeight())
+    return shapeOf(getWeight()).size();
+  if (getBias())
+    return shapeOf(getBias()).size();
+  return getNormalizedDims().value_or(1);
+}
+
+int64_t LayerNormOp::getNormalizedSize() {
+  ArrayRef<int64_t> shape = shapeOf(getInput());
+  int64_t rank = getNormalizedRank();
+  int64_t n = 1;
+  for (int64_t d : shape.take_back(rank))
+    n *= d;
+  return n;
+}
+
+LogicalResult LayerNormOp::verify() {
+  ArrayRef<int64_t> shape = shapeOf(getInput());
+  if (getEps().convertToDouble() <= 0)
+    return emitOpError("eps must be positive");
+  int64_t rank = getNormalizedRank();
+  if (rank < 1 || rank > static_cast<int64_t>(shape.size()))
+    return emitOpError() << "normalises " << rank
+                         << " trailing dimensions of an input of rank "
+                         << shape.size();
+  if (getNormalizedDims() && *getNormalizedDims() != rank)
+    return emitOpError() << "normalized_dims = " << *getNormalizedDims()
+                         << " but the affine parameters have rank " << rank;
+  ArrayRef<int64_t> normalized = shape.take_back(rank);
+  for (auto [what, v] : {std::pair<StringRef, Value>{"weight", getWeight()},
+                         {"bias", getBias()}}) {
+    if (v && shapeOf(v) != normalized)
+      return emitOpError() << what << " is " << shapeStr(shapeOf(v))
+                           << " but the input's normalized shape is "
+                           << shapeStr(normalized);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// attention
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  auto q = cast<RankedTensorType>(adaptor.getQuery().getType());
+  auto v = cast<RankedTensorType>(adaptor.getValue().getType());
+  if (q.getRank() != 3 || v.getRank() != 3)
+    return emitOptionalError(loc, "'nn.attention' op query and value must be "
+                                  "[B, T, C]");
+  results.push_back(RankedTensorType::get(
+      {q.getDimSize(0), q.getDimSize(1), v.getDimSize(2)}, q.getElementType()));
+  return success();
+}
+
+double AttentionOp::getScaleValue() {
+  if (std::optional<APFloat> s = getScale())
+    return s->convertToDouble();
+  int64_t c = shapeOf(getQuery())[2];
+  return 1.0 / std::sqrt(static_cast<double>(c / getHeads()));
+}
+
+LogicalResult AttentionOp::verify() {
+  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey()),
+                    v = shapeOf(getValue());
+  if (k.size() != 3)
+    return emitOpError("key must be [B, T, C], got ") << shapeStr(k);
+  if (q[0] != k[0] || q[0] != v[0])
+    return emitOpError() << "query, key and value must have one batch size, "
+                            "got "
+                         << q[0] << ", " << k[0] << ", " << v[0];
+  if (k[1] != v[1])
+    return emitOpError() << "key and value must have one length, got " << k[1]
+                         << " and " << v[1];
+  if (q[2] != k[2] || q[2] != v[2])
+    return emitOpError() << "query, key and value must have one width, got "
+                         << q[2] << ", " << k[2] << ", " << v[2];
+  int64_t heads = getHeads();
+  if (heads < 1 || q[2] % heads)
+    return emitOpError() << "heads = " << heads << " must divide the width "
+                         << q[2];
+  if (getCausal() && q[1] != k[1])
+    return emitOpError() << "a causal mask needs as many queries as keys, got "
+                         << q[1] << " and " << k[1];
+  double p = getDropout().convertToDouble();
+  if (p < 0 || p >= 1)
+    return emitOpError() << "dropout " << p << " is outside [0, 1)";
+  if (Value m = getKeyPaddingMask()) {
+    ArrayRef<int64_t> ms = shapeOf(m);
+    bool ok = (ms.size() == 2 || (ms.size() == 3 && ms[2] == 1)) &&
+              ms[0] == k[0] && ms[1] == k[1];
+    if (!ok)
+      return emitOpError() << "key_padding_mask must be [" << k[0] << ", "
+                           << k[1] << "] or [" << k[0] << ", " << k[1]
+                           << ", 1], got " << shapeStr(ms);
+  }
+  return success();
+}
+
+LogicalResult AttentionGradOp::verify() {
+  if (getQueryGrad().getType() != getQuery().getType() ||
+      getKeyGrad().getType() != getKey().getType() ||
+      getValueGrad().getType() != getValue().getType())
+    return emitOpError("results must have the types of query, key and value");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// positions
+//===----------------------------------------------------------------------===//
+
+LogicalResult ArangeOp::verify() {
+  if (shapeOf(getResult()).size() != 1)
+    return emitOpError("result must be 1-D, got ")
+           << shapeStr(shapeOf(getResult()));
+  return success();
+}
+
+LogicalResult SinusoidalPositionsOp::verify() {
+  ArrayRef<int64_t> s = shapeOf(getResult());
+  if (s.size() != 2 || s[1] % 2)
+    return emitOpError("result must be [T, C] with C even, got ")
+           << shapeStr(s);
+  return success();
+}

@@ -1,0 +1,311 @@
+//===- Transformer.cpp - layer norm, attention and position kernels -------===//
+//
+// nn.layer_norm runs as oneDNN layer normalisation (forward keeps each
+// row's mean and variance in its slot for the backward). nn.attention runs
+// as oneDNN batched matmuls over strided [B, heads, T, D] views of the
+// [B, T, C] tensors, so no head split or merge is materialised, and a
+// oneDNN softmax; the forward keeps the probabilities [B, heads, Tq, Tk] in
+// its slot, the backward works in one shared scratch tensor of that size.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DnnlUtils.h"
+#include "nngc/Runtime/ABI.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+using namespace nngc::rt;
+using dims = dnnl::memory::dims;
+
+//===----------------------------------------------------------------------===//
+// Layer normalisation over rows of n elements
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct LayerNormState : Primitive {
+  DnnlPrimitive fwd, bwd;
+  std::vector<float> mean, variance;
+  bool backward = false;
+};
+} // namespace
+
+extern "C" void nngc_rt_layer_norm_init(void *c, int32_t s, int64_t rows,
+                                        int64_t n, double eps, int32_t flags) {
+  Context &ctx = ctxOf(c);
+  bool hasWeight = flags & NNGC_LN_WEIGHT, hasBias = flags & NNGC_LN_BIAS;
+  auto st = std::make_unique<LayerNormState>();
+  st->backward = flags & NNGC_LN_BACKWARD;
+  st->mean.assign(rows, 0.f);
+  st->variance.assign(rows, 0.f);
+  dnnl::memory::desc data({rows, n}, dt::f32, dnnl::memory::format_tag::ab);
+  dnnl::memory::desc stat({rows}, dt::f32, dnnl::memory::format_tag::a);
+  dnnl::memory::desc affine({n}, dt::f32, dnnl::memory::format_tag::a);
+  auto nflags = dnnl::normalization_flags::none;
+  if (hasWeight)
+    nflags |= dnnl::normalization_flags::use_scale;
+  if (hasBias)
+    nflags |= dnnl::normalization_flags::use_shift;
+  float e = static_cast<float>(eps);
+  dnnl::layer_normalization_forward::primitive_desc fwd(
+      {dnnl::prop_kind::forward_training, data, stat, e, nflags},
+      ctx.dnnl->engine);
+  st->fwd.prim = dnnl::layer_normalization_forward(fwd);
+  st->fwd.addArg(DNNL_ARG_SRC, memoryFor(ctx, data));
+  st->fwd.addArg(DNNL_ARG_SCALE, memoryFor(ctx, affine), hasWeight);
+  st->fwd.addArg(DNNL_ARG_SHIFT, memoryFor(ctx, affine), hasBias);
+  st->fwd.addArg(DNNL_ARG_DST, memoryFor(ctx, data));
+  st->fwd.addArg(DNNL_ARG_MEAN, memoryFor(ctx, stat));
+  st->fwd.addArg(DNNL_ARG_VARIANCE, memoryFor(ctx, stat));
+  if (st->backward) {
+    auto prop = hasWeight || hasBias ? dnnl::prop_kind::backward
+                                     : dnnl::prop_kind::backward_data;
+    dnnl::layer_normalization_backward::primitive_desc bwd(
+        {prop, data, data, stat, e, nflags}, ctx.dnnl->engine, fwd);
+    st->bwd.prim = dnnl::layer_normalization_backward(bwd);
+    st->bwd.addArg(DNNL_ARG_DIFF_DST, memoryFor(ctx, data));
+    st->bwd.addArg(DNNL_ARG_SRC, memoryFor(ctx, data));
+    st->bwd.addArg(DNNL_ARG_SCALE, memoryFor(ctx, affine), hasWeight);
+    st->bwd.addArg(DNNL_ARG_SHIFT, memoryFor(ctx, affine), hasBias);
+    st->bwd.addArg(DNNL_ARG_MEAN, memoryFor(ctx, stat));
+    st->bwd.addArg(DNNL_ARG_VARIANCE, memoryFor(ctx, stat));
+    st->bwd.addArg(DNNL_ARG_DIFF_SRC, memoryFor(ctx, data));
+    st->bwd.addArg(DNNL_ARG_DIFF_SCALE, memoryFor(ctx, affine), hasWeight);
+    st->bwd.addArg(DNNL_ARG_DIFF_SHIFT, memoryFor(ctx, affine), hasBias);
+  }
+  store(ctx, s, std::move(st));
+}
+
+extern "C" void nngc_rt_layer_norm(void *c, int32_t s, const float *x,
+                                   const float *w, const float *b, float *y) {
+  Context &ctx = ctxOf(c);
+  auto &st = slot<LayerNormState>(ctx, s);
+  st.fwd.execute(ctx, {x, w, b, y, st.mean.data(), st.variance.data()});
+}
+
+extern "C" void nngc_rt_layer_norm_grad(void *c, int32_t s, const float *dy,
+                                        const float *x, const float *w,
+                                        const float *b, float *dx, float *dw,
+                                        float *db) {
+  Context &ctx = ctxOf(c);
+  auto &st = slot<LayerNormState>(ctx, s);
+  st.bwd.execute(ctx,
+                 {dy, x, w, b, st.mean.data(), st.variance.data(), dx, dw, db});
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct AttentionState : Primitive {
+  int64_t batch = 0, heads = 0, tq = 0, tk = 0, d = 0;
+  int32_t flags = 0;
+  double dropout = 0;
+  /// Forward: S = scale Q K^T, O = P V.
+  DnnlPrimitive scores, context, softmax;
+  /// Backward: dV = P^T dO, dP = dO V^T, dQ = scale dS K, dK = scale dS^T Q.
+  DnnlPrimitive dValue, dProbs, dQuery, dKey;
+  /// The probabilities the forward keeps for the backward.
+  std::vector<float> probs;
+
+  int64_t probsSize() const { return batch * heads * tq * tk; }
+};
+
+/// A [B, heads, T, D] view of a [B, T, heads * D] tensor (`transposed`:
+/// [B, heads, D, T]).
+dnnl::memory::desc headView(int64_t b, int64_t h, int64_t t, int64_t d,
+                            bool transposed = false) {
+  int64_t c = h * d;
+  if (transposed)
+    return {{b, h, d, t}, dt::f32, dims{t * c, d, 1, c}};
+  return {{b, h, t, d}, dt::f32, dims{t * c, d, c, 1}};
+}
+
+/// [B, heads, rows, cols] dense (`transposed`: a view of its transpose).
+dnnl::memory::desc probsView(int64_t b, int64_t h, int64_t rows, int64_t cols,
+                             bool transposed = false) {
+  if (transposed)
+    return {{b, h, cols, rows},
+            dt::f32,
+            dims{h * rows * cols, rows * cols, 1, cols}};
+  return {
+      {b, h, rows, cols}, dt::f32, dims{h * rows * cols, rows * cols, cols, 1}};
+}
+
+void makeMatmul(Context &ctx, DnnlPrimitive &p, const dnnl::memory::desc &a,
+                const dnnl::memory::desc &b, const dnnl::memory::desc &out,
+                float scale) {
+  dnnl::primitive_attr attr;
+  if (scale != 1.f)
+    attr.set_output_scales(0, {scale});
+  dnnl::matmul::primitive_desc pd({a, b, out}, attr, ctx.dnnl->engine);
+  p.prim = dnnl::matmul(pd);
+  p.addArg(DNNL_ARG_SRC, memoryFor(ctx, a));
+  p.addArg(DNNL_ARG_WEIGHTS, memoryFor(ctx, b));
+  p.addArg(DNNL_ARG_DST, memoryFor(ctx, out));
+}
+
+/// The scratch tensors the backward (and an inference forward) works in,
+/// shared by every attention op of the model: `count` tensors of `n`.
+float *scratch(Context &ctx, int64_t n, int count) {
+  size_t need = static_cast<size_t>(n) * count;
+  if (ctx.attentionScratch.size() < need)
+    ctx.attentionScratch.resize(need);
+  return ctx.attentionScratch.data();
+}
+
+/// Key j of sequence b is visible (not padding).
+bool visible(const AttentionState &st, const float *mask, int64_t b,
+             int64_t j) {
+  return !mask || mask[b * st.tk + j] != 0.f;
+}
+
+} // namespace
+
+extern "C" void nngc_rt_attention_init(void *c, int32_t s, int64_t batch,
+                                       int64_t heads, int64_t tq, int64_t tk,
+                                       int64_t width, double scaleD,
+                                       double dropout, int32_t flags) {
+  Context &ctx = ctxOf(c);
+  auto st = std::make_unique<AttentionState>();
+  int64_t d = width / heads;
+  st->batch = batch, st->heads = heads, st->tq = tq, st->tk = tk, st->d = d;
+  st->flags = flags;
+  st->dropout = dropout;
+  float scale = static_cast<float>(scaleD);
+  auto B = batch, H = heads;
+  makeMatmul(ctx, st->scores, headView(B, H, tq, d),
+             headView(B, H, tk, d, /*transposed=*/true),
+             probsView(B, H, tq, tk), scale);
+  makeMatmul(ctx, st->context, probsView(B, H, tq, tk), headView(B, H, tk, d),
+             headView(B, H, tq, d), 1.f);
+  dnnl::memory::desc rows({B * H * tq, tk}, dt::f32,
+                          dnnl::memory::format_tag::ab);
+  dnnl::softmax_v2_forward::primitive_desc smax(
+      {dnnl::prop_kind::forward_training, dnnl::algorithm::softmax_accurate,
+       rows, rows, 1},
+      ctx.dnnl->engine);
+  st->softmax.prim = dnnl::softmax_v2_forward(smax);
+  st->softmax.addArg(DNNL_ARG_SRC, memoryFor(ctx, rows));
+  st->softmax.addArg(DNNL_ARG_DST, memoryFor(ctx, rows));
+  if (flags & NNGC_ATTN_BACKWARD) {
+    st->probs.assign(st->probsSize(), 0.f);
+    makeMatmul(ctx, st->dValue, probsView(B, H, tq, tk, /*transposed=*/true),
+               headView(B, H, tq, d), headView(B, H, tk, d), 1.f);
+    makeMatmul(ctx, st->dProbs, headView(B, H, tq, d),
+               headView(B, H, tk, d, /*transposed=*/true),
+               probsView(B, H, tq, tk), 1.f);
+    makeMatmul(ctx, st->dQuery, probsView(B, H, tq, tk), headView(B, H, tk, d),
+               headView(B, H, tq, d), scale);
+    makeMatmul(ctx, st->dKey, probsView(B, H, tq, tk, /*transposed=*/true),
+               headView(B, H, tq, d), headView(B, H, tk, d), scale);
+  }
+  scratch(ctx, st->probsSize(), 2);
+  store(ctx, s, std::move(st));
+}
+
+extern "C" void nngc_rt_attention(void *c, int32_t s, int32_t training,
+                                  const float *q, const float *k,
+                                  const float *v, const float *mask,
+                                  float *out) {
+  Context &ctx = ctxOf(c);
+  auto &st = slot<AttentionState>(ctx, s);
+  int64_t n = st.probsSize();
+  float *work = scratch(ctx, n, 2);
+  float *probs = st.probs.empty() ? work + n : st.probs.data();
+  st.scores.execute(ctx, {q, k, work});
+  // Hide future and padded keys; a query that sees no key is an error.
+  bool causal = st.flags & NNGC_ATTN_CAUSAL;
+  if (causal || mask) {
+    const float inf = std::numeric_limits<float>::infinity();
+    int64_t rows = st.batch * st.heads * st.tq;
+    bool empty = false;
+#pragma omp parallel for schedule(static) reduction(|| : empty)
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t b = r / (st.heads * st.tq), i = r % st.tq;
+      float *row = work + r * st.tk;
+      bool any = false;
+      for (int64_t j = 0; j < st.tk; ++j) {
+        if ((causal && j > i) || !visible(st, mask, b, j))
+          row[j] = -inf;
+        else
+          any = true;
+      }
+      empty = empty || !any;
+    }
+    if (empty && ctx.error.empty())
+      ctx.error = "nn.attention: a query has no visible key (a sequence of "
+                  "length 0 in the key padding mask?)";
+  }
+  st.softmax.execute(ctx, {work, probs});
+  const float *used = probs;
+  if (training && st.dropout > 0) {
+    applyDropout(dropoutKey(ctx, s), n, st.dropout, probs, work);
+    used = work;
+  }
+  st.context.execute(ctx, {used, v, out});
+}
+
+extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
+                                       const float *q, const float *k,
+                                       const float *v, float *dq, float *dk,
+                                       float *dv) {
+  Context &ctx = ctxOf(c);
+  auto &st = slot<AttentionState>(ctx, s);
+  int64_t n = st.probsSize();
+  float *work = scratch(ctx, n, 2);
+  const float *probs = st.probs.data();
+  bool dropout = st.dropout > 0;
+  uint64_t key = dropoutKey(ctx, s);
+  // dV = dropout(P)^T dO.
+  const float *used = probs;
+  if (dropout) {
+    applyDropout(key, n, st.dropout, probs, work + n);
+    used = work + n;
+  }
+  st.dValue.execute(ctx, {used, dout, dv});
+  // dP = dO V^T (through the dropout), then the softmax's backward in
+  // place: dS = P (dP - rowsum(dP P)).
+  st.dProbs.execute(ctx, {dout, v, work});
+  if (dropout)
+    applyDropout(key, n, st.dropout, work, work);
+  int64_t rows = st.batch * st.heads * st.tq, tk = st.tk;
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    float *g = work + r * tk;
+    const float *p = probs + r * tk;
+    float dot = 0.f;
+    for (int64_t j = 0; j < tk; ++j)
+      dot += g[j] * p[j];
+    for (int64_t j = 0; j < tk; ++j)
+      g[j] = p[j] * (g[j] - dot);
+  }
+  st.dQuery.execute(ctx, {work, k, dq});
+  st.dKey.execute(ctx, {work, q, dk});
+}
+
+//===----------------------------------------------------------------------===//
+// Positions
+//===----------------------------------------------------------------------===//
+
+extern "C" void nngc_rt_arange(void *, int64_t n, int64_t *out) {
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = i;
+}
+
+// In f32 as the PyTorch tutorials' PositionalEncoding computes it.
+extern "C" void nngc_rt_sinusoidal_positions(void *, int64_t t, int64_t c,
+                                             float *out) {
+  float step = static_cast<float>(-std::log(10000.0) / c);
+  for (int64_t i = 0; i < c / 2; ++i) {
+    float div = std::exp(static_cast<float>(2 * i) * step);
+    for (int64_t p = 0; p < t; ++p) {
+      float angle = static_cast<float>(p) * div;
+      out[p * c + 2 * i] = std::sin(angle);
+      out[p * c + 2 * i + 1] = std::cos(angle);
+    }
+  }
+}
