@@ -416,17 +416,44 @@ extern "C" void nngc_rt_cross_entropy_grad(void *c, int64_t rows,
 // Optimizers: torch.optim's single-tensor ("for-loop") formulas in fp32.
 //===----------------------------------------------------------------------===//
 
+/// torch.nn.utils.clip_grad_norm_'s factor: min(1, max / (norm + 1e-6)).
+static float clipScale(const Context &ctx, const float *gradNorm) {
+  if (!gradNorm || ctx.clipNorm <= 0)
+    return 1.f;
+  float coef = static_cast<float>(ctx.clipNorm) / (*gradNorm + 1e-6f);
+  return std::min(coef, 1.f);
+}
+
+extern "C" void nngc_rt_grad_norm(void *, int32_t count,
+                                  const float *const *grads,
+                                  const int64_t *sizes, float *out) {
+  double total = 0;
+  for (int32_t t = 0; t < count; ++t) {
+    const float *g = grads[t];
+    int64_t n = sizes[t];
+    double acc = 0;
+#pragma omp parallel for reduction(+ : acc) if (n > kParallelGrain)            \
+    schedule(static)
+    for (int64_t i = 0; i < n; ++i)
+      acc += static_cast<double>(g[i]) * g[i];
+    total += acc;
+  }
+  *out = static_cast<float>(std::sqrt(total));
+}
+
 extern "C" void nngc_rt_sgd_update(void *c, int64_t n, float *param,
-                                   const float *grad, float *buffer, double lrD,
+                                   const float *grad, float *buffer,
+                                   const float *gradNorm, double lrD,
                                    double momentumD, double dampeningD,
                                    double weightDecayD, int32_t nesterov) {
   Context &ctx = ctxOf(c);
+  float clip = clipScale(ctx, gradNorm);
   float lr = static_cast<float>(lrD * ctx.lrScale);
   float momentum = momentumD, dampening = dampeningD, wd = weightDecayD;
   bool first = ctx.step <= 1;
 #pragma omp parallel for simd if (n > kParallelGrain) schedule(static)
   for (int64_t i = 0; i < n; ++i) {
-    float g = grad[i];
+    float g = grad[i] * clip;
     if (wd != 0)
       g += wd * param[i];
     if (buffer) {
@@ -439,10 +466,12 @@ extern "C" void nngc_rt_sgd_update(void *c, int64_t n, float *param,
 
 extern "C" void nngc_rt_adam_update(void *c, int64_t n, float *param,
                                     const float *grad, float *expAvg,
-                                    float *expAvgSq, double lrD, double beta1D,
-                                    double beta2D, double epsD,
-                                    double weightDecayD, int32_t decoupled) {
+                                    float *expAvgSq, const float *gradNorm,
+                                    double lrD, double beta1D, double beta2D,
+                                    double epsD, double weightDecayD,
+                                    int32_t decoupled) {
   Context &ctx = ctxOf(c);
+  float clip = clipScale(ctx, gradNorm);
   double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
   float lr = static_cast<float>(lrD * ctx.lrScale);
   float beta1 = beta1D, beta2 = beta2D, eps = epsD, wd = weightDecayD;
@@ -453,7 +482,7 @@ extern "C" void nngc_rt_adam_update(void *c, int64_t n, float *param,
   float bc2Sqrt = static_cast<float>(std::sqrt(bc2));
 #pragma omp parallel for simd if (n > kParallelGrain) schedule(static)
   for (int64_t i = 0; i < n; ++i) {
-    float g = grad[i];
+    float g = grad[i] * clip;
     if (decoupled)
       param[i] *= 1 - lr * wd;
     else if (wd != 0)

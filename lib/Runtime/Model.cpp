@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 using namespace nngc::rt;
@@ -86,8 +87,30 @@ Manifest Manifest::parse(const std::string &text) {
     m.lossSpace = j.at("loss").at("space").asString();
     m.lossOffset = j.at("loss").at("offset").asInt();
   }
-  if (j.has("optimizer"))
+  if (j.has("optimizer")) {
     m.optimizer = j.at("optimizer");
+    m.schedule.compiledLr = m.optimizer.at("lr").asNumber();
+  }
+  if (j.has("clip_grad_norm"))
+    m.clipGradNorm = j.at("clip_grad_norm").asNumber();
+  if (j.has("schedule")) {
+    const Json &s = j.at("schedule");
+    const std::string kind = s.at("kind").asString();
+    m.schedule.warmup = s.at("warmup").asInt();
+    if (kind == "warmup_cosine") {
+      m.schedule.kind = Schedule::WarmupCosine;
+      m.schedule.decaySteps = s.at("decay_steps").asInt();
+      m.schedule.minLr = s.at("min_lr").asNumber();
+    } else {
+      m.schedule.kind = Schedule::StepLR;
+      m.schedule.stepSize = s.at("step_size").asInt();
+      m.schedule.gamma = s.at("gamma").asNumber();
+    }
+  }
+  if (j.has("grad_norm")) {
+    m.gradNormSpace = j.at("grad_norm").at("space").asString();
+    m.gradNormOffset = j.at("grad_norm").at("offset").asInt();
+  }
   for (const Json &e : j.at("entries").array)
     m.entries.push_back(e.asString());
   if (j.has("step")) {
@@ -151,6 +174,8 @@ Model::Model()
       stepArena(manifest.step ? manifest.step->arenaBytes : 0) {
   ctx.batch = manifest.batch;
   ctx.validRows = manifest.batch;
+  ctx.clipNorm = manifest.clipGradNorm;
+  schedule = manifest.schedule;
   nngc_setup(&ctx);
 }
 
@@ -253,7 +278,55 @@ void Model::run(void (*entry)(void *, void *, void *, void *, void *),
     throw std::runtime_error(ctx.error);
 }
 
+double Schedule::scaleAt(int64_t it) const {
+  double lr = compiledLr * baseScale;
+  if (compiledLr <= 0)
+    return baseScale;
+  if (kind != Constant && it < warmup)
+    return baseScale * (it + 1) / (warmup + 1);
+  switch (kind) {
+  case Constant:
+    return baseScale;
+  case WarmupCosine: {
+    if (it > decaySteps)
+      return minLr / compiledLr;
+    double ratio = double(it - warmup) / double(decaySteps - warmup);
+    double coeff = 0.5 * (1.0 + std::cos(M_PI * ratio));
+    return (minLr + coeff * (lr - minLr)) / compiledLr;
+  }
+  case StepLR:
+    return baseScale * std::pow(gamma, double((it - warmup) / stepSize));
+  }
+  return baseScale;
+}
+
+std::string Schedule::describe() const {
+  std::ostringstream os;
+  switch (kind) {
+  case Constant:
+    os << "constant";
+    break;
+  case WarmupCosine:
+    os << "warmup_cosine (warmup " << warmup << ", decay_steps " << decaySteps
+       << ", min_lr " << minLr << ")";
+    break;
+  case StepLR:
+    os << "step_lr (warmup " << warmup << ", step_size " << stepSize
+       << ", gamma " << gamma << ")";
+    break;
+  }
+  return os.str();
+}
+
+float Model::gradNorm() {
+  if (manifest.gradNormOffset < 0)
+    return std::nanf("");
+  return *reinterpret_cast<float *>(spaceBase(*this, manifest.gradNormSpace) +
+                                    manifest.gradNormOffset);
+}
+
 void Model::train() {
+  ctx.lrScale = schedule.scaleAt(ctx.step);
   ++ctx.step;
   run(nngc_train, "train");
 }

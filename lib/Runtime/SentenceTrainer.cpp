@@ -224,7 +224,7 @@ void saveCheckpoint(Model &model, const Vocabulary &vocab, int64_t epoch,
   SafetensorsFile f = model.checkpoint();
   f.metadata["step"] = std::to_string(model.ctx.step);
   f.metadata["epoch"] = std::to_string(epoch);
-  f.metadata["lr_scale"] = std::to_string(model.ctx.lrScale);
+  f.metadata["lr_scale"] = std::to_string(model.schedule.baseScale);
   storeVocabulary(f, vocab);
   f.write(path);
 }
@@ -249,7 +249,7 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
   std::vector<std::string> dataPaths, valPaths;
   std::string save, resume, log;
   int64_t epochs = 5, threads = 0;
-  double lr = 0, valSplit = 0;
+  double valSplit = 0;
   uint64_t seed = 0;
   po::options_description desc("train options (sentence classifier)");
   desc.add_options()("help,h", "show this help")(
@@ -259,7 +259,6 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
       "val-split", po::value(&valSplit),
       "hold out this fraction of --data (shuffled with --seed)")(
       "epochs", po::value(&epochs)->default_value(5), "passes over the data")(
-      "lr", po::value(&lr), "learning rate (default: the model's)")(
       "seed", po::value(&seed)->default_value(0),
       "seed for initialisation, shuffling, the split and dropout")(
       "threads", po::value(&threads), "threads for oneDNN and kernels")(
@@ -267,6 +266,8 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
       "write a checkpoint (with the vocabulary) after each epoch")(
       "resume", po::value(&resume), "start from this checkpoint")(
       "log", po::value(&log), "append per-epoch metrics as JSON lines");
+  OptimizerOptions optOptions;
+  addOptimizerOptions(desc, optOptions);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer train --data FILE [options]\n"))
@@ -282,7 +283,7 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
   if (epochs < 1)
     throw std::runtime_error("--epochs must be at least 1");
   setThreads(threads);
-  applyLrOption(model, vm, lr);
+  applyOptimizerOptions(model, vm, optOptions);
 
   std::vector<Sentence> train, val;
   for (const std::string &p : dataPaths) {
@@ -310,8 +311,7 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
     vocab = checkpointVocabulary(ckpt, resume);
     if (ckpt.metadata.count("epoch"))
       startEpoch = std::stoll(ckpt.metadata.at("epoch")) + 1;
-    if (ckpt.metadata.count("lr_scale") && !vm.count("lr"))
-      model.ctx.lrScale = std::stod(ckpt.metadata.at("lr_scale"));
+    restoreLrScale(model, vm, ckpt);
     std::cout << "resumed from " << resume << " (epoch " << startEpoch - 1
               << ")\n";
   } else {

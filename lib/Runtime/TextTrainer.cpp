@@ -92,7 +92,7 @@ void saveLMCheckpoint(Model &model, const Vocabulary &vocab,
                       const std::string &path) {
   SafetensorsFile f = model.checkpoint();
   f.metadata["step"] = std::to_string(model.ctx.step);
-  f.metadata["lr_scale"] = std::to_string(model.ctx.lrScale);
+  f.metadata["lr_scale"] = std::to_string(model.schedule.baseScale);
   storeVocabulary(f, vocab);
   f.write(path);
 }
@@ -123,7 +123,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
   std::string dataPath, valPath, save, resume, log, tokenizer = "char";
   int64_t steps = 1000, evalEvery = 100, evalBatches = 20, threads = 0;
   int64_t vocabSize = 0;
-  double lr = 0, valSplit = 0.1;
+  double valSplit = 0.1;
   uint64_t seed = 0;
   po::options_description desc("train options (language model)");
   desc.add_options()("help,h", "show this help")(
@@ -140,7 +140,6 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
       "validation loss every this many steps (0: only at the end)")(
       "eval-batches", po::value(&evalBatches)->default_value(20),
       "batches of random validation windows per estimate")(
-      "lr", po::value(&lr), "learning rate (default: the model's)")(
       "seed", po::value(&seed)->default_value(0),
       "seed for initialisation, windows and dropout")(
       "threads", po::value(&threads), "threads for oneDNN and kernels")(
@@ -148,6 +147,8 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
       "write a checkpoint (with the vocabulary) at every evaluation")(
       "resume", po::value(&resume), "start from this checkpoint")(
       "log", po::value(&log), "append evaluations as JSON lines");
+  OptimizerOptions optOptions;
+  addOptimizerOptions(desc, optOptions);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer train --data TEXT [options]\n"))
@@ -164,7 +165,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
   if (tokenizer != "char" && tokenizer != "word")
     throw std::runtime_error("--tokenizer must be char or word");
   setThreads(threads);
-  applyLrOption(model, vm, lr);
+  applyOptimizerOptions(model, vm, optOptions);
 
   std::string text = readTextFile(dataPath);
   std::string valText;
@@ -179,8 +180,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
   if (!resume.empty()) {
     SafetensorsFile ckpt = loadCheckpoint(model, resume, true);
     vocab = checkpointVocabulary(ckpt, resume);
-    if (ckpt.metadata.count("lr_scale") && !vm.count("lr"))
-      model.ctx.lrScale = std::stod(ckpt.metadata.at("lr_scale"));
+    restoreLrScale(model, vm, ckpt);
     std::cout << "resumed from " << resume << " (step " << model.ctx.step
               << ")\n";
   } else {

@@ -338,7 +338,7 @@ void saveCheckpoint(Model &model, const Scaler &scaler, int64_t epoch,
   SafetensorsFile f = model.checkpoint();
   scaler.save(f);
   f.metadata["epoch"] = std::to_string(epoch);
-  f.metadata["lr_scale"] = std::to_string(model.ctx.lrScale);
+  f.metadata["lr_scale"] = std::to_string(model.schedule.baseScale);
   f.write(path);
 }
 
@@ -395,12 +395,100 @@ void requireTrainable(const Manifest &m) {
                              "trained");
 }
 
-void applyLrOption(Model &model, const po::variables_map &vm, double lr) {
-  if (!vm.count("lr"))
-    return;
-  if (!(lr > 0))
-    throw std::runtime_error("--lr must be positive");
-  model.ctx.lrScale = lr / model.manifest.optimizer.at("lr").asNumber();
+void addOptimizerOptions(po::options_description &desc, OptimizerOptions &o) {
+  desc.add_options()("lr", po::value(&o.lr),
+                     "peak learning rate (default: the model's)")(
+      "schedule", po::value(&o.schedule),
+      "learning-rate schedule: constant, warmup_cosine or step_lr "
+      "(default: the model's)")("warmup", po::value(&o.warmup),
+                                "linear warm-up steps")(
+      "decay-steps", po::value(&o.decaySteps),
+      "warmup_cosine: steps until the rate reaches --min-lr")(
+      "min-lr", po::value(&o.minLr), "warmup_cosine: the final rate")(
+      "step-size", po::value(&o.stepSize), "step_lr: steps between decays")(
+      "gamma", po::value(&o.gamma), "step_lr: decay factor")(
+      "clip", po::value(&o.clip),
+      "clip gradients to this global L2 norm (0: off; default: the "
+      "model's clip_grad_norm)");
+}
+
+void applyOptimizerOptions(Model &model, const po::variables_map &vm,
+                           const OptimizerOptions &o) {
+  Schedule &s = model.schedule;
+  if (vm.count("lr")) {
+    if (!(o.lr > 0))
+      throw std::runtime_error("--lr must be positive");
+    s.baseScale = o.lr / s.compiledLr;
+  }
+  if (vm.count("schedule")) {
+    Schedule::Kind kind;
+    if (o.schedule == "constant")
+      kind = Schedule::Constant;
+    else if (o.schedule == "warmup_cosine" || o.schedule == "cosine")
+      kind = Schedule::WarmupCosine;
+    else if (o.schedule == "step_lr" || o.schedule == "step")
+      kind = Schedule::StepLR;
+    else
+      throw std::runtime_error("--schedule must be constant, warmup_cosine "
+                               "or step_lr, not '" +
+                               o.schedule + "'");
+    if (kind != s.kind) {
+      // A schedule the model was not compiled with: only the options set it.
+      s = Schedule{kind, s.compiledLr, s.baseScale};
+      if (kind == Schedule::WarmupCosine && !vm.count("decay-steps"))
+        throw std::runtime_error(
+            "--schedule warmup_cosine needs --decay-steps");
+      if (kind == Schedule::StepLR && !vm.count("step-size"))
+        throw std::runtime_error("--schedule step_lr needs --step-size");
+    }
+  }
+  auto onlyFor = [&](const char *opt, Schedule::Kind kind, const char *name) {
+    if (vm.count(opt) && s.kind != kind)
+      throw std::runtime_error(std::string("--") + opt + " is for the " + name +
+                               " schedule (see --schedule)");
+  };
+  onlyFor("decay-steps", Schedule::WarmupCosine, "warmup_cosine");
+  onlyFor("min-lr", Schedule::WarmupCosine, "warmup_cosine");
+  onlyFor("step-size", Schedule::StepLR, "step_lr");
+  onlyFor("gamma", Schedule::StepLR, "step_lr");
+  if (vm.count("warmup") && s.kind == Schedule::Constant)
+    throw std::runtime_error("--warmup needs a schedule (--schedule "
+                             "warmup_cosine or step_lr)");
+  if (vm.count("warmup"))
+    s.warmup = o.warmup;
+  if (vm.count("decay-steps"))
+    s.decaySteps = o.decaySteps;
+  if (vm.count("min-lr"))
+    s.minLr = o.minLr;
+  if (vm.count("step-size"))
+    s.stepSize = o.stepSize;
+  if (vm.count("gamma"))
+    s.gamma = o.gamma;
+  if (s.warmup < 0)
+    throw std::runtime_error("--warmup must not be negative");
+  if (s.kind == Schedule::WarmupCosine && s.decaySteps <= s.warmup)
+    throw std::runtime_error("--decay-steps must exceed --warmup");
+  if (s.kind == Schedule::WarmupCosine && s.minLr < 0)
+    throw std::runtime_error("--min-lr must not be negative");
+  if (s.kind == Schedule::StepLR && (s.stepSize < 1 || !(s.gamma > 0)))
+    throw std::runtime_error("--step-size must be positive and --gamma "
+                             "positive");
+  if (vm.count("clip")) {
+    if (!(o.clip >= 0))
+      throw std::runtime_error("--clip must not be negative (0 turns "
+                               "clipping off)");
+    if (o.clip > 0 && model.manifest.gradNormOffset < 0)
+      throw std::runtime_error("this model computes no gradient norm "
+                               "(compiled by an older nngc): recompile it "
+                               "to clip");
+    model.ctx.clipNorm = o.clip;
+  }
+}
+
+void restoreLrScale(Model &model, const po::variables_map &vm,
+                    const SafetensorsFile &ckpt) {
+  if (ckpt.metadata.count("lr_scale") && !vm.count("lr"))
+    model.schedule.baseScale = std::stod(ckpt.metadata.at("lr_scale"));
 }
 } // namespace nngc::rt
 
@@ -463,7 +551,12 @@ int cmdInfo(Model &model) {
                   << (v.kind == Json::Bool
                           ? std::string(v.boolean ? "true" : "false")
                           : formatNumber(v.number));
-    std::cout << "\n";
+    std::cout << "\nschedule     " << m.schedule.describe() << "\n";
+    std::cout << "clipping     "
+              << (m.clipGradNorm > 0
+                      ? "global gradient norm " + formatNumber(m.clipGradNorm)
+                      : std::string("none"))
+              << "\n";
   }
   auto kib = [](int64_t b) {
     return std::to_string((b + 1023) / 1024) + " KiB";
@@ -494,7 +587,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
   DataOptions data;
   std::string dataPath, valPath, save, resume, log;
   int64_t epochs = 10, batchSize = 0, threads = 0;
-  double lr = 0, valSplit = 0;
+  double valSplit = 0;
   uint64_t seed = 0;
   po::options_description desc("train options");
   desc.add_options()("help,h", "show this help")(
@@ -505,7 +598,6 @@ int cmdTrain(Model &model, int argc, char **argv) {
       "epochs", po::value(&epochs)->default_value(10), "passes over the data")(
       "batch-size", po::value(&batchSize),
       "must equal the compiled batch (the model's first input dimension)")(
-      "lr", po::value(&lr), "learning rate (default: the model's)")(
       "seed", po::value(&seed)->default_value(0),
       "seed for initialisation, shuffling and the split")(
       "threads", po::value(&threads), "threads for oneDNN and kernels")(
@@ -515,6 +607,8 @@ int cmdTrain(Model &model, int argc, char **argv) {
       "resume", po::value(&resume), "start from this checkpoint")(
       "log", po::value(&log), "append per-epoch metrics as JSON lines");
   addDataOptions(desc, data);
+  OptimizerOptions optOptions;
+  addOptimizerOptions(desc, optOptions);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer train --data FILE [options]\n"))
@@ -535,7 +629,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
   if (epochs < 1)
     throw std::runtime_error("--epochs must be at least 1");
   setThreads(threads);
-  applyLrOption(model, vm, lr);
+  applyOptimizerOptions(model, vm, optOptions);
 
   Roles roles = rolesOf(m);
   if (!roles.label)
@@ -562,8 +656,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
     scaler.load(ckpt);
     if (ckpt.metadata.count("epoch"))
       startEpoch = std::stoll(ckpt.metadata.at("epoch")) + 1;
-    if (ckpt.metadata.count("lr_scale") && !vm.count("lr"))
-      model.ctx.lrScale = std::stod(ckpt.metadata.at("lr_scale"));
+    restoreLrScale(model, vm, ckpt);
     std::cout << "resumed from " << resume << " (epoch " << startEpoch - 1
               << ", step " << model.ctx.step << ")\n";
   } else {

@@ -39,8 +39,20 @@ bool parseOptions(int argc, char **argv, const po::options_description &desc,
 void setThreads(int64_t threads);
 /// Fails unless the model has a training entry point (an nn.minimize).
 void requireTrainable(const Manifest &m);
-/// Applies `--lr` (when given) as a scale on the compiled learning rate.
-void applyLrOption(Model &model, const po::variables_map &vm, double lr);
+/// The options every `train` command shares: the learning rate, its
+/// schedule and gradient clipping, each defaulting to the model's.
+struct OptimizerOptions {
+  double lr = 0, minLr = 0, gamma = 0.1, clip = 0;
+  int64_t warmup = 0, decaySteps = 0, stepSize = 0;
+  std::string schedule;
+};
+void addOptimizerOptions(po::options_description &desc, OptimizerOptions &o);
+/// Validates them and applies them to the model's schedule and context.
+void applyOptimizerOptions(Model &model, const po::variables_map &vm,
+                           const OptimizerOptions &o);
+/// After a resume: the checkpoint's learning rate, unless --lr was given.
+void restoreLrScale(Model &model, const po::variables_map &vm,
+                    const SafetensorsFile &ckpt);
 /// Reads a checkpoint and loads its parameters (and optimizer state, with
 /// `optimizer`) into the model; errors name the file.
 SafetensorsFile loadCheckpoint(Model &model, const std::string &path,

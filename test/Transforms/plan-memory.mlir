@@ -1,6 +1,6 @@
 // nngc-plan-memory: parameters, gradients and state get fixed slots; the
-// rest shares the arena by liveness; reshapes alias; a gradient computed by
-// one op is written into its slot.
+// rest shares the arena by liveness (the gradient norm included); reshapes
+// alias; a gradient computed by one op is written into its slot.
 // RUN: nngc-opt --nngc-training-pipeline %s | FileCheck %s
 // RUN: nngc-opt --nngc-autodiff --nngc-optimizer --nngc-plan-memory=reuse=false %s | FileCheck %s --check-prefix=NOREUSE
 
@@ -9,7 +9,7 @@
 // CHECK-SAME: nngc.param_bytes = 320
 // CHECK-SAME: nngc.state_bytes = 640
 // NOREUSE-LABEL: nn.model @mlp
-// NOREUSE-SAME: nngc.arena_bytes = 1664
+// NOREUSE-SAME: nngc.arena_bytes = 1728
 // CHECK: nn.input "x" {nngc.offset = 0 : i64, nngc.space = "arena"} : tensor<8x5xf32>
 // CHECK: nn.input "y" {nngc.offset = 192 : i64, nngc.space = "arena"} : tensor<8xi64>
 // CHECK: nn.param "fc1.weight" {{.*}}{nngc.offset = 0 : i64, nngc.space = "param"}

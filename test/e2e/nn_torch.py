@@ -156,6 +156,7 @@ class Model:
     def __init__(self, text):
         self.ops, self.inputs, self.params, self.outputs = [], [], [], []
         self.loss, self.optimizer = None, None
+        self.clip, self.decay, self.schedule = None, "all", None
         for line in text.splitlines():
             line = line.split("//")[0].rstrip()
             if not line.strip() or "nn.model" in line or line.strip() == "}":
@@ -182,6 +183,16 @@ class Model:
                         k, v = (x.strip() for x in part.split("="))
                         fields[k] = v == "true" if v in ("true", "false") else float(v)
                 self.optimizer = (m.group(2), fields)
+                c = re.search(r"clip_grad_norm\(([^)]*)\)", s)
+                self.clip = float(c.group(1)) if c else None
+                d = re.search(r"decay\((\w+)\)", s)
+                self.decay = d.group(1) if d else "all"
+                sch = re.search(r"schedule\(#nn\.(\w+)<([^>]*)>\)", s)
+                self.schedule = None
+                if sch:
+                    f = {k.strip(): float(v) for k, v in
+                         (part.split("=") for part in sch.group(2).split(","))}
+                    self.schedule = (sch.group(1), f)
 
     @staticmethod
     def _parse(result, op, rest):
@@ -189,6 +200,7 @@ class Model:
         d = {"result": results[0], "results": results, "op": op}
         if op in ("input", "param"):
             d["name"] = re.match(r'"([^"]+)"', rest).group(1)
+            d["no_weight_decay"] = "no_weight_decay" in rest
             d["shape"], d["dtype"] = parse_type(rest.split(":")[-1])
             return d
         if op in ("arange", "sinusoidal_positions"):
@@ -328,16 +340,53 @@ class Model:
                 env[o["result"]] = r
         return env
 
-    def torch_optimizer(self, params):
+    def torch_optimizer(self, params, names=None):
+        """torch.optim for `params` (a list, or with `names` their state_dict
+        names, which the parameter groups need)."""
         kind, f = self.optimizer
+        wd = f.get("weight_decay", 0.01 if kind == "adamw" else 0.0)
+        groups = [{"params": list(params), "weight_decay": wd}]
+        if names is not None:
+            info = {p["name"]: p for p in self.params}
+            decays = [not info[n]["no_weight_decay"] and
+                      (self.decay == "all" or len(info[n]["shape"]) >= 2) for n in names]
+            groups = [{"params": [p for p, d in zip(params, decays) if d], "weight_decay": wd},
+                      {"params": [p for p, d in zip(params, decays) if not d],
+                       "weight_decay": 0.0}]
+            groups = [g for g in groups if g["params"]]
         if kind == "sgd":
-            return torch.optim.SGD(params, lr=f["lr"], momentum=f.get("momentum", 0.0),
+            return torch.optim.SGD(groups, lr=f["lr"], momentum=f.get("momentum", 0.0),
                                    dampening=f.get("dampening", 0.0),
-                                   weight_decay=f.get("weight_decay", 0.0),
                                    nesterov=f.get("nesterov", False))
         betas = (f.get("beta1", 0.9), f.get("beta2", 0.999))
-        if kind == "adam":
-            return torch.optim.Adam(params, lr=f["lr"], betas=betas, eps=f.get("eps", 1e-8),
-                                    weight_decay=f.get("weight_decay", 0.0))
-        return torch.optim.AdamW(params, lr=f["lr"], betas=betas, eps=f.get("eps", 1e-8),
-                                 weight_decay=f.get("weight_decay", 0.01))
+        cls = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
+        return cls(groups, lr=f["lr"], betas=betas, eps=f.get("eps", 1e-8))
+
+    def lr_at(self, it):
+        """The learning rate at step `it` (from 0): nanoGPT's get_lr for
+        warmup_cosine, StepLR's for step_lr."""
+        lr = self.optimizer[1]["lr"]
+        if self.schedule is None:
+            return lr
+        kind, f = self.schedule
+        warmup = int(f.get("warmup", 0))
+        if it < warmup:
+            return lr * (it + 1) / (warmup + 1)
+        if kind == "warmup_cosine":
+            decay, min_lr = int(f["decay_steps"]), f.get("min_lr", 0.0)
+            if it > decay:
+                return min_lr
+            ratio = (it - warmup) / (decay - warmup)
+            return min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (lr - min_lr)
+        return lr * f.get("gamma", 0.1) ** ((it - warmup) // int(f["step_size"]))
+
+    def train_step(self, opt, it, params, loss):
+        """One step as a trainer does it: backward, clipping, schedule,
+        update."""
+        opt.zero_grad()
+        loss.backward()
+        if self.clip is not None:
+            torch.nn.utils.clip_grad_norm_(params, self.clip)
+        for g in opt.param_groups:
+            g["lr"] = self.lr_at(it)
+        opt.step()

@@ -255,6 +255,11 @@ OPTIMIZERS = {
     "adam": "#nn.adam<lr = 0.01>",
     "adam_wd": "#nn.adam<lr = 0.01, beta1 = 0.8, beta2 = 0.99, eps = 1.0e-6, weight_decay = 0.1>",
     "adamw": "#nn.adamw<lr = 0.01>",
+    "adamw_groups_clip_cosine": "#nn.adamw<lr = 0.01, beta2 = 0.99, weight_decay = 0.1> "
+        "clip_grad_norm(0.5) decay(matrices) "
+        "schedule(#nn.warmup_cosine<warmup = 1, decay_steps = 3, min_lr = 1.0e-3>)",
+    "sgd_clip_step_lr": "#nn.sgd<lr = 0.1, momentum = 0.9, weight_decay = 0.01> "
+        "clip_grad_norm(0.3) schedule(#nn.step_lr<step_size = 2, gamma = 0.5>)",
 }
 
 
@@ -610,11 +615,11 @@ def check(path, text, args, failures):
         errors["output." + oname] = rel_err(ours["output." + oname][:valid],
                                             env[res].detach().numpy())
     if args.steps:
-        opt = model.torch_optimizer(list(tparams.values()))
-        for _ in range(args.steps):
-            opt.zero_grad()
-            model.run({**tin, **tparams})[model.loss].backward()
-            opt.step()
+        names = list(tparams)
+        opt = model.torch_optimizer([tparams[n] for n in names], names)
+        for it in range(args.steps):
+            model.train_step(opt, it, list(tparams.values()),
+                             model.run({**tin, **tparams})[model.loss])
         for k, p in tparams.items():
             errors[f"param.{k} after {args.steps} steps"] = rel_err(
                 ours["param." + k], p.detach().numpy())

@@ -101,13 +101,21 @@ void nngc_rt_cross_entropy_grad(void *ctx, int64_t rows, int64_t positions,
                                 float *dx);
 
 // torch.optim updates, in place; lr is scaled by the trainer's schedule.
+// `gradNorm` (or null) is the global gradient norm: with the context's
+// clipNorm > 0, grad is scaled by min(1, clipNorm / (gradNorm + 1e-6)).
 void nngc_rt_sgd_update(void *ctx, int64_t n, float *param, const float *grad,
-                        float *buffer, double lr, double momentum,
-                        double dampening, double weightDecay, int32_t nesterov);
+                        float *buffer, const float *gradNorm, double lr,
+                        double momentum, double dampening, double weightDecay,
+                        int32_t nesterov);
 void nngc_rt_adam_update(void *ctx, int64_t n, float *param, const float *grad,
-                         float *expAvg, float *expAvgSq, double lr,
-                         double beta1, double beta2, double eps,
+                         float *expAvg, float *expAvgSq, const float *gradNorm,
+                         double lr, double beta1, double beta2, double eps,
                          double weightDecay, int32_t decoupled);
+
+// out = sqrt(sum over the `count` tensors grads[i] (sizes[i] elements) of
+// their squares).
+void nngc_rt_grad_norm(void *ctx, int32_t count, const float *const *grads,
+                       const int64_t *sizes, float *out);
 
 // Tensor plumbing over [outer, n, inner] views around an axis.
 enum NNGCReduceKind : int32_t {

@@ -33,6 +33,8 @@ struct Context {
   int64_t batch = 0;
   /// Multiplies every update op's learning rate (from --lr and schedules).
   double lrScale = 1.0;
+  /// Gradient clipping threshold (clip_grad_norm / --clip); 0: off.
+  double clipNorm = 0;
   /// Optimizer steps taken, counting the current one (torch's `step`).
   int64_t step = 0;
   /// Seeds dropout masks (the trainer's --seed); with `step` and the op's

@@ -65,6 +65,22 @@ struct StepInfo {
   const OutputInfo *output(const std::string &name) const;
 };
 
+/// A run's learning-rate schedule: the model's (nn.minimize's
+/// `schedule(...)`), unless the trainer's options replace it. Model::train
+/// sets the context's lrScale from it before every step.
+struct Schedule {
+  enum Kind { Constant, WarmupCosine, StepLR } kind = Constant;
+  /// The compiled learning rate, and the run's peak one over it (--lr).
+  double compiledLr = 0, baseScale = 1;
+  int64_t warmup = 0, decaySteps = 0, stepSize = 1;
+  double minLr = 0, gamma = 0.1;
+
+  /// lrScale at step `it` (counted from 0, as nanoGPT's `get_lr`).
+  double scaleAt(int64_t it) const;
+  /// "warmup_cosine(warmup 100, decay_steps 2000, min_lr 0.0001)" etc.
+  std::string describe() const;
+};
+
 struct Manifest {
   std::string model;
   int64_t batch = 0;
@@ -77,6 +93,12 @@ struct Manifest {
   std::string lossSpace;
   int64_t lossOffset = 0;
   Json optimizer; ///< null without nn.minimize
+  /// What nn.minimize asked for: clip_grad_norm (0: none) and the schedule.
+  double clipGradNorm = 0;
+  Schedule schedule;
+  /// Where nn.grad_norm writes the global gradient norm (none: -1).
+  std::string gradNormSpace;
+  int64_t gradNormOffset = -1;
   std::vector<std::string> entries;
   /// Present when the model has a step entry point; otherwise `stepNote`
   /// says why it has none.
@@ -111,6 +133,8 @@ public:
 
   Manifest manifest;
   Context ctx;
+  /// The run's schedule (initially the manifest's).
+  Schedule schedule;
   Buffer arena, params, grads, state;
   /// The step entry point's arena (empty without one).
   Buffer stepArena;
@@ -121,6 +145,9 @@ public:
   void *input(const InputInfo &in);
   const float *output(const OutputInfo &out);
   float loss();
+  /// The last step's global gradient norm, before clipping (NaN if the
+  /// model computes none).
+  float gradNorm();
 
   /// torch.nn.init formulas with a seeded generator.
   void initParams(uint64_t seed);

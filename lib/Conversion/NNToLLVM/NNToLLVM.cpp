@@ -249,6 +249,26 @@ static std::string buildManifest(ModelOp model, ModelOp step,
   auto note = model->getAttrOfType<StringAttr>("nngc.step_note");
   manifest["step_note"] =
       note ? json::Value(note.getValue()) : json::Value(nullptr);
+  auto clip = model->getAttrOfType<FloatAttr>("nn.clip_grad_norm");
+  manifest["clip_grad_norm"] =
+      clip ? json::Value(clip.getValueAsDouble()) : json::Value(nullptr);
+  manifest["schedule"] = nullptr;
+  if (auto cosine = model->getAttrOfType<WarmupCosineAttr>("nn.schedule"))
+    manifest["schedule"] =
+        json::Object{{"kind", "warmup_cosine"},
+                     {"warmup", cosine.getWarmup()},
+                     {"decay_steps", cosine.getDecaySteps()},
+                     {"min_lr", cosine.getMinLr().convertToDouble()}};
+  if (auto step = model->getAttrOfType<StepLRAttr>("nn.schedule"))
+    manifest["schedule"] =
+        json::Object{{"kind", "step_lr"},
+                     {"warmup", step.getWarmup()},
+                     {"step_size", step.getStepSize()},
+                     {"gamma", step.getGamma().convertToDouble()}};
+  auto norms = llvm::to_vector(body.getOps<GradNormOp>());
+  manifest["grad_norm"] = norms.empty()
+                              ? json::Value(nullptr)
+                              : json::Value(storageJson(norms.front()));
   if (Attribute opt = model->getAttr("nn.optimizer"))
     manifest["optimizer"] = optimizerJson(opt);
   else

@@ -351,7 +351,7 @@ nn.model @m {
 nn.model @m {
   %x = nn.input "x" : tensor<4xf32>
   %l = nn.mse %x, %x : tensor<4xf32>, tensor<4xf32>
-  // expected-error @+1 {{unknown optimizer field 'momentum'}}
+  // expected-error @+1 {{unknown field 'momentum'}}
   nn.minimize %l with #nn.adam<lr = 0.1, momentum = 0.9>
 }
 
@@ -360,7 +360,7 @@ nn.model @m {
 nn.model @m {
   %x = nn.input "x" : tensor<4xf32>
   %l = nn.mse %x, %x : tensor<4xf32>, tensor<4xf32>
-  // expected-error @+1 {{optimizer field 'lr' given twice}}
+  // expected-error @+1 {{field 'lr' given twice}}
   nn.minimize %l with #nn.sgd<lr = 0.1, lr = 0.2>
 }
 
@@ -369,7 +369,7 @@ nn.model @m {
 nn.model @m {
   %x = nn.input "x" : tensor<4xf32>
   %l = nn.mse %x, %x : tensor<4xf32>, tensor<4xf32>
-  // expected-error @+1 {{optimizer field 'lr' is required}}
+  // expected-error @+1 {{field 'lr' is required}}
   nn.minimize %l with #nn.sgd<momentum = 0.9>
 }
 

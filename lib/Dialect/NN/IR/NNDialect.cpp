@@ -38,6 +38,7 @@ struct Field {
   llvm::StringRef name;
   double value;
   bool isBool = false;
+  bool isInt = false;
 };
 } // namespace
 
@@ -61,10 +62,9 @@ static LogicalResult parseFields(AsmParser &parser,
       Field *field =
           llvm::find_if(fields, [&](const Field &f) { return f.name == key; });
       if (field == fields.end())
-        return parser.emitError(loc, "unknown optimizer field '") << key << "'";
+        return parser.emitError(loc, "unknown field '") << key << "'";
       if (!seen.try_emplace(key, true).second)
-        return parser.emitError(loc, "optimizer field '")
-               << key << "' given twice";
+        return parser.emitError(loc, "field '") << key << "' given twice";
       if (field->isBool) {
         if (succeeded(parser.parseOptionalKeyword("true")))
           field->value = 1;
@@ -74,6 +74,11 @@ static LogicalResult parseFields(AsmParser &parser,
           return parser.emitError(parser.getCurrentLocation(),
                                   "expected 'true' or 'false' for '")
                  << key << "'";
+      } else if (field->isInt) {
+        int64_t v;
+        if (parser.parseInteger(v))
+          return failure();
+        field->value = static_cast<double>(v);
       } else if (parser.parseFloat(field->value)) {
         return failure();
       }
@@ -84,7 +89,7 @@ static LogicalResult parseFields(AsmParser &parser,
 checkRequired:
   for (llvm::StringRef name : required)
     if (!seen.count(name))
-      return parser.emitError(parser.getNameLoc(), "optimizer field '")
+      return parser.emitError(parser.getNameLoc(), "field '")
              << name << "' is required";
   return success();
 }
@@ -223,4 +228,70 @@ LogicalResult AdamWAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                 APFloat lr, APFloat beta1, APFloat beta2,
                                 APFloat eps, APFloat weightDecay) {
   return verifyAdam(emitError, "adamw", lr, beta1, beta2, eps, weightDecay);
+}
+
+//===----------------------------------------------------------------------===//
+// Learning-rate schedules
+//===----------------------------------------------------------------------===//
+
+Attribute WarmupCosineAttr::parse(AsmParser &parser, Type) {
+  Field fields[] = {{"warmup", 0, false, true},
+                    {"decay_steps", 0, false, true},
+                    {"min_lr", 0}};
+  if (failed(parseFields(parser, fields, {"decay_steps"})))
+    return {};
+  return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
+                    parser.getContext(), static_cast<int64_t>(fields[0].value),
+                    static_cast<int64_t>(fields[1].value),
+                    APFloat(fields[2].value));
+}
+
+void WarmupCosineAttr::print(AsmPrinter &printer) const {
+  printer << "<warmup = " << getWarmup()
+          << ", decay_steps = " << getDecaySteps()
+          << ", min_lr = " << formatFloatLiteral(getMinLr().convertToDouble())
+          << ">";
+}
+
+LogicalResult
+WarmupCosineAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         int64_t warmup, int64_t decaySteps, APFloat minLr) {
+  if (warmup < 0)
+    return emitError() << "warmup_cosine: warmup must be non-negative";
+  if (decaySteps <= warmup)
+    return emitError() << "warmup_cosine: decay_steps (" << decaySteps
+                       << ") must exceed warmup (" << warmup << ")";
+  if (minLr.convertToDouble() < 0)
+    return emitError() << "warmup_cosine: min_lr must be non-negative";
+  return success();
+}
+
+Attribute StepLRAttr::parse(AsmParser &parser, Type) {
+  Field fields[] = {{"warmup", 0, false, true},
+                    {"step_size", 0, false, true},
+                    {"gamma", 0.1}};
+  if (failed(parseFields(parser, fields, {"step_size"})))
+    return {};
+  return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
+                    parser.getContext(), static_cast<int64_t>(fields[0].value),
+                    static_cast<int64_t>(fields[1].value),
+                    APFloat(fields[2].value));
+}
+
+void StepLRAttr::print(AsmPrinter &printer) const {
+  printer << "<warmup = " << getWarmup() << ", step_size = " << getStepSize()
+          << ", gamma = " << formatFloatLiteral(getGamma().convertToDouble())
+          << ">";
+}
+
+LogicalResult StepLRAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t warmup, int64_t stepSize,
+                                 APFloat gamma) {
+  if (warmup < 0)
+    return emitError() << "step_lr: warmup must be non-negative";
+  if (stepSize < 1)
+    return emitError() << "step_lr: step_size must be positive";
+  if (!(gamma.convertToDouble() > 0))
+    return emitError() << "step_lr: gamma must be positive";
+  return success();
 }

@@ -398,3 +398,10 @@ LogicalResult SGDUpdateOp::verify() {
     return emitOpError("momentum buffer must have the parameter's type");
   return success();
 }
+
+LogicalResult MinimizeOp::verify() {
+  if (std::optional<APFloat> clip = getClipGradNorm())
+    if (!(clip->convertToDouble() > 0))
+      return emitOpError("clip_grad_norm must be positive");
+  return success();
+}

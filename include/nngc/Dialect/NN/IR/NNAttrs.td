@@ -121,4 +121,53 @@ def NN_AdamWAttr : NN_AdamBase<"AdamW", "adamw", "AdamW">;
 
 def NN_OptimizerAttr : AnyAttrOf<[NN_SGDAttr, NN_AdamAttr, NN_AdamWAttr]>;
 
+// Which parameters weight decay applies to (parameter groups).
+def NN_DecayRule : I32EnumAttr<"DecayRule",
+    "parameters that get weight decay", [
+  I32EnumAttrCase<"all", 0>,
+  I32EnumAttrCase<"matrices", 1>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::nngc::nn";
+}
+def NN_DecayRuleAttr : EnumAttr<NN_Dialect, NN_DecayRule, "decay_rule"> {
+  let assemblyFormat = "$value";
+}
+
+//===----------------------------------------------------------------------===//
+// Learning-rate schedules, applied by the trainer at every optimizer step.
+//===----------------------------------------------------------------------===//
+
+def NN_WarmupCosineAttr : NN_Attr<"WarmupCosine", "warmup_cosine"> {
+  let summary = "Linear warm-up, then cosine decay to a floor (nanoGPT)";
+  let description = [{
+    `#nn.warmup_cosine<warmup = 100, decay_steps = 2000, min_lr = 1.0e-4>`:
+    at step `it` (counted from 0) the learning rate is `lr * (it + 1) /
+    (warmup + 1)` while `it < warmup`, then `min_lr + (1 + cos(pi * r)) / 2
+    * (lr - min_lr)` with `r = (it - warmup) / (decay_steps - warmup)`, and
+    `min_lr` after `decay_steps` (nanoGPT's `get_lr`). `warmup` defaults to
+    0 and `min_lr` to 0; `decay_steps` is required.
+  }];
+  let parameters = (ins "int64_t":$warmup, "int64_t":$decay_steps,
+                        APFloatParameter<"">:$min_lr);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
+def NN_StepLRAttr : NN_Attr<"StepLR", "step_lr"> {
+  let summary = "torch.optim.lr_scheduler.StepLR over optimizer steps";
+  let description = [{
+    `#nn.step_lr<step_size = 1000, gamma = 0.1>`: the learning rate is `lr *
+    gamma^floor(it / step_size)` at step `it` (counted from 0), after an
+    optional linear `warmup` as in `#nn.warmup_cosine`. `gamma` defaults to
+    0.1 (StepLR's).
+  }];
+  let parameters = (ins "int64_t":$warmup, "int64_t":$step_size,
+                        APFloatParameter<"">:$gamma);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
+def NN_ScheduleAttr : AnyAttrOf<[NN_WarmupCosineAttr, NN_StepLRAttr]>;
+
 #endif // NNGC_DIALECT_NN_IR_NNATTRS_TD

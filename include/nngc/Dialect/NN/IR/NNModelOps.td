@@ -105,13 +105,37 @@ def NN_MinimizeOp : NN_Op<"minimize"> {
   let description = [{
     ```mlir
     nn.minimize %loss with #nn.adam<lr = 1.0e-3>
+    nn.minimize %loss with #nn.adamw<lr = 1.0e-3, beta2 = 0.99, weight_decay = 0.1>
+        clip_grad_norm(1.0) decay(matrices)
+        schedule(#nn.warmup_cosine<warmup = 100, decay_steps = 2000, min_lr = 1.0e-4>)
     ```
     `nngc-autodiff` differentiates the loss with respect to every
     parameter; `nngc-optimizer` then replaces this op with `nn.loss` and one
     update op per parameter.
+
+    * `clip_grad_norm(max)` scales all gradients by `min(1, max / (norm +
+      1e-6))`, `norm` being their global L2 norm, before the update
+      (`torch.nn.utils.clip_grad_norm_`).
+    * `decay(matrices)` applies the optimizer's weight decay only to
+      parameters with two or more dimensions (nanoGPT's parameter groups:
+      none on biases and LayerNorm weights); `decay(all)`, the default, is
+      torch.optim's. A parameter with the `no_weight_decay` attribute gets
+      none in either case (e.g. embeddings, for the older nanoGPT rule).
+    * `schedule(...)` is the learning-rate schedule (`#nn.warmup_cosine`,
+      `#nn.step_lr`); without one the rate is constant.
+
+    The trainer's `--clip`, `--schedule`, `--warmup`, ... override these
+    at run time (docs/Trainer.md).
   }];
-  let arguments = (ins NN_Scalar:$loss, NN_OptimizerAttr:$optimizer);
-  let assemblyFormat = "$loss `with` $optimizer attr-dict";
+  let arguments = (ins NN_Scalar:$loss, NN_OptimizerAttr:$optimizer,
+                       OptionalAttr<F64Attr>:$clip_grad_norm,
+                       OptionalAttr<NN_DecayRuleAttr>:$decay,
+                       OptionalAttr<NN_ScheduleAttr>:$schedule);
+  let assemblyFormat = [{
+    $loss `with` $optimizer (`clip_grad_norm` `(` $clip_grad_norm^ `)`)?
+    (`decay` `(` $decay^ `)`)? (`schedule` `(` $schedule^ `)`)? attr-dict
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // NNGC_DIALECT_NN_IR_NNMODELOPS_TD

@@ -120,15 +120,35 @@ def NN_StateOp : NN_Op<"state"> {
   let assemblyFormat = "$name attr-dict `:` type($result)";
 }
 
+def NN_GradNormOp : NN_Op<"grad_norm", [Pure]> {
+  let summary = "The global L2 norm of the gradients";
+  let description = [{
+    `sqrt(sum of every gradient element squared)`, over all the operands,
+    as `torch.nn.utils.clip_grad_norm_` computes it. `nngc-optimizer`
+    emits one and passes it to every update op, which clips with it when
+    gradient clipping is on (its `max_norm` is a run-time setting, from
+    `clip_grad_norm(...)` or the trainer's `--clip`).
+
+    ```mlir
+    %n = nn.grad_norm %dw, %db : tensor<10x4xf32>, tensor<10xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<NN_FloatTensor>:$grads);
+  let results = (outs NN_Scalar:$result);
+  let assemblyFormat = "$grads attr-dict `:` type($grads)";
+}
+
 def NN_SGDUpdateOp : NN_Op<"sgd_update",
-    [AllTypesMatch<["param", "grad"]>]> {
+    [AllTypesMatch<["param", "grad"]>, AttrSizedOperandSegments]> {
   let summary = "One torch.optim.SGD step on a parameter, in place";
   let description = [{
     With `g = grad + weight_decay * param`: if momentum is non-zero,
     `buf = g` on the first step and `buf = momentum * buf + (1 - dampening)
     * g` after, and `g = g + momentum * buf` (Nesterov) or `g = buf`; then
     `param -= lr * g`. `momentum_buffer` is present iff momentum != 0. The
-    learning rate is scaled at run time by the trainer's schedule.
+    learning rate is scaled at run time by the trainer's schedule. With
+    `grad_norm` (an `nn.grad_norm` of all gradients), `grad` is first
+    clipped with it when the run clips gradients.
 
     ```mlir
     nn.sgd_update %w, %dw, %buf {lr = 0.1 : f64, momentum = 0.9 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64} : tensor<10x4xf32>, tensor<10x4xf32>
@@ -136,11 +156,12 @@ def NN_SGDUpdateOp : NN_Op<"sgd_update",
   }];
   let arguments = (ins NN_FloatTensor:$param, NN_FloatTensor:$grad,
                        Optional<NN_FloatTensor>:$momentum_buffer,
+                       Optional<NN_Scalar>:$grad_norm,
                        F64Attr:$lr, F64Attr:$momentum, F64Attr:$dampening,
                        F64Attr:$weight_decay, UnitAttr:$nesterov);
   let assemblyFormat = [{
-    $param `,` $grad (`,` $momentum_buffer^)? attr-dict `:` type($param)
-    (`,` type($momentum_buffer)^)?
+    $param `,` $grad (`,` $momentum_buffer^)? (`grad_norm` `(` $grad_norm^ `)`)?
+    attr-dict `:` type($param) (`,` type($momentum_buffer)^)?
   }];
   let hasVerifier = 1;
 }
@@ -154,7 +175,8 @@ def NN_AdamUpdateOp : NN_Op<"adam_update",
     `g = grad (+ weight_decay * param unless decoupled)`, `m = b1 m + (1 -
     b1) g`, `v = b2 v + (1 - b2) g^2`, `param -= lr / (1 - b1^t) * m /
     (sqrt(v) / sqrt(1 - b2^t) + eps)`. With `decoupled_weight_decay`
-    (AdamW), `param *= 1 - lr * weight_decay` first.
+    (AdamW), `param *= 1 - lr * weight_decay` first. With `grad_norm`,
+    `grad` is first clipped as for `nn.sgd_update`.
 
     ```mlir
     nn.adam_update %w, %dw, %m, %v {lr = 1.0e-3 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, weight_decay = 0.0 : f64} : tensor<10x4xf32>
@@ -162,11 +184,13 @@ def NN_AdamUpdateOp : NN_Op<"adam_update",
   }];
   let arguments = (ins NN_FloatTensor:$param, NN_FloatTensor:$grad,
                        NN_FloatTensor:$exp_avg, NN_FloatTensor:$exp_avg_sq,
+                       Optional<NN_Scalar>:$grad_norm,
                        F64Attr:$lr, F64Attr:$beta1, F64Attr:$beta2,
                        F64Attr:$eps, F64Attr:$weight_decay,
                        UnitAttr:$decoupled_weight_decay);
   let assemblyFormat = [{
-    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq attr-dict `:` type($param)
+    $param `,` $grad `,` $exp_avg `,` $exp_avg_sq
+    (`grad_norm` `(` $grad_norm^ `)`)? attr-dict `:` type($param)
   }];
 }
 
