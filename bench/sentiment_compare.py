@@ -19,7 +19,11 @@ sides then read those two files:
 Each side is run with --reps seeds; the table gives the held-out accuracy
 after every epoch (median over seeds).
 
-    bench/sentiment_compare.py [--epochs 6] [--reps 3]
+With --model encoder, both sides are examples/encoder_sentiment.mlir's
+Transformer encoder instead (PyTorch: nn.TransformerEncoder with
+src_key_padding_mask, AdamW(5e-4, weight_decay=0.01)).
+
+    bench/sentiment_compare.py [--model bilstm|encoder] [--epochs 6] [--reps 3]
 """
 import argparse
 import json
@@ -41,6 +45,8 @@ FILES = ["amazon_cells_labelled.txt", "imdb_labelled.txt", "yelp_labelled.txt"]
 
 def parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", choices=["bilstm", "encoder"], default="bilstm",
+                   help="examples/bilstm_sentiment.mlir or examples/encoder_sentiment.mlir")
     p.add_argument("--epochs", type=int, default=6)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
@@ -113,8 +119,32 @@ def torch_side(train_path, val_path, seed, args):
             h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True, total_length=T)
             return self.head((h * mask).sum(1) / mask.sum(1))
 
-    model = Model()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    class Encoder(nn.Module):
+        """examples/encoder_sentiment.mlir: token + position embeddings,
+        2 post-LN TransformerEncoderLayers (src_key_padding_mask), the mean
+        over each sentence's words, a linear head."""
+
+        def __init__(self):
+            super().__init__()
+            self.tok = nn.Embedding(10000, 128)
+            self.pos = nn.Embedding(T, 128)
+            layer = nn.TransformerEncoderLayer(128, 4, dim_feedforward=512, dropout=0.1,
+                                               batch_first=True, norm_first=False)
+            self.encoder = nn.TransformerEncoder(layer, num_layers=2,
+                                                 enable_nested_tensor=False)
+            self.head = nn.Linear(128, 2)
+
+        def forward(self, ids, mask):
+            h = self.tok(ids) + self.pos(torch.arange(T))
+            h = self.encoder(h, src_key_padding_mask=mask[:, :, 0] == 0)
+            return self.head((h * mask).sum(1) / mask.sum(1))
+
+    if args.model == "encoder":
+        model = Encoder()
+        opt = torch.optim.AdamW(model.parameters(), lr=5e-4, weight_decay=0.01)
+    else:
+        model = Model()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     tx, tm, ty = encode(train)
     vx, vm, vy = encode(val)
     accuracies = []
@@ -154,9 +184,10 @@ def main():
         f.write("\n".join(rows[:-n_val]) + "\n")
     with open(val_path, "w", encoding="utf-8") as f:
         f.write("\n".join(rows[-n_val:]) + "\n")
-    exe = os.path.join(work, "bilstm")
+    name = f"{args.model}_sentiment"
+    exe = os.path.join(work, name)
     subprocess.run([args.nngc, "compile",
-                    os.path.join(ROOT, "examples", "bilstm_sentiment.mlir"), "-o", exe],
+                    os.path.join(ROOT, "examples", name + ".mlir"), "-o", exe],
                    check=True)
     ours, theirs = [], []
     for seed in range(args.reps):
@@ -169,18 +200,18 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
         ours.append([json.loads(line)["val_accuracy"] for line in open(log)])
         out = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-only",
-                              train_path, val_path, str(seed),
+                              train_path, val_path, str(seed), "--model", args.model,
                               "--epochs", str(args.epochs), "--threads", str(args.threads)],
                              check=True, capture_output=True, text=True).stdout
         theirs.append(json.loads(out.strip().splitlines()[-1]))
-    print(f"bilstm_sentiment: {len(rows) - n_val} training, {n_val} held-out sentences, "
+    print(f"{name}: {len(rows) - n_val} training, {n_val} held-out sentences, "
           f"median of {args.reps} seeds")
     print("| epoch | nngc accuracy | PyTorch accuracy |")
     print("|---|---|---|")
     med = lambda runs, e: statistics.median(r[e] for r in runs)  # noqa: E731
     for e in range(args.epochs):
         print(f"| {e + 1} | {100 * med(ours, e):.1f}% | {100 * med(theirs, e):.1f}% |")
-    print(json.dumps({"model": "bilstm_sentiment", "epochs": args.epochs,
+    print(json.dumps({"model": name, "epochs": args.epochs,
                       "nngc": ours, "torch": theirs,
                       "nngc_best_median": max(med(ours, e) for e in range(args.epochs)),
                       "torch_best_median": max(med(theirs, e) for e in range(args.epochs))}))

@@ -14,6 +14,7 @@ using namespace mlir;
 
 void nngc::buildTrainingPipeline(OpPassManager &pm,
                                  const PipelineOptions &options) {
+  pm.addPass(createNNDecomposePass());
   pm.addPass(createNNDeriveStepPass());
   pm.addPass(createNNAutodiffPass());
   pm.addPass(createNNOptimizerPass());
@@ -38,8 +39,8 @@ void nngc::registerAllPasses() {
   registerNNToLLVMPasses();
   PassPipelineRegistration<>(
       "nngc-training-pipeline",
-      "nn model -> training graph (step model, autodiff, optimizer, memory "
-      "plan)",
+      "nn model -> training graph (decomposition, step model, autodiff, "
+      "optimizer, memory plan)",
       [](OpPassManager &pm) { buildTrainingPipeline(pm); });
   PassPipelineRegistration<>(
       "nngc-lower-to-llvm-pipeline", "planned training graph -> LLVM dialect",

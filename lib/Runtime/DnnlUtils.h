@@ -89,6 +89,12 @@ inline uint64_t dropoutKey(const Context &ctx, uint64_t stream) {
                      mix64(stream)));
 }
 
+/// The dropout probability to use: the model's `p`, unless --dropout
+/// replaced it.
+inline double dropoutP(const Context &ctx, double p) {
+  return ctx.dropoutOverride >= 0 ? ctx.dropoutOverride : p;
+}
+
 /// Whether element `i` of the mask `key` is kept (probability 1 - p).
 inline bool dropoutKeep(uint64_t key, int64_t i, double p) {
   return static_cast<double>(mix64(key + static_cast<uint64_t>(i)) >> 11) *

@@ -531,6 +531,7 @@ extern "C" void nngc_rt_embedding_grad(void *, int64_t n, int64_t vocab,
 
 extern "C" void nngc_rt_dropout(void *c, int32_t s, int32_t training, int64_t n,
                                 double p, const float *in, float *out) {
+  p = dropoutP(ctxOf(c), p);
   if (!training || p == 0) {
     std::memmove(out, in, n * sizeof(float));
     return;
@@ -540,5 +541,10 @@ extern "C" void nngc_rt_dropout(void *c, int32_t s, int32_t training, int64_t n,
 
 extern "C" void nngc_rt_dropout_grad(void *c, int32_t s, int64_t n, double p,
                                      const float *grad, float *out) {
+  p = dropoutP(ctxOf(c), p);
+  if (p == 0) {
+    std::memmove(out, grad, n * sizeof(float));
+    return;
+  }
   applyDropout(dropoutKey(ctxOf(c), s), n, p, grad, out);
 }

@@ -409,7 +409,10 @@ void addOptimizerOptions(po::options_description &desc, OptimizerOptions &o) {
       "gamma", po::value(&o.gamma), "step_lr: decay factor")(
       "clip", po::value(&o.clip),
       "clip gradients to this global L2 norm (0: off; default: the "
-      "model's clip_grad_norm)");
+      "model's clip_grad_norm)")(
+      "dropout", po::value(&o.dropout),
+      "replace the probability of every nn.dropout and attention dropout "
+      "(recurrent layers keep theirs)");
 }
 
 void applyOptimizerOptions(Model &model, const po::variables_map &vm,
@@ -483,6 +486,16 @@ void applyOptimizerOptions(Model &model, const po::variables_map &vm,
                                "to clip");
     model.ctx.clipNorm = o.clip;
   }
+  applyDropoutOption(model, vm, o.dropout);
+}
+
+void applyDropoutOption(Model &model, const po::variables_map &vm,
+                        double p) {
+  if (!vm.count("dropout"))
+    return;
+  if (!(p >= 0 && p < 1))
+    throw std::runtime_error("--dropout must be in [0, 1)");
+  model.ctx.dropoutOverride = p;
 }
 
 void restoreLrScale(Model &model, const po::variables_map &vm,
@@ -947,16 +960,20 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
 int cmdBench(Model &model, int argc, char **argv) {
   int64_t steps = 200, warmup = 20, threads = 0;
   uint64_t seed = 0;
+  double dropout = -1;
   po::options_description desc("bench options");
   desc.add_options()("help,h", "show this help")(
       "steps", po::value(&steps)->default_value(200), "timed steps")(
       "warmup", po::value(&warmup)->default_value(20),
       "untimed steps first")("threads", po::value(&threads), "threads")(
-      "seed", po::value(&seed)->default_value(0), "seed");
+      "seed", po::value(&seed)->default_value(0), "seed")(
+      "dropout", po::value(&dropout),
+      "replace every nn.dropout and attention dropout probability");
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
   model.ctx.seed = seed; // dropout masks
+  applyDropoutOption(model, vm, dropout);
   if (steps < 1)
     throw std::runtime_error("--steps must be at least 1");
   setThreads(threads);

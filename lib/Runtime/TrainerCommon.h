@@ -42,7 +42,7 @@ void requireTrainable(const Manifest &m);
 /// The options every `train` command shares: the learning rate, its
 /// schedule and gradient clipping, each defaulting to the model's.
 struct OptimizerOptions {
-  double lr = 0, minLr = 0, gamma = 0.1, clip = 0;
+  double lr = 0, minLr = 0, gamma = 0.1, clip = 0, dropout = -1;
   int64_t warmup = 0, decaySteps = 0, stepSize = 0;
   std::string schedule;
 };
@@ -50,6 +50,8 @@ void addOptimizerOptions(po::options_description &desc, OptimizerOptions &o);
 /// Validates them and applies them to the model's schedule and context.
 void applyOptimizerOptions(Model &model, const po::variables_map &vm,
                            const OptimizerOptions &o);
+/// --dropout (when given): every nn.dropout and attention dropout's p.
+void applyDropoutOption(Model &model, const po::variables_map &vm, double p);
 /// After a resume: the checkpoint's learning rate, unless --lr was given.
 void restoreLrScale(Model &model, const po::variables_map &vm,
                     const SafetensorsFile &ckpt);

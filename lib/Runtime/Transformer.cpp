@@ -110,6 +110,8 @@ struct AttentionState : Primitive {
   DnnlPrimitive dValue, dProbs, dQuery, dKey;
   /// The probabilities the forward keeps for the backward.
   std::vector<float> probs;
+  /// Rows (batch, head, query) that see no key, from the last forward.
+  std::vector<char> emptyRows;
 
   int64_t probsSize() const { return batch * heads * tq * tk; }
 };
@@ -217,13 +219,15 @@ extern "C" void nngc_rt_attention(void *c, int32_t s, int32_t training,
   float *work = scratch(ctx, n, 2);
   float *probs = st.probs.empty() ? work + n : st.probs.data();
   st.scores.execute(ctx, {q, k, work});
-  // Hide future and padded keys; a query that sees no key is an error.
+  // Hide future and padded keys. A query that sees no key is an error in
+  // a valid row; in the padding rows of a partial final batch its
+  // probabilities are 0 (no output, no gradient).
   bool causal = st.flags & NNGC_ATTN_CAUSAL;
+  int64_t rows = st.batch * st.heads * st.tq;
   if (causal || mask) {
     const float inf = std::numeric_limits<float>::infinity();
-    int64_t rows = st.batch * st.heads * st.tq;
-    bool empty = false;
-#pragma omp parallel for schedule(static) reduction(|| : empty)
+    st.emptyRows.assign(rows, 0);
+#pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < rows; ++r) {
       int64_t b = r / (st.heads * st.tq), i = r % st.tq;
       float *row = work + r * st.tk;
@@ -234,16 +238,29 @@ extern "C" void nngc_rt_attention(void *c, int32_t s, int32_t training,
         else
           any = true;
       }
-      empty = empty || !any;
+      if (!any) {
+        std::fill(row, row + st.tk, 0.f);
+        st.emptyRows[r] = 1;
+      }
     }
-    if (empty && ctx.error.empty())
-      ctx.error = "nn.attention: a query has no visible key (a sequence of "
-                  "length 0 in the key padding mask?)";
   }
   st.softmax.execute(ctx, {work, probs});
+  if (!st.emptyRows.empty()) {
+    int64_t valid = ctx.validRows > 0 ? std::min(ctx.validRows, st.batch)
+                                      : st.batch;
+    for (int64_t r = 0; r < rows; ++r) {
+      if (!st.emptyRows[r])
+        continue;
+      if (r / (st.heads * st.tq) < valid && ctx.error.empty())
+        ctx.error = "nn.attention: a query has no visible key (a sequence "
+                    "of length 0 in the key padding mask?)";
+      std::fill(probs + r * st.tk, probs + (r + 1) * st.tk, 0.f);
+    }
+  }
   const float *used = probs;
-  if (training && st.dropout > 0) {
-    applyDropout(dropoutKey(ctx, s), n, st.dropout, probs, work);
+  double p = dropoutP(ctx, st.dropout);
+  if (training && p > 0) {
+    applyDropout(dropoutKey(ctx, s), n, p, probs, work);
     used = work;
   }
   st.context.execute(ctx, {used, v, out});
@@ -258,12 +275,13 @@ extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
   int64_t n = st.probsSize();
   float *work = scratch(ctx, n, 2);
   const float *probs = st.probs.data();
-  bool dropout = st.dropout > 0;
+  double p = dropoutP(ctx, st.dropout);
+  bool dropout = p > 0;
   uint64_t key = dropoutKey(ctx, s);
   // dV = dropout(P)^T dO.
   const float *used = probs;
   if (dropout) {
-    applyDropout(key, n, st.dropout, probs, work + n);
+    applyDropout(key, n, p, probs, work + n);
     used = work + n;
   }
   st.dValue.execute(ctx, {used, dout, dv});
@@ -271,7 +289,7 @@ extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
   // place: dS = P (dP - rowsum(dP P)).
   st.dProbs.execute(ctx, {dout, v, work});
   if (dropout)
-    applyDropout(key, n, st.dropout, work, work);
+    applyDropout(key, n, p, work, work);
   int64_t rows = st.batch * st.heads * st.tq, tk = st.tk;
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {

@@ -54,6 +54,23 @@ def attention(q, k, v, mask, heads, causal, scale):
     return (F.softmax(s, dim=-1) @ vh).transpose(1, 2).reshape(B, Tq, C)
 
 
+def multihead_attention(q, k, v, mask, weights, heads, causal, dropout):
+    """torch.nn.MultiheadAttention's functional form (batch first), mask 1 =
+    real token."""
+    if dropout:
+        raise NotImplementedError("the oracle evaluates attention dropout only at 0")
+    in_w, in_b, out_w, out_b = (weights if len(weights) == 4
+                                else [weights[0], None, weights[1], None])
+    Tq, Tk = q.shape[1], k.shape[1]
+    attn_mask = (torch.triu(torch.ones(Tq, Tk, dtype=torch.bool), 1) if causal else None)
+    pad = (mask.reshape(k.shape[0], Tk) == 0) if mask is not None else None
+    y, _ = F.multi_head_attention_forward(
+        q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1), q.shape[2], heads,
+        in_w, in_b, None, None, False, 0.0, out_w, out_b, training=False,
+        key_padding_mask=pad, need_weights=False, attn_mask=attn_mask)
+    return y.transpose(0, 1)
+
+
 def sinusoidal_positions(t, c):
     """The PyTorch tutorials' PositionalEncoding table."""
     position = torch.arange(t).unsqueeze(1)
@@ -221,6 +238,8 @@ class Model:
         d["has_initial"] = "initial(" in head
         d["has_mask"] = "mask(" in head
         d["keywords"] = dict(re.findall(r"(\w+)\((%[\w.]+)\)", head))
+        w = re.search(r"weights\(([^)]*)\)", head)
+        d["weights"] = re.findall(r"%[\w.]+", w.group(1)) if w else []
         m = re.search(r"permutation\s*=\s*array<i64:([^>]*)>", rest)
         if m:
             d["attrs"]["permutation"] = [int(v) for v in m.group(1).split(",")]
@@ -325,6 +344,11 @@ class Model:
                 r = attention(a[0], a[1], a[2], env[mask] if mask else None,
                               int(at["heads"]), "causal" in at,
                               float(at["scale"]) if "scale" in at else None)
+            elif op == "multihead_attention":
+                mask = o["keywords"].get("key_padding_mask")
+                r = multihead_attention(a[0], a[1], a[2], env[mask] if mask else None,
+                                        [env[w] for w in o["weights"]], int(at["heads"]),
+                                        "causal" in at, float(at.get("dropout", 0)))
             elif op == "arange":
                 r = torch.arange(o["shape"][0])
             elif op == "sinusoidal_positions":

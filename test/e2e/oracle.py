@@ -443,6 +443,30 @@ def attention_model(b, tq, tk, c, attrs, mask=False):
 """
 
 
+def mha_model(b, tq, tk, c, attrs, bias=True, mask=False, self_attn=False):
+    """nn.multihead_attention (self- or cross-attention), then an MSE."""
+    q, kv = f"tensor<{b}x{tq}x{c}xf32>", f"tensor<{b}x{tk}x{c}xf32>"
+    m_in = f'  %m = nn.input "m" : tensor<{b}x{tk}x1xf32>\n' if mask else ""
+    m_use = f" key_padding_mask(%m : tensor<{b}x{tk}x1xf32>)" if mask else ""
+    ws = [("in_w", "in_proj_weight", f"{3 * c}x{c}")]
+    if bias:
+        ws.append(("in_b", "in_proj_bias", f"{3 * c}"))
+    ws.append(("out_w", "out_proj.weight", f"{c}x{c}"))
+    if bias:
+        ws.append(("out_b", "out_proj.bias", f"{c}"))
+    params = "".join(f'  %{v} = nn.param "attn.{n}" init(normal) : tensor<{s}xf32>\n'
+                     for v, n, s in ws)
+    src = "%x, %x, %x" if self_attn else "%x, %s, %s"
+    return f"""  %x = nn.input "x" : {q}
+  %s = nn.input "s" : {kv}
+{m_in}  %t = nn.input "t" : {q}
+{params}  %y = nn.multihead_attention {src}{m_use} weights({", ".join("%" + v for v, _, _ in ws)}) {attrs} : {q}, {q if self_attn else kv}, {q if self_attn else kv} weights({", ".join(f"tensor<{s}xf32>" for _, _, s in ws)}) -> {q}
+  %loss = nn.mse %y, %t : {q}, {q}
+  nn.output "y" %y : {q}
+  nn.minimize %loss with #nn.sgd<lr = 0.1>
+"""
+
+
 TRANSFORMER = {
     "layer_norm": layer_norm_model("4x3x6", {"weight": "6", "bias": "6"}),
     "layer_norm_no_bias": layer_norm_model("4x3x6", {"weight": "6"}),
@@ -453,6 +477,10 @@ TRANSFORMER = {
     "attention_padded_2heads": attention_model(4, 5, 5, 6, "{heads = 2}", mask=True),
     "attention_padded_causal": attention_model(4, 6, 6, 8, "{heads = 2, causal}", mask=True),
     "attention_cross_scale": attention_model(2, 3, 7, 6, "{heads = 3, scale = 0.3}"),
+    "mha_self_padded": mha_model(3, 5, 5, 8, "{heads = 2}", mask=True, self_attn=True),
+    "mha_self_causal_nobias": mha_model(2, 4, 4, 6, "{heads = 3, causal}", bias=False,
+                                        self_attn=True),
+    "mha_cross": mha_model(2, 3, 6, 8, "{heads = 4}"),
     "positions": """  %ids = nn.input "ids" : tensor<2x5xi64>
   %t = nn.input "t" : tensor<2x5x6xf32>
   %wte = nn.param "wte.weight" init(normal) : tensor<7x6xf32>
@@ -516,7 +544,8 @@ def make_data(model, seed):
                 if t["op"] == "transpose" and t["result"] == m:
                     m = t["operands"][0]
             role[m] = "lengths"
-        elif o["op"] == "attention" and "key_padding_mask" in o["keywords"]:
+        elif (o["op"] in ("attention", "multihead_attention")
+              and "key_padding_mask" in o["keywords"]):
             role[o["keywords"]["key_padding_mask"]] = "lengths1"
     inputs = {}
     for o in model.inputs:

@@ -33,6 +33,9 @@ struct Context {
   int64_t batch = 0;
   /// Multiplies every update op's learning rate (from --lr and schedules).
   double lrScale = 1.0;
+  /// Replaces the probability of every nn.dropout and attention dropout
+  /// when >= 0 (--dropout); < 0 keeps the model's.
+  double dropoutOverride = -1;
   /// Gradient clipping threshold (clip_grad_norm / --clip); 0: off.
   double clipNorm = 0;
   /// Optimizer steps taken, counting the current one (torch's `step`).

@@ -4,6 +4,8 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace nngc;
 
@@ -107,8 +109,14 @@ Value nngc::storageOf(OpBuilder &b, Operation *op, unsigned result) {
   auto func = op->getParentOfType<LLVM::LLVMFuncOp>();
   Value base = func.getArgument(arg);
   auto i8 = b.getI8Type();
+  // A constant GEP index is 32-bit: arenas past 2 GiB need an i64 value.
+  if (offset <= std::numeric_limits<int32_t>::max())
+    return b.create<LLVM::GEPOp>(op->getLoc(), base.getType(), i8, base,
+                                 ArrayRef<LLVM::GEPArg>{
+                                     static_cast<int32_t>(offset)});
+  Value index = LoweringHelper(b, op->getLoc()).i64(offset);
   return b.create<LLVM::GEPOp>(op->getLoc(), base.getType(), i8, base,
-                               ArrayRef<LLVM::GEPArg>{offset});
+                               ValueRange{index});
 }
 
 int64_t nngc::forwardSlotOf(Operation *op) {

@@ -129,6 +129,59 @@ LogicalResult AttentionGradOp::verify() {
   return success();
 }
 
+LogicalResult MultiheadAttentionOp::verify() {
+  ArrayRef<int64_t> q = shapeOf(getQuery()), k = shapeOf(getKey()),
+                    v = shapeOf(getValue());
+  if (q.size() != 3 || k.size() != 3 || v.size() != 3)
+    return emitOpError("query, key and value must be [B, T, C]");
+  int64_t c = q[2];
+  if (k[2] != c || v[2] != c || q[0] != k[0] || k[0] != v[0] || k[1] != v[1])
+    return emitOpError() << "query, key and value must be [B, Tq, C], [B, Tk, "
+                            "C] and [B, Tk, C], got "
+                         << shapeStr(q) << ", " << shapeStr(k) << ", "
+                         << shapeStr(v);
+  size_t n = getWeights().size();
+  if (n != 2 && n != 4)
+    return emitOpError() << "takes in_proj_weight, [in_proj_bias], "
+                            "out_proj.weight, [out_proj.bias]: 2 or 4 "
+                            "weights, got "
+                         << n;
+  auto expect = [&](Value w, SmallVector<int64_t> shape,
+                    StringRef name) -> LogicalResult {
+    if (shapeOf(w) != ArrayRef<int64_t>(shape))
+      return emitOpError() << name << " must be " << shapeStr(shape)
+                           << ", got " << shapeStr(shapeOf(w));
+    return success();
+  };
+  if (failed(expect(getInProjWeight(), {3 * c, c}, "in_proj_weight")) ||
+      failed(expect(getOutProjWeight(), {c, c}, "out_proj.weight")))
+    return failure();
+  if (hasBias() && (failed(expect(getInProjBias(), {3 * c}, "in_proj_bias")) ||
+                    failed(expect(getOutProjBias(), {c}, "out_proj.bias"))))
+    return failure();
+  if (getResult().getType() != getQuery().getType())
+    return emitOpError("result must have the query's type");
+  // The attention itself checks heads, the mask and dropout when
+  // nngc-decompose builds it; check them here too, at the user's op.
+  if (getHeads() < 1 || c % getHeads())
+    return emitOpError() << "heads = " << getHeads()
+                         << " must divide the width " << c;
+  if (getCausal() && q[1] != k[1])
+    return emitOpError("a causal mask needs as many queries as keys");
+  double p = getDropout().convertToDouble();
+  if (p < 0 || p >= 1)
+    return emitOpError() << "dropout " << p << " is outside [0, 1)";
+  if (Value m = getKeyPaddingMask()) {
+    ArrayRef<int64_t> ms = shapeOf(m);
+    if (!((ms.size() == 2 || (ms.size() == 3 && ms[2] == 1)) &&
+          ms[0] == k[0] && ms[1] == k[1]))
+      return emitOpError() << "key_padding_mask must be [" << k[0] << ", "
+                           << k[1] << "] or [" << k[0] << ", " << k[1]
+                           << ", 1], got " << shapeStr(ms);
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // positions
 //===----------------------------------------------------------------------===//

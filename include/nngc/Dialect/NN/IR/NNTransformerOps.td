@@ -151,6 +151,60 @@ def NN_AttentionGradOp : NN_Op<"attention_grad", [Pure,
   let hasVerifier = 1;
 }
 
+def NN_MultiheadAttentionOp : NN_Op<"multihead_attention",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "torch.nn.MultiheadAttention (batch_first), projections inside";
+  let description = [{
+    `nn.attention` with PyTorch's `nn.MultiheadAttention` projections and
+    parameter layout: `weights` are `in_proj_weight [3C, C]`, then, unless
+    the module has `bias=False`, `in_proj_bias [3C]`, then
+    `out_proj.weight [C, C]` and, with biases, `out_proj.bias [C]` (the
+    order of its `state_dict`). Query, key and value are projected by the
+    three row blocks of `in_proj_weight`, attended over as by
+    `nn.attention` (`heads`, `causal`, `key_padding_mask` with 1 for a real
+    token, `dropout` on the attention probabilities), and projected by
+    `out_proj`. The result is the module's first output; the averaged
+    attention weights (its second) are not computed.
+
+    `nngc-decompose` rewrites it into `nn.linear`, `nn.slice` and
+    `nn.attention` ops before differentiation (one `[3C, C]` projection
+    when query, key and value are one value, as PyTorch's self-attention
+    fast path does).
+
+    ```mlir
+    %y = nn.multihead_attention %x, %x, %x key_padding_mask(%m : tensor<16x64x1xf32>)
+        weights(%in_w, %in_b, %out_w, %out_b) {heads = 4, dropout = 0.1}
+        : tensor<16x64x256xf32>, tensor<16x64x256xf32>, tensor<16x64x256xf32>
+          weights(tensor<768x256xf32>, tensor<768xf32>, tensor<256x256xf32>, tensor<256xf32>)
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$query, NN_FloatTensor:$key,
+                       NN_FloatTensor:$value,
+                       Optional<NN_FloatTensor>:$key_padding_mask,
+                       Variadic<NN_FloatTensor>:$weights,
+                       I64Attr:$heads, UnitAttr:$causal,
+                       DefaultValuedAttr<F64Attr, "0.0">:$dropout);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value
+    (`key_padding_mask` `(` $key_padding_mask^ `:` type($key_padding_mask) `)`)?
+    `weights` `(` $weights `)` attr-dict `:` type($query) `,` type($key) `,`
+    type($value) `weights` `(` type($weights) `)` `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool hasBias() { return getWeights().size() == 4; }
+    ::mlir::Value getInProjWeight() { return getWeights()[0]; }
+    ::mlir::Value getInProjBias() {
+      return hasBias() ? getWeights()[1] : ::mlir::Value();
+    }
+    ::mlir::Value getOutProjWeight() { return getWeights()[hasBias() ? 2 : 1]; }
+    ::mlir::Value getOutProjBias() {
+      return hasBias() ? getWeights()[3] : ::mlir::Value();
+    }
+  }];
+}
+
 def NN_ArangeOp : NN_Op<"arange", [Pure]> {
   let summary = "0, 1, ..., n - 1 as i64 (torch.arange(n))";
   let description = [{

@@ -5,6 +5,17 @@
 
 include "mlir/Pass/PassBase.td"
 
+def NNDecomposePass : Pass<"nngc-decompose", "mlir::ModuleOp"> {
+  let summary = "Rewrite composite ops into the layer ops they are made of";
+  let description = [{
+    `nn.multihead_attention` becomes its input projection (`nn.linear`, with
+    `nn.slice` to split query, key and value), `nn.attention` and its output
+    projection (`nn.linear`), with PyTorch's parameters used as they are.
+    Runs first, so that every later pass sees only primitive ops.
+  }];
+  let dependentDialects = ["::nngc::nn::NNDialect"];
+}
+
 def NNAutodiffPass : Pass<"nngc-autodiff", "mlir::ModuleOp"> {
   let summary = "Reverse-mode differentiation of each model's loss";
   let description = [{
