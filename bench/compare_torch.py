@@ -7,7 +7,9 @@ the medians, the throughput ratio and peak RSS. The machine is shared and
 noisy: only medians of interleaved runs are quoted. The twins are
 bench/torch_mlp.py for the MLPs and ../shared/bench/ref_models.py itself
 for the recurrent models (char_lstm, char_gru, bilstm_cls; bench/models/
-holds the same configurations in nngc's dialect). For those, the nngc
+holds the same configurations in nngc's dialect), gpt_tiny
+(examples/gpt_tiny.mlir) and encoder_cls (bench/models/encoder_cls.mlir,
+dropout 0.1 on both sides). For those, the nngc
 column also gives the per-step time spent converting recurrent weights and
 gradients between PyTorch's layout and oneDNN's ("pack ms").
 
@@ -34,6 +36,8 @@ CONFIGS = {
     "char_lstm": ("bench/models/char_lstm.mlir", ("ref", "char_lstm", 40)),
     "char_gru": ("bench/models/char_gru.mlir", ("ref", "char_gru", 40)),
     "bilstm_cls": ("bench/models/bilstm_cls.mlir", ("ref", "bilstm_cls", 60)),
+    "gpt_tiny": ("examples/gpt_tiny.mlir", ("ref", "gpt_tiny", 60)),
+    "encoder_cls": ("bench/models/encoder_cls.mlir", ("ref", "encoder_cls", 15)),
 }
 REF = os.path.join(ROOT, "..", "shared", "bench", "ref_models.py")
 

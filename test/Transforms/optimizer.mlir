@@ -67,7 +67,7 @@ nn.model @adamw {
 // model for the trainer. One gradient norm covers every parameter.
 // CHECK-LABEL: nn.model @groups
 // CHECK-SAME: nn.clip_grad_norm = 1.000000e+00 : f64
-// CHECK-SAME: nn.schedule = #nn.warmup_cosine<warmup = 10, decay_steps = 100, min_lr = 1e-04>
+// CHECK-SAME: nn.schedule = #nn.warmup_cosine<warmup = 10, decay_steps = 100, min_lr = 1.0e-04>
 // CHECK: nn.grad_norm %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x4xf32>, tensor<4xf32>, tensor<3x4xf32>
 // CHECK: nn.adam_update {{.*}}weight_decay = 1.000000e-01 : f64} : tensor<4x4xf32>
 // CHECK: nn.adam_update {{.*}}weight_decay = 0.000000e+00 : f64} : tensor<4xf32>

@@ -37,8 +37,12 @@ std::string nngc::nn::formatFloatLiteral(double value) {
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof(buf), value);
   std::string s(buf, res.ptr);
-  if (s.find_first_of(".eEn") == std::string::npos)
-    s += ".0";
+  // MLIR reads "1e-04" as an integer followed by junk: a float literal
+  // needs a '.' before its exponent.
+  if (s.find_first_of(".n") == std::string::npos) {
+    size_t e = s.find_first_of("eE");
+    s.insert(e == std::string::npos ? s.size() : e, ".0");
+  }
   return s;
 }
 
