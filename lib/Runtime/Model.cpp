@@ -52,6 +52,8 @@ Manifest Manifest::parse(const std::string &text) {
   m.model = j.at("model").asString();
   m.batch = j.at("batch").asInt();
   m.arenaBytes = j.at("arena_bytes").asInt();
+  if (j.has("kept_bytes"))
+    m.keptBytes = j.at("kept_bytes").asInt();
   m.paramBytes = j.at("param_bytes").asInt();
   m.stateBytes = j.at("state_bytes").asInt();
   for (const Json &i : j.at("inputs").array) {

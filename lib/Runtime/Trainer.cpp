@@ -489,8 +489,7 @@ void applyOptimizerOptions(Model &model, const po::variables_map &vm,
   applyDropoutOption(model, vm, o.dropout);
 }
 
-void applyDropoutOption(Model &model, const po::variables_map &vm,
-                        double p) {
+void applyDropoutOption(Model &model, const po::variables_map &vm, double p) {
   if (!vm.count("dropout"))
     return;
   if (!(p >= 0 && p < 1))
@@ -576,8 +575,12 @@ int cmdInfo(Model &model) {
   };
   std::cout << "memory       arena " << kib(m.arenaBytes) << ", parameters "
             << kib(m.paramBytes) << ", gradients " << kib(m.paramBytes)
-            << ", optimizer state " << kib(m.stateBytes) << " (total "
-            << kib(m.arenaBytes + 2 * m.paramBytes + m.stateBytes) << ")\n"
+            << ", optimizer state " << kib(m.stateBytes);
+  if (m.keptBytes)
+    std::cout << ", kept by primitives " << kib(m.keptBytes);
+  std::cout << " (total "
+            << kib(m.arenaBytes + 2 * m.paramBytes + m.stateBytes + m.keptBytes)
+            << ")\n"
             << "entry points";
   for (const std::string &e : m.entries)
     std::cout << " " << e;
@@ -966,9 +969,9 @@ int cmdBench(Model &model, int argc, char **argv) {
       "steps", po::value(&steps)->default_value(200), "timed steps")(
       "warmup", po::value(&warmup)->default_value(20),
       "untimed steps first")("threads", po::value(&threads), "threads")(
-      "seed", po::value(&seed)->default_value(0), "seed")(
-      "dropout", po::value(&dropout),
-      "replace every nn.dropout and attention dropout probability");
+      "seed", po::value(&seed)->default_value(0),
+      "seed")("dropout", po::value(&dropout),
+              "replace every nn.dropout and attention dropout probability");
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;

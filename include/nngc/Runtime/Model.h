@@ -85,6 +85,9 @@ struct Manifest {
   std::string model;
   int64_t batch = 0;
   int64_t arenaBytes = 0, paramBytes = 0, stateBytes = 0;
+  /// What primitives keep outside the buffers (attention probabilities and
+  /// scratch, layer-norm statistics).
+  int64_t keptBytes = 0;
   std::vector<InputInfo> inputs;
   std::vector<ParamInfo> params;
   std::vector<TensorInfo> state;
