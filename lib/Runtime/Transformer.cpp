@@ -246,8 +246,8 @@ extern "C" void nngc_rt_attention(void *c, int32_t s, int32_t training,
   }
   st.softmax.execute(ctx, {work, probs});
   if (!st.emptyRows.empty()) {
-    int64_t valid = ctx.validRows > 0 ? std::min(ctx.validRows, st.batch)
-                                      : st.batch;
+    int64_t valid =
+        ctx.validRows > 0 ? std::min(ctx.validRows, st.batch) : st.batch;
     for (int64_t r = 0; r < rows; ++r) {
       if (!st.emptyRows[r])
         continue;
@@ -294,12 +294,12 @@ extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     float *g = work + r * tk;
-    const float *p = probs + r * tk;
+    const float *pr = probs + r * tk;
     float dot = 0.f;
     for (int64_t j = 0; j < tk; ++j)
-      dot += g[j] * p[j];
+      dot += g[j] * pr[j];
     for (int64_t j = 0; j < tk; ++j)
-      g[j] = p[j] * (g[j] - dot);
+      g[j] = pr[j] * (g[j] - dot);
   }
   st.dQuery.execute(ctx, {work, k, dq});
   st.dKey.execute(ctx, {work, q, dk});
