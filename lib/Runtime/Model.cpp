@@ -125,6 +125,7 @@ Manifest Manifest::parse(const std::string &text) {
       in.isInt = i.at("dtype").asString() == "i64";
       if (i.has("carried_from"))
         in.carriedFrom = i.at("carried_from").asString();
+      in.isPosition = i.has("position") && i.at("position").boolean;
       step.inputs.push_back(in);
     }
     for (const Json &o : st.at("outputs").array)

@@ -382,25 +382,41 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
 
   if (stepwise) {
     // The prompt, one token at a time from a zero state, then each drawn
-    // token fed back: one step of compute per token.
-    int64_t *token = nullptr;
+    // token fed back: one step of compute per token. A model with
+    // positions (a Transformer's key/value caches) sees at most the last T
+    // tokens, as in window mode: once its caches are full, each new token
+    // re-primes them with the last T tokens.
+    int64_t *token = nullptr, *position = nullptr;
     for (const StepInfo::Input &in : m.step->inputs)
       if (in.isInt)
-        token = static_cast<int64_t *>(model.stepInput(in));
+        (in.isPosition ? position : token) =
+            static_cast<int64_t *>(model.stepInput(in));
     if (!token)
       throw std::runtime_error("the step entry point has no token input");
-    model.resetStepState();
-    for (int64_t id : ids) {
+    int64_t pos = 0;
+    auto feed = [&](int64_t id) {
       *token = id;
+      if (position)
+        *position = pos;
       model.step();
       model.carryStepState();
-    }
+      ++pos;
+    };
+    auto prime = [&] {
+      model.resetStepState();
+      pos = 0;
+      size_t n = position ? std::min<size_t>(lm.seq, ids.size()) : ids.size();
+      for (size_t i = ids.size() - n; i < ids.size(); ++i)
+        feed(ids[i]);
+    };
+    prime();
     for (int64_t t = 0; t < tokens; ++t) {
       int64_t pick = draw(model.stepOutput(*stepLogits));
       emit(pick);
-      *token = pick;
-      model.step();
-      model.carryStepState();
+      if (position && pos == lm.seq)
+        prime();
+      else
+        feed(pick);
     }
     std::cout << "\n";
     return 0;

@@ -148,3 +148,50 @@ nn.model @classifier {
   %y = nn.linear %x, %w : tensor<2x3xf32>, tensor<4x3xf32>
   nn.output "y" %y : tensor<2x4xf32>
 }
+
+// -----
+
+// A GPT block: learned positions become the step's "position" input, the
+// feature slices of c_attn stay, and the causal attention becomes a
+// cached_attention over carried key and value caches.
+// CHECK-LABEL: nn.model @gpt_step attributes {nngc.step_of = @gpt} {
+// CHECK: %[[POS:.*]] = nn.input "position" {nngc.position} : tensor<1xi64>
+// CHECK: %[[IDS:.*]] = nn.input "ids" : tensor<1x1xi64>
+// CHECK: nn.embedding %[[POS]], %{{.*}} : tensor<1xi64>, tensor<3x8xf32>
+// CHECK: %[[Q:.*]] = nn.slice %{{.*}} {axis = 2 : i64, start = 0 : i64} : tensor<1x1x24xf32> -> tensor<1x1x8xf32>
+// CHECK: %[[KC:.*]] = nn.input "attn0.key_cache" {nngc.carried_from = "attn0.key_cache_out"} : tensor<1x3x8xf32>
+// CHECK: %[[VC:.*]] = nn.input "attn0.value_cache" {nngc.carried_from = "attn0.value_cache_out"} : tensor<1x3x8xf32>
+// CHECK: %[[Y:.*]], %[[KO:.*]], %[[VO:.*]] = nn.cached_attention %[[Q]], %{{.*}}, %{{.*}} cache(%[[KC]], %[[VC]]) at %[[POS]] {heads = 2 : i64, scale = 5.000000e-01 : f64}
+// CHECK: nn.output "attn0.key_cache_out" %[[KO]]
+// CHECK: nn.output "attn0.value_cache_out" %[[VO]]
+// CHECK: nn.output "logits" %{{.*}} : tensor<1x1x5xf32>
+nn.model @gpt {
+  %ids = nn.input "ids" : tensor<2x3xi64>
+  %wte = nn.param "wte.weight" init(normal) : tensor<5x8xf32>
+  %wpe = nn.param "wpe.weight" init(normal) : tensor<3x8xf32>
+  %wa = nn.param "attn.c_attn.weight" init(normal) : tensor<24x8xf32>
+  %pos = nn.arange : tensor<3xi64>
+  %t = nn.embedding %ids, %wte : tensor<2x3xi64>, tensor<5x8xf32>
+  %p = nn.embedding %pos, %wpe : tensor<3xi64>, tensor<3x8xf32>
+  %x = nn.add %t, %p : tensor<2x3x8xf32>, tensor<3x8xf32>
+  %qkv = nn.linear %x, %wa : tensor<2x3x8xf32>, tensor<24x8xf32>
+  %q = nn.slice %qkv {axis = 2, start = 0} : tensor<2x3x24xf32> -> tensor<2x3x8xf32>
+  %k = nn.slice %qkv {axis = 2, start = 8} : tensor<2x3x24xf32> -> tensor<2x3x8xf32>
+  %v = nn.slice %qkv {axis = 2, start = 16} : tensor<2x3x24xf32> -> tensor<2x3x8xf32>
+  %a = nn.attention %q, %k, %v {heads = 2, causal} : tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>
+  %logits = nn.linear %a, %wte : tensor<2x3x8xf32>, tensor<5x8xf32>
+  nn.output "logits" %logits : tensor<2x3x5xf32>
+}
+
+// -----
+
+// Attention without the causal mask sees later tokens: no step model.
+// CHECK-LABEL: nn.model @encoder
+// CHECK-SAME: nngc.step_note = "'nn.attention' at {{.*}}derive-step.mlir:[[@LINE+5]]:8 is not causal (a step sees no later token)"
+nn.model @encoder {
+  %ids = nn.input "ids" : tensor<2x3xi64>
+  %wte = nn.param "wte.weight" init(normal) : tensor<5x8xf32>
+  %x = nn.embedding %ids, %wte : tensor<2x3xi64>, tensor<5x8xf32>
+  %a = nn.attention %x, %x, %x {heads = 2} : tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>
+  nn.output "h" %a : tensor<2x3x8xf32>
+}

@@ -55,10 +55,12 @@ struct OutputInfo : TensorInfo {
 /// outputs. Parameters are the model's.
 struct StepInfo {
   int64_t arenaBytes = 0;
-  /// The token ids [1, 1] first, then the states; `carriedFrom` names the
-  /// output each state is copied from after a step.
+  /// The token ids [1, 1], the token's position [1] (models with
+  /// positional embeddings or attention caches) and the states;
+  /// `carriedFrom` names the output each state is copied from after a step.
   struct Input : InputInfo {
     std::string carriedFrom;
+    bool isPosition = false;
   };
   std::vector<Input> inputs;
   std::vector<OutputInfo> outputs;

@@ -129,7 +129,8 @@ static json::Object stepJson(ModelOp step) {
         {"shape", shapeJson(in)},
         {"offset", in->getAttrOfType<IntegerAttr>("nngc.offset").getInt()},
         {"carried_from",
-         carried ? json::Value(carried.getValue()) : json::Value(nullptr)}});
+         carried ? json::Value(carried.getValue()) : json::Value(nullptr)},
+        {"position", in->hasAttr("nngc.position")}});
   }
   for (OutputOp o : body.getOps<OutputOp>()) {
     json::Object out = storageJson(o.getValue());

@@ -146,6 +146,27 @@ struct AttentionGradLowering : public NNLowering<AttentionGradOp> {
   }
 };
 
+struct CachedAttentionLowering : public NNLowering<CachedAttentionOp> {
+  using NNLowering::NNLowering;
+  LogicalResult
+  matchAndRewrite(CachedAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    LoweringHelper h(rewriter, op.getLoc());
+    ArrayRef<int64_t> cache = shapeOf(op.getKeyCache());
+    SmallVector<Value> results;
+    for (unsigned i = 0; i < 3; ++i)
+      results.push_back(storageOf(rewriter, op, i));
+    h.call("nngc_rt_cached_attention",
+           {contextArg(op), h.i64(op.getHeads()), h.i64(cache[1]),
+            h.i64(cache[2]), h.f64(op.getScale().convertToDouble()),
+            adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(),
+            adaptor.getKeyCache(), adaptor.getValueCache(),
+            adaptor.getPosition(), results[0], results[1], results[2]});
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 struct ArangeLowering : public NNLowering<ArangeOp> {
   using NNLowering::NNLowering;
   LogicalResult
@@ -180,8 +201,8 @@ struct SinusoidalPositionsLowering : public NNLowering<SinusoidalPositionsOp> {
 void nngc::populateTransformerOpLoweringPatterns(RewritePatternSet &patterns,
                                                  TypeConverter &converter,
                                                  NNLoweringState &state) {
-  patterns
-      .add<LayerNormLowering, LayerNormGradLowering, AttentionLowering,
-           AttentionGradLowering, ArangeLowering, SinusoidalPositionsLowering>(
-          converter, patterns.getContext(), state);
+  patterns.add<LayerNormLowering, LayerNormGradLowering, AttentionLowering,
+               AttentionGradLowering, CachedAttentionLowering, ArangeLowering,
+               SinusoidalPositionsLowering>(converter, patterns.getContext(),
+                                            state);
 }

@@ -149,8 +149,8 @@ LogicalResult MultiheadAttentionOp::verify() {
   auto expect = [&](Value w, SmallVector<int64_t> shape,
                     StringRef name) -> LogicalResult {
     if (shapeOf(w) != ArrayRef<int64_t>(shape))
-      return emitOpError() << name << " must be " << shapeStr(shape)
-                           << ", got " << shapeStr(shapeOf(w));
+      return emitOpError() << name << " must be " << shapeStr(shape) << ", got "
+                           << shapeStr(shapeOf(w));
     return success();
   };
   if (failed(expect(getInProjWeight(), {3 * c, c}, "in_proj_weight")) ||
@@ -173,12 +173,28 @@ LogicalResult MultiheadAttentionOp::verify() {
     return emitOpError() << "dropout " << p << " is outside [0, 1)";
   if (Value m = getKeyPaddingMask()) {
     ArrayRef<int64_t> ms = shapeOf(m);
-    if (!((ms.size() == 2 || (ms.size() == 3 && ms[2] == 1)) &&
-          ms[0] == k[0] && ms[1] == k[1]))
+    if (!((ms.size() == 2 || (ms.size() == 3 && ms[2] == 1)) && ms[0] == k[0] &&
+          ms[1] == k[1]))
       return emitOpError() << "key_padding_mask must be [" << k[0] << ", "
                            << k[1] << "] or [" << k[0] << ", " << k[1]
                            << ", 1], got " << shapeStr(ms);
   }
+  return success();
+}
+
+LogicalResult CachedAttentionOp::verify() {
+  ArrayRef<int64_t> q = shapeOf(getQuery()), c = shapeOf(getKeyCache());
+  if (q.size() != 3 || q[0] != 1 || q[1] != 1)
+    return emitOpError("query must be one token, [1, 1, C], got ")
+           << shapeStr(q);
+  if (c.size() != 3 || c[0] != 1 || c[2] != q[2])
+    return emitOpError() << "caches must be [1, T, " << q[2] << "], got "
+                         << shapeStr(c);
+  if (shapeOf(getPosition()) != ArrayRef<int64_t>{1})
+    return emitOpError("position must be [1]");
+  if (getHeads() < 1 || q[2] % getHeads())
+    return emitOpError() << "heads = " << getHeads()
+                         << " must divide the width " << q[2];
   return success();
 }
 

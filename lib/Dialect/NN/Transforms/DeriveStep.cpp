@@ -157,6 +157,29 @@ std::string NNDeriveStepPass::derive(ModelOp model) {
       return ("the outputs read input '" + in.getName() +
               "' besides the token ids")
           .str();
+    if (auto a = dyn_cast<ArangeOp>(op)) {
+      if (cast<RankedTensorType>(a.getType()).getDimSize(0) != bt[1])
+        return describe(op) + " is not the sequence's positions";
+      continue;
+    }
+    if (auto sl = dyn_cast<SliceOp>(op)) {
+      // A slice of features (past the batch and time axes) is position-wise.
+      if (sl.getNormalizedAxis() < 2)
+        return describe(op) + " slices the batch or time axis";
+      continue;
+    }
+    if (auto a = dyn_cast<AttentionOp>(op)) {
+      auto kt = cast<RankedTensorType>(a.getKey().getType());
+      auto qt = cast<RankedTensorType>(a.getQuery().getType());
+      if (!a.getCausal())
+        return describe(op) + " is not causal (a step sees no later token)";
+      if (a.getKeyPaddingMask())
+        return describe(op) + " has a key padding mask";
+      if (qt.getShape().take_front(2) != bt ||
+          kt.getShape().take_front(2) != bt)
+        return describe(op) + " is not self-attention over the token sequence";
+      continue;
+    }
     if (!isRecurrent(op))
       return describe(op) + " mixes sequence positions";
     RecurrentConfig c = recurrentConfig(op);
@@ -189,12 +212,67 @@ std::string NNDeriveStepPass::derive(ModelOp model) {
   for (ParamOp p : body.getOps<ParamOp>())
     b.clone(*p, mapping);
 
-  int64_t layer = 0;
+  int64_t layer = 0, attention = 0;
   llvm::StringSet<> carried; // the outputs that are final states
+  // The position of the step's token, which the sampler sets: what
+  // nn.arange gives and what a key/value cache is written at.
+  Value position;
+  auto getPosition = [&](Location loc) {
+    if (!position) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&step.getBodyBlock());
+      auto in = b.create<InputOp>(
+          loc, RankedTensorType::get({1}, b.getI64Type()), "position");
+      in->setAttr("nngc.position", b.getUnitAttr());
+      position = in;
+    }
+    return position;
+  };
   for (Operation &op : body) {
     if (!slice.contains(&op) || isa<ParamOp>(op) || &op == ids.getOperation())
       continue;
+    if (auto a = dyn_cast<ArangeOp>(op)) {
+      mapping.map(a.getResult(), getPosition(op.getLoc()));
+      continue;
+    }
+    if (auto a = dyn_cast<AttentionOp>(op)) {
+      // Causal self-attention: one query over a cache of the keys and
+      // values so far, carried from step to step.
+      int64_t width =
+          cast<RankedTensorType>(a.getKey().getType()).getDimSize(2);
+      auto cacheType = RankedTensorType::get({1, bt[1], width}, b.getF32Type());
+      std::string prefix = "attn" + std::to_string(attention++);
+      Value pos = getPosition(op.getLoc());
+      SmallVector<Value> caches;
+      for (const char *kind : {"key_cache", "value_cache"}) {
+        std::string in = prefix + "." + kind;
+        auto input = b.create<InputOp>(op.getLoc(), cacheType, in);
+        input->setAttr("nngc.carried_from", b.getStringAttr(in + "_out"));
+        carried.insert(in + "_out");
+        caches.push_back(input);
+      }
+      auto cached = b.create<CachedAttentionOp>(
+          op.getLoc(), mapping.lookup(a.getQuery()), mapping.lookup(a.getKey()),
+          mapping.lookup(a.getValue()), caches[0], caches[1], pos,
+          a.getHeadsAttr(), b.getF64FloatAttr(a.getScaleValue()));
+      b.create<OutputOp>(op.getLoc(), prefix + ".key_cache_out",
+                         cached.getKeyCacheOut());
+      b.create<OutputOp>(op.getLoc(), prefix + ".value_cache_out",
+                         cached.getValueCacheOut());
+      mapping.map(a.getResult(), cached.getResult());
+      continue;
+    }
     Operation *clone = b.clone(op, mapping);
+    if (auto sl = dyn_cast<SliceOp>(clone)) {
+      // Features keep their slice; batch and time become the operand's.
+      SmallVector<int64_t> shape(
+          cast<RankedTensorType>(sl.getInput().getType()).getShape());
+      int64_t axis = sl.getNormalizedAxis();
+      shape[axis] =
+          cast<RankedTensorType>(op.getResult(0).getType()).getDimSize(axis);
+      sl.getResult().setType(RankedTensorType::get(shape, b.getF32Type()));
+      continue;
+    }
     if (isa<OutputOp>(op))
       continue;
     if (!isRecurrent(&op)) {

@@ -205,6 +205,39 @@ def NN_MultiheadAttentionOp : NN_Op<"multihead_attention",
   }];
 }
 
+def NN_CachedAttentionOp : NN_Op<"cached_attention", [Pure,
+    AllTypesMatch<["query", "key", "value", "result"]>,
+    AllTypesMatch<["key_cache", "value_cache", "key_cache_out",
+                   "value_cache_out"]>]> {
+  let summary = "One token of causal self-attention over a key/value cache";
+  let description = [{
+    What `nngc-derive-step` turns a causal `nn.attention` into in a step
+    model: `query`, `key` and `value` are one token's, `[1, 1, C]`; the
+    caches `[1, T, C]` hold the keys and values of positions `0..position
+    - 1`. The results are the attention of the query over positions
+    `0..position` and the caches with this token's key and value written
+    at `position` (the step model carries them to its next call).
+
+    ```mlir
+    %y, %kc2, %vc2 = nn.cached_attention %q, %k, %v cache(%kc, %vc) at %pos {heads = 4 : i64, scale = 0.17677669529663687 : f64}
+        : tensor<1x1x128xf32>, tensor<1x64x128xf32>, tensor<1xi64>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$query, NN_FloatTensor:$key,
+                       NN_FloatTensor:$value, NN_FloatTensor:$key_cache,
+                       NN_FloatTensor:$value_cache,
+                       StaticShapeTensorOf<[I64]>:$position, I64Attr:$heads,
+                       F64Attr:$scale);
+  let results = (outs NN_FloatTensor:$result, NN_FloatTensor:$key_cache_out,
+                      NN_FloatTensor:$value_cache_out);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `cache` `(` $key_cache `,` $value_cache `)`
+    `at` $position attr-dict `:` type($query) `,` type($key_cache) `,`
+    type($position)
+  }];
+  let hasVerifier = 1;
+}
+
 def NN_ArangeOp : NN_Op<"arange", [Pure]> {
   let summary = "0, 1, ..., n - 1 as i64 (torch.arange(n))";
   let description = [{
