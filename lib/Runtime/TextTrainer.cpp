@@ -282,7 +282,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
 
 int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
   std::string checkpoint, prompt = "\n", output = "logits", mode = "auto";
-  int64_t tokens = 200, topK = 0, threads = 0;
+  int64_t tokens = 200, topK = 0, threads = 0, shift = 1;
   double temperature = 1.0;
   uint64_t seed = 0;
   po::options_description desc("sample options");
@@ -301,8 +301,13 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
                        "the model output holding next-token logits [B, T, V]")(
       "mode", po::value(&mode)->default_value("auto"),
       "step: one token per call through the compiled step entry point, "
-      "carrying the recurrent state; window: rerun the last T tokens per "
-      "token; auto: step where the model has one")(
+      "carrying the recurrent state or the attention caches; window: rerun "
+      "the last T tokens per token; auto: step where the model has one (a "
+      "Transformer's until its caches are full, then window)")(
+      "shift", po::value(&shift)->default_value(1),
+      "Transformers in step mode: once the caches hold T tokens, restart them "
+      "from the last T - shift tokens (1: every token sees the last T, as in "
+      "window mode; larger is faster, each token then sees T - shift to T)")(
       "threads", po::value(&threads), "threads");
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
@@ -319,6 +324,9 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
   if (!(temperature > 0) || tokens < 0 || topK < 0)
     throw std::runtime_error("--temperature must be positive, --tokens and "
                              "--top-k not negative");
+  if (shift < 1 || shift >= lm.seq)
+    throw std::runtime_error("--shift must be in [1, " +
+                             std::to_string(lm.seq) + ")");
   const OutputInfo *logits = nullptr;
   for (const OutputInfo &o : m.outputs)
     if (o.name == output)
@@ -380,17 +388,30 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
     ids.push_back(pick);
   };
 
+  // Window mode: the last T tokens (fewer at first) in row 0; the model is
+  // causal, so what follows them does not change the logits read.
+  auto *in = static_cast<int64_t *>(model.input(*lm.ids));
+  auto windowLogits = [&]() {
+    int64_t n = std::min<int64_t>(lm.seq, ids.size());
+    model.ctx.validRows = lm.batch;
+    std::memset(in, 0, lm.batch * lm.seq * sizeof(int64_t));
+    std::memcpy(in, ids.data() + ids.size() - n, n * sizeof(int64_t));
+    model.predict();
+    return model.output(*logits) + (n - 1) * V;
+  };
+
   if (stepwise) {
     // The prompt, one token at a time from a zero state, then each drawn
     // token fed back: one step of compute per token. A model with
     // positions (a Transformer's key/value caches) sees at most the last T
-    // tokens, as in window mode: once its caches are full, each new token
-    // re-primes them with the last T tokens.
+    // tokens: once its caches are full it restarts them from the last
+    // T - shift tokens, or (auto mode, shift 1) goes on in window mode,
+    // one batched pass instead of T steps per token.
     int64_t *token = nullptr, *position = nullptr;
-    for (const StepInfo::Input &in : m.step->inputs)
-      if (in.isInt)
-        (in.isPosition ? position : token) =
-            static_cast<int64_t *>(model.stepInput(in));
+    for (const StepInfo::Input &si : m.step->inputs)
+      if (si.isInt)
+        (si.isPosition ? position : token) =
+            static_cast<int64_t *>(model.stepInput(si));
     if (!token)
       throw std::runtime_error("the step entry point has no token input");
     int64_t pos = 0;
@@ -402,37 +423,33 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
       model.carryStepState();
       ++pos;
     };
-    auto prime = [&] {
+    auto prime = [&](size_t keep) {
       model.resetStepState();
       pos = 0;
-      size_t n = position ? std::min<size_t>(lm.seq, ids.size()) : ids.size();
+      size_t n = position ? std::min<size_t>(keep, ids.size()) : ids.size();
       for (size_t i = ids.size() - n; i < ids.size(); ++i)
         feed(ids[i]);
     };
-    prime();
+    bool windowWhenFull = mode == "auto" && position && shift == 1;
+    bool window = false;
+    prime(lm.seq);
     for (int64_t t = 0; t < tokens; ++t) {
-      int64_t pick = draw(model.stepOutput(*stepLogits));
-      emit(pick);
-      if (position && pos == lm.seq)
-        prime();
-      else
-        feed(pick);
+      emit(draw(window ? windowLogits() : model.stepOutput(*stepLogits)));
+      if (window)
+        continue;
+      if (!position || pos < lm.seq)
+        feed(ids.back());
+      else if (windowWhenFull)
+        window = true;
+      else // restart from the last T - shift + 1 tokens
+        prime(lm.seq - shift + 1);
     }
     std::cout << "\n";
     return 0;
   }
 
-  auto *in = static_cast<int64_t *>(model.input(*lm.ids));
-  model.ctx.validRows = lm.batch;
-  for (int64_t t = 0; t < tokens; ++t) {
-    // The last T tokens (fewer at first) in row 0; the model is causal, so
-    // what follows them does not change the logits read.
-    int64_t n = std::min<int64_t>(lm.seq, ids.size());
-    std::memset(in, 0, lm.batch * lm.seq * sizeof(int64_t));
-    std::memcpy(in, ids.data() + ids.size() - n, n * sizeof(int64_t));
-    model.predict();
-    emit(draw(model.output(*logits) + (n - 1) * V));
-  }
+  for (int64_t t = 0; t < tokens; ++t)
+    emit(draw(windowLogits()));
   std::cout << "\n";
   return 0;
 }
