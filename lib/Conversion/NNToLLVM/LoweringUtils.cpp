@@ -4,7 +4,6 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
-#include <limits>
 
 using namespace mlir;
 using namespace nngc;
@@ -109,8 +108,10 @@ Value nngc::storageOf(OpBuilder &b, Operation *op, unsigned result) {
   auto func = op->getParentOfType<LLVM::LLVMFuncOp>();
   Value base = func.getArgument(arg);
   auto i8 = b.getI8Type();
-  // A constant GEP index is 32-bit: arenas past 2 GiB need an i64 value.
-  if (offset <= std::numeric_limits<int32_t>::max())
+  // The LLVM dialect keeps a constant GEP index in a 30-bit signed field
+  // (it silently wraps past 2^29: a 512 MiB arena wrote below itself):
+  // larger offsets are an i64 value.
+  if (offset < (int64_t(1) << 28))
     return b.create<LLVM::GEPOp>(op->getLoc(), base.getType(), i8, base,
                                  ArrayRef<LLVM::GEPArg>{
                                      static_cast<int32_t>(offset)});
