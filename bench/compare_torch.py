@@ -8,8 +8,9 @@ noisy: only medians of interleaved runs are quoted. The twins are
 bench/torch_mlp.py for the MLPs and ../shared/bench/ref_models.py itself
 for the recurrent models (char_lstm, char_gru, bilstm_cls; bench/models/
 holds the same configurations in nngc's dialect), gpt_tiny
-(examples/gpt_tiny.mlir) and encoder_cls (bench/models/encoder_cls.mlir,
-dropout 0.1 on both sides). For those, the nngc
+(examples/gpt_tiny.mlir), encoder_cls (bench/models/encoder_cls.mlir,
+dropout 0.1 on both sides) and gpt_small (examples/gpt_small.mlir run with
+--dropout 0, as the reference runs it). For those, the nngc
 column also gives the per-step time spent converting recurrent weights and
 gradients between PyTorch's layout and oneDNN's ("pack ms").
 
