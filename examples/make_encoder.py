@@ -17,6 +17,8 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from make_gpt import fmt, write_or_check  # noqa: E402
 ROOT = os.path.dirname(HERE)
 
 CONFIGS = {
@@ -47,10 +49,6 @@ CONFIGS = {
 // padding mask (the reference feeds random full-length sequences).
 """),
 }
-
-
-def fmt(x):
-    return repr(float(x))
 
 
 def encoder(c):
@@ -149,20 +147,11 @@ def encoder(c):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--check", action="store_true",
+                    help="fail if an example differs from what this writes")
     args = ap.parse_args()
-    stale = []
-    for rel, cfg in CONFIGS.items():
-        path, text = os.path.join(ROOT, rel), encoder(cfg)
-        if args.check:
-            with open(path) as f:
-                if f.read() != text:
-                    stale.append(path)
-        else:
-            with open(path, "w") as f:
-                f.write(text)
-    if stale:
-        sys.exit("out of date (run examples/make_encoder.py): " + ", ".join(stale))
+    write_or_check({os.path.join(ROOT, rel): encoder(cfg) for rel, cfg in CONFIGS.items()},
+                   args.check, "make_encoder.py")
 
 
 if __name__ == "__main__":

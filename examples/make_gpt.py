@@ -133,17 +133,12 @@ def gpt(name, c):
     return "\n".join(out) + "\n"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true",
-                    help="fail if an example differs from what this writes")
-    ap.add_argument("--out-dir", default=os.path.dirname(os.path.abspath(__file__)))
-    args = ap.parse_args()
+def write_or_check(files, check, script):
+    """Writes each {path: text}, or with `check` exits naming those whose
+    contents differ (the generators' --check, run by the tests)."""
     stale = []
-    for name, cfg in CONFIGS.items():
-        path = os.path.join(args.out_dir, name + ".mlir")
-        text = gpt(name, cfg)
-        if args.check:
+    for path, text in files.items():
+        if check:
             with open(path) as f:
                 if f.read() != text:
                     stale.append(path)
@@ -151,7 +146,17 @@ def main():
             with open(path, "w") as f:
                 f.write(text)
     if stale:
-        sys.exit("out of date (run examples/make_gpt.py): " + ", ".join(stale))
+        sys.exit(f"out of date (run examples/{script}): " + ", ".join(stale))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--check", action="store_true",
+                    help="fail if an example differs from what this writes")
+    ap.add_argument("--out-dir", default=os.path.dirname(os.path.abspath(__file__)))
+    args = ap.parse_args()
+    write_or_check({os.path.join(args.out_dir, name + ".mlir"): gpt(name, cfg)
+                    for name, cfg in CONFIGS.items()}, args.check, "make_gpt.py")
 
 
 if __name__ == "__main__":

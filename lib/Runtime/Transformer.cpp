@@ -328,7 +328,7 @@ nngc_rt_cached_attention(void *c, int64_t heads, int64_t t, int64_t width,
   std::memcpy(valueCacheOut + pos * width, v, width * sizeof(float));
   int64_t d = width / heads;
   float scale = static_cast<float>(scaleD);
-  std::vector<float> p(pos + 1);
+  float *p = scratch(ctx, t, 1); // no allocation per token
   for (int64_t h = 0; h < heads; ++h) {
     const float *qh = q + h * d;
     float mx = -std::numeric_limits<float>::infinity();

@@ -216,3 +216,30 @@ nn.model @inference {
   %r = nn.relu %x : tensor<4x6xf32>
   nn.output "r" %r : tensor<4x6xf32>
 }
+
+// -----
+
+// layer_norm: one layer_norm_grad gives the input's and the weight's
+// cotangents (no bias here); attention: one attention_grad, whose three
+// cotangents sum into the self-attention's input; the padding mask is data.
+// CHECK-LABEL: nn.model @transformer
+// CHECK: %[[X:.*]] = nn.input "x"
+// CHECK: %[[M:.*]] = nn.input "m"
+// CHECK: %[[W:.*]] = nn.param "ln.weight"
+// CHECK: %[[LN:.*]] = nn.layer_norm %[[X]] weight(%[[W]] : tensor<8xf32>)
+// CHECK: %[[A:.*]] = nn.attention %[[LN]], %[[LN]], %[[LN]] key_padding_mask(%[[M]]
+// CHECK: %[[DQ:.*]], %[[DK:.*]], %[[DV:.*]] = nn.attention_grad %{{.*}}, %[[LN]], %[[LN]], %[[LN]] key_padding_mask(%[[M]] : tensor<2x3x1xf32>) output(%[[A]]) {causal, dropout = 0.000000e+00 : f64, heads = 2 : i64, scale = 5.000000e-01 : f64}
+// CHECK: %[[S1:.*]] = nn.add %[[DQ]], %[[DK]]
+// CHECK: %[[S2:.*]] = nn.add %[[S1]], %[[DV]]
+// CHECK: %[[G:.*]]:2 = nn.layer_norm_grad %[[S2]], %[[X]] weight(%[[W]] : tensor<8xf32>) output(%[[LN]]) {eps = 1.000000e-05 : f64, normalized_dims = 1 : i64} : tensor<2x3x8xf32> -> tensor<2x3x8xf32>, tensor<8xf32>
+// CHECK: nn.gradient "ln.weight" %[[G]]#1
+nn.model @transformer {
+  %x = nn.input "x" : tensor<2x3x8xf32>
+  %m = nn.input "m" : tensor<2x3x1xf32>
+  %t = nn.input "t" : tensor<2x3x8xf32>
+  %w = nn.param "ln.weight" init(ones) : tensor<8xf32>
+  %y = nn.layer_norm %x weight(%w : tensor<8xf32>) : tensor<2x3x8xf32>
+  %a = nn.attention %y, %y, %y key_padding_mask(%m : tensor<2x3x1xf32>) {heads = 2, causal} : tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>
+  %l = nn.mse %a, %t : tensor<2x3x8xf32>, tensor<2x3x8xf32>
+  nn.minimize %l with #nn.sgd<lr = 0.1>
+}

@@ -44,7 +44,7 @@ struct LinearLowering : public NNLowering<LinearOp> {
                        ConstArg::i32(flags)},
                       state);
     LoweringHelper h(rewriter, op.getLoc());
-    Value bias = op.getBias() ? adaptor.getBias() : h.nullPtr();
+    Value bias = h.orNull(adaptor.getBias());
     callPrimitive(rewriter, op, {adaptor.getInput(), adaptor.getWeight(), bias},
                   "nngc_rt_matmul");
     return success();

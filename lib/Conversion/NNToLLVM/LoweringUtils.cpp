@@ -4,7 +4,6 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
-
 using namespace mlir;
 using namespace nngc;
 
@@ -112,12 +111,19 @@ Value nngc::storageOf(OpBuilder &b, Operation *op, unsigned result) {
   // (it silently wraps past 2^29: a 512 MiB arena wrote below itself):
   // larger offsets are an i64 value.
   if (offset < (int64_t(1) << 28))
-    return b.create<LLVM::GEPOp>(op->getLoc(), base.getType(), i8, base,
-                                 ArrayRef<LLVM::GEPArg>{
-                                     static_cast<int32_t>(offset)});
+    return b.create<LLVM::GEPOp>(
+        op->getLoc(), base.getType(), i8, base,
+        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(offset)});
   Value index = LoweringHelper(b, op->getLoc()).i64(offset);
   return b.create<LLVM::GEPOp>(op->getLoc(), base.getType(), i8, base,
                                ValueRange{index});
+}
+
+SmallVector<Value> nngc::storagesOf(OpBuilder &b, Operation *op) {
+  SmallVector<Value> results;
+  for (unsigned i = 0; i < op->getNumResults(); ++i)
+    results.push_back(storageOf(b, op, i));
+  return results;
 }
 
 int64_t nngc::forwardSlotOf(Operation *op) {

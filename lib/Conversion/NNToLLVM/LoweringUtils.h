@@ -37,6 +37,8 @@ public:
   mlir::Value f64(double v);
   mlir::Value constant(const ConstArg &arg);
   mlir::Value nullPtr();
+  /// `v`, or a null pointer for an absent optional operand.
+  mlir::Value orNull(mlir::Value v) { return v ? v : nullPtr(); }
   /// `void name(args...)`, declared in the module on first use.
   void call(llvm::StringRef name, mlir::ValueRange args);
   /// A stack array holding `ptrs`, for runtime calls with a variable
@@ -64,11 +66,19 @@ std::pair<llvm::StringRef, int64_t> plannedStorage(mlir::Operation *op,
 mlir::Value storageOf(mlir::OpBuilder &b, mlir::Operation *op,
                       unsigned result = 0);
 
+/// The storage of every result of `op`, in order.
+llvm::SmallVector<mlir::Value> storagesOf(mlir::OpBuilder &b,
+                                          mlir::Operation *op);
+
 /// Calls `name(ctx, slot, args...)` once from nngc_setup for the primitive
 /// of `op` (keyed by its `nngc.slot`).
 void initPrimitiveOnce(mlir::OpBuilder &b, mlir::Operation *op,
                        llvm::StringRef name, llvm::ArrayRef<ConstArg> args,
                        NNLoweringState &state);
+
+/// The storage of every result of `op`, in order.
+llvm::SmallVector<mlir::Value> storagesOf(mlir::OpBuilder &b,
+                                          mlir::Operation *op);
 
 /// Calls `name(ctx, slot, args...)` once from nngc_setup for the primitive
 /// in `slot` (shared by a forward op and its backward op).

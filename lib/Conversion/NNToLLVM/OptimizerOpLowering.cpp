@@ -14,12 +14,11 @@ struct SGDUpdateLowering : public NNLowering<SGDUpdateOp> {
   matchAndRewrite(SGDUpdateOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     LoweringHelper h(rewriter, op.getLoc());
-    Value buffer =
-        op.getMomentumBuffer() ? adaptor.getMomentumBuffer() : h.nullPtr();
+    Value buffer = h.orNull(adaptor.getMomentumBuffer());
     h.call("nngc_rt_sgd_update",
            {contextArg(op), h.i64(numElements(op.getParam())),
             adaptor.getParam(), adaptor.getGrad(), buffer,
-            adaptor.getGradNorm() ? adaptor.getGradNorm() : h.nullPtr(),
+            h.orNull(adaptor.getGradNorm()),
             h.f64(op.getLr().convertToDouble()),
             h.f64(op.getMomentum().convertToDouble()),
             h.f64(op.getDampening().convertToDouble()),
@@ -39,8 +38,7 @@ struct AdamUpdateLowering : public NNLowering<AdamUpdateOp> {
     h.call("nngc_rt_adam_update",
            {contextArg(op), h.i64(numElements(op.getParam())),
             adaptor.getParam(), adaptor.getGrad(), adaptor.getExpAvg(),
-            adaptor.getExpAvgSq(),
-            adaptor.getGradNorm() ? adaptor.getGradNorm() : h.nullPtr(),
+            adaptor.getExpAvgSq(), h.orNull(adaptor.getGradNorm()),
             h.f64(op.getLr().convertToDouble()),
             h.f64(op.getBeta1().convertToDouble()),
             h.f64(op.getBeta2().convertToDouble()),

@@ -109,9 +109,7 @@ template <typename OpT> struct RecurrentLowering : public NNLowering<OpT> {
                       recurrentInitArgs(c, op->hasAttr("nngc.has_backward")),
                       this->state);
     LoweringHelper h(rewriter, op.getLoc());
-    SmallVector<Value> results;
-    for (unsigned i = 0; i < op->getNumResults(); ++i)
-      results.push_back(storageOf(rewriter, op, i));
+    SmallVector<Value> results = storagesOf(rewriter, op);
     h.call("nngc_rt_rnn",
            {contextArg(op), h.i32(slotOf(op)), h.i32(!isInference(op)),
             h.ptrArray(adaptor.getOperands()), h.ptrArray(results)});
@@ -129,9 +127,7 @@ struct RNNGradLowering : public NNLowering<RNNGradOp> {
     initPrimitiveOnce(rewriter, op, slot, "nngc_rt_rnn_init",
                       recurrentInitArgs(op.getConfig(), true), state);
     LoweringHelper h(rewriter, op.getLoc());
-    SmallVector<Value> results;
-    for (unsigned i = 0; i < op->getNumResults(); ++i)
-      results.push_back(storageOf(rewriter, op, i));
+    SmallVector<Value> results = storagesOf(rewriter, op);
     h.call("nngc_rt_rnn_grad",
            {contextArg(op), h.i32(slot), h.ptrArray(adaptor.getInputs()),
             h.ptrArray(adaptor.getOutputs()),

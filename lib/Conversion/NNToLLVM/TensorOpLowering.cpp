@@ -44,8 +44,7 @@ struct ReduceLowering : public NNLowering<ReduceOp> {
     Value out = storageOf(rewriter, op);
     SmallVector<Value> args = reduceArgs(h, op, op.getKind(), op.getInput(),
                                          op.getMask(), op.getNormalizedAxis());
-    args.append({adaptor.getInput(),
-                 adaptor.getMask() ? adaptor.getMask() : h.nullPtr(), out});
+    args.append({adaptor.getInput(), h.orNull(adaptor.getMask()), out});
     h.call("nngc_rt_reduce", args);
     rewriter.replaceOp(op, out);
     return success();
@@ -62,7 +61,7 @@ struct ReduceGradLowering : public NNLowering<ReduceGradOp> {
     SmallVector<Value> args = reduceArgs(h, op, op.getKind(), op.getInput(),
                                          op.getMask(), op.getAxis());
     args.append({adaptor.getGrad(), adaptor.getInput(), adaptor.getOutput(),
-                 adaptor.getMask() ? adaptor.getMask() : h.nullPtr(), out});
+                 h.orNull(adaptor.getMask()), out});
     h.call("nngc_rt_reduce_grad", args);
     rewriter.replaceOp(op, out);
     return success();

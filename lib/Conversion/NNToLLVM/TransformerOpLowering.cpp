@@ -42,8 +42,8 @@ struct LayerNormLowering : public NNLowering<LayerNormOp> {
                       state);
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
-    Value w = adaptor.getWeight() ? adaptor.getWeight() : h.nullPtr();
-    Value b = adaptor.getBias() ? adaptor.getBias() : h.nullPtr();
+    Value w = h.orNull(adaptor.getWeight());
+    Value b = h.orNull(adaptor.getBias());
     h.call("nngc_rt_layer_norm",
            {contextArg(op), h.i32(slotOf(op)), adaptor.getInput(), w, b, out});
     rewriter.replaceOp(op, out);
@@ -63,9 +63,7 @@ struct LayerNormGradLowering : public NNLowering<LayerNormGradOp> {
                                         op.getEps().convertToDouble(), true),
                       state);
     LoweringHelper h(rewriter, op.getLoc());
-    SmallVector<Value> results;
-    for (unsigned i = 0; i < op->getNumResults(); ++i)
-      results.push_back(storageOf(rewriter, op, i));
+    SmallVector<Value> results = storagesOf(rewriter, op);
     // Results: dx, then dw and db where the forward op has them.
     Value dx = results[0], dw = h.nullPtr(), db = h.nullPtr();
     unsigned next = 1;
@@ -73,8 +71,8 @@ struct LayerNormGradLowering : public NNLowering<LayerNormGradOp> {
       dw = results[next++];
     if (op.getBias())
       db = results[next++];
-    Value w = adaptor.getWeight() ? adaptor.getWeight() : h.nullPtr();
-    Value b = adaptor.getBias() ? adaptor.getBias() : h.nullPtr();
+    Value w = h.orNull(adaptor.getWeight());
+    Value b = h.orNull(adaptor.getBias());
     h.call("nngc_rt_layer_norm_grad",
            {contextArg(op), h.i32(slot), adaptor.getGrad(), adaptor.getInput(),
             w, b, dx, dw, db});
@@ -109,8 +107,7 @@ struct AttentionLowering : public NNLowering<AttentionOp> {
         state);
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
-    Value mask =
-        adaptor.getKeyPaddingMask() ? adaptor.getKeyPaddingMask() : h.nullPtr();
+    Value mask = h.orNull(adaptor.getKeyPaddingMask());
     h.call("nngc_rt_attention",
            {contextArg(op), h.i32(slotOf(op)), h.i32(!isInference(op)),
             adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(), mask,
@@ -134,9 +131,7 @@ struct AttentionGradLowering : public NNLowering<AttentionGradOp> {
                                         op.getCausal(), true),
                       state);
     LoweringHelper h(rewriter, op.getLoc());
-    SmallVector<Value> results;
-    for (unsigned i = 0; i < 3; ++i)
-      results.push_back(storageOf(rewriter, op, i));
+    SmallVector<Value> results = storagesOf(rewriter, op);
     h.call("nngc_rt_attention_grad",
            {contextArg(op), h.i32(slot), adaptor.getGrad(), adaptor.getQuery(),
             adaptor.getKey(), adaptor.getValue(), results[0], results[1],
@@ -153,9 +148,7 @@ struct CachedAttentionLowering : public NNLowering<CachedAttentionOp> {
                   ConversionPatternRewriter &rewriter) const override {
     LoweringHelper h(rewriter, op.getLoc());
     ArrayRef<int64_t> cache = shapeOf(op.getKeyCache());
-    SmallVector<Value> results;
-    for (unsigned i = 0; i < 3; ++i)
-      results.push_back(storageOf(rewriter, op, i));
+    SmallVector<Value> results = storagesOf(rewriter, op);
     h.call("nngc_rt_cached_attention",
            {contextArg(op), h.i64(op.getHeads()), h.i64(cache[1]),
             h.i64(cache[2]), h.f64(op.getScale().convertToDouble()),

@@ -45,7 +45,7 @@ LogicalResult LayerNormOp::verify() {
     return emitOpError() << "normalises " << rank
                          << " trailing dimensions of an input of rank "
                          << shape.size();
-  if (getNormalizedDims() && *getNormalizedDims() != rank)
+  if (getNormalizedDims() && static_cast<int64_t>(*getNormalizedDims()) != rank)
     return emitOpError() << "normalized_dims = " << *getNormalizedDims()
                          << " but the affine parameters have rank " << rank;
   ArrayRef<int64_t> normalized = shape.take_back(rank);
@@ -62,6 +62,35 @@ LogicalResult LayerNormOp::verify() {
 //===----------------------------------------------------------------------===//
 // attention
 //===----------------------------------------------------------------------===//
+
+/// What nn.attention and nn.multihead_attention both check: `heads`
+/// divides the width, a causal mask has Tq = Tk, dropout is in [0, 1), and
+/// the key padding mask is [B, Tk] or [B, Tk, 1]. `q` and `k` are the query
+/// and key shapes, [B, T, C].
+static LogicalResult verifyAttentionOptions(Operation *op, ArrayRef<int64_t> q,
+                                            ArrayRef<int64_t> k, Value mask,
+                                            int64_t heads, bool causal,
+                                            double dropout) {
+  if (heads < 1 || q[2] % heads)
+    return op->emitOpError()
+           << "heads = " << heads << " must divide the width " << q[2];
+  if (causal && q[1] != k[1])
+    return op->emitOpError()
+           << "a causal mask needs as many queries as keys, got " << q[1]
+           << " and " << k[1];
+  if (dropout < 0 || dropout >= 1)
+    return op->emitOpError() << "dropout " << dropout << " is outside [0, 1)";
+  if (mask) {
+    ArrayRef<int64_t> ms = shapeOf(mask);
+    bool ok = (ms.size() == 2 || (ms.size() == 3 && ms[2] == 1)) &&
+              ms[0] == k[0] && ms[1] == k[1];
+    if (!ok)
+      return op->emitOpError()
+             << "key_padding_mask must be [" << k[0] << ", " << k[1] << "] or ["
+             << k[0] << ", " << k[1] << ", 1], got " << shapeStr(ms);
+  }
+  return success();
+}
 
 LogicalResult AttentionOp::inferReturnTypes(MLIRContext *ctx,
                                             std::optional<Location> loc,
@@ -99,26 +128,8 @@ LogicalResult AttentionOp::verify() {
   if (q[2] != k[2] || q[2] != v[2])
     return emitOpError() << "query, key and value must have one width, got "
                          << q[2] << ", " << k[2] << ", " << v[2];
-  int64_t heads = getHeads();
-  if (heads < 1 || q[2] % heads)
-    return emitOpError() << "heads = " << heads << " must divide the width "
-                         << q[2];
-  if (getCausal() && q[1] != k[1])
-    return emitOpError() << "a causal mask needs as many queries as keys, got "
-                         << q[1] << " and " << k[1];
-  double p = getDropout().convertToDouble();
-  if (p < 0 || p >= 1)
-    return emitOpError() << "dropout " << p << " is outside [0, 1)";
-  if (Value m = getKeyPaddingMask()) {
-    ArrayRef<int64_t> ms = shapeOf(m);
-    bool ok = (ms.size() == 2 || (ms.size() == 3 && ms[2] == 1)) &&
-              ms[0] == k[0] && ms[1] == k[1];
-    if (!ok)
-      return emitOpError() << "key_padding_mask must be [" << k[0] << ", "
-                           << k[1] << "] or [" << k[0] << ", " << k[1]
-                           << ", 1], got " << shapeStr(ms);
-  }
-  return success();
+  return verifyAttentionOptions(*this, q, k, getKeyPaddingMask(), getHeads(),
+                                getCausal(), getDropout().convertToDouble());
 }
 
 LogicalResult AttentionGradOp::verify() {
@@ -161,25 +172,8 @@ LogicalResult MultiheadAttentionOp::verify() {
     return failure();
   if (getResult().getType() != getQuery().getType())
     return emitOpError("result must have the query's type");
-  // The attention itself checks heads, the mask and dropout when
-  // nngc-decompose builds it; check them here too, at the user's op.
-  if (getHeads() < 1 || c % getHeads())
-    return emitOpError() << "heads = " << getHeads()
-                         << " must divide the width " << c;
-  if (getCausal() && q[1] != k[1])
-    return emitOpError("a causal mask needs as many queries as keys");
-  double p = getDropout().convertToDouble();
-  if (p < 0 || p >= 1)
-    return emitOpError() << "dropout " << p << " is outside [0, 1)";
-  if (Value m = getKeyPaddingMask()) {
-    ArrayRef<int64_t> ms = shapeOf(m);
-    if (!((ms.size() == 2 || (ms.size() == 3 && ms[2] == 1)) && ms[0] == k[0] &&
-          ms[1] == k[1]))
-      return emitOpError() << "key_padding_mask must be [" << k[0] << ", "
-                           << k[1] << "] or [" << k[0] << ", " << k[1]
-                           << ", 1], got " << shapeStr(ms);
-  }
-  return success();
+  return verifyAttentionOptions(*this, q, k, getKeyPaddingMask(), getHeads(),
+                                getCausal(), getDropout().convertToDouble());
 }
 
 LogicalResult CachedAttentionOp::verify() {

@@ -24,9 +24,9 @@ static Value rows(OpBuilder &b, Location loc, Value v, int64_t start,
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> shape(type.getShape());
   shape[0] = size;
-  return b.create<SliceOp>(loc, RankedTensorType::get(shape, type.getElementType()),
-                           v, b.getI64IntegerAttr(0),
-                           b.getI64IntegerAttr(start));
+  return b.create<SliceOp>(
+      loc, RankedTensorType::get(shape, type.getElementType()), v,
+      b.getI64IntegerAttr(0), b.getI64IntegerAttr(start));
 }
 
 /// torch.nn.MultiheadAttention: in_proj (q, k, v row blocks), attention,
