@@ -1,6 +1,8 @@
 //===- Driver.cpp - `nngc compile` as a library ---------------------------===//
 
 #include "nngc/Driver/Driver.h"
+#include "nngc/Dialect/NN/IR/NN.h"
+#include "nngc/Dialect/NN/Transforms/Report.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -38,6 +40,31 @@ static ExitCode writeText(const std::string &path,
   }
   text(out->os());
   out->keep();
+  return ExitCode::Success;
+}
+
+/// Writes the compile report of the (non-step) model of `module`.
+static ExitCode writeReport(ModuleOp module, const CompileOptions &options) {
+  for (auto model : module.getOps<nn::ModelOp>()) {
+    if (model->hasAttr("nngc.step_of"))
+      continue;
+    llvm::json::Object report = nn::buildReport(model, /*schedule=*/true);
+    std::string text;
+    if (options.report == "json")
+      llvm::raw_string_ostream(text) << llvm::json::Value(std::move(report))
+                                     << "\n";
+    else
+      text = nn::renderReport(report);
+    if (options.reportFile.empty() && options.output == "-") {
+      llvm::errs() << text;
+      continue;
+    }
+    std::string path = options.reportFile.empty() ? "-" : options.reportFile;
+    if (ExitCode rc =
+            writeText(path, [&](llvm::raw_ostream &os) { os << text; });
+        rc != ExitCode::Success)
+      return rc;
+  }
   return ExitCode::Success;
 }
 
@@ -132,16 +159,28 @@ ExitCode nngc::compile(const CompileOptions &options) {
   if (!module)
     return ExitCode::InputError;
 
-  PassManager pm(&context);
+  // The training graph, then (after the report, which reads it) the
+  // lowering.
   TimingScope passTiming = timing.nest("passes");
+  PassManager pm(&context);
   pm.enableTiming(passTiming);
   if (failed(applyPassManagerCLOptions(pm)))
     return ExitCode::InputError;
   buildTrainingPipeline(pm, options.pipeline);
-  if (options.emit != EmitStage::NN)
-    buildLowerToLLVMPipeline(pm, options.pipeline);
   if (failed(pm.run(*module)))
     return ExitCode::InputError;
+  if (!options.report.empty())
+    if (ExitCode rc = writeReport(*module, options); rc != ExitCode::Success)
+      return rc;
+  if (options.emit != EmitStage::NN) {
+    PassManager lower(&context);
+    lower.enableTiming(passTiming);
+    if (failed(applyPassManagerCLOptions(lower)))
+      return ExitCode::InputError;
+    buildLowerToLLVMPipeline(lower, options.pipeline);
+    if (failed(lower.run(*module)))
+      return ExitCode::InputError;
+  }
   passTiming.stop();
   if (options.emit == EmitStage::NN || options.emit == EmitStage::MLIR)
     return writeText(options.output,

@@ -18,8 +18,12 @@ void nngc::buildTrainingPipeline(OpPassManager &pm,
   pm.addPass(createNNDeriveStepPass());
   pm.addPass(createNNAutodiffPass());
   pm.addPass(createNNOptimizerPass());
+  if (options.optLevel >= 2)
+    pm.addPass(createNNFusePass());
   NNPlanMemoryPassOptions plan;
   plan.reuse = options.reuseMemory;
+  plan.inPlace = options.optLevel >= 1;
+  plan.strategy = options.optLevel >= 1 ? "best" : "first-fit";
   pm.addPass(createNNPlanMemoryPass(plan));
 }
 
@@ -34,14 +38,28 @@ void nngc::registerAllDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
 }
 
+namespace {
+/// `--nngc-training-pipeline=opt-level=N`, as `nngc compile -ON`.
+struct TrainingPipelineCLOptions
+    : public PassPipelineOptions<TrainingPipelineCLOptions> {
+  Option<unsigned> optLevel{*this, "opt-level",
+                            llvm::cl::desc("nn optimisation level 0-2"),
+                            llvm::cl::init(2)};
+};
+} // namespace
+
 void nngc::registerAllPasses() {
   registerNNPasses();
   registerNNToLLVMPasses();
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<TrainingPipelineCLOptions>(
       "nngc-training-pipeline",
       "nn model -> training graph (decomposition, step model, autodiff, "
-      "optimizer, memory plan)",
-      [](OpPassManager &pm) { buildTrainingPipeline(pm); });
+      "optimizer, fusion, memory plan)",
+      [](OpPassManager &pm, const TrainingPipelineCLOptions &cl) {
+        PipelineOptions options;
+        options.optLevel = cl.optLevel;
+        buildTrainingPipeline(pm, options);
+      });
   PassPipelineRegistration<>(
       "nngc-lower-to-llvm-pipeline", "planned training graph -> LLVM dialect",
       [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm); });

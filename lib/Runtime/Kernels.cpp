@@ -12,6 +12,7 @@
 #include "nngc/Runtime/ABI.h"
 
 #include <algorithm>
+#include <omp.h>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -25,44 +26,106 @@ Context::~Context() = default;
 // Matmul: C (batch, M, N) = op(A) (batch, M, K) x op(B) (batch?, K, N) + bias
 //===----------------------------------------------------------------------===//
 
-extern "C" void nngc_rt_matmul_init(void *c, int32_t s, int64_t batch,
-                                    int64_t m, int64_t k, int64_t n,
-                                    int32_t flags) {
-  Context &ctx = ctxOf(c);
+/// The memory descriptors of a matmul: A, B, bias, C (also an addend's).
+struct MatmulDescs {
+  dnnl::memory::desc a, b, bias, out;
+};
+
+static MatmulDescs matmulDescs(int64_t batch, int64_t m, int64_t k, int64_t n,
+                               int32_t flags) {
   bool ta = flags & NNGC_MATMUL_TRANSPOSE_A,
        tb = flags & NNGC_MATMUL_TRANSPOSE_B;
   bool shared = flags & NNGC_MATMUL_SHARED_B;
   using dims = dnnl::memory::dims;
-  dnnl::memory::desc a, b, bias, out;
+  MatmulDescs d;
   if (batch == 1 && !shared) {
-    a = {{m, k}, dt::f32, ta ? dims{1, m} : dims{k, 1}};
-    b = {{k, n}, dt::f32, tb ? dims{1, k} : dims{n, 1}};
-    bias = {{1, n}, dt::f32, dims{n, 1}};
-    out = {{m, n}, dt::f32, dims{n, 1}};
+    d.a = {{m, k}, dt::f32, ta ? dims{1, m} : dims{k, 1}};
+    d.b = {{k, n}, dt::f32, tb ? dims{1, k} : dims{n, 1}};
+    d.bias = {{1, n}, dt::f32, dims{n, 1}};
+    d.out = {{m, n}, dt::f32, dims{n, 1}};
   } else {
-    a = {{batch, m, k}, dt::f32, ta ? dims{m * k, 1, m} : dims{m * k, k, 1}};
+    d.a = {{batch, m, k}, dt::f32, ta ? dims{m * k, 1, m} : dims{m * k, k, 1}};
     int64_t bb = shared ? 1 : batch;
-    b = {{bb, k, n}, dt::f32, tb ? dims{k * n, 1, k} : dims{k * n, n, 1}};
-    bias = {{1, 1, n}, dt::f32, dims{n, n, 1}};
-    out = {{batch, m, n}, dt::f32, dims{m * n, n, 1}};
+    d.b = {{bb, k, n}, dt::f32, tb ? dims{k * n, 1, k} : dims{k * n, n, 1}};
+    d.bias = {{1, 1, n}, dt::f32, dims{n, n, 1}};
+    d.out = {{batch, m, n}, dt::f32, dims{m * n, n, 1}};
   }
+  return d;
+}
+
+/// A matmul primitive with `attr`'s post-ops; its pointers are A, B, bias,
+/// [addend,] C.
+static std::unique_ptr<DnnlPrimitive>
+makeMatmul(Context &ctx, const MatmulDescs &d, int32_t flags,
+           const dnnl::primitive_attr &attr, int addendArg) {
   bool hasBias = flags & NNGC_MATMUL_BIAS;
-  auto desc = hasBias ? dnnl::matmul::desc(a, b, bias, out)
-                      : dnnl::matmul::desc(a, b, out);
-  dnnl::matmul::primitive_desc pd(desc, ctx.dnnl->engine);
+  auto desc = hasBias ? dnnl::matmul::desc(d.a, d.b, d.bias, d.out)
+                      : dnnl::matmul::desc(d.a, d.b, d.out);
+  dnnl::matmul::primitive_desc pd(desc, attr, ctx.dnnl->engine);
   auto p = std::make_unique<DnnlPrimitive>();
   p->prim = dnnl::matmul(pd);
-  p->addArg(DNNL_ARG_SRC, memoryFor(ctx, a));
-  p->addArg(DNNL_ARG_WEIGHTS, memoryFor(ctx, b));
-  p->addArg(DNNL_ARG_BIAS, memoryFor(ctx, bias), hasBias);
-  p->addArg(DNNL_ARG_DST, memoryFor(ctx, out));
-  store(ctx, s, std::move(p));
+  p->addArg(DNNL_ARG_SRC, memoryFor(ctx, d.a));
+  p->addArg(DNNL_ARG_WEIGHTS, memoryFor(ctx, d.b));
+  p->addArg(DNNL_ARG_BIAS, memoryFor(ctx, d.bias), hasBias);
+  if (addendArg >= 0)
+    p->addArg(addendArg, memoryFor(ctx, d.out),
+              flags & NNGC_MATMUL_ADDEND);
+  p->addArg(DNNL_ARG_DST, memoryFor(ctx, d.out));
+  return p;
+}
+
+extern "C" void nngc_rt_matmul_init(void *c, int32_t s, int64_t batch,
+                                    int64_t m, int64_t k, int64_t n,
+                                    int32_t flags) {
+  Context &ctx = ctxOf(c);
+  store(ctx, s,
+        makeMatmul(ctx, matmulDescs(batch, m, k, n, flags), flags,
+                   dnnl::primitive_attr(), -1));
 }
 
 extern "C" void nngc_rt_matmul(void *c, int32_t s, const float *a,
                                const float *b, const float *bias, float *out) {
   Context &ctx = ctxOf(c);
   slot<DnnlPrimitive>(ctx, s).execute(ctx, {a, b, bias, out});
+}
+
+// C = addend + act(A B + bias): the eltwise post-op first, then the sum
+// (C already holds the addend) or binary-add post-op.
+extern "C" void nngc_rt_fused_matmul_init(void *c, int32_t s, int64_t batch,
+                                          int64_t m, int64_t k, int64_t n,
+                                          int32_t flags, int32_t act,
+                                          double alpha) {
+  Context &ctx = ctxOf(c);
+  MatmulDescs d = matmulDescs(batch, m, k, n, flags);
+  dnnl::post_ops ops;
+  int index = 0;
+  if (act >= 0) {
+    dnnl::algorithm alg = act == NNGC_SIGMOID ? dnnl::algorithm::eltwise_logistic
+                          : act == NNGC_TANH  ? dnnl::algorithm::eltwise_tanh
+                                              : dnnl::algorithm::eltwise_relu;
+    ops.append_eltwise(1.f, alg, static_cast<float>(alpha), 0.f);
+    ++index;
+  }
+  int addendArg = -1;
+  if (flags & NNGC_MATMUL_ACCUMULATE) {
+    ops.append_sum(1.f);
+  } else if (flags & NNGC_MATMUL_ADDEND) {
+    ops.append_binary(dnnl::algorithm::binary_add, d.out);
+    addendArg = DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1;
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  // An addend slot is kept (empty without NNGC_MATMUL_ADDEND) so that the
+  // pointers are always A, B, bias, addend, C.
+  auto p = makeMatmul(ctx, d, flags, attr, addendArg >= 0 ? addendArg : 0);
+  store(ctx, s, std::move(p));
+}
+
+extern "C" void nngc_rt_fused_matmul(void *c, int32_t s, const float *a,
+                                     const float *b, const float *bias,
+                                     const float *addend, float *out) {
+  Context &ctx = ctxOf(c);
+  slot<DnnlPrimitive>(ctx, s).execute(ctx, {a, b, bias, addend, out});
 }
 
 //===----------------------------------------------------------------------===//
@@ -74,6 +137,8 @@ static dnnl::algorithm eltwiseAlgorithm(int32_t kind) {
   case NNGC_RELU:
   case NNGC_LEAKY_RELU:
     return dnnl::algorithm::eltwise_relu;
+  case NNGC_RELU_USE_DST:
+    return dnnl::algorithm::eltwise_relu_use_dst_for_bwd;
   case NNGC_SIGMOID:
     return dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
   case NNGC_TANH:
@@ -103,7 +168,8 @@ extern "C" void nngc_rt_eltwise_init(void *c, int32_t s, int32_t kind,
     dnnl::eltwise_backward::primitive_desc bwd({alg, md, md, a, 0.f},
                                                ctx.dnnl->engine, fwd);
     p->prim = dnnl::eltwise_backward(bwd);
-    bool useDst = kind == NNGC_SIGMOID || kind == NNGC_TANH;
+    bool useDst = kind == NNGC_SIGMOID || kind == NNGC_TANH ||
+                  kind == NNGC_RELU_USE_DST;
     p->addArg(DNNL_ARG_DIFF_DST, memoryFor(ctx, md));
     p->addArg(useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, memoryFor(ctx, md));
     p->addArg(DNNL_ARG_DIFF_SRC, memoryFor(ctx, md));
@@ -441,58 +507,155 @@ extern "C" void nngc_rt_grad_norm(void *, int32_t count,
   *out = static_cast<float>(std::sqrt(total));
 }
 
+/// torch.optim.SGD's coefficients for one step.
+struct SGDCoeffs {
+  float clip, lr, momentum, dampening;
+  bool first, nesterov;
+};
+
+static SGDCoeffs sgdCoeffs(const Context &ctx, const float *gradNorm,
+                           double lr, double momentum, double dampening,
+                           int32_t nesterov) {
+  return {clipScale(ctx, gradNorm), static_cast<float>(lr * ctx.lrScale),
+          static_cast<float>(momentum), static_cast<float>(dampening),
+          ctx.step <= 1, nesterov != 0};
+}
+
+/// One element of an SGD step: the single- and multi-tensor kernels share
+/// it, so they compute the same bits.
+static inline void sgdAt(const SGDCoeffs &k, float wd, float *param,
+                         const float *grad, float *buffer, int64_t i) {
+  float g = grad[i] * k.clip;
+  if (wd != 0)
+    g += wd * param[i];
+  if (buffer) {
+    buffer[i] = k.first ? g : k.momentum * buffer[i] + (1 - k.dampening) * g;
+    g = k.nesterov ? g + k.momentum * buffer[i] : buffer[i];
+  }
+  param[i] -= k.lr * g;
+}
+
 extern "C" void nngc_rt_sgd_update(void *c, int64_t n, float *param,
                                    const float *grad, float *buffer,
-                                   const float *gradNorm, double lrD,
-                                   double momentumD, double dampeningD,
-                                   double weightDecayD, int32_t nesterov) {
-  Context &ctx = ctxOf(c);
-  float clip = clipScale(ctx, gradNorm);
-  float lr = static_cast<float>(lrD * ctx.lrScale);
-  float momentum = momentumD, dampening = dampeningD, wd = weightDecayD;
-  bool first = ctx.step <= 1;
+                                   const float *gradNorm, double lr,
+                                   double momentum, double dampening,
+                                   double weightDecay, int32_t nesterov) {
+  SGDCoeffs k =
+      sgdCoeffs(ctxOf(c), gradNorm, lr, momentum, dampening, nesterov);
+  float wd = static_cast<float>(weightDecay);
 #pragma omp parallel for simd if (n > kParallelGrain) schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    float g = grad[i] * clip;
-    if (wd != 0)
-      g += wd * param[i];
-    if (buffer) {
-      buffer[i] = first ? g : momentum * buffer[i] + (1 - dampening) * g;
-      g = nesterov ? g + momentum * buffer[i] : buffer[i];
-    }
-    param[i] -= lr * g;
-  }
+  for (int64_t i = 0; i < n; ++i)
+    sgdAt(k, wd, param, grad, buffer, i);
+}
+
+/// torch.optim.Adam's coefficients for one step.
+struct AdamCoeffs {
+  float clip, lr, beta1, beta2, eps, stepSize, bc2Sqrt;
+  bool decoupled;
+};
+
+static AdamCoeffs adamCoeffs(const Context &ctx, const float *gradNorm,
+                             double lrD, double beta1D, double beta2D,
+                             double epsD, int32_t decoupled) {
+  double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
+  float lr = static_cast<float>(lrD * ctx.lrScale);
+  // torch computes the bias corrections in Python floats (double).
+  double bc1 = 1 - std::pow(beta1D, t);
+  double bc2 = 1 - std::pow(beta2D, t);
+  return {clipScale(ctx, gradNorm),
+          lr,
+          static_cast<float>(beta1D),
+          static_cast<float>(beta2D),
+          static_cast<float>(epsD),
+          static_cast<float>(lr / bc1),
+          static_cast<float>(std::sqrt(bc2)),
+          decoupled != 0};
+}
+
+/// One element of an Adam(W) step, shared by both kernels.
+static inline void adamAt(const AdamCoeffs &k, float wd, float *param,
+                          const float *grad, float *expAvg, float *expAvgSq,
+                          int64_t i) {
+  float g = grad[i] * k.clip;
+  if (k.decoupled)
+    param[i] *= 1 - k.lr * wd;
+  else if (wd != 0)
+    g += wd * param[i];
+  // torch 1.13: exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+  expAvg[i] = expAvg[i] * k.beta1 + (1 - k.beta1) * g;
+  expAvgSq[i] = expAvgSq[i] * k.beta2 + (1 - k.beta2) * g * g;
+  float denom = std::sqrt(expAvgSq[i]) / k.bc2Sqrt + k.eps;
+  param[i] -= k.stepSize * expAvg[i] / denom;
 }
 
 extern "C" void nngc_rt_adam_update(void *c, int64_t n, float *param,
                                     const float *grad, float *expAvg,
                                     float *expAvgSq, const float *gradNorm,
-                                    double lrD, double beta1D, double beta2D,
-                                    double epsD, double weightDecayD,
+                                    double lr, double beta1, double beta2,
+                                    double eps, double weightDecay,
                                     int32_t decoupled) {
-  Context &ctx = ctxOf(c);
-  float clip = clipScale(ctx, gradNorm);
-  double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
-  float lr = static_cast<float>(lrD * ctx.lrScale);
-  float beta1 = beta1D, beta2 = beta2D, eps = epsD, wd = weightDecayD;
-  // torch computes the bias corrections in Python floats (double).
-  double bc1 = 1 - std::pow(beta1D, t);
-  double bc2 = 1 - std::pow(beta2D, t);
-  float stepSize = static_cast<float>(lr / bc1);
-  float bc2Sqrt = static_cast<float>(std::sqrt(bc2));
+  AdamCoeffs k =
+      adamCoeffs(ctxOf(c), gradNorm, lr, beta1, beta2, eps, decoupled);
+  float wd = static_cast<float>(weightDecay);
 #pragma omp parallel for simd if (n > kParallelGrain) schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    float g = grad[i] * clip;
-    if (decoupled)
-      param[i] *= 1 - lr * wd;
-    else if (wd != 0)
-      g += wd * param[i];
-    // torch 1.13: exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-    expAvg[i] = expAvg[i] * beta1 + (1 - beta1) * g;
-    expAvgSq[i] = expAvgSq[i] * beta2 + (1 - beta2) * g * g;
-    float denom = std::sqrt(expAvgSq[i]) / bc2Sqrt + eps;
-    param[i] -= stepSize * expAvg[i] / denom;
+  for (int64_t i = 0; i < n; ++i)
+    adamAt(k, wd, param, grad, expAvg, expAvgSq, i);
+}
+
+/// Calls `f(tensor, begin, end)` for the pieces of the `count` tensors (of
+/// `sizes` elements, laid end to end) that this thread's share of all
+/// their elements covers: one static split of the concatenation, so one
+/// parallel region updates every parameter.
+template <typename F>
+static void forEachShare(int32_t count, const int64_t *sizes, F f) {
+  int64_t total = 0;
+  for (int32_t t = 0; t < count; ++t)
+    total += sizes[t];
+#pragma omp parallel if (total > kParallelGrain)
+  {
+    int64_t threads = omp_get_num_threads(), me = omp_get_thread_num();
+    // Shares of whole cache lines (16 floats).
+    int64_t share = (total + threads - 1) / threads;
+    share = (share + 15) / 16 * 16;
+    int64_t lo = std::min(total, me * share), hi = std::min(total, lo + share);
+    int64_t base = 0;
+    for (int32_t t = 0; t < count && base < hi; base += sizes[t++]) {
+      int64_t b = std::max(lo, base), e = std::min(hi, base + sizes[t]);
+      if (b < e)
+        f(t, b - base, e - base);
+    }
   }
+}
+
+extern "C" void nngc_rt_multi_sgd_update(
+    void *c, int32_t count, float *const *params, const float *const *grads,
+    float *const *buffers, const int64_t *sizes, const double *weightDecays,
+    const float *gradNorm, double lr, double momentum, double dampening,
+    int32_t nesterov) {
+  SGDCoeffs k =
+      sgdCoeffs(ctxOf(c), gradNorm, lr, momentum, dampening, nesterov);
+  forEachShare(count, sizes, [&](int32_t t, int64_t b, int64_t e) {
+    float wd = static_cast<float>(weightDecays[t]);
+    float *buffer = buffers ? buffers[t] : nullptr;
+#pragma omp simd
+    for (int64_t i = b; i < e; ++i)
+      sgdAt(k, wd, params[t], grads[t], buffer, i);
+  });
+}
+
+extern "C" void nngc_rt_multi_adam_update(
+    void *c, int32_t count, float *const *params, const float *const *grads,
+    float *const *expAvgs, float *const *expAvgSqs, const int64_t *sizes,
+    const double *weightDecays, const float *gradNorm, double lr, double beta1,
+    double beta2, double eps, int32_t decoupled) {
+  AdamCoeffs k =
+      adamCoeffs(ctxOf(c), gradNorm, lr, beta1, beta2, eps, decoupled);
+  forEachShare(count, sizes, [&](int32_t t, int64_t b, int64_t e) {
+    float wd = static_cast<float>(weightDecays[t]);
+#pragma omp simd
+    for (int64_t i = b; i < e; ++i)
+      adamAt(k, wd, params[t], grads[t], expAvgs[t], expAvgSqs[t], i);
+  });
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,8 +1,23 @@
 // nngc-plan-memory: parameters, gradients and state get fixed slots; the
 // rest shares the arena by liveness (the gradient norm included); reshapes
 // alias; a gradient computed by one op is written into its slot.
-// RUN: nngc-opt --nngc-training-pipeline %s | FileCheck %s
+// RUN: nngc-opt --nngc-autodiff --nngc-optimizer "--nngc-plan-memory=in-place=false strategy=first-fit" %s | FileCheck %s
 // RUN: nngc-opt --nngc-autodiff --nngc-optimizer --nngc-plan-memory=reuse=false %s | FileCheck %s --check-prefix=NOREUSE
+// In place (the default): relu_grad writes over its dead incoming gradient;
+// greedy by size packs the arena tighter than first fit (1344 vs 1408 B).
+// RUN: nngc-opt --nngc-autodiff --nngc-optimizer --nngc-plan-memory %s | FileCheck %s --check-prefix=INPLACE
+// RUN: nngc-opt --nngc-autodiff --nngc-optimizer "--nngc-plan-memory=in-place=false strategy=greedy-by-size" %s | FileCheck %s --check-prefix=GREEDY
+// RUN: not nngc-opt --nngc-autodiff --nngc-optimizer --nngc-plan-memory=strategy=best-fit %s 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: nngc-plan-memory: strategy must be first-fit, greedy-by-size or best, not 'best-fit'
+
+// INPLACE-LABEL: nn.model @mlp
+// INPLACE-SAME: nngc.arena_bytes = 1344
+// INPLACE-SAME: nngc.in_place
+// INPLACE: nn.matmul %{{.*}}, %{{.*}} {nngc.offset = [[G:[0-9]+]] : i64, nngc.space = "arena"} : tensor<8x3xf32>, tensor<3x7xf32>
+// INPLACE: nn.relu_grad {{.*}}{nngc.offset = [[G]] : i64, nngc.space = "arena"}
+// GREEDY-LABEL: nn.model @mlp
+// GREEDY-SAME: nngc.arena_bytes = 1344
+// GREEDY-NOT: nngc.in_place
 
 // CHECK-LABEL: nn.model @mlp
 // CHECK-SAME: nngc.arena_bytes = 1408

@@ -1,6 +1,7 @@
 //===- nngc.cpp - the nngc compiler driver --------------------------------===//
 //
 //   nngc compile model.mlir -o trainer [--emit=nn|mlir|llvm|obj|exe] [-O2]
+//                [--report[=json]]
 //
 // Parses the command line (Boost.Program_options) and calls the driver
 // library; MLIR's --mlir-* debugging options are passed through.
@@ -33,7 +34,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   nngc::CompileOptions options;
-  std::string emit = "exe", cpu;
+  std::string emit = "exe", cpu, report;
   unsigned opt = 2;
   po::options_description desc;
   desc.add_options()("help,h", "show this help")(
@@ -42,10 +43,17 @@ int main(int argc, char **argv) {
       "what to write: nn (training graph), mlir (LLVM dialect), llvm (LLVM "
       "IR), obj (object file), exe (trainer executable)")(
       "opt-level,O", po::value(&opt)->default_value(2),
-      "LLVM optimisation level 0-3")(
+      "optimisation level 0-3: -O0 no nn optimisations, -O1 in-place "
+      "memory plan, -O2 (and -O3) also nngc-fuse; the LLVM level is the "
+      "same number")(
       "mcpu", po::value(&cpu),
       "target CPU for the generated code (default generic x86-64; 'native')")(
       "no-memory-reuse", "give every tensor its own arena memory")(
+      "report", po::value(&report)->implicit_value("text"),
+      "print what the training step costs (parameters, FLOPs, kernels, "
+      "memory plan, each buffer's lifetime): --report or --report=json")(
+      "report-file", po::value(&options.reportFile),
+      "write the report here instead of stdout")(
       "runtime-dir", po::value(&options.runtimeDir),
       "folder holding libnngc_trainer.a")(
       "linker", po::value(&options.linker)->default_value("c++"),
@@ -113,7 +121,13 @@ int main(int argc, char **argv) {
     }
     options.output = "-";
   }
+  if (!report.empty() && report != "text" && report != "json") {
+    std::cerr << "nngc: --report must be text or json\n";
+    return 1;
+  }
+  options.report = report;
   options.codegen.optLevel = opt;
+  options.pipeline.optLevel = std::min(opt, 2u);
   options.codegen.cpu = cpu;
   options.pipeline.reuseMemory = !vm.count("no-memory-reuse");
   options.timings = vm.count("timings") > 0;

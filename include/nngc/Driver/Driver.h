@@ -44,6 +44,11 @@ struct CompileOptions {
   std::string linker = "c++";
   /// Print each phase's time to stderr.
   bool timings = false;
+  /// "text" or "json": print the compile report (`--report`); empty: none.
+  std::string report;
+  /// Where the report goes (empty: stdout, or stderr when the output is
+  /// stdout).
+  std::string reportFile;
   /// MLIR options (e.g. --mlir-print-ir-after-all) passed through.
   std::vector<std::string> mlirOptions;
 };

@@ -19,9 +19,15 @@ namespace nngc {
 struct PipelineOptions {
   /// Let arena values with disjoint lifetimes share memory.
   bool reuseMemory = true;
+  /// Which nn-level optimisations run (docs/Pipeline.md):
+  ///   0: none (first-fit memory plan, no in-place results);
+  ///   1: the memory plan writes results in place and keeps the smaller
+  ///      of first-fit and greedy-by-size;
+  ///   2: and nngc-fuse.
+  unsigned optLevel = 2;
 };
 
-/// nn model -> training graph: autodiff, optimizer, memory plan.
+/// nn model -> training graph: autodiff, optimizer, [fusion,] memory plan.
 void buildTrainingPipeline(mlir::OpPassManager &pm,
                            const PipelineOptions &options = {});
 

@@ -25,6 +25,8 @@ enum NNGCMatmulFlags : int32_t {
   NNGC_MATMUL_TRANSPOSE_B = 2,
   NNGC_MATMUL_BIAS = 4,
   NNGC_MATMUL_SHARED_B = 8, ///< batched A with one 2-D B
+  NNGC_MATMUL_ADDEND = 16,  ///< C = product + addend (a separate tensor)
+  NNGC_MATMUL_ACCUMULATE = 32, ///< C += product (C holds the addend)
 };
 
 /// Elementwise activations, forward and backward.
@@ -35,6 +37,7 @@ enum NNGCEltwiseKind : int32_t {
   NNGC_TANH = 3,       ///< backward takes the forward result
   NNGC_GELU_ERF = 4,
   NNGC_GELU_TANH = 5,
+  NNGC_RELU_USE_DST = 6, ///< relu/leaky relu backward from the result
 };
 
 /// Broadcasting binary ops.
@@ -45,6 +48,17 @@ void nngc_rt_matmul_init(void *ctx, int32_t slot, int64_t batch, int64_t m,
                          int64_t k, int64_t n, int32_t flags);
 void nngc_rt_matmul(void *ctx, int32_t slot, const float *a, const float *b,
                     const float *bias, float *c);
+
+// C = addend + act(op(A) op(B) + bias): a matmul with post-ops. `act` is an
+// NNGCEltwiseKind (relu, leaky relu with `alpha`, sigmoid, tanh) or -1 for
+// none; with NNGC_MATMUL_ACCUMULATE the addend is C itself (pass it as
+// both), with NNGC_MATMUL_ADDEND it is read from `addend`.
+void nngc_rt_fused_matmul_init(void *ctx, int32_t slot, int64_t batch,
+                               int64_t m, int64_t k, int64_t n, int32_t flags,
+                               int32_t act, double alpha);
+void nngc_rt_fused_matmul(void *ctx, int32_t slot, const float *a,
+                          const float *b, const float *bias,
+                          const float *addend, float *c);
 
 // dst = f(src); diff_src = f'(saved) * diff_dst.
 void nngc_rt_eltwise_init(void *ctx, int32_t slot, int32_t kind,
@@ -111,6 +125,25 @@ void nngc_rt_adam_update(void *ctx, int64_t n, float *param, const float *grad,
                          float *expAvg, float *expAvgSq, const float *gradNorm,
                          double lr, double beta1, double beta2, double eps,
                          double weightDecay, int32_t decoupled);
+
+// The updates above for `count` tensors at once (nn.multi_*_update): one
+// parallel loop over all their elements, each with the single-tensor
+// formula; weightDecays[i] is tensor i's. `buffers` is null without
+// momentum.
+void nngc_rt_multi_sgd_update(void *ctx, int32_t count, float *const *params,
+                              const float *const *grads,
+                              float *const *buffers, const int64_t *sizes,
+                              const double *weightDecays,
+                              const float *gradNorm, double lr,
+                              double momentum, double dampening,
+                              int32_t nesterov);
+void nngc_rt_multi_adam_update(void *ctx, int32_t count, float *const *params,
+                               const float *const *grads,
+                               float *const *expAvgs, float *const *expAvgSqs,
+                               const int64_t *sizes,
+                               const double *weightDecays,
+                               const float *gradNorm, double lr, double beta1,
+                               double beta2, double eps, int32_t decoupled);
 
 // out = sqrt(sum over the `count` tensors grads[i] (sizes[i] elements) of
 // their squares).

@@ -79,12 +79,15 @@ struct MatmulLowering : public NNLowering<MatmulOp> {
 
 /// The primitive kind and alpha of an activation (forward or backward op).
 static std::pair<NNGCEltwiseKind, double> eltwiseKind(Operation *op) {
-  if (isa<ReluOp, ReluGradOp>(op))
+  if (auto g = dyn_cast<ReluGradOp>(op))
+    return {g.getFromResult() ? NNGC_RELU_USE_DST : NNGC_RELU, 0.0};
+  if (isa<ReluOp>(op))
     return {NNGC_RELU, 0.0};
   if (auto l = dyn_cast<LeakyReluOp>(op))
     return {NNGC_LEAKY_RELU, l.getNegativeSlope().convertToDouble()};
   if (auto l = dyn_cast<LeakyReluGradOp>(op))
-    return {NNGC_LEAKY_RELU, l.getNegativeSlope().convertToDouble()};
+    return {l.getFromResult() ? NNGC_RELU_USE_DST : NNGC_LEAKY_RELU,
+            l.getNegativeSlope().convertToDouble()};
   if (isa<SigmoidOp, SigmoidGradOp>(op))
     return {NNGC_SIGMOID, 0.0};
   if (isa<TanhOp, TanhGradOp>(op))

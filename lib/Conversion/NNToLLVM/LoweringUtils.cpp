@@ -60,16 +60,16 @@ Value LoweringHelper::ptrArray(ValueRange ptrs) {
   return array;
 }
 
-Value LoweringHelper::i64Array(ArrayRef<int64_t> values,
-                               NNLoweringState &state) {
+/// The address of a private constant global holding `data`.
+static Value constantArray(OpBuilder &b, Location loc, Type elementType,
+                           DenseElementsAttr data, NNLoweringState &state) {
   auto module =
       b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  auto arrayType = LLVM::LLVMArrayType::get(b.getI64Type(), values.size());
-  auto data = DenseElementsAttr::get(
-      RankedTensorType::get({static_cast<int64_t>(values.size())},
-                            b.getI64Type()),
-      values);
-  std::string name = "__nngc_i64s_" + std::to_string(state.nextGlobal++);
+  auto arrayType =
+      LLVM::LLVMArrayType::get(elementType, data.getNumElements());
+  std::string name = (elementType.isInteger(64) ? "__nngc_i64s_"
+                                                 : "__nngc_f64s_") +
+                     std::to_string(state.nextGlobal++);
   LLVM::GlobalOp global;
   {
     OpBuilder::InsertionGuard guard(b);
@@ -78,6 +78,22 @@ Value LoweringHelper::i64Array(ArrayRef<int64_t> values,
                                       LLVM::Linkage::Private, name, data);
   }
   return b.create<LLVM::AddressOfOp>(loc, global);
+}
+
+Value LoweringHelper::i64Array(ArrayRef<int64_t> values,
+                               NNLoweringState &state) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                    b.getI64Type());
+  return constantArray(b, loc, b.getI64Type(),
+                       DenseElementsAttr::get(type, values), state);
+}
+
+Value LoweringHelper::f64Array(ArrayRef<double> values,
+                               NNLoweringState &state) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                    b.getF64Type());
+  return constantArray(b, loc, b.getF64Type(),
+                       DenseElementsAttr::get(type, values), state);
 }
 
 Value nngc::contextArg(Operation *op) {

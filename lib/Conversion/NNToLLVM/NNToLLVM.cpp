@@ -11,6 +11,7 @@
 
 #include "nngc/Conversion/NNToLLVM/NNToLLVM.h"
 #include "LoweringUtils.h"
+#include "nngc/Dialect/NN/Transforms/Report.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
@@ -229,28 +230,13 @@ static std::string buildManifest(ModelOp model, ModelOp step,
     out["shape"] = shapeJson(o.getValue());
     outputs.push_back(std::move(out));
   }
-  // What runtime primitives keep outside the arena for the backward: the
-  // attention probabilities and layer-norm statistics, and the attention
-  // scratch shared by all layers (the largest op's two tensors).
-  int64_t keptBytes = 0, scratchBytes = 0;
-  for (Operation &op : body) {
-    if (auto a = dyn_cast<AttentionOp>(op)) {
-      ArrayRef<int64_t> q =
-          cast<RankedTensorType>(a.getQuery().getType()).getShape();
-      int64_t tk = cast<RankedTensorType>(a.getKey().getType()).getDimSize(1);
-      int64_t probs = q[0] * a.getHeads() * q[1] * tk * 4;
-      scratchBytes = std::max(scratchBytes, 2 * probs);
-      if (op.hasAttr("nngc.has_backward"))
-        keptBytes += probs;
-    }
-    if (auto ln = dyn_cast<LayerNormOp>(op)) {
-      auto type = cast<RankedTensorType>(ln.getInput().getType());
-      keptBytes += 2 * 4 * type.getNumElements() / ln.getNormalizedSize();
-    }
-  }
+  // What runtime primitives keep outside the arena for the backward (the
+  // attention probabilities and scratch, layer-norm statistics).
+  int64_t keptBytes = primitiveWorkspaceBytes(model);
   json::Object manifest{
       {"format", 1},
-      {"kept_bytes", keptBytes + scratchBytes},
+      {"kept_bytes", keptBytes},
+      {"report", buildReport(model, /*schedule=*/false)},
       {"model", model.getSymName()},
       {"batch", model.getBatchSize()},
       {"arena_bytes", bytes("nngc.arena_bytes")},
@@ -451,6 +437,7 @@ void ConvertNNToLLVMPass::runOnOperation() {
   populateTensorOpLoweringPatterns(patterns, converter, state);
   populateTransformerOpLoweringPatterns(patterns, converter, state);
   populateOptimizerOpLoweringPatterns(patterns, converter, state);
+  populateFusedOpLoweringPatterns(patterns, converter, state);
   ConversionTarget target(getContext());
   target.addLegalDialect<LLVM::LLVMDialect>();
   target.addIllegalDialect<NNDialect>();

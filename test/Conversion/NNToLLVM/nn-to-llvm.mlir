@@ -1,10 +1,11 @@
 // nngc-convert-nn-to-llvm: four entry points holding only what each needs,
-// oneDNN primitives created once in nngc_setup, the JSON manifest.
-// RUN: nngc-opt --nngc-training-pipeline --nngc-lower-to-llvm-pipeline %s | FileCheck %s
+// oneDNN primitives created once in nngc_setup, the JSON manifest (at
+// -O0: unfused; test/Conversion/NNToLLVM/fused.mlir has the fused ops).
+// RUN: nngc-opt --nngc-training-pipeline=opt-level=0 --nngc-lower-to-llvm-pipeline %s | FileCheck %s
 // Each primitive is created once (in nngc_setup), though up to four entry
 // points run it: 5 matmuls (2 forward, 3 backward), relu and relu_grad.
-// RUN: nngc-opt --nngc-training-pipeline --nngc-lower-to-llvm-pipeline %s | grep "llvm.call @nngc_rt_matmul_init" | count 5
-// RUN: nngc-opt --nngc-training-pipeline --nngc-lower-to-llvm-pipeline %s | grep "llvm.call @nngc_rt_eltwise_init" | count 2
+// RUN: nngc-opt --nngc-training-pipeline=opt-level=0 --nngc-lower-to-llvm-pipeline %s | grep "llvm.call @nngc_rt_matmul_init" | count 5
+// RUN: nngc-opt --nngc-training-pipeline=opt-level=0 --nngc-lower-to-llvm-pipeline %s | grep "llvm.call @nngc_rt_eltwise_init" | count 2
 
 // CHECK-DAG: llvm.func @nngc_rt_matmul_init(!llvm.ptr, i32, i64, i64, i64, i64, i32)
 // CHECK-DAG: llvm.func @nngc_rt_eltwise_init(!llvm.ptr, i32, i32, i32, i64, f64)

@@ -51,6 +51,9 @@ void populateTransformerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateOptimizerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                          mlir::TypeConverter &converter,
                                          NNLoweringState &state);
+void populateFusedOpLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                     mlir::TypeConverter &converter,
+                                     NNLoweringState &state);
 
 } // namespace nngc
 

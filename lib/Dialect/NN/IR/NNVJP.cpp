@@ -142,7 +142,7 @@ LogicalResult ReluOp::buildVJP(OpBuilder &b, ValueRange dys,
 LogicalResult LeakyReluOp::buildVJP(OpBuilder &b, ValueRange dys,
                                     SmallVectorImpl<Value> &dxs) {
   dxs.push_back(b.create<LeakyReluGradOp>(getLoc(), dys[0], getInput(),
-                                          getNegativeSlopeAttr()));
+                                          getNegativeSlopeAttr(), UnitAttr()));
   return success();
 }
 

@@ -6,14 +6,17 @@
 //   param  | one slot per nn.param, in declaration order
 //   grad   | the same layout as param: the gradient of each parameter
 //   state  | one slot per nn.state (optimizer buffers)
-//   arena  | everything else, shared by liveness (first fit)
+//   arena  | everything else, shared by liveness (first fit or greedy by
+//          | size), results written in place over dead operands
 //
 //===----------------------------------------------------------------------===//
 
 #include "nngc/Dialect/NN/IR/NN.h"
 #include "nngc/Dialect/NN/Transforms/Passes.h"
+#include "nngc/Dialect/NN/Transforms/Report.h"
 
 #include "mlir/Analysis/TopologicalSortUtils.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace nngc {
@@ -74,6 +77,13 @@ struct NNPlanMemoryPass
   using NNPlanMemoryPassBase::NNPlanMemoryPassBase;
 
   void runOnOperation() override {
+    if (strategy != "first-fit" && strategy != "greedy-by-size" &&
+        strategy != "best") {
+      getOperation().emitError("nngc-plan-memory: strategy must be "
+                               "first-fit, greedy-by-size or best, not '")
+          << strategy << "'";
+      return signalPassFailure();
+    }
     for (ModelOp model : getOperation().getOps<ModelOp>())
       if (failed(plan(model)))
         return signalPassFailure();
@@ -82,13 +92,153 @@ struct NNPlanMemoryPass
   LogicalResult plan(ModelOp model);
 };
 
-/// A value that owns arena memory, with the op indices it is live between.
-struct Interval {
-  Value value;
-  int64_t start, end, size, offset = -1;
-};
-
 } // namespace
+
+static Value rootOf(Value v) {
+  while (auto r = v.getDefiningOp<ReshapeOp>())
+    v = r.getInput();
+  return v;
+}
+
+SmallVector<ArenaBuffer>
+nngc::nn::arenaBuffers(ModelOp model, function_ref<bool(Value)> preassigned,
+                       bool inPlace) {
+  Block &body = model.getBodyBlock();
+  llvm::DenseMap<Operation *, int64_t> index;
+  int64_t n = 0;
+  for (Operation &op : body)
+    index[&op] = n++;
+
+  // One buffer per value, live from its definition to its last use.
+  llvm::DenseMap<Value, size_t> bufferOf;
+  SmallVector<ArenaBuffer> buffers;
+  for (Operation &op : body) {
+    if (isa<ReshapeOp>(op))
+      continue;
+    for (Value v : op.getResults()) {
+      if (preassigned(v))
+        continue;
+      // Inputs are written before a step and read by every entry point the
+      // trainer calls on the same batch (eval after grad, say): they live
+      // through the whole step.
+      bool isInput = isa<InputOp>(op);
+      int64_t start = isInput ? -1 : index[&op];
+      bufferOf[v] = buffers.size();
+      ArenaBuffer b;
+      b.values.push_back(v);
+      b.start = start;
+      b.end = isInput ? n : start;
+      b.size = byteSize(v);
+      buffers.push_back(std::move(b));
+    }
+  }
+  for (Operation &op : body)
+    for (Value operand : op.getOperands()) {
+      auto it = bufferOf.find(rootOf(operand));
+      if (it == bufferOf.end())
+        continue;
+      int64_t end = isa<OutputOp, LossOp>(op) ? n : index[&op];
+      buffers[it->second].end = std::max(buffers[it->second].end, end);
+    }
+  if (!inPlace)
+    return buffers;
+
+  // In place: a result joins the buffer of an operand it is the last use
+  // of. Ops are visited in order, so a buffer's end is that of its latest
+  // member.
+  llvm::BitVector merged(buffers.size());
+  for (Operation &op : body) {
+    auto inPlaceOp = dyn_cast<InPlaceOpInterface>(&op);
+    if (!inPlaceOp || op.getNumResults() != 1)
+      continue;
+    auto res = bufferOf.find(op.getResult(0));
+    if (res == bufferOf.end())
+      continue;
+    size_t fromIndex = res->second;
+    for (OpOperand &use : op.getOpOperands()) {
+      if (!inPlaceOp.canWriteOverOperand(use.getOperandNumber()))
+        continue;
+      auto it = bufferOf.find(rootOf(use.get()));
+      if (it == bufferOf.end())
+        continue;
+      size_t intoIndex = it->second;
+      ArenaBuffer &into = buffers[intoIndex];
+      ArenaBuffer &from = buffers[fromIndex];
+      if (into.end != index[&op] || into.size != from.size ||
+          into.start < 0 || intoIndex == fromIndex)
+        continue;
+      into.end = from.end;
+      into.values.append(from.values);
+      for (Value v : from.values)
+        bufferOf[v] = intoIndex;
+      merged.set(fromIndex);
+      break;
+    }
+  }
+  SmallVector<ArenaBuffer> kept;
+  for (auto [i, b] : llvm::enumerate(buffers))
+    if (!merged.test(i))
+      kept.push_back(std::move(b));
+  return kept;
+}
+
+static bool overlapInTime(const ArenaBuffer &a, const ArenaBuffer &b) {
+  return !(a.end < b.start || b.end < a.start);
+}
+
+/// The lowest aligned offset at which `b` overlaps none of `placed`.
+static int64_t lowestFit(const ArenaBuffer &b,
+                         SmallVector<const ArenaBuffer *> &placed) {
+  llvm::sort(placed, [](const ArenaBuffer *x, const ArenaBuffer *y) {
+    return x->offset < y->offset;
+  });
+  int64_t offset = 0;
+  for (const ArenaBuffer *a : placed) {
+    if (offset + b.size <= a->offset)
+      break;
+    offset = std::max(offset, alignUp(a->offset + a->size));
+  }
+  return offset;
+}
+
+/// First fit in order of definition: a buffer may reuse memory only of
+/// buffers whose last use is strictly before its first definition.
+static int64_t firstFit(SmallVector<ArenaBuffer> &buffers, bool reuse) {
+  int64_t arenaBytes = 0;
+  SmallVector<const ArenaBuffer *> active;
+  for (ArenaBuffer &b : buffers) {
+    if (reuse)
+      llvm::erase_if(active,
+                     [&](const ArenaBuffer *a) { return a->end < b.start; });
+    b.offset = lowestFit(b, active);
+    arenaBytes = std::max(arenaBytes, alignUp(b.offset + b.size));
+    active.push_back(&b);
+  }
+  return arenaBytes;
+}
+
+/// Greedy by size: the largest buffers first, each at the lowest offset
+/// that no buffer live at the same time overlaps.
+static int64_t greedyBySize(SmallVector<ArenaBuffer> &buffers) {
+  SmallVector<ArenaBuffer *> order;
+  for (ArenaBuffer &b : buffers)
+    order.push_back(&b);
+  llvm::stable_sort(order, [](const ArenaBuffer *a, const ArenaBuffer *b) {
+    return a->size > b->size;
+  });
+  int64_t arenaBytes = 0;
+  SmallVector<const ArenaBuffer *> placed;
+  for (ArenaBuffer *b : order) {
+    SmallVector<const ArenaBuffer *> live;
+    for (const ArenaBuffer *p : placed)
+      if (overlapInTime(*p, *b))
+        live.push_back(p);
+    b->offset = lowestFit(*b, live);
+    arenaBytes = std::max(arenaBytes, alignUp(b->offset + b->size));
+    placed.push_back(b);
+  }
+  return arenaBytes;
+}
 
 LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
   Block &body = model.getBodyBlock();
@@ -122,63 +272,25 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
       storage[grad] = {"grad", it->second};
   }
 
-  // Liveness over the (topologically sorted) training step.
-  llvm::DenseMap<Operation *, int64_t> index;
-  int64_t n = 0;
-  for (Operation &op : body)
-    index[&op] = n++;
-  auto rootOf = [](Value v) {
-    while (auto r = v.getDefiningOp<ReshapeOp>())
-      v = r.getInput();
-    return v;
-  };
-  llvm::DenseMap<Value, size_t> intervalOf;
-  SmallVector<Interval> intervals;
-  for (Operation &op : body) {
-    if (isa<ReshapeOp>(op))
-      continue;
-    for (Value v : op.getResults()) {
-      if (storage.count(v))
-        continue;
-      // Inputs are written before a step and read by every entry point the
-      // trainer calls on the same batch (eval after grad, say): they live
-      // through the whole step.
-      bool isInput = isa<InputOp>(op);
-      int64_t start = isInput ? -1 : index[&op];
-      intervalOf[v] = intervals.size();
-      intervals.push_back({v, start, isInput ? n : start, byteSize(v)});
+  SmallVector<ArenaBuffer> buffers = arenaBuffers(
+      model, [&](Value v) { return storage.count(v) > 0; }, inPlace && reuse);
+  int64_t arenaBytes;
+  if (!reuse || strategy == "first-fit") {
+    arenaBytes = firstFit(buffers, reuse);
+  } else if (strategy == "greedy-by-size") {
+    arenaBytes = greedyBySize(buffers);
+  } else {
+    SmallVector<ArenaBuffer> other = buffers;
+    int64_t greedy = greedyBySize(other);
+    arenaBytes = firstFit(buffers, reuse);
+    if (greedy < arenaBytes) {
+      buffers = std::move(other);
+      arenaBytes = greedy;
     }
   }
-  for (Operation &op : body)
-    for (Value operand : op.getOperands()) {
-      auto it = intervalOf.find(rootOf(operand));
-      if (it == intervalOf.end())
-        continue;
-      int64_t end = isa<OutputOp, LossOp>(op) ? n : index[&op];
-      intervals[it->second].end = std::max(intervals[it->second].end, end);
-    }
-
-  // First fit, in order of definition. A value may reuse memory only of
-  // values whose last use is strictly before its definition (no kernel
-  // works in place).
-  int64_t arenaBytes = 0;
-  SmallVector<Interval *> active;
-  for (Interval &iv : intervals) {
-    if (reuse)
-      llvm::erase_if(active, [&](Interval *a) { return a->end < iv.start; });
-    llvm::sort(active,
-               [](Interval *a, Interval *b) { return a->offset < b->offset; });
-    int64_t offset = 0;
-    for (Interval *a : active) {
-      if (offset + iv.size <= a->offset)
-        break;
-      offset = std::max(offset, alignUp(a->offset + a->size));
-    }
-    iv.offset = offset;
-    arenaBytes = std::max(arenaBytes, alignUp(offset + iv.size));
-    active.push_back(&iv);
-    storage[iv.value] = {"arena", offset};
-  }
+  for (const ArenaBuffer &b : buffers)
+    for (Value v : b.values)
+      storage[v] = {"arena", b.offset};
 
   // Reshapes alias the storage of their input.
   for (ReshapeOp r : body.getOps<ReshapeOp>())
@@ -191,5 +303,7 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
   model->setAttr("nngc.arena_bytes", b.getI64IntegerAttr(arenaBytes));
   model->setAttr("nngc.param_bytes", b.getI64IntegerAttr(paramBytes));
   model->setAttr("nngc.state_bytes", b.getI64IntegerAttr(stateBytes));
+  if (inPlace && reuse)
+    model->setAttr("nngc.in_place", b.getUnitAttr());
   return success();
 }

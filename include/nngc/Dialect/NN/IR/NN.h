@@ -19,6 +19,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "nngc/Interfaces/PlanInterfaces.h"
 #include "nngc/Interfaces/VJPOpInterface.h"
 
 #include "nngc/Dialect/NN/IR/NNEnums.h.inc"

@@ -41,6 +41,22 @@ def NN_GeluApproximationAttr
   let assemblyFormat = "$value";
 }
 
+def NN_EpilogueActivation : I32EnumAttr<"EpilogueActivation",
+    "activation applied by nn.fused_matmul's epilogue", [
+  I32EnumAttrCase<"none", 0>,
+  I32EnumAttrCase<"relu", 1>,
+  I32EnumAttrCase<"leaky_relu", 2>,
+  I32EnumAttrCase<"tanh", 3>,
+  I32EnumAttrCase<"sigmoid", 4>
+]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::nngc::nn";
+}
+def NN_EpilogueActivationAttr
+    : EnumAttr<NN_Dialect, NN_EpilogueActivation, "epilogue"> {
+  let assemblyFormat = "$value";
+}
+
 def NN_RNNNonlinearity : I32EnumAttr<"RNNNonlinearity",
     "activation of nn.rnn (torch.nn.RNN's nonlinearity=)", [
   I32EnumAttrCase<"tanh", 0>,

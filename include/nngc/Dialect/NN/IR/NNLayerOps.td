@@ -17,7 +17,8 @@ class NN_DiffOp<string mnemonic, list<Trait> traits = []>
 // Dense layers.
 //===----------------------------------------------------------------------===//
 
-def NN_LinearOp : NN_DiffOp<"linear", [InferTypeOpAdaptor, NN_PositionWise]> {
+def NN_LinearOp : NN_DiffOp<"linear", [InferTypeOpAdaptor, NN_PositionWise,
+    DeclareOpInterfaceMethods<FlopCountOpInterface>]> {
   let summary = "torch.nn.functional.linear: y = x W^T + b";
   let description = [{
     `input` is `[..., in]`, `weight` is `[out, in]` (PyTorch's layout) and
@@ -36,7 +37,8 @@ def NN_LinearOp : NN_DiffOp<"linear", [InferTypeOpAdaptor, NN_PositionWise]> {
   }];
 }
 
-def NN_MatmulOp : NN_DiffOp<"matmul", [InferTypeOpAdaptor]> {
+def NN_MatmulOp : NN_DiffOp<"matmul", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<FlopCountOpInterface>]> {
   let summary = "Matrix product, optionally batched and transposed";
   let description = [{
     `lhs` is `[M, K]` or `[B, M, K]` (`[K, M]`/`[B, K, M]` with
@@ -59,7 +61,8 @@ def NN_MatmulOp : NN_DiffOp<"matmul", [InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 class NN_BroadcastBinaryOp<string mnemonic, string formula>
-    : NN_DiffOp<mnemonic, [InferTypeOpAdaptor, NN_PositionWise]> {
+    : NN_DiffOp<mnemonic, [InferTypeOpAdaptor, NN_PositionWise,
+                           InPlaceOpInterface]> {
   let summary = "Elementwise " # formula # " with broadcasting";
   let description = [{
     Shapes broadcast as in NumPy and PyTorch: aligned from the last
@@ -83,7 +86,8 @@ def NN_MulOp : NN_BroadcastBinaryOp<"mul", "lhs * rhs">;
 //===----------------------------------------------------------------------===//
 
 class NN_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
-    : NN_DiffOp<mnemonic, !listconcat([SameOperandsAndResultType], traits)> {
+    : NN_DiffOp<mnemonic, !listconcat([SameOperandsAndResultType,
+                                       InPlaceOpInterface], traits)> {
   let summary = formula;
   let description = [{
     Elementwise; the result has the type of the input.

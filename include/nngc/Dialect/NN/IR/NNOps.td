@@ -11,6 +11,7 @@
 include "nngc/Dialect/NN/IR/NNBase.td"
 include "nngc/Dialect/NN/IR/NNAttrs.td"
 include "nngc/Interfaces/VJPOpInterface.td"
+include "nngc/Interfaces/PlanInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
@@ -22,5 +23,6 @@ include "nngc/Dialect/NN/IR/NNSequenceOps.td"
 include "nngc/Dialect/NN/IR/NNTensorOps.td"
 include "nngc/Dialect/NN/IR/NNTransformerOps.td"
 include "nngc/Dialect/NN/IR/NNTrainingOps.td"
+include "nngc/Dialect/NN/IR/NNFusedOps.td"
 
 #endif // NNGC_DIALECT_NN_IR_NNOPS_TD

@@ -50,7 +50,8 @@ def NN_EmbeddingGradOp : NN_Op<"embedding_grad", [Pure]> {
 
 class NN_RecurrentOp<string mnemonic, string torchName, string cell,
                      string gates>
-    : NN_DiffOp<mnemonic, [AttrSizedOperandSegments]> {
+    : NN_DiffOp<mnemonic, [AttrSizedOperandSegments,
+        DeclareOpInterfaceMethods<FlopCountOpInterface>]> {
   let summary = "torch.nn." # torchName # ": " # cell;
   code recurrentDescription = [{
     A stack of `num_layers` recurrent layers over `input`, `[T, B, I]` (or
@@ -176,7 +177,8 @@ def NN_LSTMOp : NN_RecurrentOp<"lstm", "LSTM", "gates i, f, g, o and a cell stat
   }];
 }
 
-def NN_RNNGradOp : NN_Op<"rnn_grad", [Pure, AttrSizedOperandSegments]> {
+def NN_RNNGradOp : NN_Op<"rnn_grad", [Pure, AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<FlopCountOpInterface>]> {
   let summary = "Backward of nn.rnn, nn.gru and nn.lstm";
   let description = [{
     `inputs` are the forward op's operands, `outputs` its results and
@@ -208,7 +210,8 @@ def NN_RNNGradOp : NN_Op<"rnn_grad", [Pure, AttrSizedOperandSegments]> {
 //===----------------------------------------------------------------------===//
 
 def NN_DropoutOp : NN_DiffOp<"dropout", [SameOperandsAndResultType,
-                                          NN_PositionWise]> {
+                                          NN_PositionWise,
+                                          InPlaceOpInterface]> {
   let summary = "torch.nn.functional.dropout (training only)";
   let description = [{
     While training, zeroes each element with probability `p` and scales the
@@ -228,7 +231,7 @@ def NN_DropoutOp : NN_DiffOp<"dropout", [SameOperandsAndResultType,
 }
 
 def NN_DropoutGradOp : NN_Op<"dropout_grad",
-    [Pure, AllTypesMatch<["grad", "saved", "result"]>]> {
+    [Pure, AllTypesMatch<["grad", "saved", "result"]>, InPlaceOpInterface]> {
   let summary = "Backward of nn.dropout";
   let description = [{
     `grad` masked and scaled as the forward op (whose result is `saved`)

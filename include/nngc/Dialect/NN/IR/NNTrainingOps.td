@@ -11,8 +11,10 @@
 
 // grad_input = f'(saved) * grad, elementwise. `saved` is the forward input
 // or result, as the backward formula needs.
-class NN_ActivationGradOp<string mnemonic, string forward, string saved>
-    : NN_Op<mnemonic, [Pure, AllTypesMatch<["grad", "saved", "result"]>]> {
+class NN_ActivationGradOp<string mnemonic, string forward, string saved,
+                          list<Trait> traits = [InPlaceOpInterface]>
+    : NN_Op<mnemonic, !listconcat([Pure,
+        AllTypesMatch<["grad", "saved", "result"]>], traits)> {
   let summary = "Backward of nn." # forward;
   let description = [{
     The gradient with respect to the input of `nn.}] # forward # [{`, given
@@ -23,13 +25,20 @@ class NN_ActivationGradOp<string mnemonic, string forward, string saved>
   let assemblyFormat = "$grad `,` $saved attr-dict `:` type($result)";
 }
 
-def NN_ReluGradOp : NN_ActivationGradOp<"relu_grad", "relu", "input">;
+// With `from_result` (set by nngc-fuse when it fuses the relu into a
+// matmul epilogue), `saved` is the forward result: relu(x) > 0 exactly
+// where x > 0, so the gradient is the same.
+def NN_ReluGradOp : NN_ActivationGradOp<"relu_grad", "relu", "input"> {
+  let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,
+                       UnitAttr:$from_result);
+}
 def NN_SigmoidGradOp : NN_ActivationGradOp<"sigmoid_grad", "sigmoid", "result">;
 def NN_TanhGradOp : NN_ActivationGradOp<"tanh_grad", "tanh", "result">;
 def NN_LeakyReluGradOp
     : NN_ActivationGradOp<"leaky_relu_grad", "leaky_relu", "input"> {
   let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,
-                       DefaultValuedAttr<F64Attr, "0.01">:$negative_slope);
+                       DefaultValuedAttr<F64Attr, "0.01">:$negative_slope,
+                       UnitAttr:$from_result);
 }
 def NN_GeluGradOp : NN_ActivationGradOp<"gelu_grad", "gelu", "input"> {
   let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,
@@ -40,12 +49,13 @@ def NN_GeluGradOp : NN_ActivationGradOp<"gelu_grad", "gelu", "input"> {
     type($result)
   }];
 }
-def NN_SoftmaxGradOp : NN_ActivationGradOp<"softmax_grad", "softmax", "result"> {
+def NN_SoftmaxGradOp
+    : NN_ActivationGradOp<"softmax_grad", "softmax", "result", []> {
   let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
 }
 def NN_LogSoftmaxGradOp
-    : NN_ActivationGradOp<"log_softmax_grad", "log_softmax", "result"> {
+    : NN_ActivationGradOp<"log_softmax_grad", "log_softmax", "result", []> {
   let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved,
                        DefaultValuedAttr<I64Attr, "-1">:$axis);
 }

@@ -70,7 +70,8 @@ def NN_LayerNormGradOp : NN_Op<"layer_norm_grad", [Pure,
   }];
 }
 
-def NN_AttentionOp : NN_DiffOp<"attention", [InferTypeOpAdaptor]> {
+def NN_AttentionOp : NN_DiffOp<"attention", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<FlopCountOpInterface>]> {
   let summary = "Multi-head scaled dot-product attention (torch's SDPA)";
   let description = [{
     `query` is `[B, Tq, C]`, `key` and `value` are `[B, Tk, C]`; each is
@@ -126,7 +127,8 @@ def NN_AttentionOp : NN_DiffOp<"attention", [InferTypeOpAdaptor]> {
 }
 
 def NN_AttentionGradOp : NN_Op<"attention_grad", [Pure,
-    AllTypesMatch<["query", "grad", "output"]>]> {
+    AllTypesMatch<["query", "grad", "output"]>,
+    DeclareOpInterfaceMethods<FlopCountOpInterface>]> {
   let summary = "Backward of nn.attention";
   let description = [{
     The cotangents of `query`, `key` and `value`, given that of the result

@@ -62,21 +62,72 @@ def NNOptimizerPass : Pass<"nngc-optimizer", "mlir::ModuleOp"> {
   let dependentDialects = ["::nngc::nn::NNDialect"];
 }
 
+def NNFusePass : Pass<"nngc-fuse", "mlir::ModuleOp"> {
+  let summary = "Fewer kernels for the same arithmetic";
+  let description = [{
+    Runs on the training graph, after `nngc-optimizer`:
+
+    * a matrix product (`nn.linear`, `nn.matmul`) followed by `relu`,
+      `leaky_relu` (slope >= 0), `tanh` or `sigmoid` becomes one
+      `nn.fused_matmul` with that activation as a oneDNN eltwise post-op,
+      when nothing else reads the product (a `relu_grad` of it is switched
+      to read the activation's result, `from_result`, which gives the same
+      gradient). GELU is refused: its backward needs the product;
+    * `product + x` of one type (a residual connection, the sum of two
+      cotangents) becomes `nn.fused_matmul` with `x` as its addend (a sum
+      post-op in place when the memory plan lets the result overwrite `x`,
+      a binary-add post-op otherwise), when nothing else reads the
+      product; a reshape between the two is looked through. A broadcasting
+      add is refused;
+    * a tree of adds of `nn.slice_grad`s that tile one axis exactly (the
+      backward of slicing one tensor into pieces, such as nanoGPT's
+      query, key and value) becomes one `nn.concat`;
+    * every `nn.adam_update` (or `nn.sgd_update`) of the model becomes one
+      `nn.multi_adam_update` (`nn.multi_sgd_update`): one parallel loop
+      over all parameters, each element with the single-tensor formula.
+
+    The model records how many kernels it had before
+    (`nngc.kernels_before_fusion`) for `nngc compile --report`.
+  }];
+  let options = [
+    Option<"epilogues", "epilogues", "bool", /*default=*/"true",
+           "Fuse activations and addends into matrix products">,
+    Option<"slices", "slices", "bool", /*default=*/"true",
+           "Turn sums of slice gradients into concatenations">,
+    Option<"updates", "updates", "bool", /*default=*/"true",
+           "Fuse the optimizer updates into one multi-tensor update">,
+  ];
+  let dependentDialects = ["::nngc::nn::NNDialect"];
+}
+
 def NNPlanMemoryPass : Pass<"nngc-plan-memory", "mlir::ModuleOp"> {
   let summary = "Static memory plan: a byte offset for every tensor";
   let description = [{
     Assigns every tensor value a buffer (`nngc.space`: arena, param, grad or
     state) and a byte offset (`nngc.offset`), 64-byte aligned. Parameters,
     their gradients and optimizer state get fixed slots; the other values
-    share one arena, first fit by liveness over the training step (inputs
-    live through the whole step, outputs and the loss to its end). Reshapes
-    alias their input. A gradient computed by a single op is written straight
-    into its gradient slot. The totals go on the model
+    share one arena by liveness over the training step (inputs live
+    through the whole step, outputs and the loss to its end). Reshapes
+    alias their input. A gradient computed by a single op is written
+    straight into its gradient slot.
+
+    With `in-place`, an op that implements `InPlaceOpInterface` writes its
+    result over an operand whose last use it is (an elementwise op over a
+    dead input, a product accumulating onto a dead addend): the two share
+    one buffer. Buffers then get offsets by `strategy`: `first-fit` (in
+    order of definition, the lowest offset free for the buffer's lifetime),
+    `greedy-by-size` (largest first, each at the lowest offset that no
+    buffer live at the same time overlaps; TFLite's arena planner) or
+    `best` (both, keeping the smaller arena). The totals go on the model
     (`nngc.arena_bytes`, `nngc.param_bytes`, `nngc.state_bytes`).
   }];
   let options = [
     Option<"reuse", "reuse", "bool", /*default=*/"true",
            "Let values with disjoint lifetimes share arena memory">,
+    Option<"inPlace", "in-place", "bool", /*default=*/"true",
+           "Let an elementwise result overwrite a dead operand">,
+    Option<"strategy", "strategy", "std::string", /*default=*/"\"best\"",
+           "Offset assignment: first-fit, greedy-by-size or best">,
   ];
 }
 

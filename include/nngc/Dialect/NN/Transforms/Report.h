@@ -1,0 +1,60 @@
+//===- Report.h - the memory plan's buffers and the compile report -*- C++ -*-===//
+//
+// Shared by nngc-plan-memory, nngc-fuse and `nngc compile --report`: the
+// arena buffers of a model with their lifetimes, the kernels a model
+// launches, and the report itself (JSON, and its text rendering).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNGC_DIALECT_NN_TRANSFORMS_REPORT_H
+#define NNGC_DIALECT_NN_TRANSFORMS_REPORT_H
+
+#include "mlir/IR/Value.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/JSON.h"
+
+namespace nngc::nn {
+class ModelOp;
+
+/// One arena buffer: the values that share it (a value and the results
+/// written over it in place), the op indices (in the model's body order)
+/// it is live between, and its size and planned offset.
+struct ArenaBuffer {
+  llvm::SmallVector<mlir::Value> values;
+  int64_t start = 0, end = 0, size = 0, offset = -1;
+};
+
+/// The arena buffers of `model` (whose body is topologically sorted), in
+/// order of definition. Values already placed elsewhere (`preassigned`:
+/// parameters, state, gradients written into their slots) and reshapes
+/// (which alias their input) have none. With `inPlace`, results of
+/// InPlaceOpInterface ops share the buffer of an operand they are the
+/// last use of.
+llvm::SmallVector<ArenaBuffer>
+arenaBuffers(ModelOp model, llvm::function_ref<bool(mlir::Value)> preassigned,
+             bool inPlace);
+
+/// Whether `op` runs a kernel (a library primitive or a runtime loop), as
+/// opposed to declaring data (inputs, parameters, state), aliasing it
+/// (reshape) or naming it (outputs, the loss, gradients).
+bool isKernelOp(mlir::Operation *op);
+
+/// The number of kernel ops in `model`'s body.
+int64_t countKernels(ModelOp model);
+
+/// What a planned training graph costs: parameters, FLOPs per step by op
+/// kind, kernels before and after fusion, the memory plan (parameters,
+/// optimizer state, gradients, activations, workspace) and, with
+/// `schedule`, every arena buffer's lifetime and offset.
+llvm::json::Object buildReport(ModelOp model, bool schedule);
+
+/// `report` as text for people.
+std::string renderReport(const llvm::json::Object &report);
+
+/// Bytes the runtime primitives keep outside the arena for the backward
+/// pass (attention probabilities and scratch, layer-norm statistics).
+int64_t primitiveWorkspaceBytes(ModelOp model);
+
+} // namespace nngc::nn
+
+#endif // NNGC_DIALECT_NN_TRANSFORMS_REPORT_H
