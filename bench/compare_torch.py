@@ -2,8 +2,12 @@
 """nngc vs PyTorch on the same model configurations, in one run.
 
 For each configuration and thread count, runs the compiled nngc trainer's
-`bench` and the PyTorch twin alternately, --reps times each, and reports
-the medians, the throughput ratio and peak RSS. The machine is shared and
+`bench` at -O2 and at -O0 and the PyTorch twin alternately, --reps times
+each, and reports the medians, the throughput ratios (-O2 over -O0, nngc
+over PyTorch), the memory nngc planned (`nngc compile --report`: parameters,
+gradients, optimizer state, arena, primitives' workspace), the peak RSS
+measured on both sides and what nngc's RSS holds beyond its plan (the
+runtime's fixed overhead: code, oneDNN, OpenMP, the data of `bench`). The machine is shared and
 noisy: only medians of interleaved runs are quoted. The twins are
 bench/torch_mlp.py for the MLPs and ../shared/bench/ref_models.py itself
 for the recurrent models (char_lstm, char_gru, bilstm_cls; bench/models/
@@ -61,24 +65,33 @@ def main():
     p.add_argument("--out", help="append one JSON line per configuration")
     args = p.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
-    print("| model | threads | nngc step ms | of which pack ms | PyTorch step ms | speed-up "
-          "| nngc RSS MiB | PyTorch RSS MiB | RSS ratio |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | threads | -O2 step ms | -O0 step ms | -O2/-O0 | of which pack ms "
+          "| PyTorch step ms | speed-up | planned MiB | nngc RSS MiB | overhead MiB "
+          "| PyTorch RSS MiB | RSS ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.configs.split(","):
         model, torch_args, *extra = CONFIGS[name]
         extra = extra[0] if extra else []
-        exe = os.path.join(args.workdir, name)
-        subprocess.run([args.nngc, "compile", os.path.join(ROOT, model), "-o", exe],
-                       check=True)
+        exe = {}
+        for level in (2, 0):
+            exe[level] = os.path.join(args.workdir, f"{name}-O{level}")
+            report = exe[level] + ".report.json"
+            subprocess.run([args.nngc, "compile", os.path.join(ROOT, model), f"-O{level}",
+                            "-o", exe[level], "--report=json", "--report-file", report],
+                           check=True)
+            if level == 2:
+                with open(report) as f:
+                    planned = json.load(f)["memory"]["total"] / 2**20
         for t in (int(x) for x in args.threads.split(",")):
-            ours, theirs = [], []
+            ours, ours0, theirs = [], [], []
             ref = isinstance(torch_args, tuple)
             steps = torch_args[2] if ref else args.steps
             warmup = max(1, steps // 10) if ref else 20
+            bench = ["bench", "--threads", str(t), "--steps", str(steps),
+                     "--warmup", str(warmup)] + extra
             for _ in range(args.reps):
-                ours.append(run_json([exe, "bench", "--threads", str(t),
-                                      "--steps", str(steps), "--warmup", str(warmup)]
-                                     + extra))
+                ours.append(run_json([exe[2]] + bench))
+                ours0.append(run_json([exe[0]] + bench))
                 if ref:
                     theirs.append(run_json(["/usr/bin/python3", REF, torch_args[1],
                                             "--threads", str(t), "--steps", str(steps)]))
@@ -88,21 +101,28 @@ def main():
                                             "--threads", str(t), "--steps", str(steps)]
                                            + torch_args))
             a = statistics.median(r["step_ms"]["median"] for r in ours)
+            a0 = statistics.median(r["step_ms"]["median"] for r in ours0)
             b = statistics.median(r["step_ms"]["median"] for r in theirs)
             ra = max(r["peak_rss_mib"] for r in ours)
             rb = max(r["peak_rss_mib"] for r in theirs)
             pack = statistics.median(r.get("rnn_pack_ms_per_step", 0) for r in ours)
-            print(f"| {name} | {t} | {a:.3f} | {pack:.3f} | {b:.3f} | {b / a:.2f}x | "
-                  f"{ra:.0f} | {rb:.0f} | {rb / ra:.2f}x |")
+            print(f"| {name} | {t} | {a:.3f} | {a0:.3f} | {a0 / a:.2f}x | {pack:.3f} "
+                  f"| {b:.3f} | {b / a:.2f}x | {planned:.1f} | {ra:.0f} | {ra - planned:.0f} "
+                  f"| {rb:.0f} | {ra / rb:.2f}x |")
             sys.stdout.flush()
             if args.out:
                 with open(args.out, "a") as f:
                     f.write(json.dumps({"config": name, "threads": t, "reps": args.reps,
-                                        "nngc_step_ms": a, "torch_step_ms": b,
-                                        "speedup": b / a, "nngc_rss_mib": ra,
+                                        "nngc_step_ms": a, "nngc_O0_step_ms": a0,
+                                        "torch_step_ms": b, "speedup": b / a,
+                                        "speedup_O2_over_O0": a0 / a,
+                                        "nngc_planned_mib": planned,
+                                        "nngc_rss_mib": ra,
                                         "nngc_rnn_pack_ms": pack,
                                         "torch_rss_mib": rb,
                                         "nngc_runs": [r["step_ms"]["median"] for r in ours],
+                                        "nngc_O0_runs": [r["step_ms"]["median"]
+                                                         for r in ours0],
                                         "torch_runs": [r["step_ms"]["median"] for r in theirs]})
                             + "\n")
 

@@ -54,6 +54,8 @@ Manifest Manifest::parse(const std::string &text) {
   m.arenaBytes = j.at("arena_bytes").asInt();
   if (j.has("kept_bytes"))
     m.keptBytes = j.at("kept_bytes").asInt();
+  if (j.has("report"))
+    m.report = j.at("report");
   m.paramBytes = j.at("param_bytes").asInt();
   m.stateBytes = j.at("state_bytes").asInt();
   for (const Json &i : j.at("inputs").array) {

@@ -24,6 +24,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <numeric>
 #include <random>
@@ -528,6 +529,32 @@ std::string formatNumber(double v) {
   return buf;
 }
 
+/// The compile report's kernels and FLOPs (the largest op kinds), as
+/// `nngc compile --report` prints them.
+static std::string reportLines(const Json &report) {
+  if (report.kind != Json::Object)
+    return "";
+  std::ostringstream os;
+  os << "kernels      " << report.at("kernels").asInt() << " ("
+     << report.at("kernels_before_fusion").asInt() << " before fusion)\n";
+  double total = report.at("flops_per_step").asNumber();
+  std::vector<std::pair<double, std::string>> kinds;
+  for (const auto &[kind, flops] : report.at("flops_by_kind").object)
+    kinds.push_back({flops.asNumber(), kind});
+  std::sort(kinds.rbegin(), kinds.rend());
+  char line[128];
+  std::snprintf(line, sizeof line, "FLOPs per step: %.4g GFLOP", total / 1e9);
+  os << line;
+  for (size_t i = 0; i < kinds.size() && i < 4; ++i) {
+    std::snprintf(line, sizeof line, "%s%s %.1f %%", i ? ", " : " (",
+                  kinds[i].second.c_str(),
+                  total > 0 ? 100 * kinds[i].first / total : 0.0);
+    os << line;
+  }
+  os << (kinds.empty() ? "" : ")") << "\n";
+  return os.str();
+}
+
 int cmdInfo(Model &model) {
   const Manifest &m = model.manifest;
   auto shape = [](const std::vector<int64_t> &s) {
@@ -581,6 +608,7 @@ int cmdInfo(Model &model) {
   std::cout << " (total "
             << kib(m.arenaBytes + 2 * m.paramBytes + m.stateBytes + m.keptBytes)
             << ")\n"
+            << reportLines(m.report)
             << "entry points";
   for (const std::string &e : m.entries)
     std::cout << " " << e;
@@ -870,6 +898,39 @@ void loadInputs(Model &model, const SafetensorsFile &file,
   }
 }
 
+/// Seeded random inputs of the right kinds: token ids and labels within
+/// their ranges, a sentence classifier's padding mask of random lengths,
+/// targets of a binary loss in [0, 1], other features in [-1, 1].
+static void fillRandomInputs(Model &model, uint64_t seed) {
+  const Manifest &m = model.manifest;
+  std::mt19937_64 rng(seed);
+  for (const InputInfo &in : m.inputs) {
+    if (in.isInt) {
+      std::uniform_int_distribution<int64_t> d(
+          0, std::max<int64_t>({in.classes, in.vocab, 1}) - 1);
+      auto *p = static_cast<int64_t *>(model.input(in));
+      for (int64_t i = 0; i < in.numElements(); ++i)
+        p[i] = d(rng);
+    } else if (in.name == "mask" && in.shape.size() >= 2) {
+      // A sentence classifier's padding mask (docs/Trainer.md): each row
+      // 1s for a random length in [1, T], then 0s.
+      int64_t T = in.shape[1], inner = in.perRow() / T;
+      std::uniform_int_distribution<int64_t> d(1, T);
+      auto *p = static_cast<float *>(model.input(in));
+      for (int64_t b = 0; b < in.shape[0]; ++b) {
+        int64_t len = d(rng);
+        for (int64_t t = 0; t < T; ++t)
+          std::fill_n(p + (b * T + t) * inner, inner, t < len ? 1.f : 0.f);
+      }
+    } else {
+      std::uniform_real_distribution<float> d(in.binary ? 0.f : -1.f, 1.f);
+      auto *p = static_cast<float *>(model.input(in));
+      for (int64_t i = 0; i < in.numElements(); ++i)
+        p[i] = d(rng);
+    }
+  }
+}
+
 int cmdGradCheck(Model &model, int argc, char **argv) {
   std::string inputs, params, out;
   int64_t trainSteps = 0, fd = 0, validRows = 0;
@@ -877,8 +938,10 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
   uint64_t seed = 0;
   po::options_description desc("grad-check options");
   desc.add_options()("help,h", "show this help")(
-      "inputs", po::value(&inputs)->required(),
+      "inputs", po::value(&inputs),
       "safetensors with one tensor per model input, by name")(
+      "random-inputs",
+      "draw seeded random inputs (as `bench` does) instead of --inputs")(
       "params", po::value(&params),
       "safetensors with the parameters (default: initialise with --seed)")(
       "seed", po::value(&seed)->default_value(0), "initialisation seed")(
@@ -903,7 +966,13 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
   } else {
     model.initParams(seed);
   }
-  loadInputs(model, SafetensorsFile::read(inputs), inputs);
+  if ((vm.count("random-inputs") > 0) == !inputs.empty()) // one of them
+    throw std::runtime_error("grad-check needs --inputs FILE or "
+                             "--random-inputs");
+  if (inputs.empty())
+    fillRandomInputs(model, seed);
+  else
+    loadInputs(model, SafetensorsFile::read(inputs), inputs);
   if (vm.count("valid-rows")) {
     if (validRows < 1 || validRows > m.batch)
       throw std::runtime_error("--valid-rows must be in [1, batch]");
@@ -982,32 +1051,7 @@ int cmdBench(Model &model, int argc, char **argv) {
   setThreads(threads);
   const Manifest &m = model.manifest;
   model.initParams(seed);
-  std::mt19937_64 rng(seed);
-  for (const InputInfo &in : m.inputs) {
-    if (in.isInt) {
-      std::uniform_int_distribution<int64_t> d(
-          0, std::max<int64_t>({in.classes, in.vocab, 1}) - 1);
-      auto *p = static_cast<int64_t *>(model.input(in));
-      for (int64_t i = 0; i < in.numElements(); ++i)
-        p[i] = d(rng);
-    } else if (in.name == "mask" && in.shape.size() >= 2) {
-      // A sentence classifier's padding mask (docs/Trainer.md): each row
-      // 1s for a random length in [1, T], then 0s.
-      int64_t T = in.shape[1], inner = in.perRow() / T;
-      std::uniform_int_distribution<int64_t> d(1, T);
-      auto *p = static_cast<float *>(model.input(in));
-      for (int64_t b = 0; b < in.shape[0]; ++b) {
-        int64_t len = d(rng);
-        for (int64_t t = 0; t < T; ++t)
-          std::fill_n(p + (b * T + t) * inner, inner, t < len ? 1.f : 0.f);
-      }
-    } else {
-      std::uniform_real_distribution<float> d(in.binary ? 0.f : -1.f, 1.f);
-      auto *p = static_cast<float *>(model.input(in));
-      for (int64_t i = 0; i < in.numElements(); ++i)
-        p[i] = d(rng);
-    }
-  }
+  fillRandomInputs(model, seed);
   for (int64_t i = 0; i < warmup; ++i)
     model.train();
   std::vector<double> ms;

@@ -90,6 +90,10 @@ struct Manifest {
   /// What primitives keep outside the buffers (attention probabilities and
   /// scratch, layer-norm statistics).
   int64_t keptBytes = 0;
+  /// The compile report (`nngc compile --report`, without the schedule):
+  /// parameters, FLOPs by op kind, kernels, the memory plan; null when the
+  /// trainer was compiled before reports existed.
+  Json report;
   std::vector<InputInfo> inputs;
   std::vector<ParamInfo> params;
   std::vector<TensorInfo> state;
