@@ -1,7 +1,10 @@
 """-O0 against -O2 on one model: the same loss, gradients and outputs of a
 step, and the same losses over the optimizer steps that follow.
 
-    opt-levels.test.py NNGC WORKDIR STEPS MODEL.mlir...
+    opt-levels.test.py NNGC WORKDIR STEPS [--a FLAGS] [--b FLAGS] MODEL.mlir...
+
+(--a and --b replace the two compile flag sets, "-O0" and "-O2", e.g. to
+compare a build under --max-memory with one without.)
 
 For each model: compile it at -O0 (no nn optimisation) and -O2 (fusion,
 in-place memory plan), run `trainer grad-check --random-inputs --seed 0
@@ -15,6 +18,7 @@ gradient is zero in exact arithmetic (the key bias of attention, which the
 softmax cancels) gets gradients of rounding noise, which Adam normalises
 into full-size steps of either sign, at -O0 as at -O2 or in PyTorch.
 """
+import argparse
 import os
 import subprocess
 import sys
@@ -34,10 +38,10 @@ def rel_err(ours, ref):
     return diff / scale if scale > 0 else diff
 
 
-def run(nngc, work, path, level, steps):
-    exe = os.path.join(work, f"trainer-O{level}")
-    subprocess.run([nngc, "compile", path, f"-O{level}", "-o", exe], check=True)
-    out = os.path.join(work, f"out-O{level}.safetensors")
+def run(nngc, work, path, tag, flags, steps):
+    exe = os.path.join(work, f"trainer-{tag}")
+    subprocess.run([nngc, "compile", path, "-o", exe] + flags.split(), check=True)
+    out = os.path.join(work, f"out-{tag}.safetensors")
     subprocess.run([exe, "grad-check", "--random-inputs", "--seed", "0",
                     "--out", out, "--train-steps", str(steps)],
                    check=True, capture_output=True)
@@ -45,27 +49,36 @@ def run(nngc, work, path, level, steps):
 
 
 def main():
-    nngc, workdir, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    p = argparse.ArgumentParser()
+    p.add_argument("nngc")
+    p.add_argument("workdir")
+    p.add_argument("steps", type=int)
+    p.add_argument("models", nargs="+")
+    p.add_argument("--a", default="-O0")
+    p.add_argument("--b", default="-O2")
+    p.add_argument("--rtol", type=float, default=RTOL)
+    args = p.parse_args()
+    nngc, workdir, steps = args.nngc, args.workdir, args.steps
     failures = 0
-    for path in sys.argv[4:]:
+    for path in args.models:
         name = os.path.splitext(os.path.basename(path))[0]
         work = os.path.join(workdir, name)
         os.makedirs(work, exist_ok=True)
-        o0 = run(nngc, work, path, 0, steps)
-        o2 = run(nngc, work, path, 2, steps)
+        o0 = run(nngc, work, path, "a", args.a, steps)
+        o2 = run(nngc, work, path, "b", args.b, steps)
         if set(o0) != set(o2):
-            print(f"FAIL {name}: -O0 and -O2 write different tensors")
+            print(f"FAIL {name}: {args.a} and {args.b} write different tensors")
             failures += 1
             continue
         errors = {k: rel_err(o2[k], o0[k]) for k in o0 if not k.startswith("param.")}
         worst = max(errors, key=errors.get)
         finite = all(np.isfinite(v).all() for v in o2.values())
-        ok = errors[worst] <= RTOL and finite
+        ok = errors[worst] <= args.rtol and finite
         failures += not ok
         print(f"{'ok' if ok else 'FAIL'} {name}: {len(errors)} tensors, worst "
               f"relative error {errors[worst]:.1e} ({worst})"
               + ("" if finite else ", not finite"))
-    print(f"opt-levels: {len(sys.argv) - 4 - failures} passed, {failures} failed")
+    print(f"opt-levels: {len(args.models) - failures} passed, {failures} failed")
     return 1 if failures else 0
 
 

@@ -12,7 +12,9 @@
 
 #include <boost/program_options.hpp>
 
+#include <cctype>
 #include <iostream>
+#include <optional>
 
 namespace po = boost::program_options;
 
@@ -21,6 +23,31 @@ static const char *kUsage =
     "\n"
     "Compiles a model written in the nn dialect into a standalone training\n"
     "executable (see docs/Tutorial.md). Options:\n";
+
+/// "1.5G", "800M", "64K", "1000000" (K, M, G: powers of 1024; an optional
+/// "iB" or "B" after them).
+static std::optional<int64_t> parseSize(const std::string &text) {
+  size_t end = 0;
+  double value;
+  try {
+    value = std::stod(text, &end);
+  } catch (const std::exception &) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(end);
+  double scale = 1;
+  if (!unit.empty()) {
+    char c = std::toupper(unit[0]);
+    scale = c == 'K' ? 1024.0 : c == 'M' ? 1048576.0 : c == 'G' ? 1073741824.0
+                                                                : 0;
+    std::string rest = unit.substr(1);
+    if (c == 'B' && rest.empty())
+      scale = 1;
+    else if (scale == 0 || !(rest.empty() || rest == "B" || rest == "iB"))
+      return std::nullopt;
+  }
+  return static_cast<int64_t>(value * scale);
+}
 
 int main(int argc, char **argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" ||
@@ -34,7 +61,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   nngc::CompileOptions options;
-  std::string emit = "exe", cpu, report;
+  std::string emit = "exe", cpu, report, maxMemory;
   unsigned opt = 2;
   po::options_description desc;
   desc.add_options()("help,h", "show this help")(
@@ -54,6 +81,9 @@ int main(int argc, char **argv) {
       "memory plan, each buffer's lifetime): --report or --report=json")(
       "report-file", po::value(&options.reportFile),
       "write the report here instead of stdout")(
+      "max-memory", po::value(&maxMemory),
+      "recompute activations so that a training step's planned memory fits "
+      "SIZE (bytes, or with K, M or G: KiB, MiB, GiB)")(
       "runtime-dir", po::value(&options.runtimeDir),
       "folder holding libnngc_trainer.a")(
       "linker", po::value(&options.linker)->default_value("c++"),
@@ -126,6 +156,16 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.report = report;
+  if (!maxMemory.empty()) {
+    std::optional<int64_t> bytes = parseSize(maxMemory);
+    if (!bytes || *bytes <= 0) {
+      std::cerr << "nngc: --max-memory must be a size such as 800M or 1.5G, "
+                   "not '"
+                << maxMemory << "'\n";
+      return 1;
+    }
+    options.pipeline.maxMemoryBytes = *bytes;
+  }
   options.codegen.optLevel = opt;
   options.pipeline.optLevel = std::min(opt, 2u);
   options.codegen.cpu = cpu;

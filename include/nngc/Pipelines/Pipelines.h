@@ -25,6 +25,9 @@ struct PipelineOptions {
   ///      of first-fit and greedy-by-size;
   ///   2: and nngc-fuse.
   unsigned optLevel = 2;
+  /// With a positive budget, nngc-remat recomputes activations so that the
+  /// planned memory of a training step fits it (`--max-memory`).
+  int64_t maxMemoryBytes = 0;
 };
 
 /// nn model -> training graph: autodiff, optimizer, [fusion,] memory plan.

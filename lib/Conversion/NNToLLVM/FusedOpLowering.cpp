@@ -46,12 +46,19 @@ struct FusedMatmulLowering : public NNLowering<FusedMatmulOp> {
                     (op.getTransposeRhs() ? NNGC_MATMUL_TRANSPOSE_B : 0) |
                     (d.sharedRhs ? NNGC_MATMUL_SHARED_B : 0) |
                     (op.getBias() ? NNGC_MATMUL_BIAS : 0);
-    // An addend planned into the result's buffer is accumulated onto in
-    // place (a sum post-op); any other is read by a binary-add post-op.
-    if (Value addend = op.getAddend())
-      flags |= storageOfValue(addend) == plannedStorage(op)
-                   ? NNGC_MATMUL_ACCUMULATE
-                   : NNGC_MATMUL_ADDEND;
+    // An accumulating product adds onto the result's buffer, which holds
+    // the addend (the plan put it there, or a copy does); any other addend
+    // is read by a binary-add post-op.
+    Value addend = op.getAddend();
+    if (addend)
+      flags |= op.getAccumulate() ? NNGC_MATMUL_ACCUMULATE : NNGC_MATMUL_ADDEND;
+    LoweringHelper h(rewriter, op.getLoc());
+    Value out = storageOf(rewriter, op);
+    if (op.getAccumulate() &&
+        storageOfValue(addend) != plannedStorage(op))
+      h.call("nngc_rt_copy",
+             {contextArg(op), h.i64(4 * numElements(op.getResult())),
+              adaptor.getAddend(), out});
     auto [act, alpha] = epilogueKind(op);
     initPrimitiveOnce(rewriter, op, "nngc_rt_fused_matmul_init",
                       {ConstArg::i64(d.batch), ConstArg::i64(d.m),
@@ -59,8 +66,6 @@ struct FusedMatmulLowering : public NNLowering<FusedMatmulOp> {
                        ConstArg::i32(flags), ConstArg::i32(act),
                        ConstArg::f64(alpha)},
                       state);
-    LoweringHelper h(rewriter, op.getLoc());
-    Value out = storageOf(rewriter, op);
     h.call("nngc_rt_fused_matmul",
            {contextArg(op), h.i32(slotOf(op)), adaptor.getLhs(),
             adaptor.getRhs(), h.orNull(adaptor.getBias()),

@@ -362,19 +362,16 @@ void ConvertNNToLLVMPass::runOnOperation() {
     entries.push_back({"step", &step.getBodyBlock(), &stepOps, true});
 
   // Every op gets a module-unique slot for its runtime primitive. The ops
-  // that draw random numbers come first, in order: a slot also keys its
-  // op's dropout masks, which must not depend on how many other ops
-  // fusion left (-O0 and -O2 draw the same masks).
+  // that keep state come first, in order: a slot also keys its op's
+  // dropout masks, which must not depend on how many other ops fusion or
+  // rematerialisation left (-O0 and -O2 draw the same masks).
   int64_t slot = 0;
   Builder attrs(&getContext());
-  auto draws = [](Operation &op) {
-    return isa<DropoutOp, AttentionOp, RNNOp, GRUOp, LSTMOp>(op);
-  };
-  for (bool random : {true, false})
+  for (bool stateful : {true, false})
     for (ModelOp m : {model, step})
       if (m)
         for (Operation &op : m.getBodyBlock())
-          if (draws(op) == random)
+          if (op.hasTrait<nn::OpTrait::KeepsState>() == stateful)
             op.setAttr("nngc.slot", attrs.getI64IntegerAttr(slot++));
   // A backward op that reuses its forward op's primitive (nn.rnn_grad) or
   // mask (nn.dropout_grad) names that op's slot; the forward op learns that

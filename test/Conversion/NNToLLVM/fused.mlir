@@ -26,7 +26,7 @@ nn.model @epilogues {
   %w = nn.param "w" init(zeros) : tensor<6x6xf32>
   %b = nn.param "b" init(zeros) : tensor<6xf32>
   %h = nn.tanh %x : tensor<8x6xf32>
-  %y = nn.fused_matmul %x, %w bias(%b : tensor<6xf32>) addend(%h) {transpose_rhs, activation = #nn<epilogue relu>} : tensor<8x6xf32>, tensor<6x6xf32> -> tensor<8x6xf32>
+  %y = nn.fused_matmul %x, %w bias(%b : tensor<6xf32>) addend(%h) {transpose_rhs, accumulate, activation = #nn<epilogue relu>} : tensor<8x6xf32>, tensor<6x6xf32> -> tensor<8x6xf32>
   %z = nn.fused_matmul %y, %w addend(%r) {transpose_rhs} : tensor<8x6xf32>, tensor<6x6xf32> -> tensor<8x6xf32>
   nn.output "z" %z : tensor<8x6xf32>
 }

@@ -76,6 +76,8 @@ LogicalResult FusedMatmulOp::verify() {
     return emitOpError("bias must be [") << c.back() << "]";
   if (getAddend() && getAddend().getType() != getResult().getType())
     return emitOpError("addend must have the result's type");
+  if (getAccumulate() && !getAddend())
+    return emitOpError("accumulate needs an addend");
   if (getActivation() == EpilogueActivation::leaky_relu &&
       getNegativeSlope().convertToDouble() < 0)
     return emitOpError("negative_slope must be >= 0");
@@ -89,11 +91,11 @@ static Value rootOf(Value v) {
   return v;
 }
 
-// The product is accumulated onto the addend in place only if no other
-// operand shares its memory: the matmul would read what it is writing.
+// An accumulating product writes over its addend, unless another operand
+// shares the addend's memory: the matmul would read what it is writing.
 bool FusedMatmulOp::canWriteOverOperand(unsigned index) {
   Value addend = getAddend();
-  if (!addend || index != getOperation()->getNumOperands() - 1)
+  if (!getAccumulate() || index != getOperation()->getNumOperands() - 1)
     return false;
   Value root = rootOf(addend);
   for (Value other : {getLhs(), getRhs(), getBias()})

@@ -19,7 +19,10 @@
 #include "nngc/Dialect/NN/Transforms/Report.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <functional>
 
 namespace nngc {
 #define GEN_PASS_DEF_NNFUSEPASS
@@ -71,7 +74,7 @@ Value buildFused(PatternRewriter &rewriter, Location loc, Type type,
   };
   return rewriter.create<FusedMatmulOp>(
       loc, type, p.lhs, p.rhs, p.bias, p.addend, unit(p.transposeLhs),
-      unit(p.transposeRhs),
+      unit(p.transposeRhs), UnitAttr(),
       EpilogueActivationAttr::get(rewriter.getContext(), p.activation),
       rewriter.getF64FloatAttr(p.negativeSlope));
 }
@@ -230,6 +233,60 @@ struct FuseSliceGradSum : public OpRewritePattern<AddOp> {
   }
 };
 
+Value rootOf(Value v) {
+  while (auto r = v.getDefiningOp<ReshapeOp>())
+    v = r.getInput();
+  return v;
+}
+
+/// Marks the products that may accumulate onto their addend in place: the
+/// addend is an arena value (not an input, parameter or state) that nothing
+/// reads after the product, shares no memory with its other operands, and
+/// the result is not a gradient (which the plan puts in its slot).
+void markAccumulating(ModelOp model) {
+  Block &body = model.getBodyBlock();
+  // The order nngc-plan-memory will see (it sorts the same way).
+  (void)sortTopologically(&body);
+  llvm::DenseMap<Operation *, int64_t> index;
+  int64_t n = 0;
+  for (Operation &op : body)
+    index[&op] = n++;
+  // Every reader of a value, through reshapes.
+  std::function<bool(Value, Operation *)> readLater = [&](Value v,
+                                                          Operation *at) {
+    for (Operation *user : v.getUsers()) {
+      if (auto r = dyn_cast<ReshapeOp>(user)) {
+        if (readLater(r.getResult(), at))
+          return true;
+        continue;
+      }
+      if (user != at && (index.lookup(user) > index.lookup(at) ||
+                         isa<OutputOp, LossOp>(user)))
+        return true;
+    }
+    return false;
+  };
+  Builder b(model.getContext());
+  for (FusedMatmulOp f : body.getOps<FusedMatmulOp>()) {
+    if (!f.getAddend())
+      continue;
+    Value root = rootOf(f.getAddend());
+    Operation *def = root.getDefiningOp();
+    if (!def || isa<InputOp, ParamOp, StateOp>(def) ||
+        llvm::any_of(def->getUsers(),
+                     [](Operation *u) { return isa<GradientOp>(u); }) ||
+        llvm::any_of(f->getUsers(),
+                     [](Operation *u) { return isa<GradientOp>(u); }) ||
+        readLater(root, f))
+      continue;
+    bool aliased = false;
+    for (Value other : {f.getLhs(), f.getRhs(), f.getBias()})
+      aliased |= other && rootOf(other) == root;
+    if (!aliased)
+      f.setAccumulateAttr(b.getUnitAttr());
+  }
+}
+
 /// Replaces every update op of one optimizer with one multi-tensor update
 /// (they differ only in their weight decay).
 void fuseUpdates(ModelOp model) {
@@ -321,6 +378,8 @@ struct NNFusePass : public nngc::impl::NNFusePassBase<NNFusePass> {
       config.enableRegionSimplification = GreedySimplifyRegionLevel::Disabled;
       if (failed(applyPatternsAndFoldGreedily(model, frozen, config)))
         return signalPassFailure();
+      if (epilogues)
+        markAccumulating(model);
       if (updates)
         fuseUpdates(model);
       model->setAttr("nngc.kernels_before_fusion",

@@ -37,11 +37,6 @@ static int64_t byteSize(Value v) {
   return type.getNumElements() * (type.getElementTypeBitWidth() / 8);
 }
 
-/// Where one tensor lives.
-struct Storage {
-  StringRef space;
-  int64_t offset;
-};
 
 static void setStorage(Operation *op, StringRef space, int64_t offset) {
   Builder b(op->getContext());
@@ -54,6 +49,7 @@ static void setStorage(Operation *op, StringRef space, int64_t offset) {
 /// result) for an op with several.
 static void writeStorage(Operation *op,
                          const llvm::DenseMap<Value, Storage> &storage) {
+  // (Storage is nngc::nn::Storage, Report.h.)
   if (op->getNumResults() == 1) {
     const Storage &s = storage.at(op->getResult(0));
     return setStorage(op, s.space, s.offset);
@@ -240,23 +236,24 @@ static int64_t greedyBySize(SmallVector<ArenaBuffer> &buffers) {
   return arenaBytes;
 }
 
-LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
+FailureOr<MemoryPlan> nngc::nn::planMemory(ModelOp model,
+                                           const PlanOptions &options) {
   Block &body = model.getBodyBlock();
   if (!sortTopologically(&body))
     return model.emitOpError("the model's data flow has a cycle");
 
   // Fixed slots: parameters (and their gradients), optimizer state.
-  llvm::DenseMap<Value, Storage> storage;
+  MemoryPlan plan;
+  auto &storage = plan.storage;
   llvm::StringMap<int64_t> paramOffset;
-  int64_t paramBytes = 0, stateBytes = 0;
   for (ParamOp p : body.getOps<ParamOp>()) {
-    storage[p.getResult()] = {"param", paramBytes};
-    paramOffset[p.getName()] = paramBytes;
-    paramBytes += alignUp(byteSize(p));
+    storage[p.getResult()] = {"param", plan.paramBytes};
+    paramOffset[p.getName()] = plan.paramBytes;
+    plan.paramBytes += alignUp(byteSize(p));
   }
   for (StateOp s : body.getOps<StateOp>()) {
-    storage[s.getResult()] = {"state", stateBytes};
-    stateBytes += alignUp(byteSize(s));
+    storage[s.getResult()] = {"state", plan.stateBytes};
+    plan.stateBytes += alignUp(byteSize(s));
   }
 
   // A gradient computed by one op is written straight into its slot.
@@ -264,7 +261,7 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
     auto it = paramOffset.find(g.getName());
     if (it == paramOffset.end())
       return g.emitOpError("names no parameter");
-    setStorage(g, "grad", it->second);
+    plan.gradientSlots.push_back({g, it->second});
     Value grad = g.getGrad();
     Operation *def = grad.getDefiningOp();
     bool owns = def && !isa<InputOp, ParamOp, StateOp, ReshapeOp>(def);
@@ -272,12 +269,13 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
       storage[grad] = {"grad", it->second};
   }
 
+  bool reuse = options.reuse, inPlace = options.inPlace && reuse;
   SmallVector<ArenaBuffer> buffers = arenaBuffers(
-      model, [&](Value v) { return storage.count(v) > 0; }, inPlace && reuse);
+      model, [&](Value v) { return storage.count(v) > 0; }, inPlace);
   int64_t arenaBytes;
-  if (!reuse || strategy == "first-fit") {
+  if (!reuse || options.strategy == "first-fit") {
     arenaBytes = firstFit(buffers, reuse);
-  } else if (strategy == "greedy-by-size") {
+  } else if (options.strategy == "greedy-by-size") {
     arenaBytes = greedyBySize(buffers);
   } else {
     SmallVector<ArenaBuffer> other = buffers;
@@ -291,18 +289,34 @@ LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
   for (const ArenaBuffer &b : buffers)
     for (Value v : b.values)
       storage[v] = {"arena", b.offset};
-
   // Reshapes alias the storage of their input.
   for (ReshapeOp r : body.getOps<ReshapeOp>())
     storage[r.getResult()] = storage.at(rootOf(r.getInput()));
-  for (Operation &op : body)
+  plan.arenaBytes = arenaBytes;
+  return plan;
+}
+
+int64_t nngc::nn::MemoryPlan::totalBytes(ModelOp model) const {
+  bool training = !model.getBodyBlock().getOps<GradientOp>().empty();
+  return arenaBytes + paramBytes * (training ? 2 : 1) + stateBytes +
+         primitiveWorkspaceBytes(model);
+}
+
+LogicalResult NNPlanMemoryPass::plan(ModelOp model) {
+  PlanOptions options{reuse, inPlace, strategy};
+  FailureOr<MemoryPlan> plan = planMemory(model, options);
+  if (failed(plan))
+    return failure();
+  for (auto [g, offset] : plan->gradientSlots)
+    setStorage(g, "grad", offset);
+  for (Operation &op : model.getBodyBlock())
     if (op.getNumResults())
-      writeStorage(&op, storage);
+      writeStorage(&op, plan->storage);
 
   Builder b(model.getContext());
-  model->setAttr("nngc.arena_bytes", b.getI64IntegerAttr(arenaBytes));
-  model->setAttr("nngc.param_bytes", b.getI64IntegerAttr(paramBytes));
-  model->setAttr("nngc.state_bytes", b.getI64IntegerAttr(stateBytes));
+  model->setAttr("nngc.arena_bytes", b.getI64IntegerAttr(plan->arenaBytes));
+  model->setAttr("nngc.param_bytes", b.getI64IntegerAttr(plan->paramBytes));
+  model->setAttr("nngc.state_bytes", b.getI64IntegerAttr(plan->stateBytes));
   if (inPlace && reuse)
     model->setAttr("nngc.in_place", b.getUnitAttr());
   return success();

@@ -46,6 +46,15 @@ def NN_PositionWise : NativeOpTrait<"PositionWise"> {
   let cppNamespace = "::nngc::nn::OpTrait";
 }
 
+// An op that keeps state in its runtime slot for a later op (its backward
+// op reads the probabilities, statistics or workspace it kept) or draws
+// random numbers keyed by its slot (dropout masks). Such an op is never
+// cloned (nngc-remat does not recompute it), and the lowering gives it a
+// slot that does not depend on the rest of the graph.
+def NN_KeepsState : NativeOpTrait<"KeepsState"> {
+  let cppNamespace = "::nngc::nn::OpTrait";
+}
+
 class NN_Op<string mnemonic, list<Trait> traits = []>
     : Op<NN_Dialect, mnemonic, traits>;
 

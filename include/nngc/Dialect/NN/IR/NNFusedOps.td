@@ -28,8 +28,13 @@ def NN_FusedMatmulOp : NN_Op<"fused_matmul", [Pure, AttrSizedOperandSegments,
     `[N]`; `addend` has the result's type. `activation` is `none`, `relu`,
     `leaky_relu` (with `negative_slope`), `tanh` or `sigmoid`.
 
-    When the memory plan gives the result the addend's buffer (the addend
-    is not read afterwards), the product is accumulated into it in place.
+    With `accumulate`, the product is accumulated onto the addend in place
+    (oneDNN's sum post-op, which adds the addend inside the GEMM); the
+    memory plan then gives the result the addend's buffer (nngc-fuse sets
+    it only where the addend is not read afterwards). Without it the addend
+    is read by a binary-add post-op. The two round differently in the last
+    bit, so the choice is made once, by nngc-fuse, and not by the memory
+    plan: rematerialising or re-planning never changes the arithmetic.
 
     ```mlir
     %y = nn.fused_matmul %x, %w bias(%b : tensor<128xf32>) addend(%r) {transpose_rhs, activation = relu} : tensor<32x64xf32>, tensor<128x64xf32> -> tensor<32x128xf32>
@@ -39,6 +44,7 @@ def NN_FusedMatmulOp : NN_Op<"fused_matmul", [Pure, AttrSizedOperandSegments,
                        Optional<NN_FloatTensor>:$bias,
                        Optional<NN_FloatTensor>:$addend,
                        UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs,
+                       UnitAttr:$accumulate,
                        DefaultValuedAttr<NN_EpilogueActivationAttr,
                          "::nngc::nn::EpilogueActivation::none">:$activation,
                        DefaultValuedAttr<F64Attr, "0.0">:$negative_slope);

@@ -50,7 +50,7 @@ def NN_EmbeddingGradOp : NN_Op<"embedding_grad", [Pure]> {
 
 class NN_RecurrentOp<string mnemonic, string torchName, string cell,
                      string gates>
-    : NN_DiffOp<mnemonic, [AttrSizedOperandSegments,
+    : NN_DiffOp<mnemonic, [AttrSizedOperandSegments, NN_KeepsState,
         DeclareOpInterfaceMethods<FlopCountOpInterface>]> {
   let summary = "torch.nn." # torchName # ": " # cell;
   code recurrentDescription = [{
@@ -210,7 +210,7 @@ def NN_RNNGradOp : NN_Op<"rnn_grad", [Pure, AttrSizedOperandSegments,
 //===----------------------------------------------------------------------===//
 
 def NN_DropoutOp : NN_DiffOp<"dropout", [SameOperandsAndResultType,
-                                          NN_PositionWise,
+                                          NN_PositionWise, NN_KeepsState,
                                           InPlaceOpInterface]> {
   let summary = "torch.nn.functional.dropout (training only)";
   let description = [{

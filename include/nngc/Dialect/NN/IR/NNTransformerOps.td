@@ -10,6 +10,7 @@
 #define NNGC_DIALECT_NN_IR_NNTRANSFORMEROPS_TD
 
 def NN_LayerNormOp : NN_DiffOp<"layer_norm", [AttrSizedOperandSegments,
+    NN_KeepsState,
     AllTypesMatch<["input", "result"]>, NN_PositionWise]> {
   let summary = "torch.nn.functional.layer_norm over the last dimensions";
   let description = [{
@@ -70,7 +71,7 @@ def NN_LayerNormGradOp : NN_Op<"layer_norm_grad", [Pure,
   }];
 }
 
-def NN_AttentionOp : NN_DiffOp<"attention", [InferTypeOpAdaptor,
+def NN_AttentionOp : NN_DiffOp<"attention", [InferTypeOpAdaptor, NN_KeepsState,
     DeclareOpInterfaceMethods<FlopCountOpInterface>]> {
   let summary = "Multi-head scaled dot-product attention (torch's SDPA)";
   let description = [{

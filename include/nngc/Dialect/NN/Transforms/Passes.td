@@ -100,6 +100,38 @@ def NNFusePass : Pass<"nngc-fuse", "mlir::ModuleOp"> {
   let dependentDialects = ["::nngc::nn::NNDialect"];
 }
 
+def NNRematPass : Pass<"nngc-remat", "mlir::ModuleOp"> {
+  let summary = "Recompute activations in the backward pass to fit a budget";
+  let description = [{
+    With `max-bytes` > 0 (`nngc compile --max-memory SIZE`), makes the
+    planned memory of a training step (parameters, gradients, optimizer
+    state, arena, primitives' workspace, as `--report` counts it) fit
+    `max-bytes` by recomputing forward activations in the backward pass:
+    the op that defined an activation is cloned before the activation's
+    first backward use, which then reads the clone, so the original is
+    freed after its last forward use.
+
+    Candidates are forward values read in the backward pass whose op keeps
+    no state for a later op and draws no random numbers (not
+    `NN_KeepsState`), and whose operands are alive at the recompute point
+    anyway. They are tried greedily, most bytes saved per FLOP recomputed
+    first; one that does not lower the planned total is undone. The pass
+    stops as soon as the plan fits, and fails with the smallest total it
+    reached when it cannot. The clones compute exactly what the originals
+    did, so results are bit-identical. Runs before `nngc-plan-memory`,
+    with the same `in-place` and `strategy`.
+  }];
+  let options = [
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"0",
+           "The memory budget of a training step, in bytes (0: none)">,
+    Option<"inPlace", "in-place", "bool", /*default=*/"true",
+           "Plan as nngc-plan-memory's in-place option">,
+    Option<"strategy", "strategy", "std::string", /*default=*/"\"best\"",
+           "Plan as nngc-plan-memory's strategy option">,
+  ];
+  let dependentDialects = ["::nngc::nn::NNDialect"];
+}
+
 def NNPlanMemoryPass : Pass<"nngc-plan-memory", "mlir::ModuleOp"> {
   let summary = "Static memory plan: a byte offset for every tensor";
   let description = [{

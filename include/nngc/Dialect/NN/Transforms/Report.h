@@ -10,11 +10,43 @@
 #define NNGC_DIALECT_NN_TRANSFORMS_REPORT_H
 
 #include "mlir/IR/Value.h"
+#include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/JSON.h"
 
 namespace nngc::nn {
 class ModelOp;
+
+/// Where one tensor lives: a buffer ("arena", "param", "grad", "state") and
+/// a byte offset into it.
+struct Storage {
+  llvm::StringRef space;
+  int64_t offset;
+};
+
+/// How nngc-plan-memory plans (its pass options).
+struct PlanOptions {
+  bool reuse = true, inPlace = true;
+  std::string strategy = "best";
+};
+
+/// A memory plan: every tensor's storage and the buffer sizes.
+struct MemoryPlan {
+  llvm::DenseMap<mlir::Value, Storage> storage;
+  /// Each nn.gradient op and its parameter's offset.
+  llvm::SmallVector<std::pair<mlir::Operation *, int64_t>> gradientSlots;
+  int64_t arenaBytes = 0, paramBytes = 0, stateBytes = 0;
+  /// Parameters, gradients (training models), state, arena and the
+  /// primitives' workspace: what `--report` calls the total.
+  int64_t totalBytes(ModelOp model) const;
+};
+
+/// Plans `model`'s memory (sorting its body topologically first), without
+/// writing the plan on it: nngc-plan-memory writes it, nngc-remat weighs
+/// it.
+mlir::FailureOr<MemoryPlan> planMemory(ModelOp model,
+                                       const PlanOptions &options);
 
 /// One arena buffer: the values that share it (a value and the results
 /// written over it in place), the op indices (in the model's body order)

@@ -1,0 +1,203 @@
+//===- Remat.cpp - nngc-remat: recompute activations to fit a budget ------===//
+//
+// A training step keeps the forward pass's activations until the backward
+// pass reads them. Under `max-bytes`, this pass recomputes some of them in
+// the backward pass instead: it clones the op that defined the activation
+// just before the activation's first backward use, and points the
+// backward uses at the clone, so the original dies after its last forward
+// use.
+//
+// Method (greedy, cheapest first): a candidate is a forward value read in
+// the backward pass whose op can be cloned (no kept state, no random
+// numbers) and whose operands are alive at the recompute point anyway, so
+// recomputing extends no other lifetime. Candidates are tried in order of
+// bytes saved per FLOP recomputed; one that does not lower the planned
+// total is undone. The pass stops as soon as the plan fits, and fails with
+// the smallest total it reached otherwise. It is not optimal: it recomputes
+// one op at a time (never a chain whose inputs would otherwise die), and a
+// candidate that helps only together with another one is undone. An exact
+// method (an integer program over all recompute sets, as Checkmate does)
+// is left for later.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nngc/Dialect/NN/IR/NN.h"
+#include "nngc/Dialect/NN/Transforms/Passes.h"
+#include "nngc/Dialect/NN/Transforms/Report.h"
+
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/Support/Format.h"
+
+namespace nngc {
+#define GEN_PASS_DEF_NNREMATPASS
+#include "nngc/Dialect/NN/Transforms/Passes.h.inc"
+} // namespace nngc
+
+using namespace mlir;
+using namespace nngc;
+using namespace nngc::nn;
+
+namespace {
+
+struct Candidate {
+  Operation *op;
+  SmallVector<OpOperand *> lateUses;
+  Operation *firstLate;
+  double bytesPerFlop;
+};
+
+Value rootOf(Value v) {
+  while (auto r = v.getDefiningOp<ReshapeOp>())
+    v = r.getInput();
+  return v;
+}
+
+int64_t bytesOf(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return t.getNumElements() * t.getElementTypeBitWidth() / 8;
+}
+
+/// The forward values worth recomputing, best first.
+SmallVector<Candidate> candidates(ModelOp model,
+                                  const llvm::DenseSet<Operation *> &tried) {
+  Block &body = model.getBodyBlock();
+  llvm::DenseMap<Operation *, int64_t> index;
+  int64_t n = 0, lossIndex = -1;
+  for (Operation &op : body) {
+    index[&op] = n++;
+    if (isa<LossOp>(op))
+      lossIndex = index[&op];
+  }
+  // The last op reading each value, through reshapes.
+  llvm::DenseMap<Value, int64_t> lastUse;
+  for (Operation &op : body)
+    for (Value operand : op.getOperands()) {
+      int64_t &last = lastUse[rootOf(operand)];
+      last = std::max(last, index[&op]);
+    }
+  SmallVector<Candidate> found;
+  for (Operation &op : body) {
+    if (index[&op] >= lossIndex)
+      break;
+    if (op.getNumResults() != 1 || !isKernelOp(&op) || tried.contains(&op) ||
+        op.hasTrait<nn::OpTrait::KeepsState>() || !isMemoryEffectFree(&op))
+      continue;
+    Value v = op.getResult(0);
+    Candidate c{&op, {}, nullptr, 0};
+    bool kept = false;
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      kept |= isa<OutputOp, LossOp>(user);
+      if (index[user] > lossIndex) {
+        c.lateUses.push_back(&use);
+        if (!c.firstLate || index[user] < index[c.firstLate])
+          c.firstLate = user;
+      }
+    }
+    if (kept || c.lateUses.empty() ||
+        c.lateUses.size() == static_cast<size_t>(
+                                 std::distance(v.use_begin(), v.use_end())))
+      continue;
+    // Recomputing must not keep anything else alive longer.
+    bool operandsLive = llvm::all_of(op.getOperands(), [&](Value u) {
+      Value r = rootOf(u);
+      Operation *def = r.getDefiningOp();
+      return !def || isa<InputOp, ParamOp, StateOp>(def) ||
+             lastUse.lookup(r) >= index[c.firstLate];
+    });
+    if (!operandsLive)
+      continue;
+    int64_t flops = 0;
+    if (auto f = dyn_cast<FlopCountOpInterface>(&op))
+      flops = f.getFlops();
+    else
+      flops = cast<RankedTensorType>(v.getType()).getNumElements();
+    c.bytesPerFlop = double(bytesOf(v)) / double(std::max<int64_t>(flops, 1));
+    found.push_back(std::move(c));
+  }
+  llvm::stable_sort(found, [](const Candidate &a, const Candidate &b) {
+    return a.bytesPerFlop > b.bytesPerFlop;
+  });
+  return found;
+}
+
+/// "2478.0 MiB", or "160.1 KiB" below a MiB.
+std::string mib(int64_t bytes) {
+  std::string s;
+  if (bytes < 1048576)
+    llvm::raw_string_ostream(s) << llvm::format("%.1f KiB", bytes / 1024.0);
+  else
+    llvm::raw_string_ostream(s) << llvm::format("%.1f MiB", bytes / 1048576.0);
+  return s;
+}
+
+struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
+  using NNRematPassBase::NNRematPassBase;
+
+  void runOnOperation() override {
+    if (maxBytes <= 0)
+      return;
+    for (ModelOp model : getOperation().getOps<ModelOp>())
+      if (!model->hasAttr("nngc.step_of") &&
+          !model.getBodyBlock().getOps<GradientOp>().empty() &&
+          failed(fit(model)))
+        return signalPassFailure();
+  }
+
+  LogicalResult fit(ModelOp model) {
+    PlanOptions options{true, inPlace, strategy};
+    auto total = [&]() -> FailureOr<std::pair<int64_t, MemoryPlan>> {
+      FailureOr<MemoryPlan> plan = planMemory(model, options);
+      if (failed(plan))
+        return failure();
+      return std::make_pair(plan->totalBytes(model), std::move(*plan));
+    };
+    auto current = total();
+    if (failed(current))
+      return failure();
+    int64_t best = current->first, before = best, recomputed = 0;
+    llvm::DenseSet<Operation *> tried;
+    while (best > maxBytes) {
+      SmallVector<Candidate> found = candidates(model, tried);
+      if (found.empty())
+        break;
+      Candidate &c = found.front();
+      tried.insert(c.op);
+      OpBuilder b(c.firstLate);
+      Operation *clone = b.clone(*c.op);
+      for (OpOperand *use : c.lateUses)
+        use->set(clone->getResult(0));
+      auto next = total();
+      if (failed(next))
+        return failure();
+      if (next->first < best) {
+        best = next->first;
+        ++recomputed;
+        tried.insert(clone);
+        continue;
+      }
+      // No gain: undo.
+      for (OpOperand *use : c.lateUses)
+        use->set(c.op->getResult(0));
+      clone->erase();
+    }
+    Builder attrs(model.getContext());
+    model->setAttr("nngc.rematerialised", attrs.getI64IntegerAttr(recomputed));
+    if (best <= maxBytes)
+      return success();
+    const MemoryPlan &plan = total()->second;
+    return model.emitError("does not fit in --max-memory ")
+           << mib(maxBytes) << " (" << maxBytes.getValue()
+           << " bytes): the smallest plan found needs " << mib(best) << " ("
+           << best << " bytes; " << mib(before) << " without recomputing), "
+           << "recomputing " << recomputed << " activation"
+           << (recomputed == 1 ? "" : "s") << ": parameters "
+           << mib(plan.paramBytes) << ", gradients " << mib(plan.paramBytes)
+           << ", optimizer state " << mib(plan.stateBytes)
+           << ", activations " << mib(plan.arenaBytes) << ", workspace "
+           << mib(primitiveWorkspaceBytes(model));
+  }
+};
+
+} // namespace
