@@ -51,8 +51,8 @@ static ExitCode writeReport(ModuleOp module, const CompileOptions &options) {
     llvm::json::Object report = nn::buildReport(model, /*schedule=*/true);
     std::string text;
     if (options.report == "json")
-      llvm::raw_string_ostream(text) << llvm::json::Value(std::move(report))
-                                     << "\n";
+      llvm::raw_string_ostream(text)
+          << llvm::json::Value(std::move(report)) << "\n";
     else
       text = nn::renderReport(report);
     if (options.reportFile.empty() && options.output == "-") {

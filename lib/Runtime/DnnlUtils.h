@@ -30,6 +30,23 @@ inline Context &ctxOf(void *ctx) { return *static_cast<Context *>(ctx); }
 /// team costs more than it saves.
 inline constexpr int64_t kParallelGrain = 1 << 15;
 
+/// Runs `prim` on `args` through oneDNN's C API, with an argument array
+/// built on the first call (`cArgs`): the C++ `execute` builds a
+/// std::vector on every call, and a training step allocates nothing
+/// (test/e2e/no-alloc.test). `args` must not change after the first call.
+inline void executeCached(Context &ctx, const dnnl::primitive &prim,
+                          const std::unordered_map<int, dnnl::memory> &args,
+                          std::vector<dnnl_exec_arg_t> &cArgs) {
+  if (cArgs.empty())
+    for (const auto &[arg, mem] : args)
+      cArgs.push_back({arg, mem.get()});
+  dnnl::error::wrap_c_api(
+      dnnl_primitive_execute(prim.get(), ctx.dnnl->stream.get(),
+                             static_cast<int>(cArgs.size()), cArgs.data()),
+      "could not execute a primitive");
+  ctx.dnnl->stream.wait();
+}
+
 /// A oneDNN primitive with its memory objects, whose data handles are set
 /// to the step's pointers before each execution. The argument map is built
 /// once: executing allocates nothing.
@@ -39,6 +56,7 @@ struct DnnlPrimitive : Primitive {
   /// argument the primitive was created without (no bias).
   std::vector<dnnl::memory> mems;
   std::unordered_map<int, dnnl::memory> args;
+  std::vector<dnnl_exec_arg_t> cArgs;
 
   void addArg(int arg, dnnl::memory mem, bool present = true) {
     mems.push_back(present ? mem : dnnl::memory());
@@ -53,8 +71,7 @@ struct DnnlPrimitive : Primitive {
       if (mem)
         mem.set_data_handle(const_cast<void *>(p));
     }
-    prim.execute(ctx.dnnl->stream, args);
-    ctx.dnnl->stream.wait();
+    executeCached(ctx, prim, args, cArgs);
   }
 };
 

@@ -12,9 +12,9 @@
 #include "nngc/Runtime/ABI.h"
 
 #include <algorithm>
-#include <omp.h>
 #include <cmath>
 #include <cstring>
+#include <omp.h>
 #include <unordered_map>
 
 using namespace nngc::rt;
@@ -68,8 +68,7 @@ makeMatmul(Context &ctx, const MatmulDescs &d, int32_t flags,
   p->addArg(DNNL_ARG_WEIGHTS, memoryFor(ctx, d.b));
   p->addArg(DNNL_ARG_BIAS, memoryFor(ctx, d.bias), hasBias);
   if (addendArg >= 0)
-    p->addArg(addendArg, memoryFor(ctx, d.out),
-              flags & NNGC_MATMUL_ADDEND);
+    p->addArg(addendArg, memoryFor(ctx, d.out), flags & NNGC_MATMUL_ADDEND);
   p->addArg(DNNL_ARG_DST, memoryFor(ctx, d.out));
   return p;
 }
@@ -100,9 +99,10 @@ extern "C" void nngc_rt_fused_matmul_init(void *c, int32_t s, int64_t batch,
   dnnl::post_ops ops;
   int index = 0;
   if (act >= 0) {
-    dnnl::algorithm alg = act == NNGC_SIGMOID ? dnnl::algorithm::eltwise_logistic
-                          : act == NNGC_TANH  ? dnnl::algorithm::eltwise_tanh
-                                              : dnnl::algorithm::eltwise_relu;
+    dnnl::algorithm alg = act == NNGC_SIGMOID
+                              ? dnnl::algorithm::eltwise_logistic
+                          : act == NNGC_TANH ? dnnl::algorithm::eltwise_tanh
+                                             : dnnl::algorithm::eltwise_relu;
     ops.append_eltwise(1.f, alg, static_cast<float>(alpha), 0.f);
     ++index;
   }
@@ -168,8 +168,8 @@ extern "C" void nngc_rt_eltwise_init(void *c, int32_t s, int32_t kind,
     dnnl::eltwise_backward::primitive_desc bwd({alg, md, md, a, 0.f},
                                                ctx.dnnl->engine, fwd);
     p->prim = dnnl::eltwise_backward(bwd);
-    bool useDst = kind == NNGC_SIGMOID || kind == NNGC_TANH ||
-                  kind == NNGC_RELU_USE_DST;
+    bool useDst =
+        kind == NNGC_SIGMOID || kind == NNGC_TANH || kind == NNGC_RELU_USE_DST;
     p->addArg(DNNL_ARG_DIFF_DST, memoryFor(ctx, md));
     p->addArg(useDst ? DNNL_ARG_DST : DNNL_ARG_SRC, memoryFor(ctx, md));
     p->addArg(DNNL_ARG_DIFF_SRC, memoryFor(ctx, md));
@@ -513,12 +513,15 @@ struct SGDCoeffs {
   bool first, nesterov;
 };
 
-static SGDCoeffs sgdCoeffs(const Context &ctx, const float *gradNorm,
-                           double lr, double momentum, double dampening,
+static SGDCoeffs sgdCoeffs(const Context &ctx, const float *gradNorm, double lr,
+                           double momentum, double dampening,
                            int32_t nesterov) {
-  return {clipScale(ctx, gradNorm), static_cast<float>(lr * ctx.lrScale),
-          static_cast<float>(momentum), static_cast<float>(dampening),
-          ctx.step <= 1, nesterov != 0};
+  return {clipScale(ctx, gradNorm),
+          static_cast<float>(lr * ctx.lrScale),
+          static_cast<float>(momentum),
+          static_cast<float>(dampening),
+          ctx.step <= 1,
+          nesterov != 0};
 }
 
 /// One element of an SGD step: the single- and multi-tensor kernels share
@@ -562,14 +565,10 @@ static AdamCoeffs adamCoeffs(const Context &ctx, const float *gradNorm,
   // torch computes the bias corrections in Python floats (double).
   double bc1 = 1 - std::pow(beta1D, t);
   double bc2 = 1 - std::pow(beta2D, t);
-  return {clipScale(ctx, gradNorm),
-          lr,
-          static_cast<float>(beta1D),
-          static_cast<float>(beta2D),
-          static_cast<float>(epsD),
-          static_cast<float>(lr / bc1),
-          static_cast<float>(std::sqrt(bc2)),
-          decoupled != 0};
+  return {clipScale(ctx, gradNorm),           lr,
+          static_cast<float>(beta1D),         static_cast<float>(beta2D),
+          static_cast<float>(epsD),           static_cast<float>(lr / bc1),
+          static_cast<float>(std::sqrt(bc2)), decoupled != 0};
 }
 
 /// One element of an Adam(W) step, shared by both kernels.
@@ -627,11 +626,12 @@ static void forEachShare(int32_t count, const int64_t *sizes, F f) {
   }
 }
 
-extern "C" void nngc_rt_multi_sgd_update(
-    void *c, int32_t count, float *const *params, const float *const *grads,
-    float *const *buffers, const int64_t *sizes, const double *weightDecays,
-    const float *gradNorm, double lr, double momentum, double dampening,
-    int32_t nesterov) {
+extern "C" void
+nngc_rt_multi_sgd_update(void *c, int32_t count, float *const *params,
+                         const float *const *grads, float *const *buffers,
+                         const int64_t *sizes, const double *weightDecays,
+                         const float *gradNorm, double lr, double momentum,
+                         double dampening, int32_t nesterov) {
   SGDCoeffs k =
       sgdCoeffs(ctxOf(c), gradNorm, lr, momentum, dampening, nesterov);
   forEachShare(count, sizes, [&](int32_t t, int64_t b, int64_t e) {

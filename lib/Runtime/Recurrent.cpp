@@ -39,11 +39,9 @@ namespace {
 struct Exec {
   dnnl::primitive prim;
   std::unordered_map<int, dnnl::memory> args;
+  std::vector<dnnl_exec_arg_t> cArgs;
 
-  void run(Context &ctx) {
-    prim.execute(ctx.dnnl->stream, args);
-    ctx.dnnl->stream.wait();
-  }
+  void run(Context &ctx) { executeCached(ctx, prim, args, cArgs); }
   void bind(int arg, const void *p) {
     args.at(arg).set_data_handle(const_cast<void *>(p));
   }

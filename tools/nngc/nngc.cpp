@@ -38,8 +38,10 @@ static std::optional<int64_t> parseSize(const std::string &text) {
   double scale = 1;
   if (!unit.empty()) {
     char c = std::toupper(unit[0]);
-    scale = c == 'K' ? 1024.0 : c == 'M' ? 1048576.0 : c == 'G' ? 1073741824.0
-                                                                : 0;
+    scale = c == 'K'   ? 1024.0
+            : c == 'M' ? 1048576.0
+            : c == 'G' ? 1073741824.0
+                       : 0;
     std::string rest = unit.substr(1);
     if (c == 'B' && rest.empty())
       scale = 1;

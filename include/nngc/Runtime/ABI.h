@@ -24,8 +24,8 @@ enum NNGCMatmulFlags : int32_t {
   NNGC_MATMUL_TRANSPOSE_A = 1,
   NNGC_MATMUL_TRANSPOSE_B = 2,
   NNGC_MATMUL_BIAS = 4,
-  NNGC_MATMUL_SHARED_B = 8, ///< batched A with one 2-D B
-  NNGC_MATMUL_ADDEND = 16,  ///< C = product + addend (a separate tensor)
+  NNGC_MATMUL_SHARED_B = 8,    ///< batched A with one 2-D B
+  NNGC_MATMUL_ADDEND = 16,     ///< C = product + addend (a separate tensor)
   NNGC_MATMUL_ACCUMULATE = 32, ///< C += product (C holds the addend)
 };
 
@@ -131,16 +131,13 @@ void nngc_rt_adam_update(void *ctx, int64_t n, float *param, const float *grad,
 // formula; weightDecays[i] is tensor i's. `buffers` is null without
 // momentum.
 void nngc_rt_multi_sgd_update(void *ctx, int32_t count, float *const *params,
-                              const float *const *grads,
-                              float *const *buffers, const int64_t *sizes,
-                              const double *weightDecays,
-                              const float *gradNorm, double lr,
-                              double momentum, double dampening,
-                              int32_t nesterov);
+                              const float *const *grads, float *const *buffers,
+                              const int64_t *sizes, const double *weightDecays,
+                              const float *gradNorm, double lr, double momentum,
+                              double dampening, int32_t nesterov);
 void nngc_rt_multi_adam_update(void *ctx, int32_t count, float *const *params,
-                               const float *const *grads,
-                               float *const *expAvgs, float *const *expAvgSqs,
-                               const int64_t *sizes,
+                               const float *const *grads, float *const *expAvgs,
+                               float *const *expAvgSqs, const int64_t *sizes,
                                const double *weightDecays,
                                const float *gradNorm, double lr, double beta1,
                                double beta2, double eps, int32_t decoupled);

@@ -54,8 +54,7 @@ struct FusedMatmulLowering : public NNLowering<FusedMatmulOp> {
       flags |= op.getAccumulate() ? NNGC_MATMUL_ACCUMULATE : NNGC_MATMUL_ADDEND;
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
-    if (op.getAccumulate() &&
-        storageOfValue(addend) != plannedStorage(op))
+    if (op.getAccumulate() && storageOfValue(addend) != plannedStorage(op))
       h.call("nngc_rt_copy",
              {contextArg(op), h.i64(4 * numElements(op.getResult())),
               adaptor.getAddend(), out});
@@ -88,19 +87,18 @@ struct MultiAdamUpdateLowering : public NNLowering<MultiAdamUpdateOp> {
   matchAndRewrite(MultiAdamUpdateOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     LoweringHelper h(rewriter, op.getLoc());
-    h.call("nngc_rt_multi_adam_update",
-           {contextArg(op), h.i32(op.getParams().size()),
-            h.ptrArray(adaptor.getParams()), h.ptrArray(adaptor.getGrads()),
-            h.ptrArray(adaptor.getExpAvgs()),
-            h.ptrArray(adaptor.getExpAvgSqs()),
-            h.i64Array(sizesOf(op.getParams()), state),
-            h.f64Array(op.getWeightDecays(), state),
-            h.orNull(adaptor.getGradNorm()),
-            h.f64(op.getLr().convertToDouble()),
-            h.f64(op.getBeta1().convertToDouble()),
-            h.f64(op.getBeta2().convertToDouble()),
-            h.f64(op.getEps().convertToDouble()),
-            h.i32(op.getDecoupledWeightDecay())});
+    h.call(
+        "nngc_rt_multi_adam_update",
+        {contextArg(op), h.i32(op.getParams().size()),
+         h.ptrArray(adaptor.getParams()), h.ptrArray(adaptor.getGrads()),
+         h.ptrArray(adaptor.getExpAvgs()), h.ptrArray(adaptor.getExpAvgSqs()),
+         h.i64Array(sizesOf(op.getParams()), state),
+         h.f64Array(op.getWeightDecays(), state),
+         h.orNull(adaptor.getGradNorm()), h.f64(op.getLr().convertToDouble()),
+         h.f64(op.getBeta1().convertToDouble()),
+         h.f64(op.getBeta2().convertToDouble()),
+         h.f64(op.getEps().convertToDouble()),
+         h.i32(op.getDecoupledWeightDecay())});
     rewriter.eraseOp(op);
     return success();
   }
@@ -115,16 +113,15 @@ struct MultiSGDUpdateLowering : public NNLowering<MultiSGDUpdateOp> {
     Value buffers = op.getMomentumBuffers().empty()
                         ? h.nullPtr()
                         : h.ptrArray(adaptor.getMomentumBuffers());
-    h.call("nngc_rt_multi_sgd_update",
-           {contextArg(op), h.i32(op.getParams().size()),
-            h.ptrArray(adaptor.getParams()), h.ptrArray(adaptor.getGrads()),
-            buffers, h.i64Array(sizesOf(op.getParams()), state),
-            h.f64Array(op.getWeightDecays(), state),
-            h.orNull(adaptor.getGradNorm()),
-            h.f64(op.getLr().convertToDouble()),
-            h.f64(op.getMomentum().convertToDouble()),
-            h.f64(op.getDampening().convertToDouble()),
-            h.i32(op.getNesterov())});
+    h.call(
+        "nngc_rt_multi_sgd_update",
+        {contextArg(op), h.i32(op.getParams().size()),
+         h.ptrArray(adaptor.getParams()), h.ptrArray(adaptor.getGrads()),
+         buffers, h.i64Array(sizesOf(op.getParams()), state),
+         h.f64Array(op.getWeightDecays(), state),
+         h.orNull(adaptor.getGradNorm()), h.f64(op.getLr().convertToDouble()),
+         h.f64(op.getMomentum().convertToDouble()),
+         h.f64(op.getDampening().convertToDouble()), h.i32(op.getNesterov())});
     rewriter.eraseOp(op);
     return success();
   }
@@ -136,6 +133,5 @@ void nngc::populateFusedOpLoweringPatterns(RewritePatternSet &patterns,
                                            TypeConverter &converter,
                                            NNLoweringState &state) {
   patterns.add<FusedMatmulLowering, MultiAdamUpdateLowering,
-               MultiSGDUpdateLowering>(converter, patterns.getContext(),
-                                       state);
+               MultiSGDUpdateLowering>(converter, patterns.getContext(), state);
 }

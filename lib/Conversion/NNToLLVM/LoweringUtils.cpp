@@ -65,11 +65,10 @@ static Value constantArray(OpBuilder &b, Location loc, Type elementType,
                            DenseElementsAttr data, NNLoweringState &state) {
   auto module =
       b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  auto arrayType =
-      LLVM::LLVMArrayType::get(elementType, data.getNumElements());
-  std::string name = (elementType.isInteger(64) ? "__nngc_i64s_"
-                                                 : "__nngc_f64s_") +
-                     std::to_string(state.nextGlobal++);
+  auto arrayType = LLVM::LLVMArrayType::get(elementType, data.getNumElements());
+  std::string name =
+      (elementType.isInteger(64) ? "__nngc_i64s_" : "__nngc_f64s_") +
+      std::to_string(state.nextGlobal++);
   LLVM::GlobalOp global;
   {
     OpBuilder::InsertionGuard guard(b);

@@ -56,8 +56,6 @@ LogicalResult FusedMatmulOp::verify() {
         (a.size() == 3 && b.size() == 3 && a[0] != b[0]))
       return emitOpError("has incompatible batched shapes ")
              << shapeStr(a) << " and " << shapeStr(b);
-    if (a.size() == 3 && b.size() == 2 && ta)
-      return emitOpError("cannot transpose a batched lhs with a shared rhs");
     size_t ra = a.size(), rb = b.size();
     int64_t ka = ta ? a[ra - 2] : a[ra - 1];
     int64_t kb = tb ? b[rb - 1] : b[rb - 2];

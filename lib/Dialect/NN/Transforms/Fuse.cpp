@@ -18,8 +18,8 @@
 #include "nngc/Dialect/NN/Transforms/Passes.h"
 #include "nngc/Dialect/NN/Transforms/Report.h"
 
-#include "mlir/IR/PatternMatch.h"
 #include "mlir/Analysis/TopologicalSortUtils.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <functional>
@@ -47,23 +47,19 @@ struct Product {
 std::optional<Product> productOf(Value v) {
   Operation *def = v.getDefiningOp();
   if (auto l = dyn_cast_or_null<LinearOp>(def))
-    return Product{l.getInput(), l.getWeight(), l.getBias(), Value(), false,
-                   true};
+    return Product{l.getInput(), l.getWeight(), l.getBias(),
+                   Value(),      false,         true};
   if (auto m = dyn_cast_or_null<MatmulOp>(def)) {
     // The linear form of nn.fused_matmul flattens a batched lhs with a
     // shared rhs, which is what nn.matmul computes for it too.
-    return Product{m.getLhs(), m.getRhs(), Value(), Value(),
-                   m.getTransposeLhs(), m.getTransposeRhs()};
+    return Product{m.getLhs(), m.getRhs(),          Value(),
+                   Value(),    m.getTransposeLhs(), m.getTransposeRhs()};
   }
   if (auto f = dyn_cast_or_null<FusedMatmulOp>(def))
-    return Product{f.getLhs(),
-                   f.getRhs(),
-                   f.getBias(),
-                   f.getAddend(),
-                   f.getTransposeLhs(),
-                   f.getTransposeRhs(),
-                   f.getActivation(),
-                   f.getNegativeSlope().convertToDouble()};
+    return Product{f.getLhs(),          f.getRhs(),
+                   f.getBias(),         f.getAddend(),
+                   f.getTransposeLhs(), f.getTransposeRhs(),
+                   f.getActivation(),   f.getNegativeSlope().convertToDouble()};
   return std::nullopt;
 }
 
@@ -109,8 +105,7 @@ struct FuseActivation : public OpRewritePattern<ActOp> {
       if constexpr (std::is_same_v<ActOp, ReluOp>)
         gradOfAct = isa<ReluGradOp>(user) && use.getOperandNumber() == 1;
       if constexpr (std::is_same_v<ActOp, LeakyReluOp>)
-        gradOfAct = isa<LeakyReluGradOp>(user) &&
-                    use.getOperandNumber() == 1 &&
+        gradOfAct = isa<LeakyReluGradOp>(user) && use.getOperandNumber() == 1 &&
                     cast<LeakyReluGradOp>(user).getNegativeSlope() ==
                         act.getNegativeSlope();
       if (!gradOfAct)
@@ -159,8 +154,8 @@ struct FuseAddend : public OpRewritePattern<AddOp> {
         continue;
       Location loc = add.getLoc();
       Type productType = productValue.getType();
-      p->addend = reshape ? rewriter.create<ReshapeOp>(loc, productType, other)
-                          : other;
+      p->addend =
+          reshape ? rewriter.create<ReshapeOp>(loc, productType, other) : other;
       Value fused = buildFused(rewriter, loc, productType, *p);
       Value result =
           reshape ? rewriter.create<ReshapeOp>(loc, type, fused) : fused;
@@ -363,8 +358,7 @@ struct NNFusePass : public nngc::impl::NNFusePassBase<NNFusePass> {
       patterns.add<FuseActivation<LeakyReluOp>>(ctx,
                                                 EpilogueActivation::leaky_relu);
       patterns.add<FuseActivation<TanhOp>>(ctx, EpilogueActivation::tanh);
-      patterns.add<FuseActivation<SigmoidOp>>(ctx,
-                                              EpilogueActivation::sigmoid);
+      patterns.add<FuseActivation<SigmoidOp>>(ctx, EpilogueActivation::sigmoid);
       patterns.add<FuseAddend>(ctx);
     }
     if (slices)
@@ -382,8 +376,7 @@ struct NNFusePass : public nngc::impl::NNFusePassBase<NNFusePass> {
         markAccumulating(model);
       if (updates)
         fuseUpdates(model);
-      model->setAttr("nngc.kernels_before_fusion",
-                     b.getI64IntegerAttr(before));
+      model->setAttr("nngc.kernels_before_fusion", b.getI64IntegerAttr(before));
     }
   }
 };

@@ -37,7 +37,6 @@ static int64_t byteSize(Value v) {
   return type.getNumElements() * (type.getElementTypeBitWidth() / 8);
 }
 
-
 static void setStorage(Operation *op, StringRef space, int64_t offset) {
   Builder b(op->getContext());
   op->setAttr("nngc.space", b.getStringAttr(space));
@@ -160,8 +159,8 @@ nngc::nn::arenaBuffers(ModelOp model, function_ref<bool(Value)> preassigned,
       size_t intoIndex = it->second;
       ArenaBuffer &into = buffers[intoIndex];
       ArenaBuffer &from = buffers[fromIndex];
-      if (into.end != index[&op] || into.size != from.size ||
-          into.start < 0 || intoIndex == fromIndex)
+      if (into.end != index[&op] || into.size != from.size || into.start < 0 ||
+          intoIndex == fromIndex)
         continue;
       into.end = from.end;
       into.values.append(from.values);

@@ -96,8 +96,8 @@ SmallVector<Candidate> candidates(ModelOp model,
       }
     }
     if (kept || c.lateUses.empty() ||
-        c.lateUses.size() == static_cast<size_t>(
-                                 std::distance(v.use_begin(), v.use_end())))
+        c.lateUses.size() ==
+            static_cast<size_t>(std::distance(v.use_begin(), v.use_end())))
       continue;
     // Recomputing must not keep anything else alive longer.
     bool operandsLive = llvm::all_of(op.getOperands(), [&](Value u) {
@@ -194,8 +194,8 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
            << "recomputing " << recomputed << " activation"
            << (recomputed == 1 ? "" : "s") << ": parameters "
            << mib(plan.paramBytes) << ", gradients " << mib(plan.paramBytes)
-           << ", optimizer state " << mib(plan.stateBytes)
-           << ", activations " << mib(plan.arenaBytes) << ", workspace "
+           << ", optimizer state " << mib(plan.stateBytes) << ", activations "
+           << mib(plan.arenaBytes) << ", workspace "
            << mib(primitiveWorkspaceBytes(model));
   }
 };

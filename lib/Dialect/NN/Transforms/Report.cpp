@@ -74,8 +74,7 @@ static StringRef spaceOf(Value v) {
   if (auto s = def->getAttrOfType<StringAttr>("nngc.space"))
     return s.getValue();
   if (auto spaces = def->getAttrOfType<ArrayAttr>("nngc.spaces"))
-    return cast<StringAttr>(
-               spaces[cast<OpResult>(v).getResultNumber()])
+    return cast<StringAttr>(spaces[cast<OpResult>(v).getResultNumber()])
         .getValue();
   return "";
 }
@@ -105,8 +104,7 @@ json::Object nngc::nn::buildReport(ModelOp model, bool schedule) {
     else
       for (Value r : op.getResults())
         flops += isa<RankedTensorType>(r.getType()) ? elements(r) : 0;
-    if (isa<AdamUpdateOp, SGDUpdateOp, MultiAdamUpdateOp, MultiSGDUpdateOp>(
-            op))
+    if (isa<AdamUpdateOp, SGDUpdateOp, MultiAdamUpdateOp, MultiSGDUpdateOp>(op))
       for (Value operand : op.getOperands())
         flops += elements(operand); // about one operation per element read
     std::string kind = op.getName().stripDialect().str();
@@ -133,14 +131,13 @@ json::Object nngc::nn::buildReport(ModelOp model, bool schedule) {
       {"flops_by_kind", std::move(byKind)},
       {"kernels_before_fusion", before ? before.getInt() : kernels},
       {"kernels", kernels},
-      {"memory",
-       json::Object{{"parameters", paramBytes},
-                    {"optimizer_state", stateBytes},
-                    {"gradients", gradBytes},
-                    {"activations", arenaBytes},
-                    {"workspace", workspace},
-                    {"total", paramBytes + stateBytes + gradBytes +
-                                  arenaBytes + workspace}}},
+      {"memory", json::Object{{"parameters", paramBytes},
+                              {"optimizer_state", stateBytes},
+                              {"gradients", gradBytes},
+                              {"activations", arenaBytes},
+                              {"workspace", workspace},
+                              {"total", paramBytes + stateBytes + gradBytes +
+                                            arenaBytes + workspace}}},
   };
   if (!schedule)
     return report;
@@ -169,9 +166,9 @@ json::Object nngc::nn::buildReport(ModelOp model, bool schedule) {
                                 {"bytes", b.size},
                                 {"offset", offsetOf(b.values.front())}});
   }
-  report["schedule"] = json::Object{{"ops", static_cast<int64_t>(
-                                                body.getOperations().size())},
-                                    {"buffers", std::move(list)}};
+  report["schedule"] =
+      json::Object{{"ops", static_cast<int64_t>(body.getOperations().size())},
+                   {"buffers", std::move(list)}};
   return report;
 }
 
@@ -185,9 +182,7 @@ static std::string mib(int64_t bytes) {
 std::string nngc::nn::renderReport(const json::Object &report) {
   std::string text;
   llvm::raw_string_ostream os(text);
-  auto num = [&](StringRef key) {
-    return report.getInteger(key).value_or(0);
-  };
+  auto num = [&](StringRef key) { return report.getInteger(key).value_or(0); };
   os << "model " << report.getString("model").value_or("") << "\n";
   os << "  parameters       " << num("parameters") << "\n";
   int64_t total = num("flops_per_step");
@@ -201,15 +196,14 @@ std::string nngc::nn::renderReport(const json::Object &report) {
       os << llvm::format("    %-22s %12.4g  %5.1f %%\n", kind.c_str(),
                          double(flops), total ? 100.0 * flops / total : 0.0);
   }
-  os << "  kernels          " << num("kernels") << " (" <<
-      num("kernels_before_fusion") << " before fusion)\n";
+  os << "  kernels          " << num("kernels") << " ("
+     << num("kernels_before_fusion") << " before fusion)\n";
   if (const json::Object *m = report.getObject("memory")) {
     auto get = [&](StringRef k) { return m->getInteger(k).value_or(0); };
     os << "  memory plan      " << mib(get("total")) << "\n";
     for (StringRef k : {"parameters", "optimizer_state", "gradients",
                         "activations", "workspace"})
-      os << llvm::format("    %-22s ", k.str().c_str()) << mib(get(k))
-         << "\n";
+      os << llvm::format("    %-22s ", k.str().c_str()) << mib(get(k)) << "\n";
   }
   if (const json::Object *s = report.getObject("schedule")) {
     os << "  schedule         " << s->getInteger("ops").value_or(0)

@@ -39,8 +39,7 @@ class PositionWise
 /// Marks an op that keeps state in its runtime slot for a later op or draws
 /// random numbers keyed by it (NN_KeepsState in NNBase.td).
 template <typename ConcreteType>
-class KeepsState : public mlir::OpTrait::TraitBase<ConcreteType, KeepsState> {
-};
+class KeepsState : public mlir::OpTrait::TraitBase<ConcreteType, KeepsState> {};
 } // namespace OpTrait
 
 /// A stack of recurrent layers (nn.rnn, nn.gru, nn.lstm and their

@@ -1,4 +1,5 @@
-//===- Report.h - the memory plan's buffers and the compile report -*- C++ -*-===//
+//===- Report.h - the memory plan's buffers and the compile report -*- C++
+//-*-===//
 //
 // Shared by nngc-plan-memory, nngc-fuse and `nngc compile --report`: the
 // arena buffers of a model with their lifetimes, the kernels a model
