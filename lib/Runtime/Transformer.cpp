@@ -112,6 +112,9 @@ struct AttentionState : Primitive {
   std::vector<float> probs;
   /// Rows (batch, head, query) that see no key, from the last forward.
   std::vector<char> emptyRows;
+  /// The key padding mask of the last forward (null: none), which a
+  /// backward that recomputes the probabilities reads again.
+  const float *mask = nullptr;
 
   int64_t probsSize() const { return batch * heads * tq * tk; }
 };
@@ -193,8 +196,10 @@ extern "C" void nngc_rt_attention_init(void *c, int32_t s, int64_t batch,
   st->softmax.prim = dnnl::softmax_v2_forward(smax);
   st->softmax.addArg(DNNL_ARG_SRC, memoryFor(ctx, rows));
   st->softmax.addArg(DNNL_ARG_DST, memoryFor(ctx, rows));
+  bool recompute = flags & NNGC_ATTN_RECOMPUTE;
   if (flags & NNGC_ATTN_BACKWARD) {
-    st->probs.assign(st->probsSize(), 0.f);
+    if (!recompute)
+      st->probs.assign(st->probsSize(), 0.f);
     makeMatmul(ctx, st->dValue, probsView(B, H, tq, tk, /*transposed=*/true),
                headView(B, H, tq, d), headView(B, H, tk, d), 1.f);
     makeMatmul(ctx, st->dProbs, headView(B, H, tq, d),
@@ -209,15 +214,12 @@ extern "C" void nngc_rt_attention_init(void *c, int32_t s, int64_t batch,
   store(ctx, s, std::move(st));
 }
 
-extern "C" void nngc_rt_attention(void *c, int32_t s, int32_t training,
-                                  const float *q, const float *k,
-                                  const float *v, const float *mask,
-                                  float *out) {
-  Context &ctx = ctxOf(c);
-  auto &st = slot<AttentionState>(ctx, s);
-  int64_t n = st.probsSize();
-  float *work = scratch(ctx, n, 2);
-  float *probs = st.probs.empty() ? work + n : st.probs.data();
+/// P = softmax(scale Q K^T) over the visible keys, into `probs`, with
+/// `work` as the scores' scratch. A query that sees no key gets zero
+/// probabilities; with `report`, one in a valid row is an error.
+static void probabilities(Context &ctx, AttentionState &st, const float *q,
+                          const float *k, const float *mask, float *work,
+                          float *probs, bool report) {
   st.scores.execute(ctx, {q, k, work});
   // Hide future and padded keys. A query that sees no key is an error in
   // a valid row; in the padding rows of a partial final batch its
@@ -251,12 +253,25 @@ extern "C" void nngc_rt_attention(void *c, int32_t s, int32_t training,
     for (int64_t r = 0; r < rows; ++r) {
       if (!st.emptyRows[r])
         continue;
-      if (r / (st.heads * st.tq) < valid && ctx.error.empty())
+      if (report && r / (st.heads * st.tq) < valid && ctx.error.empty())
         ctx.error = "nn.attention: a query has no visible key (a sequence "
                     "of length 0 in the key padding mask?)";
       std::fill(probs + r * st.tk, probs + (r + 1) * st.tk, 0.f);
     }
   }
+}
+
+extern "C" void nngc_rt_attention(void *c, int32_t s, int32_t training,
+                                  const float *q, const float *k,
+                                  const float *v, const float *mask,
+                                  float *out) {
+  Context &ctx = ctxOf(c);
+  auto &st = slot<AttentionState>(ctx, s);
+  int64_t n = st.probsSize();
+  float *work = scratch(ctx, n, 2);
+  float *probs = st.probs.empty() ? work + n : st.probs.data();
+  st.mask = mask;
+  probabilities(ctx, st, q, k, mask, work, probs, /*report=*/true);
   const float *used = probs;
   double p = dropoutP(ctx, st.dropout);
   if (training && p > 0) {
@@ -275,14 +290,23 @@ extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
   int64_t n = st.probsSize();
   float *work = scratch(ctx, n, 2);
   const float *probs = st.probs.data();
+  // dropout(P) goes to the second scratch tensor, or, when P itself is
+  // recomputed there, to the first (dP overwrites it only after dV).
+  float *dropped = work + n;
+  if (st.flags & NNGC_ATTN_RECOMPUTE) {
+    // The same primitives on the same operands: the forward's bits.
+    probabilities(ctx, st, q, k, st.mask, work, work + n, /*report=*/false);
+    probs = work + n;
+    dropped = work;
+  }
   double p = dropoutP(ctx, st.dropout);
   bool dropout = p > 0;
   uint64_t key = dropoutKey(ctx, s);
   // dV = dropout(P)^T dO.
   const float *used = probs;
   if (dropout) {
-    applyDropout(key, n, p, probs, work + n);
-    used = work + n;
+    applyDropout(key, n, p, probs, dropped);
+    used = dropped;
   }
   st.dValue.execute(ctx, {used, dout, dv});
   // dP = dO V^T (through the dropout), then the softmax's backward in

@@ -247,6 +247,9 @@ void nngc_rt_layer_norm_grad(void *ctx, int32_t slot, const float *dy,
 enum NNGCAttentionFlags : int32_t {
   NNGC_ATTN_CAUSAL = 1,
   NNGC_ATTN_BACKWARD = 2, ///< keep the probabilities for nngc_rt_attention_grad
+  /// With NNGC_ATTN_BACKWARD: keep nothing, the backward recomputes the
+  /// probabilities (`nngc.recompute_probs`, set by nngc-remat).
+  NNGC_ATTN_RECOMPUTE = 4,
 };
 void nngc_rt_attention_init(void *ctx, int32_t slot, int64_t batch,
                             int64_t heads, int64_t tq, int64_t tk,

@@ -85,10 +85,11 @@ struct LayerNormGradLowering : public NNLowering<LayerNormGradOp> {
 static SmallVector<ConstArg> attentionInitArgs(Value query, Value key,
                                                int64_t heads, double scale,
                                                double dropout, bool causal,
-                                               bool backward) {
+                                               bool backward, bool recompute) {
   ArrayRef<int64_t> q = shapeOf(query), k = shapeOf(key);
-  int32_t flags =
-      (causal ? NNGC_ATTN_CAUSAL : 0) | (backward ? NNGC_ATTN_BACKWARD : 0);
+  int32_t flags = (causal ? NNGC_ATTN_CAUSAL : 0) |
+                  (backward ? NNGC_ATTN_BACKWARD : 0) |
+                  (recompute ? NNGC_ATTN_RECOMPUTE : 0);
   return {ConstArg::i64(q[0]),    ConstArg::i64(heads), ConstArg::i64(q[1]),
           ConstArg::i64(k[1]),    ConstArg::i64(q[2]),  ConstArg::f64(scale),
           ConstArg::f64(dropout), ConstArg::i32(flags)};
@@ -103,7 +104,8 @@ struct AttentionLowering : public NNLowering<AttentionOp> {
         rewriter, op, "nngc_rt_attention_init",
         attentionInitArgs(op.getQuery(), op.getKey(), op.getHeads(),
                           op.getScaleValue(), op.getDropout().convertToDouble(),
-                          op.getCausal(), op->hasAttr("nngc.has_backward")),
+                          op.getCausal(), op->hasAttr("nngc.has_backward"),
+                          op->hasAttr("nngc.recompute_probs")),
         state);
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
@@ -128,7 +130,9 @@ struct AttentionGradLowering : public NNLowering<AttentionGradOp> {
                                         op.getHeads(),
                                         op.getScale().convertToDouble(),
                                         op.getDropout().convertToDouble(),
-                                        op.getCausal(), true),
+                                        op.getCausal(), true,
+                                        op.getOutput().getDefiningOp()->hasAttr(
+                                            "nngc.recompute_probs")),
                       state);
     LoweringHelper h(rewriter, op.getLoc());
     SmallVector<Value> results = storagesOf(rewriter, op);

@@ -168,9 +168,18 @@ int64_t AttentionOp::getFlops() {
   return attentionFlops(getQuery(), getKey(), getHeads());
 }
 
-// The backward takes four products (dV, dP, dQ, dK) and the softmax's.
+// The backward takes four products (dV, dP, dQ, dK) and the softmax's,
+// and, when nngc-remat lets it recompute the probabilities instead of
+// keeping them, the scores product and the softmax again.
 int64_t AttentionGradOp::getFlops() {
-  return 2 * attentionFlops(getQuery(), getKey(), getHeads());
+  int64_t flops = 2 * attentionFlops(getQuery(), getKey(), getHeads());
+  Operation *forward = getOutput().getDefiningOp();
+  if (forward && forward->hasAttr("nngc.recompute_probs")) {
+    ArrayRef<int64_t> q = shapeOf(getQuery());
+    int64_t tk = shapeOf(getKey())[1];
+    flops += 2 * q[0] * q[1] * tk * q[2] + 5 * q[0] * getHeads() * q[1] * tk;
+  }
+  return flops;
 }
 
 /// Gate products of every layer, direction and step: 2 G H (I + H) a row.

@@ -10,7 +10,9 @@
 // Method (greedy, cheapest first): a candidate is a forward value read in
 // the backward pass whose op can be cloned (no kept state, no random
 // numbers) and whose operands are alive at the recompute point anyway, so
-// recomputing extends no other lifetime. Candidates are tried in order of
+// recomputing extends no other lifetime; or an attention op's kept
+// probabilities, which its backward can recompute from the query and key
+// (`nngc.recompute_probs`). Candidates are tried in order of
 // bytes saved per FLOP recomputed; one that does not lower the planned
 // total is undone. The pass stops as soon as the plan fits, and fails with
 // the smallest total it reached otherwise. It is not optimal: it recomputes
@@ -40,11 +42,17 @@ using namespace nngc::nn;
 
 namespace {
 
+/// Recompute `op`'s result for `lateUses` (a clone before `firstLate`),
+/// or (`probs`) let the backward of every attention op in `attention`
+/// recompute the probabilities instead of keeping them (all of them
+/// together: one decision for the step's attention).
 struct Candidate {
   Operation *op;
   SmallVector<OpOperand *> lateUses;
   Operation *firstLate;
   double bytesPerFlop;
+  bool probs = false;
+  SmallVector<Operation *> attention;
 };
 
 Value rootOf(Value v) {
@@ -77,9 +85,30 @@ SmallVector<Candidate> candidates(ModelOp model,
       last = std::max(last, index[&op]);
     }
   SmallVector<Candidate> found;
+  SmallVector<Operation *> attention;
+  double attentionBytes = 0, attentionFlops = 0;
   for (Operation &op : body) {
     if (index[&op] >= lossIndex)
       break;
+    // An attention op keeps its probabilities for its backward; the
+    // backward can recompute them (the scores product and the softmax).
+    if (auto a = dyn_cast<AttentionOp>(op)) {
+      bool hasBackward = llvm::any_of(a->getUsers(), [&](Operation *user) {
+        auto g = dyn_cast<AttentionGradOp>(user);
+        return g && g.getOutput() == a.getResult();
+      });
+      if (!hasBackward || a->hasAttr("nngc.recompute_probs") ||
+          tried.contains(&op))
+        continue;
+      ArrayRef<int64_t> q =
+          cast<RankedTensorType>(a.getQuery().getType()).getShape();
+      int64_t tk = cast<RankedTensorType>(a.getKey().getType()).getDimSize(1);
+      int64_t scores = q[0] * a.getHeads() * q[1] * tk;
+      attentionBytes += 4.0 * scores;
+      attentionFlops += 2.0 * q[0] * q[1] * tk * q[2] + 5.0 * scores;
+      attention.push_back(&op);
+      continue;
+    }
     if (op.getNumResults() != 1 || !isKernelOp(&op) || tried.contains(&op) ||
         op.hasTrait<nn::OpTrait::KeepsState>() || !isMemoryEffectFree(&op))
       continue;
@@ -116,6 +145,9 @@ SmallVector<Candidate> candidates(ModelOp model,
     c.bytesPerFlop = double(bytesOf(v)) / double(std::max<int64_t>(flops, 1));
     found.push_back(std::move(c));
   }
+  if (!attention.empty())
+    found.push_back({attention.front(), {}, nullptr,
+                     attentionBytes / attentionFlops, true, attention});
   llvm::stable_sort(found, [](const Candidate &a, const Candidate &b) {
     return a.bytesPerFlop > b.bytesPerFlop;
   });
@@ -164,20 +196,32 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
         break;
       Candidate &c = found.front();
       tried.insert(c.op);
-      OpBuilder b(c.firstLate);
-      Operation *clone = b.clone(*c.op);
-      for (OpOperand *use : c.lateUses)
-        use->set(clone->getResult(0));
+      Operation *clone = nullptr;
+      if (c.probs) {
+        for (Operation *a : c.attention) {
+          tried.insert(a);
+          a->setAttr("nngc.recompute_probs", UnitAttr::get(model.getContext()));
+        }
+      } else {
+        OpBuilder b(c.firstLate);
+        clone = b.clone(*c.op);
+        for (OpOperand *use : c.lateUses)
+          use->set(clone->getResult(0));
+      }
       auto next = total();
       if (failed(next))
         return failure();
       if (next->first < best) {
         best = next->first;
-        ++recomputed;
-        tried.insert(clone);
+        recomputed += c.probs ? c.attention.size() : 1;
         continue;
       }
       // No gain: undo.
+      if (c.probs) {
+        for (Operation *a : c.attention)
+          a->removeAttr("nngc.recompute_probs");
+        continue;
+      }
       for (OpOperand *use : c.lateUses)
         use->set(c.op->getResult(0));
       clone->erase();

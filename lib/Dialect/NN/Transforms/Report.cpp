@@ -47,12 +47,15 @@ int64_t nngc::nn::primitiveWorkspaceBytes(ModelOp model) {
           cast<RankedTensorType>(a.getQuery().getType()).getShape();
       int64_t tk = cast<RankedTensorType>(a.getKey().getType()).getDimSize(1);
       int64_t probs = q[0] * a.getHeads() * q[1] * tk * 4;
+      // A backward that recomputes the probabilities (nngc-remat) keeps
+      // none: it recomputes them in the scratch.
+      bool recompute = a->hasAttr("nngc.recompute_probs");
       scratchBytes = std::max(scratchBytes, 2 * probs);
       bool hasBackward = llvm::any_of(a->getUsers(), [&](Operation *user) {
         auto g = dyn_cast<AttentionGradOp>(user);
         return g && g.getOutput() == a.getResult();
       });
-      if (hasBackward)
+      if (hasBackward && !recompute)
         keptBytes += probs;
     }
     if (auto ln = dyn_cast<LayerNormOp>(op))

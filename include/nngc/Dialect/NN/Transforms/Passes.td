@@ -114,12 +114,14 @@ def NNRematPass : Pass<"nngc-remat", "mlir::ModuleOp"> {
     Candidates are forward values read in the backward pass whose op keeps
     no state for a later op and draws no random numbers (not
     `NN_KeepsState`), and whose operands are alive at the recompute point
-    anyway. They are tried greedily, most bytes saved per FLOP recomputed
-    first; one that does not lower the planned total is undone. The pass
-    stops as soon as the plan fits, and fails with the smallest total it
-    reached when it cannot. The clones compute exactly what the originals
-    did, so results are bit-identical. Runs before `nngc-plan-memory`,
-    with the same `in-place` and `strategy`.
+    anyway; and the probabilities the `nn.attention` ops keep, which their
+    backward then recomputes (`nngc.recompute_probs`, all attention ops
+    together). They are tried greedily, most bytes saved per FLOP
+    recomputed first; one that does not lower the planned total is undone.
+    The pass stops as soon as the plan fits, and fails with the smallest
+    total it reached when it cannot. Recomputation runs the same
+    primitives on the same operands, so results are bit-identical. Runs
+    before `nngc-plan-memory`, with the same `in-place` and `strategy`.
   }];
   let options = [
     Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"0",
