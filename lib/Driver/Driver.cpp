@@ -164,25 +164,22 @@ ExitCode nngc::compile(const CompileOptions &options) {
   // The training graph, then (after the report, which reads it) the
   // lowering.
   TimingScope passTiming = timing.nest("passes");
-  PassManager pm(&context);
-  pm.enableTiming(passTiming);
-  if (failed(applyPassManagerCLOptions(pm)))
-    return ExitCode::InputError;
-  buildTrainingPipeline(pm, options.pipeline);
-  if (failed(pm.run(*module)))
+  auto runStage = [&](void (*build)(OpPassManager &, const PipelineOptions &)) {
+    PassManager pm(&context);
+    pm.enableTiming(passTiming);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return failure();
+    build(pm, options.pipeline);
+    return pm.run(*module);
+  };
+  if (failed(runStage(buildTrainingPipeline)))
     return ExitCode::InputError;
   if (!options.report.empty())
     if (ExitCode rc = writeReport(*module, options); rc != ExitCode::Success)
       return rc;
-  if (options.emit != EmitStage::NN) {
-    PassManager lower(&context);
-    lower.enableTiming(passTiming);
-    if (failed(applyPassManagerCLOptions(lower)))
-      return ExitCode::InputError;
-    buildLowerToLLVMPipeline(lower, options.pipeline);
-    if (failed(lower.run(*module)))
-      return ExitCode::InputError;
-  }
+  if (options.emit != EmitStage::NN &&
+      failed(runStage(buildLowerToLLVMPipeline)))
+    return ExitCode::InputError;
   passTiming.stop();
   if (options.emit == EmitStage::NN || options.emit == EmitStage::MLIR)
     return writeText(options.output,
