@@ -230,7 +230,10 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
     model->setAttr("nngc.rematerialised", attrs.getI64IntegerAttr(recomputed));
     if (best <= maxBytes)
       return success();
-    const MemoryPlan &plan = total()->second;
+    auto last = total();
+    if (failed(last))
+      return failure();
+    const MemoryPlan &plan = last->second;
     return model.emitError("does not fit in --max-memory ")
            << mib(maxBytes) << " (" << maxBytes.getValue()
            << " bytes): the smallest plan found needs " << mib(best) << " ("
