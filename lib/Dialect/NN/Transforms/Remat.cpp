@@ -10,14 +10,15 @@
 // Method (greedy, cheapest first): a candidate is a forward value read in
 // the backward pass whose op can be cloned (no kept state, no random
 // numbers) and whose operands are alive at the recompute point anyway, so
-// recomputing extends no other lifetime; or an attention op's kept
+// recomputing extends no other lifetime (or, one op deep, whose dead
+// operands' ops are recomputed first); or an attention op's kept
 // probabilities, which its backward can recompute from the query and key
 // (`nngc.recompute_probs`). Candidates are tried in order of
 // bytes saved per FLOP recomputed; one that does not lower the planned
 // total is undone. The pass stops as soon as the plan fits, and fails with
-// the smallest total it reached otherwise. It is not optimal: it recomputes
-// one op at a time (never a chain whose inputs would otherwise die), and a
-// candidate that helps only together with another one is undone. An exact
+// the smallest total it reached otherwise. It is not optimal: chains are
+// at most two ops long, and a candidate that helps only together with
+// another one is undone. An exact
 // method (an integer program over all recompute sets, as Checkmate does)
 // is left for later.
 //
@@ -27,6 +28,7 @@
 #include "nngc/Dialect/NN/Transforms/Passes.h"
 #include "nngc/Dialect/NN/Transforms/Report.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/Format.h"
@@ -53,7 +55,26 @@ struct Candidate {
   double bytesPerFlop;
   bool probs = false;
   SmallVector<Operation *> attention;
+  /// A chain: `op`'s operands that are dead at the recompute point; the
+  /// ops that made them are recomputed first (or were already, before it).
+  SmallVector<Value> dead;
 };
+
+/// Whether `op` may be cloned: one result, a kernel, no kept state, no
+/// side effects.
+bool cloneable(Operation *op) {
+  return op->getNumResults() == 1 && isKernelOp(op) &&
+         !op->hasTrait<nn::OpTrait::KeepsState>() && isMemoryEffectFree(op);
+}
+
+/// The recomputation of `def` that `clones` holds, if it comes before
+/// `at`.
+Operation *cloneBefore(const llvm::DenseMap<Operation *, Operation *> &clones,
+                       Operation *def, Operation *at) {
+  auto it = clones.find(def);
+  return it != clones.end() && it->second->isBeforeInBlock(at) ? it->second
+                                                               : nullptr;
+}
 
 Value rootOf(Value v) {
   while (auto r = v.getDefiningOp<ReshapeOp>())
@@ -66,9 +87,11 @@ int64_t bytesOf(Value v) {
   return t.getNumElements() * t.getElementTypeBitWidth() / 8;
 }
 
-/// The forward values worth recomputing, best first.
-SmallVector<Candidate> candidates(ModelOp model,
-                                  const llvm::DenseSet<Operation *> &tried) {
+/// The forward values worth recomputing, best first. `clones` maps ops
+/// already recomputed to their recomputation, which a chain may read.
+SmallVector<Candidate>
+candidates(ModelOp model, const llvm::DenseSet<Operation *> &tried,
+           const llvm::DenseMap<Operation *, Operation *> &clones) {
   Block &body = model.getBodyBlock();
   llvm::DenseMap<Operation *, int64_t> index;
   int64_t n = 0, lossIndex = -1;
@@ -109,8 +132,7 @@ SmallVector<Candidate> candidates(ModelOp model,
       attention.push_back(&op);
       continue;
     }
-    if (op.getNumResults() != 1 || !isKernelOp(&op) || tried.contains(&op) ||
-        op.hasTrait<nn::OpTrait::KeepsState>() || !isMemoryEffectFree(&op))
+    if (!cloneable(&op) || tried.contains(&op))
       continue;
     Value v = op.getResult(0);
     Candidate c{&op, {}, nullptr, 0};
@@ -128,26 +150,51 @@ SmallVector<Candidate> candidates(ModelOp model,
         c.lateUses.size() ==
             static_cast<size_t>(std::distance(v.use_begin(), v.use_end())))
       continue;
-    // Recomputing must not keep anything else alive longer.
-    bool operandsLive = llvm::all_of(op.getOperands(), [&](Value u) {
+    // Recomputing must not keep anything else alive longer. An operand
+    // that is dead by then may be recomputed first (a chain of two), when
+    // its own operands are alive, or read from an earlier recomputation
+    // placed before this one.
+    auto alive = [&](Value u) {
       Value r = rootOf(u);
       Operation *def = r.getDefiningOp();
       return !def || isa<InputOp, ParamOp, StateOp>(def) ||
              lastUse.lookup(r) >= index[c.firstLate];
-    });
-    if (!operandsLive)
+    };
+    auto flopsOf = [](Operation *o) -> int64_t {
+      if (auto f = dyn_cast<FlopCountOpInterface>(o))
+        return f.getFlops();
+      return cast<RankedTensorType>(o->getResult(0).getType()).getNumElements();
+    };
+    int64_t flops = flopsOf(&op);
+    bool ok = true;
+    for (Value u : op.getOperands()) {
+      if (alive(u))
+        continue;
+      Operation *def = u.getDefiningOp();
+      if (def && cloneBefore(clones, def, c.firstLate)) {
+        c.dead.push_back(u);
+        continue;
+      }
+      if (!def || isa<ReshapeOp>(def) || !cloneable(def) ||
+          !llvm::all_of(def->getOperands(), alive)) {
+        ok = false;
+        break;
+      }
+      c.dead.push_back(u);
+      flops += flopsOf(def);
+    }
+    if (!ok)
       continue;
-    int64_t flops = 0;
-    if (auto f = dyn_cast<FlopCountOpInterface>(&op))
-      flops = f.getFlops();
-    else
-      flops = cast<RankedTensorType>(v.getType()).getNumElements();
     c.bytesPerFlop = double(bytesOf(v)) / double(std::max<int64_t>(flops, 1));
     found.push_back(std::move(c));
   }
   if (!attention.empty())
-    found.push_back({attention.front(), {}, nullptr,
-                     attentionBytes / attentionFlops, true, attention});
+    found.push_back({attention.front(),
+                     {},
+                     nullptr,
+                     attentionBytes / attentionFlops,
+                     true,
+                     attention});
   llvm::stable_sort(found, [](const Candidate &a, const Candidate &b) {
     return a.bytesPerFlop > b.bytesPerFlop;
   });
@@ -190,13 +237,16 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
       return failure();
     int64_t best = current->first, before = best, recomputed = 0;
     llvm::DenseSet<Operation *> tried;
+    llvm::DenseMap<Operation *, Operation *> clones;
     while (best > maxBytes) {
-      SmallVector<Candidate> found = candidates(model, tried);
+      SmallVector<Candidate> found = candidates(model, tried, clones);
       if (found.empty())
         break;
       Candidate &c = found.front();
       tried.insert(c.op);
       Operation *clone = nullptr;
+      // The chain's first ops, recomputed for this candidate: (op, clone).
+      SmallVector<std::pair<Operation *, Operation *>> made;
       if (c.probs) {
         for (Operation *a : c.attention) {
           tried.insert(a);
@@ -204,7 +254,17 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
         }
       } else {
         OpBuilder b(c.firstLate);
-        clone = b.clone(*c.op);
+        IRMapping mapping;
+        for (Value u : c.dead) {
+          Operation *def = u.getDefiningOp();
+          Operation *first = cloneBefore(clones, def, c.firstLate);
+          if (!first) {
+            first = b.clone(*def);
+            made.push_back({def, first});
+          }
+          mapping.map(u, first->getResult(0));
+        }
+        clone = b.clone(*c.op, mapping);
         for (OpOperand *use : c.lateUses)
           use->set(clone->getResult(0));
       }
@@ -213,7 +273,11 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
         return failure();
       if (next->first < best) {
         best = next->first;
-        recomputed += c.probs ? c.attention.size() : 1;
+        recomputed += c.probs ? c.attention.size() : 1 + made.size();
+        if (clone)
+          clones.try_emplace(c.op, clone);
+        for (auto [def, first] : made)
+          clones.try_emplace(def, first);
         continue;
       }
       // No gain: undo.
@@ -225,6 +289,8 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
       for (OpOperand *use : c.lateUses)
         use->set(c.op->getResult(0));
       clone->erase();
+      for (auto [def, first] : made)
+        first->erase();
     }
     Builder attrs(model.getContext());
     model->setAttr("nngc.rematerialised", attrs.getI64IntegerAttr(recomputed));

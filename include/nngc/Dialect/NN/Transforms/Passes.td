@@ -114,7 +114,8 @@ def NNRematPass : Pass<"nngc-remat", "mlir::ModuleOp"> {
     Candidates are forward values read in the backward pass whose op keeps
     no state for a later op and draws no random numbers (not
     `NN_KeepsState`), and whose operands are alive at the recompute point
-    anyway; and the probabilities the `nn.attention` ops keep, which their
+    anyway, or are made by ops recomputed first (chains of two); and the
+    probabilities the `nn.attention` ops keep, which their
     backward then recomputes (`nngc.recompute_probs`, all attention ops
     together). They are tried greedily, most bytes saved per FLOP
     recomputed first; one that does not lower the planned total is undone.
