@@ -29,11 +29,6 @@ static std::pair<int32_t, double> epilogueKind(FusedMatmulOp op) {
   return {-1, 0.0};
 }
 
-/// The planned storage of `v` (through the op that defines it).
-static std::pair<StringRef, int64_t> storageOfValue(Value v) {
-  return plannedStorage(v.getDefiningOp(), cast<OpResult>(v).getResultNumber());
-}
-
 namespace {
 
 struct FusedMatmulLowering : public NNLowering<FusedMatmulOp> {
@@ -54,7 +49,8 @@ struct FusedMatmulLowering : public NNLowering<FusedMatmulOp> {
       flags |= op.getAccumulate() ? NNGC_MATMUL_ACCUMULATE : NNGC_MATMUL_ADDEND;
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
-    if (op.getAccumulate() && storageOfValue(addend) != plannedStorage(op))
+    if (op.getAccumulate() &&
+        plannedStorage(addend) != plannedStorage(op.getResult()))
       h.call("nngc_rt_copy",
              {contextArg(op), h.i64(4 * numElements(op.getResult())),
               adaptor.getAddend(), out});

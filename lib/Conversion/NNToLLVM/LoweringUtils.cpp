@@ -1,6 +1,7 @@
 //===- LoweringUtils.cpp - shared helpers of the nn lowering --------------===//
 
 #include "LoweringUtils.h"
+#include "nngc/Dialect/NN/Transforms/Report.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -101,15 +102,13 @@ Value nngc::contextArg(Operation *op) {
 
 std::pair<StringRef, int64_t> nngc::plannedStorage(Operation *op,
                                                    unsigned result) {
-  if (auto spaces = op->getAttrOfType<ArrayAttr>("nngc.spaces")) {
-    auto offsets = op->getAttrOfType<DenseI64ArrayAttr>("nngc.offsets");
-    assert(offsets && result < spaces.size() && "op has no memory plan");
-    return {cast<StringAttr>(spaces[result]).getValue(), offsets[result]};
-  }
-  auto space = op->getAttrOfType<StringAttr>("nngc.space");
-  auto offset = op->getAttrOfType<IntegerAttr>("nngc.offset");
-  assert(space && offset && result == 0 && "op has no memory plan");
-  return {space.getValue(), offset.getInt()};
+  std::optional<nn::Storage> s = nn::readPlannedStorage(op, result);
+  assert(s && "op has no memory plan");
+  return {s->space, s->offset};
+}
+
+std::pair<StringRef, int64_t> nngc::plannedStorage(Value v) {
+  return plannedStorage(v.getDefiningOp(), cast<OpResult>(v).getResultNumber());
 }
 
 Value nngc::storageOf(OpBuilder &b, Operation *op, unsigned result) {

@@ -64,6 +64,9 @@ mlir::Value contextArg(mlir::Operation *op);
 std::pair<llvm::StringRef, int64_t> plannedStorage(mlir::Operation *op,
                                                    unsigned result = 0);
 
+/// The planned (space, byte offset) of the value `v` (an op's result).
+std::pair<llvm::StringRef, int64_t> plannedStorage(mlir::Value v);
+
 /// Where `op`'s result `result` lives: a GEP into the entry point's buffer.
 mlir::Value storageOf(mlir::OpBuilder &b, mlir::Operation *op,
                       unsigned result = 0);

@@ -59,8 +59,7 @@ static json::Array shapeJson(Value v) {
 
 /// Storage of the value an op reads (for outputs and the loss).
 static json::Object storageJson(Value v) {
-  auto [space, offset] =
-      plannedStorage(v.getDefiningOp(), cast<OpResult>(v).getResultNumber());
+  auto [space, offset] = plannedStorage(v);
   return json::Object{{"space", space}, {"offset", offset}};
 }
 

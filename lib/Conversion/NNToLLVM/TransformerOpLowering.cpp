@@ -125,15 +125,14 @@ struct AttentionGradLowering : public NNLowering<AttentionGradOp> {
   matchAndRewrite(AttentionGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     int64_t slot = forwardSlotOf(op);
-    initPrimitiveOnce(rewriter, op, slot, "nngc_rt_attention_init",
-                      attentionInitArgs(op.getQuery(), op.getKey(),
-                                        op.getHeads(),
-                                        op.getScale().convertToDouble(),
-                                        op.getDropout().convertToDouble(),
-                                        op.getCausal(), true,
-                                        op.getOutput().getDefiningOp()->hasAttr(
-                                            "nngc.recompute_probs")),
-                      state);
+    initPrimitiveOnce(
+        rewriter, op, slot, "nngc_rt_attention_init",
+        attentionInitArgs(
+            op.getQuery(), op.getKey(), op.getHeads(),
+            op.getScale().convertToDouble(), op.getDropout().convertToDouble(),
+            op.getCausal(), true,
+            op.getOutput().getDefiningOp()->hasAttr("nngc.recompute_probs")),
+        state);
     LoweringHelper h(rewriter, op.getLoc());
     SmallVector<Value> results = storagesOf(rewriter, op);
     h.call("nngc_rt_attention_grad",

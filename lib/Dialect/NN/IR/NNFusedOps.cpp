@@ -82,8 +82,7 @@ LogicalResult FusedMatmulOp::verify() {
   return success();
 }
 
-/// `v` seen through reshapes (which alias their input).
-static Value rootOf(Value v) {
+Value nngc::nn::aliasRoot(Value v) {
   while (auto r = v.getDefiningOp<ReshapeOp>())
     v = r.getInput();
   return v;
@@ -95,9 +94,9 @@ bool FusedMatmulOp::canWriteOverOperand(unsigned index) {
   Value addend = getAddend();
   if (!getAccumulate() || index != getOperation()->getNumOperands() - 1)
     return false;
-  Value root = rootOf(addend);
+  Value root = aliasRoot(addend);
   for (Value other : {getLhs(), getRhs(), getBias()})
-    if (other && rootOf(other) == root)
+    if (other && aliasRoot(other) == root)
       return false;
   return true;
 }
@@ -111,21 +110,17 @@ int64_t FusedMatmulOp::getFlops() {
 // Multi-tensor optimizer updates
 //===----------------------------------------------------------------------===//
 
-template <typename OpT>
-static LogicalResult verifyMultiUpdate(OpT op, size_t stateLists) {
+template <typename OpT> static LogicalResult verifyMultiUpdate(OpT op) {
   size_t n = op.getParams().size();
   if (n == 0)
     return op.emitOpError("needs at least one parameter");
   if (op.getWeightDecays().size() != n)
     return op.emitOpError("needs one weight decay per parameter (")
            << n << "), got " << op.getWeightDecays().size();
-  (void)stateLists;
   return success();
 }
 
-LogicalResult MultiAdamUpdateOp::verify() {
-  return verifyMultiUpdate(*this, 2);
-}
+LogicalResult MultiAdamUpdateOp::verify() { return verifyMultiUpdate(*this); }
 
 LogicalResult MultiSGDUpdateOp::verify() {
   if (!getMomentumBuffers().empty() &&
@@ -136,7 +131,7 @@ LogicalResult MultiSGDUpdateOp::verify() {
       return emitOpError("momentum buffers must match their parameters");
   if (getMomentumBuffers().empty() != getMomentum().isZero())
     return emitOpError("has momentum buffers iff momentum is non-zero");
-  return verifyMultiUpdate(*this, 1);
+  return verifyMultiUpdate(*this);
 }
 
 //===----------------------------------------------------------------------===//
@@ -173,12 +168,9 @@ int64_t AttentionOp::getFlops() {
 // keeping them, the scores product and the softmax again.
 int64_t AttentionGradOp::getFlops() {
   int64_t flops = 2 * attentionFlops(getQuery(), getKey(), getHeads());
-  Operation *forward = getOutput().getDefiningOp();
-  if (forward && forward->hasAttr("nngc.recompute_probs")) {
-    ArrayRef<int64_t> q = shapeOf(getQuery());
-    int64_t tk = shapeOf(getKey())[1];
-    flops += 2 * q[0] * q[1] * tk * q[2] + 5 * q[0] * getHeads() * q[1] * tk;
-  }
+  auto forward = getOutput().getDefiningOp<AttentionOp>();
+  if (forward && forward->hasAttr("nngc.recompute_probs"))
+    flops += forward.getScoresFlops();
   return flops;
 }
 

@@ -106,6 +106,23 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+int64_t AttentionOp::getNumScores() {
+  ArrayRef<int64_t> q = shapeOf(getQuery());
+  return q[0] * getHeads() * q[1] * shapeOf(getKey())[1];
+}
+
+int64_t AttentionOp::getScoresFlops() {
+  ArrayRef<int64_t> q = shapeOf(getQuery());
+  return 2 * q[0] * q[1] * shapeOf(getKey())[1] * q[2] + 5 * getNumScores();
+}
+
+bool AttentionOp::hasBackward() {
+  return llvm::any_of(getResult().getUsers(), [&](Operation *user) {
+    auto g = dyn_cast<AttentionGradOp>(user);
+    return g && g.getOutput() == getResult();
+  });
+}
+
 double AttentionOp::getScaleValue() {
   if (std::optional<APFloat> s = getScale())
     return s->convertToDouble();

@@ -228,12 +228,6 @@ struct FuseSliceGradSum : public OpRewritePattern<AddOp> {
   }
 };
 
-Value rootOf(Value v) {
-  while (auto r = v.getDefiningOp<ReshapeOp>())
-    v = r.getInput();
-  return v;
-}
-
 /// Marks the products that may accumulate onto their addend in place: the
 /// addend is an arena value (not an input, parameter or state) that nothing
 /// reads after the product, shares no memory with its other operands, and
@@ -265,7 +259,7 @@ void markAccumulating(ModelOp model) {
   for (FusedMatmulOp f : body.getOps<FusedMatmulOp>()) {
     if (!f.getAddend())
       continue;
-    Value root = rootOf(f.getAddend());
+    Value root = aliasRoot(f.getAddend());
     Operation *def = root.getDefiningOp();
     if (!def || isa<InputOp, ParamOp, StateOp>(def) ||
         llvm::any_of(def->getUsers(),
@@ -276,7 +270,7 @@ void markAccumulating(ModelOp model) {
       continue;
     bool aliased = false;
     for (Value other : {f.getLhs(), f.getRhs(), f.getBias()})
-      aliased |= other && rootOf(other) == root;
+      aliased |= other && aliasRoot(other) == root;
     if (!aliased)
       f.setAccumulateAttr(b.getUnitAttr());
   }

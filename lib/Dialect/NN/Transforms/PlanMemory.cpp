@@ -89,12 +89,6 @@ struct NNPlanMemoryPass
 
 } // namespace
 
-static Value rootOf(Value v) {
-  while (auto r = v.getDefiningOp<ReshapeOp>())
-    v = r.getInput();
-  return v;
-}
-
 SmallVector<ArenaBuffer>
 nngc::nn::arenaBuffers(ModelOp model, function_ref<bool(Value)> preassigned,
                        bool inPlace) {
@@ -129,7 +123,7 @@ nngc::nn::arenaBuffers(ModelOp model, function_ref<bool(Value)> preassigned,
   }
   for (Operation &op : body)
     for (Value operand : op.getOperands()) {
-      auto it = bufferOf.find(rootOf(operand));
+      auto it = bufferOf.find(aliasRoot(operand));
       if (it == bufferOf.end())
         continue;
       int64_t end = isa<OutputOp, LossOp>(op) ? n : index[&op];
@@ -153,7 +147,7 @@ nngc::nn::arenaBuffers(ModelOp model, function_ref<bool(Value)> preassigned,
     for (OpOperand &use : op.getOpOperands()) {
       if (!inPlaceOp.canWriteOverOperand(use.getOperandNumber()))
         continue;
-      auto it = bufferOf.find(rootOf(use.get()));
+      auto it = bufferOf.find(aliasRoot(use.get()));
       if (it == bufferOf.end())
         continue;
       size_t intoIndex = it->second;
@@ -290,7 +284,7 @@ FailureOr<MemoryPlan> nngc::nn::planMemory(ModelOp model,
       storage[v] = {"arena", b.offset};
   // Reshapes alias the storage of their input.
   for (ReshapeOp r : body.getOps<ReshapeOp>())
-    storage[r.getResult()] = storage.at(rootOf(r.getInput()));
+    storage[r.getResult()] = storage.at(aliasRoot(r.getInput()));
   plan.arenaBytes = arenaBytes;
   return plan;
 }

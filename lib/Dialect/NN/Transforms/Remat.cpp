@@ -76,12 +76,6 @@ Operation *cloneBefore(const llvm::DenseMap<Operation *, Operation *> &clones,
                                                                : nullptr;
 }
 
-Value rootOf(Value v) {
-  while (auto r = v.getDefiningOp<ReshapeOp>())
-    v = r.getInput();
-  return v;
-}
-
 int64_t bytesOf(Value v) {
   auto t = cast<RankedTensorType>(v.getType());
   return t.getNumElements() * t.getElementTypeBitWidth() / 8;
@@ -104,7 +98,7 @@ candidates(ModelOp model, const llvm::DenseSet<Operation *> &tried,
   llvm::DenseMap<Value, int64_t> lastUse;
   for (Operation &op : body)
     for (Value operand : op.getOperands()) {
-      int64_t &last = lastUse[rootOf(operand)];
+      int64_t &last = lastUse[aliasRoot(operand)];
       last = std::max(last, index[&op]);
     }
   SmallVector<Candidate> found;
@@ -116,19 +110,11 @@ candidates(ModelOp model, const llvm::DenseSet<Operation *> &tried,
     // An attention op keeps its probabilities for its backward; the
     // backward can recompute them (the scores product and the softmax).
     if (auto a = dyn_cast<AttentionOp>(op)) {
-      bool hasBackward = llvm::any_of(a->getUsers(), [&](Operation *user) {
-        auto g = dyn_cast<AttentionGradOp>(user);
-        return g && g.getOutput() == a.getResult();
-      });
-      if (!hasBackward || a->hasAttr("nngc.recompute_probs") ||
+      if (!a.hasBackward() || a->hasAttr("nngc.recompute_probs") ||
           tried.contains(&op))
         continue;
-      ArrayRef<int64_t> q =
-          cast<RankedTensorType>(a.getQuery().getType()).getShape();
-      int64_t tk = cast<RankedTensorType>(a.getKey().getType()).getDimSize(1);
-      int64_t scores = q[0] * a.getHeads() * q[1] * tk;
-      attentionBytes += 4.0 * scores;
-      attentionFlops += 2.0 * q[0] * q[1] * tk * q[2] + 5.0 * scores;
+      attentionBytes += 4.0 * a.getNumScores();
+      attentionFlops += a.getScoresFlops();
       attention.push_back(&op);
       continue;
     }
@@ -155,7 +141,7 @@ candidates(ModelOp model, const llvm::DenseSet<Operation *> &tried,
     // its own operands are alive, or read from an earlier recomputation
     // placed before this one.
     auto alive = [&](Value u) {
-      Value r = rootOf(u);
+      Value r = aliasRoot(u);
       Operation *def = r.getDefiningOp();
       return !def || isa<InputOp, ParamOp, StateOp>(def) ||
              lastUse.lookup(r) >= index[c.firstLate];

@@ -43,19 +43,11 @@ int64_t nngc::nn::primitiveWorkspaceBytes(ModelOp model) {
   int64_t keptBytes = 0, scratchBytes = 0;
   for (Operation &op : model.getBodyBlock()) {
     if (auto a = dyn_cast<AttentionOp>(op)) {
-      ArrayRef<int64_t> q =
-          cast<RankedTensorType>(a.getQuery().getType()).getShape();
-      int64_t tk = cast<RankedTensorType>(a.getKey().getType()).getDimSize(1);
-      int64_t probs = q[0] * a.getHeads() * q[1] * tk * 4;
+      int64_t probs = 4 * a.getNumScores();
+      scratchBytes = std::max(scratchBytes, 2 * probs);
       // A backward that recomputes the probabilities (nngc-remat) keeps
       // none: it recomputes them in the scratch.
-      bool recompute = a->hasAttr("nngc.recompute_probs");
-      scratchBytes = std::max(scratchBytes, 2 * probs);
-      bool hasBackward = llvm::any_of(a->getUsers(), [&](Operation *user) {
-        auto g = dyn_cast<AttentionGradOp>(user);
-        return g && g.getOutput() == a.getResult();
-      });
-      if (hasBackward && !recompute)
+      if (a.hasBackward() && !a->hasAttr("nngc.recompute_probs"))
         keptBytes += probs;
     }
     if (auto ln = dyn_cast<LayerNormOp>(op))
@@ -69,26 +61,28 @@ static int64_t intAttr(ModelOp model, StringRef name) {
   return a ? a.getInt() : 0;
 }
 
-/// The planned space of `v` ("arena", "param", "grad", "state").
-static StringRef spaceOf(Value v) {
-  Operation *def = v.getDefiningOp();
-  if (!def)
-    return "";
-  if (auto s = def->getAttrOfType<StringAttr>("nngc.space"))
-    return s.getValue();
-  if (auto spaces = def->getAttrOfType<ArrayAttr>("nngc.spaces"))
-    return cast<StringAttr>(spaces[cast<OpResult>(v).getResultNumber()])
-        .getValue();
-  return "";
+std::optional<Storage> nngc::nn::readPlannedStorage(Operation *op,
+                                                    unsigned result) {
+  if (auto spaces = op->getAttrOfType<ArrayAttr>("nngc.spaces")) {
+    auto offsets = op->getAttrOfType<DenseI64ArrayAttr>("nngc.offsets");
+    if (!offsets || result >= spaces.size())
+      return std::nullopt;
+    return Storage{cast<StringAttr>(spaces[result]).getValue(),
+                   offsets[result]};
+  }
+  auto space = op->getAttrOfType<StringAttr>("nngc.space");
+  auto offset = op->getAttrOfType<IntegerAttr>("nngc.offset");
+  if (!space || !offset || result != 0)
+    return std::nullopt;
+  return Storage{space.getValue(), offset.getInt()};
 }
 
-static int64_t offsetOf(Value v) {
+/// The planned storage of the value `v`, if it has one.
+static std::optional<Storage> storageOf(Value v) {
   Operation *def = v.getDefiningOp();
-  if (auto o = def->getAttrOfType<IntegerAttr>("nngc.offset"))
-    return o.getInt();
-  if (auto offsets = def->getAttrOfType<DenseI64ArrayAttr>("nngc.offsets"))
-    return offsets[cast<OpResult>(v).getResultNumber()];
-  return -1;
+  if (!def)
+    return std::nullopt;
+  return readPlannedStorage(def, cast<OpResult>(v).getResultNumber());
 }
 
 json::Object nngc::nn::buildReport(ModelOp model, bool schedule) {
@@ -149,7 +143,8 @@ json::Object nngc::nn::buildReport(ModelOp model, bool schedule) {
   auto buffers = arenaBuffers(
       model,
       [](Value v) {
-        return spaceOf(v) != "arena" || v.getDefiningOp<ReshapeOp>();
+        std::optional<Storage> s = storageOf(v);
+        return !s || s->space != "arena" || v.getDefiningOp<ReshapeOp>();
       },
       model->hasAttr("nngc.in_place"));
   json::Array list;
@@ -163,11 +158,12 @@ json::Object nngc::nn::buildReport(ModelOp model, bool schedule) {
         os << "#" << cast<OpResult>(v).getResultNumber();
       values.push_back(name);
     }
-    list.push_back(json::Object{{"values", std::move(values)},
-                                {"start", b.start},
-                                {"end", b.end},
-                                {"bytes", b.size},
-                                {"offset", offsetOf(b.values.front())}});
+    list.push_back(
+        json::Object{{"values", std::move(values)},
+                     {"start", b.start},
+                     {"end", b.end},
+                     {"bytes", b.size},
+                     {"offset", storageOf(b.values.front())->offset}});
   }
   report["schedule"] =
       json::Object{{"ops", static_cast<int64_t>(body.getOperations().size())},

@@ -81,6 +81,10 @@ namespace nngc::nn {
 /// for MLIR's parser (`1.0`, not `1`).
 std::string formatFloatLiteral(double value);
 
+/// `v` seen through nn.reshape ops, which alias their input: the value
+/// that owns the memory.
+mlir::Value aliasRoot(mlir::Value v);
+
 /// The shape `a` and `b` broadcast to (NumPy rules), or failure.
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);

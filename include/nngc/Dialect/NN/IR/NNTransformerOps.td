@@ -124,6 +124,14 @@ def NN_AttentionOp : NN_DiffOp<"attention", [InferTypeOpAdaptor, NN_KeepsState,
   let extraClassDeclaration = [{
     /// The softmax's scale: `scale`, or 1 / sqrt(C / heads).
     double getScaleValue();
+    /// B * heads * Tq * Tk: the probabilities it keeps for its backward.
+    int64_t getNumScores();
+    /// The scores product and the softmax (what a backward that
+    /// recomputes the probabilities runs again).
+    int64_t getScoresFlops();
+    /// Whether an nn.attention_grad reads this op's result (and so its
+    /// kept probabilities).
+    bool hasBackward();
   }];
 }
 

@@ -26,6 +26,12 @@ struct Storage {
   int64_t offset;
 };
 
+/// The storage nngc-plan-memory wrote on `op` for its result `result`
+/// (`nngc.space`/`nngc.offset`, or entry `result` of `nngc.spaces`/
+/// `nngc.offsets`; for a sink such as nn.gradient, its slot), if any.
+std::optional<Storage> readPlannedStorage(mlir::Operation *op,
+                                          unsigned result = 0);
+
 /// How nngc-plan-memory plans (its pass options).
 struct PlanOptions {
   bool reuse = true, inPlace = true;
