@@ -12,7 +12,7 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.nngc_obj_root, "test")
-config.excludes = ["Unit", "e2e/nn_torch.py", "e2e/oracle.py", "interrupt.test.py",
+config.excludes = ["Unit", "Inputs", "e2e/nn_torch.py", "e2e/oracle.py", "interrupt.test.py",
                    "e2e/safetensors_io.py", "CMakeLists.txt",
                    "lit.cfg.py", "lit.site.cfg.py.in"]
 

@@ -35,8 +35,9 @@ void nngc::buildTrainingPipeline(OpPassManager &pm,
 }
 
 void nngc::buildLowerToLLVMPipeline(OpPassManager &pm,
-                                    const PipelineOptions &) {
-  pm.addPass(createConvertNNToLLVMPass());
+                                    const PipelineOptions &options) {
+  pm.addPass(createConvertNNToLLVMPass(
+      ConvertNNToLLVMPassOptions{options.numericsChecks}));
 }
 
 void nngc::registerAllDialects(DialectRegistry &registry) {
@@ -53,6 +54,15 @@ struct TrainingPipelineCLOptions
                             llvm::cl::desc("nn optimisation level 0-2"),
                             llvm::cl::init(2)};
 };
+/// `--nngc-lower-to-llvm-pipeline=numerics-checks=false` leaves out the
+/// --check-numerics checks.
+struct LowerPipelineCLOptions
+    : public PassPipelineOptions<LowerPipelineCLOptions> {
+  Option<bool> numericsChecks{
+      *this, "numerics-checks",
+      llvm::cl::desc("check every op's results for --check-numerics"),
+      llvm::cl::init(true)};
+};
 } // namespace
 
 void nngc::registerAllPasses() {
@@ -67,7 +77,11 @@ void nngc::registerAllPasses() {
         options.optLevel = cl.optLevel;
         buildTrainingPipeline(pm, options);
       });
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<LowerPipelineCLOptions>(
       "nngc-lower-to-llvm-pipeline", "planned training graph -> LLVM dialect",
-      [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm); });
+      [](OpPassManager &pm, const LowerPipelineCLOptions &cl) {
+        PipelineOptions options;
+        options.numericsChecks = cl.numericsChecks;
+        buildLowerToLLVMPipeline(pm, options);
+      });
 }

@@ -351,6 +351,28 @@ extern "C" void nngc_rt_fill(void *, int64_t n, double value, float *out) {
   std::fill(out, out + n, static_cast<float>(value));
 }
 
+extern "C" void nngc_rt_check_finite(void *c, int64_t id, int64_t n,
+                                     const float *x) {
+  Context &ctx = ctxOf(c);
+  if (!ctx.checkNumerics || !ctx.error.empty())
+    return;
+  int64_t bad = 0, first = -1;
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i]) && bad++ == 0)
+      first = i;
+  if (!bad)
+    return;
+  const char *what = std::isnan(x[first]) ? "nan" : "inf";
+  ctx.error = "--check-numerics: " +
+              (id >= 0 && id < static_cast<int64_t>(ctx.numericsOps.size())
+                   ? ctx.numericsOps[id]
+                   : "check " + std::to_string(id)) +
+              " produced " + what + " (element " + std::to_string(first) +
+              " of " + std::to_string(n) + "; " + std::to_string(bad) +
+              " not finite)";
+  ctx.numericsFailed = true;
+}
+
 extern "C" void nngc_rt_copy(void *, int64_t bytes, const void *src,
                              void *dst) {
   std::memmove(dst, src, bytes);

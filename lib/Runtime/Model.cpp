@@ -134,6 +134,11 @@ Manifest Manifest::parse(const std::string &text) {
       step.outputs.push_back(readOutputInfo(o));
     m.step = std::move(step);
   }
+  if (j.has("numerics")) {
+    m.hasNumericsChecks = true;
+    for (const Json &n : j.at("numerics").array)
+      m.numerics.push_back(n.asString());
+  }
   if (j.has("step_note"))
     m.stepNote = j.at("step_note").asString();
   return m;
@@ -181,6 +186,7 @@ Model::Model()
   ctx.validRows = manifest.batch;
   ctx.clipNorm = manifest.clipGradNorm;
   schedule = manifest.schedule;
+  ctx.numericsOps = manifest.numerics;
   nngc_setup(&ctx);
 }
 
@@ -278,7 +284,10 @@ void Model::run(void (*entry)(void *, void *, void *, void *, void *),
     throw std::runtime_error(std::string("this model has no '") + name +
                              "' entry point (no nn.minimize or no loss?)");
   ctx.error.clear();
+  ctx.numericsFailed = false;
   entry(&ctx, arena.data(), params.data(), grads.data(), state.data());
+  if (ctx.numericsFailed)
+    throw NumericsError(ctx.error);
   if (!ctx.error.empty())
     throw std::runtime_error(ctx.error);
 }
@@ -381,6 +390,19 @@ void Model::carryStepState() {
   }
 }
 
+std::string Model::signature() const {
+  std::string s;
+  for (const ParamInfo &p : manifest.params) {
+    s += p.name + ":F32[";
+    for (int64_t d : p.shape)
+      s += std::to_string(d) + ",";
+    s += "];";
+  }
+  return hex64(xxh64(s.data(), s.size()));
+}
+
+const char *nngc::rt::runtimeVersion() { return NNGC_VERSION; }
+
 SafetensorsFile Model::checkpoint() {
   SafetensorsFile file;
   for (const ParamInfo &p : manifest.params)
@@ -393,6 +415,8 @@ SafetensorsFile Model::checkpoint() {
   }
   file.metadata["format"] = "nngc-checkpoint-1";
   file.metadata["model"] = manifest.model;
+  file.metadata["nngc.signature"] = signature();
+  file.metadata["nngc.version"] = runtimeVersion();
   return file;
 }
 
@@ -418,7 +442,51 @@ static void copyChecked(const SafetensorsFile &file, const std::string &name,
   std::memcpy(dst, t.data.data(), t.data.size());
 }
 
+/// Names the first parameter in which `file` differs from `m`'s.
+static std::string firstDifference(const Manifest &m,
+                                   const SafetensorsFile &file) {
+  for (const ParamInfo &p : m.params) {
+    auto it = file.tensors.find(p.name);
+    if (it == file.tensors.end())
+      return "it has no tensor '" + p.name + "'";
+    if (it->second.shape != p.shape || it->second.dtype != "F32") {
+      auto str = [](const std::string &dtype, const std::vector<int64_t> &s) {
+        std::string out = dtype + "[";
+        for (size_t i = 0; i < s.size(); ++i)
+          out += (i ? ", " : "") + std::to_string(s[i]);
+        return out + "]";
+      };
+      return "tensor '" + p.name + "' is " +
+             str(it->second.dtype, it->second.shape) + " in the checkpoint, " +
+             str("F32", p.shape) + " in the model";
+    }
+  }
+  for (const auto &[name, t] : file.tensors) {
+    (void)t;
+    if (name.rfind("optimizer.", 0) == 0 || name.rfind("nngc.", 0) == 0)
+      continue;
+    bool known = false;
+    for (const ParamInfo &p : m.params)
+      known |= p.name == name;
+    if (!known)
+      return "it has a parameter '" + name + "' the model lacks";
+  }
+  return "";
+}
+
 void Model::loadParams(const SafetensorsFile &file, bool optimizer) {
+  auto sig = file.metadata.find("nngc.signature");
+  if (sig != file.metadata.end() && sig->second != signature()) {
+    auto model = file.metadata.find("model");
+    std::string diff = firstDifference(manifest, file);
+    throw std::runtime_error(
+        "the checkpoint was written for another model (" +
+        (model == file.metadata.end() ? std::string("unnamed")
+                                      : "'" + model->second + "'") +
+        ", parameter signature " + sig->second + "; this trainer's model '" +
+        manifest.model + "' has " + signature() + ")" +
+        (diff.empty() ? std::string() : ": " + diff));
+  }
   for (const ParamInfo &p : manifest.params)
     copyChecked(file, p.name, p.shape, param(p));
   if (!optimizer)

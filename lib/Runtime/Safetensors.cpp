@@ -12,6 +12,95 @@
 
 using namespace nngc::rt;
 
+//===----------------------------------------------------------------------===//
+// XXH64 (the reference algorithm, xxhash.h's XXH64)
+//===----------------------------------------------------------------------===//
+
+namespace {
+constexpr uint64_t P1 = 0x9E3779B185EBCA87ULL, P2 = 0xC2B2AE3D27D4EB4FULL,
+                   P3 = 0x165667B19E3779F9ULL, P4 = 0x85EBCA77C2B2AE63ULL,
+                   P5 = 0x27D4EB2F165667C5ULL;
+uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+uint64_t read64(const uint8_t *p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+uint32_t read32(const uint8_t *p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+uint64_t round64(uint64_t acc, uint64_t in) {
+  return rotl(acc + in * P2, 31) * P1;
+}
+uint64_t merge64(uint64_t acc, uint64_t v) {
+  return (acc ^ round64(0, v)) * P1 + P4;
+}
+} // namespace
+
+uint64_t nngc::rt::xxh64(const void *data, size_t n, uint64_t seed) {
+  const auto *p = static_cast<const uint8_t *>(data);
+  const uint8_t *end = p + n;
+  uint64_t h;
+  if (n >= 32) {
+    uint64_t v1 = seed + P1 + P2, v2 = seed + P2, v3 = seed, v4 = seed - P1;
+    for (; p + 32 <= end; p += 32) {
+      v1 = round64(v1, read64(p));
+      v2 = round64(v2, read64(p + 8));
+      v3 = round64(v3, read64(p + 16));
+      v4 = round64(v4, read64(p + 24));
+    }
+    h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
+    h = merge64(merge64(merge64(merge64(h, v1), v2), v3), v4);
+  } else {
+    h = seed + P5;
+  }
+  h += n;
+  for (; p + 8 <= end; p += 8)
+    h = rotl(h ^ round64(0, read64(p)), 27) * P1 + P4;
+  if (p + 4 <= end) {
+    h = rotl(h ^ (uint64_t(read32(p)) * P1), 23) * P2 + P3;
+    p += 4;
+  }
+  for (; p < end; ++p)
+    h = rotl(h ^ (*p * P5), 11) * P1;
+  h ^= h >> 33;
+  h *= P2;
+  h ^= h >> 29;
+  h *= P3;
+  h ^= h >> 32;
+  return h;
+}
+
+std::string nngc::rt::hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)v);
+  return buf;
+}
+
+std::string SafetensorsFile::checksum() const {
+  uint64_t h = 0;
+  auto add = [&](const std::string &s) {
+    h = xxh64(s.data(), s.size() + 1, h);
+  };
+  for (const auto &[k, v] : metadata)
+    if (k != "nngc.checksum") {
+      add(k);
+      add(v);
+    }
+  for (const auto &[name, t] : tensors) {
+    add(name);
+    add(t.dtype);
+    std::string shape;
+    for (int64_t d : t.shape)
+      shape += std::to_string(d) + ",";
+    add(shape);
+    h = xxh64(t.data.data(), t.data.size(), h);
+  }
+  return hex64(h);
+}
+
 static size_t dtypeSize(const std::string &dtype) {
   if (dtype == "F32" || dtype == "I32")
     return 4;
@@ -69,8 +158,9 @@ SafetensorsFile SafetensorsFile::read(const std::string &path) {
   for (int i = 7; i >= 0; --i)
     headerLen = headerLen << 8 | bytes[i];
   if (headerLen > bytes.size() - 8)
-    throw fail("not a safetensors file (header length " +
-               std::to_string(headerLen) + " exceeds the file)");
+    throw fail("not a safetensors file, or truncated (header length " +
+               std::to_string(headerLen) + " exceeds the file's " +
+               std::to_string(bytes.size()) + " bytes)");
   Json header;
   try {
     header = Json::parse(
@@ -98,10 +188,13 @@ SafetensorsFile SafetensorsFile::read(const std::string &path) {
       if (!size)
         throw std::runtime_error("unsupported dtype " + t.dtype);
       if (off.size() != 2 || off[0] < 0 || off[1] < off[0] ||
-          dataStart + off[1] > bytes.size() ||
           static_cast<size_t>(off[1] - off[0]) != t.numElements() * size)
-        throw std::runtime_error("data_offsets do not match its shape or the "
-                                 "file size");
+        throw std::runtime_error("data_offsets do not match its shape");
+      if (dataStart + off[1] > bytes.size())
+        throw std::runtime_error(
+            "the file is truncated: its data ends at byte " +
+            std::to_string(dataStart + off[1]) + " but the file has " +
+            std::to_string(bytes.size()));
       t.data.assign(bytes.begin() + dataStart + off[0],
                     bytes.begin() + dataStart + off[1]);
       file.tensors[name] = std::move(t);
@@ -109,15 +202,22 @@ SafetensorsFile SafetensorsFile::read(const std::string &path) {
       throw fail("tensor '" + name + "': " + e.what());
     }
   }
+  auto sum = file.metadata.find("nngc.checksum");
+  if (sum != file.metadata.end() && sum->second != file.checksum())
+    throw fail("checksum mismatch (the file says " + sum->second +
+               ", its contents give " + file.checksum() +
+               "): the file is corrupted");
   return file;
 }
 
 void SafetensorsFile::write(const std::string &path) const {
   std::string header = "{";
   bool first = true;
-  if (!metadata.empty()) {
+  std::map<std::string, std::string> meta = metadata;
+  meta["nngc.checksum"] = checksum();
+  {
     header += "\"__metadata__\":{";
-    for (const auto &[k, v] : metadata) {
+    for (const auto &[k, v] : meta) {
       header += (first ? "" : ",") + jsonQuote(k) + ":" + jsonQuote(v);
       first = false;
     }
@@ -175,5 +275,13 @@ void SafetensorsFile::write(const std::string &path) const {
     ::unlink(tmp.c_str());
     throw std::runtime_error(
         path + ": cannot rename into place: " + std::strerror(err));
+  }
+  // The rename is durable once the folder's entry is on disk.
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  int dfd = ::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
   }
 }

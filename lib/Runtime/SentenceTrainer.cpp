@@ -16,7 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TrainerCommon.h"
+#include "TrainRun.h"
 #include "nngc/Runtime/Text.h"
 
 #include <omp.h>
@@ -219,16 +219,6 @@ Score evaluate(Model &model, const SentenceInputs &si, const Encoded &e) {
   return s;
 }
 
-void saveCheckpoint(Model &model, const Vocabulary &vocab, int64_t epoch,
-                    const std::string &path) {
-  SafetensorsFile f = model.checkpoint();
-  f.metadata["step"] = std::to_string(model.ctx.step);
-  f.metadata["epoch"] = std::to_string(epoch);
-  f.metadata["lr_scale"] = std::to_string(model.schedule.baseScale);
-  storeVocabulary(f, vocab);
-  f.write(path);
-}
-
 std::string scoreText(const Score &s) {
   char buf[96];
   if (!s.hasAccuracy)
@@ -247,10 +237,8 @@ bool nngc::rt::isSentenceClassifier(const Manifest &m) {
 
 int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
   std::vector<std::string> dataPaths, valPaths;
-  std::string save, resume, log;
   int64_t epochs = 5, threads = 0;
   double valSplit = 0;
-  uint64_t seed = 0;
   po::options_description desc("train options (sentence classifier)");
   desc.add_options()("help,h", "show this help")(
       "data", po::value(&dataPaths)->required(),
@@ -258,14 +246,11 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
       "val-data", po::value(&valPaths), "validation sentences (same format)")(
       "val-split", po::value(&valSplit),
       "hold out this fraction of --data (shuffled with --seed)")(
-      "epochs", po::value(&epochs)->default_value(5), "passes over the data")(
-      "seed", po::value(&seed)->default_value(0),
-      "seed for initialisation, shuffling, the split and dropout")(
-      "threads", po::value(&threads), "threads for oneDNN and kernels")(
-      "save", po::value(&save),
-      "write a checkpoint (with the vocabulary) after each epoch")(
-      "resume", po::value(&resume), "start from this checkpoint")(
-      "log", po::value(&log), "append per-epoch metrics as JSON lines");
+      "epochs", po::value(&epochs)->default_value(5),
+      "passes over the data in all (a resumed run continues to this epoch)")(
+      "threads", po::value(&threads), "threads for oneDNN and kernels");
+  RunOptions runOptions;
+  addRunOptions(desc, runOptions);
   OptimizerOptions optOptions;
   addOptimizerOptions(desc, optOptions);
   po::variables_map vm;
@@ -274,7 +259,6 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
     return 0;
   const Manifest &m = model.manifest;
   SentenceInputs si = sentenceInputs(m);
-  model.ctx.seed = seed;
   requireTrainable(m);
   if (valSplit < 0 || valSplit >= 1)
     throw std::runtime_error("--val-split must be in [0, 1)");
@@ -283,7 +267,9 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
   if (epochs < 1)
     throw std::runtime_error("--epochs must be at least 1");
   setThreads(threads);
+  TrainRun run(model, runOptions, vm, "sentences");
   applyOptimizerOptions(model, vm, optOptions);
+  uint64_t seed = run.pos.seed;
 
   std::vector<Sentence> train, val;
   for (const std::string &p : dataPaths) {
@@ -305,15 +291,15 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
     throw std::runtime_error("no training sentences left after the split");
 
   Vocabulary vocab;
-  int64_t startEpoch = 1;
-  if (!resume.empty()) {
-    SafetensorsFile ckpt = loadCheckpoint(model, resume, true);
-    vocab = checkpointVocabulary(ckpt, resume);
-    if (ckpt.metadata.count("epoch"))
-      startEpoch = std::stoll(ckpt.metadata.at("epoch")) + 1;
-    restoreLrScale(model, vm, ckpt);
-    std::cout << "resumed from " << resume << " (epoch " << startEpoch - 1
-              << ")\n";
+  std::ostringstream head;
+  if (run.resumed) {
+    vocab = checkpointVocabulary(*run.resumed, runOptions.resume);
+    head << "resumed from " << runOptions.resume << " (epoch ";
+    if (run.pos.batch)
+      head << run.pos.epoch << " at batch " << run.pos.batch;
+    else
+      head << run.pos.epoch - 1;
+    head << ")\n";
   } else {
     model.initParams(seed);
     std::string all;
@@ -326,63 +312,80 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
         "the checkpoint's vocabulary has " + std::to_string(vocab.size()) +
         " words but the embedding has " + std::to_string(si.vocab) + " rows");
   Encoded tr = encode(train, vocab, si.seq), va = encode(val, vocab, si.seq);
-  std::cout << "training " << m.model << " on " << train.size()
-            << " sentences (" << val.size() << " for validation), "
-            << vocab.size() << " words, length " << si.seq << " ("
-            << tr.truncated + va.truncated << " cut), batch " << si.batch
-            << ", " << omp_get_max_threads() << " threads"
-            << (si.mask ? "" : "; no \"mask\" input: padding is not masked")
-            << "\n";
+  uint64_t hash = 0;
+  for (const std::vector<int64_t> &ids : tr.ids)
+    hash = xxh64(ids.data(), ids.size() * 8, hash);
+  run.setDataHash(xxh64(tr.labels.data(), tr.labels.size() * 8, hash));
+  head << "training " << m.model << " on " << train.size() << " sentences ("
+       << val.size() << " for validation), " << vocab.size()
+       << " words, length " << si.seq << " (" << tr.truncated + va.truncated
+       << " cut), batch " << si.batch << ", " << omp_get_max_threads()
+       << " threads"
+       << (si.mask ? "" : "; no \"mask\" input: padding is not masked") << "\n";
+  run.info(head.str());
+  int64_t steps =
+      (static_cast<int64_t>(tr.ids.size()) + si.batch - 1) / si.batch;
+  run.setTotalSteps(epochs * steps);
 
-  std::ofstream logFile = openLog(log);
-  std::signal(SIGINT, onSigint);
+  auto save = [&]() {
+    SafetensorsFile f = model.checkpoint();
+    f.metadata["epoch"] = std::to_string(run.pos.epoch - 1); // finished
+    storeVocabulary(f, vocab);
+    run.save(std::move(f));
+  };
+  // Each epoch shuffles the previous epoch's order; a resumed run replays
+  // the shuffles of the epochs before its own.
   std::vector<int64_t> order(tr.ids.size());
   std::iota(order.begin(), order.end(), 0);
-  auto start = Clock::now();
-  for (int64_t epoch = startEpoch; epoch < startEpoch + epochs; ++epoch) {
+  for (int64_t e = 1; e < run.pos.epoch; ++e) {
+    std::mt19937_64 rng(seed * 7919 + e);
+    std::shuffle(order.begin(), order.end(), rng);
+  }
+  while (run.pos.epoch <= epochs) {
+    int64_t epoch = run.pos.epoch;
     std::mt19937_64 rng(seed * 7919 + epoch);
     std::shuffle(order.begin(), order.end(), rng);
-    double lossSum = 0;
-    int64_t rows = 0;
-    for (size_t b = 0; b < order.size(); b += si.batch) {
-      if (interrupted) {
-        std::cout << "interrupted in epoch " << epoch;
-        if (!save.empty())
-          std::cout << "; " << save << " holds the last finished epoch";
-        std::cout << std::endl;
-        return 130;
+    for (int64_t s = run.pos.batch; s < steps; ++s) {
+      int64_t n = fillBatch(model, si, tr, order, s * si.batch);
+      std::string where = "epoch " + std::to_string(epoch) + " step " +
+                          std::to_string(s + 1) + "/" + std::to_string(steps);
+      run.train(where);
+      run.stepDone(model.loss(), n, n, where);
+      run.pos.batch = s + 1;
+      if (s + 1 < steps && (run.saveDue() || run.stopStatus())) {
+        save();
+        if (run.stopStatus())
+          return run.stop(where);
       }
-      int64_t n = fillBatch(model, si, tr, order, b);
-      model.train();
-      float loss = model.loss();
-      if (!std::isfinite(loss))
-        throw std::runtime_error("the loss became " + std::to_string(loss) +
-                                 " in epoch " + std::to_string(epoch) +
-                                 " (lower --lr?)");
-      lossSum += double(loss) * n;
-      rows += n;
     }
-    std::string line = "epoch " + std::to_string(epoch) + "  train loss ";
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%.4f", lossSum / rows);
-    line += buf;
-    std::string json = "{\"epoch\":" + std::to_string(epoch) +
-                       ",\"train_loss\":" + std::to_string(lossSum / rows);
+    double trainLoss = run.takeMeanLoss();
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.4f", trainLoss);
+    std::string line = "epoch " + std::to_string(epoch) + "  train loss " + buf;
+    JsonLine json;
+    json.add("epoch", epoch)
+        .add("step", model.ctx.step)
+        .add("train_loss", trainLoss);
     if (!va.ids.empty()) {
-      Score s = evaluate(model, si, va);
-      line += "  val " + scoreText(s);
-      json += ",\"val_loss\":" + std::to_string(s.loss);
-      if (s.hasAccuracy)
-        json += ",\"val_accuracy\":" + std::to_string(s.accuracy());
+      Score sc = evaluate(model, si, va);
+      run.lastValLoss = sc.loss;
+      line += "  val " + scoreText(sc);
+      json.add("val_loss", sc.loss);
+      if (sc.hasAccuracy)
+        json.add("val_accuracy", sc.accuracy());
     }
-    std::snprintf(buf, sizeof(buf), "  %.1fs", secondsSince(start));
-    std::cout << line << buf << std::endl;
-    if (logFile)
-      logFile << json << ",\"seconds\":" << secondsSince(start) << "}"
-              << std::endl;
-    if (!save.empty())
-      saveCheckpoint(model, vocab, epoch, save);
+    std::snprintf(buf, sizeof(buf), "  %.1fs", secondsSince(run.startTime()));
+    run.record(line + buf, json);
+    run.pos.epoch = epoch + 1;
+    run.pos.batch = 0;
+    save();
+    if (run.stopStatus() && epoch < epochs)
+      return run.stop("after epoch " + std::to_string(epoch));
   }
+  std::string tail = "done: " + std::to_string(model.ctx.step) + " steps";
+  if (!runOptions.save.empty())
+    tail += "; checkpoint " + runOptions.save;
+  run.done(tail, JsonLine().add("done", model.ctx.step));
   return 0;
 }
 

@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TrainerCommon.h"
+#include "TrainRun.h"
 #include "nngc/Runtime/Text.h"
 
 #include <omp.h>
@@ -23,6 +23,7 @@
 #include <iostream>
 #include <numeric>
 #include <random>
+#include <sstream>
 
 using namespace nngc::rt;
 
@@ -88,15 +89,6 @@ double estimateLoss(Model &model, const LMInputs &lm, const Stream &s,
   return sum / batches;
 }
 
-void saveLMCheckpoint(Model &model, const Vocabulary &vocab,
-                      const std::string &path) {
-  SafetensorsFile f = model.checkpoint();
-  f.metadata["step"] = std::to_string(model.ctx.step);
-  f.metadata["lr_scale"] = std::to_string(model.schedule.baseScale);
-  storeVocabulary(f, vocab);
-  f.write(path);
-}
-
 } // namespace
 
 Vocabulary nngc::rt::checkpointVocabulary(const SafetensorsFile &f,
@@ -120,11 +112,10 @@ bool nngc::rt::isLanguageModel(const Manifest &m) {
 }
 
 int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
-  std::string dataPath, valPath, save, resume, log, tokenizer = "char";
+  std::string dataPath, valPath, tokenizer = "char";
   int64_t steps = 1000, evalEvery = 100, evalBatches = 20, threads = 0;
   int64_t vocabSize = 0;
   double valSplit = 0.1;
-  uint64_t seed = 0;
   po::options_description desc("train options (language model)");
   desc.add_options()("help,h", "show this help")(
       "data", po::value(&dataPath)->required(), "training text (.gz ok)")(
@@ -135,18 +126,16 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
       "char (bytes) or word")(
       "vocab-size", po::value(&vocabSize),
       "word vocabulary size, <unk> included (default: the model's)")(
-      "steps", po::value(&steps)->default_value(1000), "optimizer steps")(
+      "steps", po::value(&steps)->default_value(1000),
+      "optimizer steps in all (a resumed run continues to this step)")(
       "eval-every", po::value(&evalEvery)->default_value(100),
-      "validation loss every this many steps (0: only at the end)")(
+      "validation loss (a record, and a checkpoint) every this many steps "
+      "(0: only at the end)")(
       "eval-batches", po::value(&evalBatches)->default_value(20),
       "batches of random validation windows per estimate")(
-      "seed", po::value(&seed)->default_value(0),
-      "seed for initialisation, windows and dropout")(
-      "threads", po::value(&threads), "threads for oneDNN and kernels")(
-      "save", po::value(&save),
-      "write a checkpoint (with the vocabulary) at every evaluation")(
-      "resume", po::value(&resume), "start from this checkpoint")(
-      "log", po::value(&log), "append evaluations as JSON lines");
+      "threads", po::value(&threads), "threads for oneDNN and kernels");
+  RunOptions runOptions;
+  addRunOptions(desc, runOptions);
   OptimizerOptions optOptions;
   addOptimizerOptions(desc, optOptions);
   po::variables_map vm;
@@ -155,7 +144,6 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
     return 0;
   const Manifest &m = model.manifest;
   LMInputs lm = lmInputs(m);
-  model.ctx.seed = seed;
   requireTrainable(m);
   if (steps < 1 || evalEvery < 0 || evalBatches < 1)
     throw std::runtime_error("--steps and --eval-batches must be positive, "
@@ -165,7 +153,9 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
   if (tokenizer != "char" && tokenizer != "word")
     throw std::runtime_error("--tokenizer must be char or word");
   setThreads(threads);
+  TrainRun run(model, runOptions, vm, "tokens");
   applyOptimizerOptions(model, vm, optOptions);
+  uint64_t seed = run.pos.seed;
 
   std::string text = readTextFile(dataPath);
   std::string valText;
@@ -177,12 +167,8 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
     text.resize(cut);
   }
   Vocabulary vocab;
-  if (!resume.empty()) {
-    SafetensorsFile ckpt = loadCheckpoint(model, resume, true);
-    vocab = checkpointVocabulary(ckpt, resume);
-    restoreLrScale(model, vm, ckpt);
-    std::cout << "resumed from " << resume << " (step " << model.ctx.step
-              << ")\n";
+  if (run.resumed) {
+    vocab = checkpointVocabulary(*run.resumed, runOptions.resume);
   } else {
     model.initParams(seed);
     if (tokenizer == "char")
@@ -209,70 +195,77 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
                              std::to_string(train.ids.size()) +
                              " training tokens, fewer than one window of " +
                              std::to_string(lm.seq + 1));
+  run.setDataHash(xxh64(train.ids.data(), train.ids.size() * sizeof(int64_t),
+                        val.ids.size()));
   bool validate = val.fits(lm.seq);
-  std::cout << "training " << m.model << " on " << train.ids.size()
-            << " tokens (" << vocab.kindName() << " vocabulary of "
-            << vocab.size() << "), "
-            << (validate ? std::to_string(val.ids.size()) : std::string("no"))
-            << " validation tokens, windows of " << lm.seq << " x batch "
-            << lm.batch << ", " << steps << " steps, " << omp_get_max_threads()
-            << " threads\n";
+  std::ostringstream head;
+  if (run.resumed)
+    head << "resumed from " << runOptions.resume << " (step " << model.ctx.step
+         << ")\n";
+  head << "training " << m.model << " on " << train.ids.size() << " tokens ("
+       << vocab.kindName() << " vocabulary of " << vocab.size() << "), "
+       << (validate ? std::to_string(val.ids.size()) : std::string("no"))
+       << " validation tokens, windows of " << lm.seq << " x batch " << lm.batch
+       << ", " << steps << " steps, " << omp_get_max_threads() << " threads\n";
+  run.info(head.str());
+  run.setTotalSteps(steps);
 
-  std::ofstream logFile = openLog(log);
-  std::signal(SIGINT, onSigint);
-  std::mt19937_64 rng(seed * 7919 + 1 + model.ctx.step);
-  auto start = Clock::now(), last = start;
-  double lossSum = 0;
-  int64_t lossCount = 0, first = model.ctx.step;
-  for (int64_t s = 1; s <= steps; ++s) {
-    if (interrupted) {
-      std::cout << "interrupted at step " << model.ctx.step;
-      if (!save.empty())
-        std::cout << "; " << save << " holds the last evaluation's state";
-      std::cout << std::endl;
-      return 130;
-    }
-    fillWindows(model, lm, train, rng);
-    model.train();
-    float loss = model.loss();
-    if (!std::isfinite(loss))
-      throw std::runtime_error("the loss became " + std::to_string(loss) +
-                               " at step " + std::to_string(model.ctx.step) +
-                               " (lower --lr?)");
-    lossSum += loss;
-    ++lossCount;
-    bool evalNow = s == steps || (evalEvery && s % evalEvery == 0);
-    if (!evalNow)
-      continue;
-    double seconds = secondsSince(last);
-    last = Clock::now();
-    char line[256];
-    int n = std::snprintf(line, sizeof(line), "step %6lld  train loss %.4f",
-                          (long long)model.ctx.step, lossSum / lossCount);
-    std::string json = "{\"step\":" + std::to_string(model.ctx.step) +
-                       ",\"train_loss\":" + std::to_string(lossSum / lossCount);
-    if (validate) {
-      double v = estimateLoss(model, lm, val, evalBatches, seed ^ 0xe7a1ULL);
-      n += std::snprintf(line + n, sizeof(line) - n, "  val loss %.4f", v);
-      json += ",\"val_loss\":" + std::to_string(v);
-    }
-    double tokens = double(lossCount) * lm.batch * lm.seq;
-    std::snprintf(line + n, sizeof(line) - n, "  %.1fs  %.0f tokens/s",
-                  secondsSince(start), tokens / seconds);
-    json += ",\"seconds\":" + std::to_string(secondsSince(start)) + "}";
-    std::cout << line << std::endl;
-    if (logFile)
-      logFile << json << std::endl;
-    if (!save.empty())
-      saveLMCheckpoint(model, vocab, save);
-    lossSum = 0;
-    lossCount = 0;
+  // The window generator: its state travels in the checkpoint, so a
+  // resumed run draws the windows the uninterrupted one would have.
+  std::mt19937_64 rng(seed * 7919 + 1);
+  if (!run.pos.dataRng.empty()) {
+    std::istringstream is(run.pos.dataRng);
+    is >> rng;
+    if (!is)
+      throw std::runtime_error(runOptions.resume +
+                               ": bad window generator state (nngc.data_rng)");
   }
-  std::cout << "done: " << model.ctx.step - first << " steps in "
-            << secondsSince(start) << " s";
-  if (!save.empty())
-    std::cout << "; checkpoint " << save;
-  std::cout << "\n";
+  auto save = [&]() {
+    std::ostringstream os;
+    os << rng;
+    run.pos.dataRng = os.str();
+    SafetensorsFile f = model.checkpoint();
+    storeVocabulary(f, vocab);
+    run.save(std::move(f));
+  };
+  int64_t first = model.ctx.step;
+  while (model.ctx.step < steps) {
+    fillWindows(model, lm, train, rng);
+    std::string where = "step " + std::to_string(model.ctx.step + 1) + "/" +
+                        std::to_string(steps);
+    run.train(where);
+    run.stepDone(model.loss(), 1, lm.batch * lm.seq, where);
+    int64_t step = model.ctx.step;
+    bool evalNow = step == steps || (evalEvery && step % evalEvery == 0);
+    if (evalNow) {
+      double tokensPerS = run.throughput();
+      double trainLoss = run.takeMeanLoss();
+      char line[256];
+      int n = std::snprintf(line, sizeof(line), "step %6lld  train loss %.4f",
+                            (long long)step, trainLoss);
+      JsonLine json;
+      json.add("step", step).add("train_loss", trainLoss);
+      if (validate) {
+        double v = estimateLoss(model, lm, val, evalBatches, seed ^ 0xe7a1ULL);
+        run.lastValLoss = v;
+        n += std::snprintf(line + n, sizeof(line) - n, "  val loss %.4f", v);
+        json.add("val_loss", v);
+      }
+      std::snprintf(line + n, sizeof(line) - n, "  %.1fs  %.0f tokens/s",
+                    secondsSince(run.startTime()), tokensPerS);
+      run.record(line, json);
+    }
+    if (evalNow || run.saveDue() || run.stopStatus())
+      save();
+    if (run.stopStatus() && step < steps)
+      return run.stop(where);
+  }
+  std::ostringstream tail;
+  tail << "done: " << model.ctx.step - first << " steps in "
+       << secondsSince(run.startTime()) << " s";
+  if (!runOptions.save.empty())
+    tail << "; checkpoint " << runOptions.save;
+  run.done(tail.str(), JsonLine().add("done", model.ctx.step));
   return 0;
 }
 

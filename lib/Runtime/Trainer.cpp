@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "TrainerCommon.h"
+#include "TrainRun.h"
 #include "nngc/Runtime/Data.h"
 #include "nngc/Runtime/Model.h"
 
@@ -39,19 +39,6 @@ using namespace nngc::rt;
 double nngc::rt::secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
-
-std::ofstream nngc::rt::openLog(const std::string &path) {
-  std::ofstream log;
-  if (path.empty())
-    return log;
-  log.open(path, std::ios::app);
-  if (!log)
-    throw std::runtime_error(path + ": cannot open for appending");
-  return log;
-}
-
-volatile std::sig_atomic_t nngc::rt::interrupted = 0;
-void nngc::rt::onSigint(int) { interrupted = 1; }
 
 namespace {
 
@@ -324,27 +311,14 @@ std::string metricsText(const Metrics &m) {
   return buf;
 }
 
-std::string metricsJson(const std::string &prefix, const Metrics &m) {
-  std::string s = ",\"" + prefix + "loss\":" + std::to_string(m.loss);
+void metricsJson(JsonLine &j, const std::string &prefix, const Metrics &m) {
+  j.add(prefix + "loss", m.loss);
   if (m.classification)
-    s += ",\"" + prefix + "accuracy\":" + std::to_string(m.accuracy());
+    j.add(prefix + "accuracy", m.accuracy());
   if (m.regression)
-    s += ",\"" + prefix + "rmse\":" +
-         std::to_string(std::sqrt(m.sqErr / std::max<int64_t>(m.rows, 1)));
-  return s;
+    j.add(prefix + "rmse", std::sqrt(m.sqErr / std::max<int64_t>(m.rows, 1)));
 }
 
-void saveCheckpoint(Model &model, const Scaler &scaler, int64_t epoch,
-                    const std::string &path) {
-  SafetensorsFile f = model.checkpoint();
-  scaler.save(f);
-  f.metadata["epoch"] = std::to_string(epoch);
-  f.metadata["lr_scale"] = std::to_string(model.schedule.baseScale);
-  f.write(path);
-}
-
-/// Reads a checkpoint and loads its parameters (and optimizer state, with
-/// `optimizer`) into the model; errors name the file.
 } // namespace
 
 namespace nngc::rt {
@@ -498,11 +472,6 @@ void applyDropoutOption(Model &model, const po::variables_map &vm, double p) {
   model.ctx.dropoutOverride = p;
 }
 
-void restoreLrScale(Model &model, const po::variables_map &vm,
-                    const SafetensorsFile &ckpt) {
-  if (ckpt.metadata.count("lr_scale") && !vm.count("lr"))
-    model.schedule.baseScale = std::stod(ckpt.metadata.at("lr_scale"));
-}
 } // namespace nngc::rt
 
 namespace {
@@ -628,27 +597,24 @@ int cmdInfo(Model &model) {
 
 int cmdTrain(Model &model, int argc, char **argv) {
   DataOptions data;
-  std::string dataPath, valPath, save, resume, log;
+  std::string dataPath, valPath;
   int64_t epochs = 10, batchSize = 0, threads = 0;
   double valSplit = 0;
-  uint64_t seed = 0;
   po::options_description desc("train options");
   desc.add_options()("help,h", "show this help")(
       "data", po::value(&dataPath)->required(), "training data (CSV, .gz ok)")(
       "val-data", po::value(&valPath), "validation data (same format)")(
       "val-split", po::value(&valSplit),
       "hold out this fraction of --data (seeded) for validation")(
-      "epochs", po::value(&epochs)->default_value(10), "passes over the data")(
+      "epochs", po::value(&epochs)->default_value(10),
+      "passes over the data in all (a resumed run continues to this epoch)")(
       "batch-size", po::value(&batchSize),
       "must equal the compiled batch (the model's first input dimension)")(
-      "seed", po::value(&seed)->default_value(0),
-      "seed for initialisation, shuffling and the split")(
       "threads", po::value(&threads), "threads for oneDNN and kernels")(
       "standardize", "scale features to zero mean, unit variance (training "
-                     "statistics; saved in the checkpoint)")(
-      "save", po::value(&save), "write a checkpoint here after each epoch")(
-      "resume", po::value(&resume), "start from this checkpoint")(
-      "log", po::value(&log), "append per-epoch metrics as JSON lines");
+                     "statistics; saved in the checkpoint)");
+  RunOptions runOptions;
+  addRunOptions(desc, runOptions);
   addDataOptions(desc, data);
   OptimizerOptions optOptions;
   addOptimizerOptions(desc, optOptions);
@@ -656,7 +622,6 @@ int cmdTrain(Model &model, int argc, char **argv) {
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer train --data FILE [options]\n"))
     return 0;
-  model.ctx.seed = seed; // dropout masks
   finishDataOptions(vm, data);
   const Manifest &m = model.manifest;
   requireTrainable(m);
@@ -672,7 +637,9 @@ int cmdTrain(Model &model, int argc, char **argv) {
   if (epochs < 1)
     throw std::runtime_error("--epochs must be at least 1");
   setThreads(threads);
+  TrainRun run(model, runOptions, vm, "rows");
   applyOptimizerOptions(model, vm, optOptions);
+  uint64_t seed = run.pos.seed;
 
   Roles roles = rolesOf(m);
   if (!roles.label)
@@ -691,17 +658,21 @@ int cmdTrain(Model &model, int argc, char **argv) {
   if (trainRows.empty())
     throw std::runtime_error(dataPath + ": no training rows left after the "
                                         "split");
+  uint64_t hash = xxh64(trainRows.data(), trainRows.size() * 8);
+  hash = xxh64(train.x.data(), train.x.size() * 4, hash);
+  hash = xxh64(train.yInt.data(), train.yInt.size() * 8, hash);
+  run.setDataHash(xxh64(train.yFloat.data(), train.yFloat.size() * 4, hash));
 
   Scaler scaler;
-  int64_t startEpoch = 1;
-  if (!resume.empty()) {
-    SafetensorsFile ckpt = loadCheckpoint(model, resume, true);
-    scaler.load(ckpt);
-    if (ckpt.metadata.count("epoch"))
-      startEpoch = std::stoll(ckpt.metadata.at("epoch")) + 1;
-    restoreLrScale(model, vm, ckpt);
-    std::cout << "resumed from " << resume << " (epoch " << startEpoch - 1
-              << ", step " << model.ctx.step << ")\n";
+  std::ostringstream head;
+  if (run.resumed) {
+    scaler.load(*run.resumed);
+    head << "resumed from " << runOptions.resume << " (epoch ";
+    if (run.pos.batch)
+      head << run.pos.epoch << " at batch " << run.pos.batch;
+    else
+      head << run.pos.epoch - 1;
+    head << ", step " << model.ctx.step << ")\n";
   } else {
     model.initParams(seed);
     if (vm.count("standardize"))
@@ -731,89 +702,78 @@ int cmdTrain(Model &model, int argc, char **argv) {
   int64_t batch = m.batch;
   int64_t steps = (static_cast<int64_t>(trainRows.size()) + batch - 1) / batch;
   int64_t partial = trainRows.size() % batch;
-  std::cout << "training " << m.model << ": " << trainRows.size() << " rows, "
-            << (val.rows ? std::to_string(val.rows) : "no")
-            << " validation rows, batch " << batch << ", " << steps
-            << " steps per epoch";
+  head << "training " << m.model << ": " << trainRows.size() << " rows, "
+       << (val.rows ? std::to_string(val.rows) : "no")
+       << " validation rows, batch " << batch << ", " << steps
+       << " steps per epoch";
   if (partial)
-    std::cout << " (the last batch has " << partial
-              << " rows; the loss averages over those only)";
-  std::cout << ", " << omp_get_max_threads() << " threads\n";
+    head << " (the last batch has " << partial
+         << " rows; the loss averages over those only)";
+  head << ", " << omp_get_max_threads() << " threads\n";
+  run.info(head.str());
+  run.setTotalSteps(epochs * steps);
 
-  std::ofstream logFile = openLog(log);
-  std::signal(SIGINT, onSigint);
-  bool tty = isatty(STDERR_FILENO);
-  auto trainStart = Clock::now();
-  for (int64_t epoch = startEpoch; epoch < startEpoch + epochs; ++epoch) {
+  auto save = [&]() {
+    SafetensorsFile f = model.checkpoint();
+    scaler.save(f);
+    f.metadata["epoch"] = std::to_string(run.pos.epoch - 1); // finished
+    run.save(std::move(f));
+  };
+  while (run.pos.epoch <= epochs) {
+    int64_t epoch = run.pos.epoch;
     std::mt19937_64 rng(seed * 7919 + epoch);
     std::vector<int64_t> order = trainRows;
     std::shuffle(order.begin(), order.end(), rng);
     auto t0 = Clock::now();
-    double lossSum = 0;
-    int64_t rowsSeen = 0;
-    auto lastPrint = t0;
-    for (int64_t s = 0; s < steps && !interrupted; ++s) {
+    for (int64_t s = run.pos.batch; s < steps; ++s) {
       int64_t n = fillBatch(model, roles, train, order, s * batch);
-      model.train();
-      float loss = model.loss();
-      if (!std::isfinite(loss))
-        throw std::runtime_error("the loss became " + std::to_string(loss) +
-                                 " at epoch " + std::to_string(epoch) +
-                                 ", step " + std::to_string(s + 1) +
-                                 " (lower --lr?)");
-      lossSum += double(loss) * n;
-      rowsSeen += n;
-      if (tty && secondsSince(lastPrint) > 0.5) {
-        lastPrint = Clock::now();
-        double el = secondsSince(t0);
-        std::fprintf(
-            stderr,
-            "\repoch %lld  step %lld/%lld  loss %.4f  %.0f rows/s  ETA %.0fs ",
-            (long long)epoch, (long long)(s + 1), (long long)steps,
-            lossSum / rowsSeen, rowsSeen / el, el / (s + 1) * (steps - s - 1));
+      std::string where = "epoch " + std::to_string(epoch) + " step " +
+                          std::to_string(s + 1) + "/" + std::to_string(steps);
+      run.train(where);
+      run.stepDone(model.loss(), n, n, where);
+      run.pos.batch = s + 1;
+      if (s + 1 < steps && (run.saveDue() || run.stopStatus())) {
+        save();
+        if (run.stopStatus())
+          return run.stop(where);
       }
     }
-    if (tty)
-      std::fprintf(stderr, "\r%80s\r", "");
-    double seconds = secondsSince(t0);
-    if (interrupted) {
-      // The parameters have moved since the last checkpoint; that one,
-      // written at the end of the last complete epoch, is what to resume.
-      std::cout << "interrupted in epoch " << epoch;
-      if (!save.empty() && epoch > startEpoch)
-        std::cout << "; " << save << " holds epoch " << epoch - 1;
-      std::cout << std::endl;
-      return 130;
-    }
+    double seconds = secondsSince(t0), rowsPerS = run.throughput();
+    double trainLoss = run.takeMeanLoss();
     char line[256];
-    std::snprintf(
-        line, sizeof(line), "epoch %3lld  train loss %.4f  %.2fs  %.0f rows/s",
-        (long long)epoch, lossSum / rowsSeen, seconds, rowsSeen / seconds);
-    std::cout << line;
-    std::string json = "{\"epoch\":" + std::to_string(epoch) +
-                       ",\"step\":" + std::to_string(model.ctx.step) +
-                       ",\"train_loss\":" + std::to_string(lossSum / rowsSeen) +
-                       ",\"seconds\":" + std::to_string(seconds);
+    int len = std::snprintf(line, sizeof(line),
+                            "epoch %3lld  train loss %.4f  %.2fs  %.0f rows/s",
+                            (long long)epoch, trainLoss, seconds, rowsPerS);
+    JsonLine json;
+    json.add("epoch", epoch)
+        .add("step", model.ctx.step)
+        .add("train_loss", trainLoss);
     if (val.rows) {
       Metrics vmx = evaluate(model, roles, val);
-      std::cout << "  |  val " << metricsText(vmx);
-      json += metricsJson("val_", vmx);
+      run.lastValLoss = vmx.loss;
+      std::snprintf(line + len, sizeof(line) - len, "  |  val %s",
+                    metricsText(vmx).c_str());
+      metricsJson(json, "val_", vmx);
     }
-    std::cout << std::endl;
-    if (logFile)
-      logFile << json << "}" << std::endl;
-    if (!save.empty())
-      saveCheckpoint(model, scaler, epoch, save);
+    run.record(line, json);
+    run.pos.epoch = epoch + 1;
+    run.pos.batch = 0;
+    save();
+    if (run.stopStatus() && epoch < epochs)
+      return run.stop("after epoch " + std::to_string(epoch));
   }
-  std::cout << "done in " << secondsSince(trainStart) << " s";
-  if (!save.empty())
-    std::cout << "; checkpoint " << save;
-  std::cout << "\n";
+  std::ostringstream tail;
+  tail << "done in " << secondsSince(run.startTime()) << " s";
+  if (!runOptions.save.empty())
+    tail << "; checkpoint " << runOptions.save;
+  JsonLine json;
+  json.add("done", model.ctx.step);
   if (val.rows) {
     Metrics vmx = evaluate(model, roles, val);
-    std::cout << "held-out: " << metricsText(vmx) << " on " << vmx.rows
-              << " rows\n";
+    tail << "\nheld-out: " << metricsText(vmx) << " on " << vmx.rows << " rows";
+    metricsJson(json, "val_", vmx);
   }
+  run.done(tail.str(), json);
   return 0;
 }
 
@@ -1130,6 +1090,9 @@ int main(int argc, char **argv) {
   } catch (const po::error &e) {
     std::fprintf(stderr, "%s %s: %s\n", argv[0], cmd.c_str(), e.what());
     return 1;
+  } catch (const NumericsError &e) {
+    std::fprintf(stderr, "%s %s: error: %s\n", argv[0], cmd.c_str(), e.what());
+    return kNumericsExitStatus;
   } catch (const std::exception &e) {
     std::fprintf(stderr, "%s %s: error: %s\n", argv[0], cmd.c_str(), e.what());
     return 1;

@@ -25,13 +25,6 @@ namespace nngc::rt {
 using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t);
 
-/// The --log file, opened for appending; not open when `path` is empty.
-std::ofstream openLog(const std::string &path);
-
-/// Set by SIGINT while training; the loop stops and exits with 130.
-extern volatile std::sig_atomic_t interrupted;
-void onSigint(int);
-
 /// Parses a command's options; false when it printed --help instead.
 bool parseOptions(int argc, char **argv, const po::options_description &desc,
                   po::variables_map &vm, const char *usage);
@@ -52,9 +45,6 @@ void applyOptimizerOptions(Model &model, const po::variables_map &vm,
                            const OptimizerOptions &o);
 /// --dropout (when given): every nn.dropout and attention dropout's p.
 void applyDropoutOption(Model &model, const po::variables_map &vm, double p);
-/// After a resume: the checkpoint's learning rate, unless --lr was given.
-void restoreLrScale(Model &model, const po::variables_map &vm,
-                    const SafetensorsFile &ckpt);
 /// Reads a checkpoint and loads its parameters (and optimizer state, with
 /// `optimizer`) into the model; errors name the file.
 SafetensorsFile loadCheckpoint(Model &model, const std::string &path,

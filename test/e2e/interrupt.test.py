@@ -1,5 +1,5 @@
-"""Starts a long training run, interrupts it with SIGINT once a few epochs
-have been saved, and checks what it leaves (used by interrupt.test)."""
+"""Starts a long training run, interrupts it with SIGINT once a periodic
+checkpoint exists, and checks what it leaves (used by interrupt.test)."""
 import json
 import os
 import re
@@ -11,7 +11,7 @@ import time
 
 exe, data, ckpt = sys.argv[1:4]
 proc = subprocess.Popen([exe, "train", "--data", data, "--no-header", "--epochs", "100000",
-                         "--save", ckpt], stdout=subprocess.PIPE, text=True)
+                         "--save", ckpt, "--save-every", "50"], stdout=subprocess.PIPE, text=True)
 deadline = time.time() + 120
 while not os.path.exists(ckpt) and time.time() < deadline:
     time.sleep(0.05)
@@ -24,8 +24,8 @@ print(last)
 with open(ckpt, "rb") as f:
     (n,) = struct.unpack("<Q", f.read(8))
     meta = json.loads(f.read(n))["__metadata__"]
-m = re.search(r"interrupted in epoch (\d+)", last)
-if m and int(meta["epoch"]) == int(m.group(1)) - 1:
-    print("checkpoint epoch matches")
+m = re.search(r"stopped by SIGINT at step (\d+)", last)
+if m and int(meta["step"]) == int(m.group(1)):
+    print("checkpoint step matches")
 else:
-    print("checkpoint epoch", meta["epoch"], "does not precede", last)
+    print("checkpoint step", meta["step"], "is not the one in", last)

@@ -17,7 +17,17 @@ def ConvertNNToLLVMPass : Pass<"nngc-convert-nn-to-llvm", "mlir::ModuleOp"> {
     `nngc_manifest` the runtime reads. Dense layers, activations and softmax
     become calls that execute oneDNN primitives; the other ops call the
     runtime's kernels (`include/nngc/Runtime/ABI.h`).
+
+    With `numerics-checks` (on in `nngc compile`), the training entry
+    points check every op's f32 results with `nn.check_finite`, which does
+    nothing unless the trainer runs with `--check-numerics`; the manifest's
+    `numerics` table names each check's op and location.
   }];
+  let options = [
+    Option<"numericsChecks", "numerics-checks", "bool", "false",
+           "check every op's results in the training entry points when the "
+           "trainer asks (--check-numerics)">
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 

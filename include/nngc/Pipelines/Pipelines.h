@@ -28,6 +28,9 @@ struct PipelineOptions {
   /// With a positive budget, nngc-remat recomputes activations so that the
   /// planned memory of a training step fits it (`--max-memory`).
   int64_t maxMemoryBytes = 0;
+  /// Check every op's results in the training entry points when the
+  /// trainer runs with --check-numerics (nn.check_finite).
+  bool numericsChecks = true;
 };
 
 /// nn model -> training graph: autodiff, optimizer, [fusion,] memory plan.

@@ -92,6 +92,9 @@ void nngc_rt_transpose(void *ctx, int32_t rank, const int64_t *shape,
 void nngc_rt_neg(void *ctx, int64_t n, const float *in, float *out);
 void nngc_rt_fill(void *ctx, int64_t n, double value, float *out);
 void nngc_rt_copy(void *ctx, int64_t bytes, const void *src, void *dst);
+/// nn.check_finite: with --check-numerics, the first NaN/Inf in `x` stops
+/// the step with an error naming check `id`'s op.
+void nngc_rt_check_finite(void *ctx, int64_t id, int64_t n, const float *x);
 
 // Losses over (rows, perRow) elements, mean over the valid rows.
 void nngc_rt_mse(void *ctx, int64_t rows, int64_t perRow, const float *x,

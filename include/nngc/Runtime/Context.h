@@ -50,6 +50,12 @@ struct Context {
   /// The first error a kernel met (e.g. a label out of range); the trainer
   /// checks it after each step.
   std::string error;
+  /// --check-numerics: nngc_rt_check_finite scans each op's results; the
+  /// first NaN/Inf sets `error` (naming numericsOps[id]) and
+  /// `numericsFailed`.
+  bool checkNumerics = false;
+  bool numericsFailed = false;
+  std::vector<std::string> numericsOps;
 
   std::vector<std::unique_ptr<Primitive>> primitives;
   /// Work space of the attention kernels, shared by every attention op

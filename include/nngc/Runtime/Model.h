@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,11 @@ struct Manifest {
   std::string gradNormSpace;
   int64_t gradNormOffset = -1;
   std::vector<std::string> entries;
+  /// What each nn.check_finite of the training entry points checks ("nn.
+  /// linear at model.mlir:12:5"), by id; empty for a trainer compiled
+  /// before --check-numerics existed (hasNumericsChecks false).
+  std::vector<std::string> numerics;
+  bool hasNumericsChecks = false;
   /// Present when the model has a step entry point; otherwise `stepNote`
   /// says why it has none.
   std::optional<StepInfo> step;
@@ -133,6 +139,15 @@ private:
   uint8_t *ptr = nullptr;
   int64_t bytes = 0;
 };
+
+/// A NaN or Inf in the loss, a gradient or a parameter; the trainer exits
+/// with status 3 on it.
+struct NumericsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// The nngc version this runtime (and so the trainer) was built from.
+const char *runtimeVersion();
 
 class Model {
 public:
@@ -182,8 +197,13 @@ public:
 
   /// Checkpoint I/O (safetensors, PyTorch names). Parameters are required
   /// when loading; optimizer state ("optimizer.*") too if `optimizer`.
+  /// The checkpoint carries the model's parameter signature
+  /// (`nngc.signature`, a hash of the parameters' names, dtypes and shapes)
+  /// and nngc's version; a checkpoint whose signature differs is refused,
+  /// naming the first parameter that differs.
   SafetensorsFile checkpoint();
   void loadParams(const SafetensorsFile &file, bool optimizer);
+  std::string signature() const;
 
 private:
   void run(void (*entry)(void *, void *, void *, void *, void *),

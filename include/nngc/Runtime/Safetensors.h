@@ -30,14 +30,28 @@ struct Tensor {
   const float *f32Data() const;
 };
 
+/// XXH64 (Yann Collet's xxHash, 64-bit) of `n` bytes.
+uint64_t xxh64(const void *data, size_t n, uint64_t seed = 0);
+/// `v` as 16 lower-case hex digits.
+std::string hex64(uint64_t v);
+
 struct SafetensorsFile {
   std::map<std::string, Tensor> tensors;
   std::map<std::string, std::string> metadata;
 
-  /// Throws std::runtime_error naming `path` and the problem.
+  /// Throws std::runtime_error naming `path` and the problem: not a
+  /// safetensors file, truncated, or (when it carries `nngc.checksum`) a
+  /// checksum that does not match its contents.
   static SafetensorsFile read(const std::string &path);
-  /// Writes atomically; throws std::runtime_error on failure.
+  /// Writes atomically (a temporary file, fsync, rename, fsync of the
+  /// folder), with `nngc.checksum` in the metadata; throws
+  /// std::runtime_error on failure.
   void write(const std::string &path) const;
+
+  /// XXH64 chained over the metadata (sorted, `nngc.checksum` left out)
+  /// and every tensor's name, dtype, shape and bytes: what `nngc.checksum`
+  /// holds, as 16 hex digits (docs/Trainer.md, "Checkpoints").
+  std::string checksum() const;
 };
 
 } // namespace nngc::rt

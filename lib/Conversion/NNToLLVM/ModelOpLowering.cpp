@@ -56,6 +56,22 @@ struct GradientLowering : public NNLowering<GradientOp> {
   }
 };
 
+/// nn.check_finite: a runtime call that returns at once unless the trainer
+/// checks numerics.
+struct CheckFiniteLowering : public NNLowering<CheckFiniteOp> {
+  using NNLowering::NNLowering;
+  LogicalResult
+  matchAndRewrite(CheckFiniteOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    LoweringHelper h(rewriter, op.getLoc());
+    h.call("nngc_rt_check_finite",
+           {contextArg(op), h.i64(op.getId()),
+            h.i64(numElements(op.getInput())), adaptor.getInput()});
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
 
 void nngc::populateModelOpLoweringPatterns(RewritePatternSet &patterns,
@@ -63,6 +79,6 @@ void nngc::populateModelOpLoweringPatterns(RewritePatternSet &patterns,
                                            NNLoweringState &state) {
   patterns.add<StorageLowering<InputOp>, StorageLowering<ParamOp>,
                StorageLowering<StateOp>, SinkLowering<OutputOp>,
-               SinkLowering<LossOp>, GradientLowering>(
+               SinkLowering<LossOp>, GradientLowering, CheckFiniteLowering>(
       converter, patterns.getContext(), state);
 }

@@ -161,8 +161,50 @@ static LogicalResult checkSharedParams(ModelOp model, ModelOp step) {
   return success();
 }
 
+/// `loc` as the user wrote it: file:line:col where there is one.
+static std::string locationText(Location loc) {
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location l : fused.getLocations())
+      if (isa<FileLineColLoc>(l))
+        return locationText(l);
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return locationText(name.getChildLoc());
+  if (auto flc = dyn_cast<FileLineColLoc>(loc))
+    return (flc.getFilename().getValue() + ":" + Twine(flc.getLine()) + ":" +
+            Twine(flc.getColumn()))
+        .str();
+  return "an unknown location";
+}
+
+/// After every op of the training entry points that computes f32 tensors
+/// (and every f32 input), an nn.check_finite of each; `numerics` gets,
+/// per check id, what the trainer names when the check fails.
+static void insertNumericsChecks(Block &body, json::Array &numerics) {
+  for (Operation &op : llvm::make_early_inc_range(body)) {
+    if (!isKernelOp(&op) && !isa<InputOp>(op))
+      continue;
+    OpBuilder b(op.getContext());
+    b.setInsertionPointAfter(&op);
+    for (OpResult r : op.getResults()) {
+      auto type = dyn_cast<RankedTensorType>(r.getType());
+      if (!type || !type.getElementType().isF32())
+        continue;
+      std::string what = op.getName().getStringRef().str();
+      if (auto in = dyn_cast<InputOp>(op))
+        what = "input '" + in.getName().str() + "'";
+      if (op.getNumResults() > 1)
+        what += " (result " + std::to_string(r.getResultNumber()) + ")";
+      what += " at " + locationText(op.getLoc());
+      int64_t id = static_cast<int64_t>(numerics.size());
+      numerics.push_back(what);
+      b.create<CheckFiniteOp>(op.getLoc(), r, b.getI64IntegerAttr(id));
+    }
+  }
+}
+
 static std::string buildManifest(ModelOp model, ModelOp step,
-                                 ArrayRef<StringRef> entries) {
+                                 ArrayRef<StringRef> entries,
+                                 json::Array numerics) {
   Block &body = model.getBodyBlock();
   auto bytes = [&](StringRef name) {
     return model->getAttrOfType<IntegerAttr>(name).getInt();
@@ -247,6 +289,8 @@ static std::string buildManifest(ModelOp model, ModelOp step,
       {"outputs", std::move(outputs)},
       {"entries", json::Array(entries)},
   };
+  if (!numerics.empty())
+    manifest["numerics"] = std::move(numerics);
   auto losses = llvm::to_vector(body.getOps<LossOp>());
   manifest["loss"] = losses.empty()
                          ? json::Value(nullptr)
@@ -289,6 +333,7 @@ namespace {
 
 struct ConvertNNToLLVMPass
     : public nngc::impl::ConvertNNToLLVMPassBase<ConvertNNToLLVMPass> {
+  using ConvertNNToLLVMPassBase::ConvertNNToLLVMPassBase;
   void runOnOperation() override;
 };
 
@@ -389,7 +434,18 @@ void ConvertNNToLLVMPass::runOnOperation() {
     forward->setAttr("nngc.has_backward", attrs.getUnitAttr());
   }
 
-  // 2. The entry points and nngc_setup.
+  // 2. The entry points and nngc_setup. The training entry points check
+  // every op's results when the trainer asks (--check-numerics).
+  json::Array numerics;
+  if (numericsChecks && !grads.empty()) {
+    insertNumericsChecks(body, numerics);
+    for (Operation &op : body)
+      if (isa<CheckFiniteOp>(op)) {
+        train.insert(&op);
+        if (grad.contains(op.getOperand(0).getDefiningOp()))
+          grad.insert(&op);
+      }
+  }
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Location loc = model.getLoc();
   auto ptr = LLVM::LLVMPointerType::get(&getContext());
@@ -417,7 +473,8 @@ void ConvertNNToLLVMPass::runOnOperation() {
       .create<LLVM::ReturnOp>(loc, ValueRange{});
 
   // 3. The manifest, NUL-terminated, for the runtime.
-  std::string manifest = buildManifest(model, step, entryNames);
+  std::string manifest =
+      buildManifest(model, step, entryNames, std::move(numerics));
   manifest.push_back('\0');
   b.create<LLVM::GlobalOp>(
       loc, LLVM::LLVMArrayType::get(b.getI8Type(), manifest.size()),

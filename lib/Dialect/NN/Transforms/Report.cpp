@@ -22,7 +22,7 @@ namespace json = llvm::json;
 
 bool nngc::nn::isKernelOp(Operation *op) {
   return !isa<InputOp, ParamOp, StateOp, ReshapeOp, GradientOp, OutputOp,
-              LossOp, MinimizeOp>(op);
+              LossOp, MinimizeOp, CheckFiniteOp>(op);
 }
 
 int64_t nngc::nn::countKernels(ModelOp model) {

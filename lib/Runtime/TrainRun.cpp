@@ -1,0 +1,516 @@
+//===- TrainRun.cpp - What every train command shares ---------------------===//
+//
+// Resuming, checkpoints, stopping on signals, the numerics guard and the
+// run's output; see TrainRun.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TrainRun.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <iostream>
+#include <unistd.h>
+
+using namespace nngc::rt;
+
+//===----------------------------------------------------------------------===//
+// Signals
+//===----------------------------------------------------------------------===//
+
+namespace {
+volatile std::sig_atomic_t stopSignal = 0;
+
+/// The first SIGINT/SIGTERM asks the loop to stop after its step; a second
+/// one ends the process at once (the checkpoint on disk stays intact: it
+/// is only ever replaced by a rename).
+void onStopSignal(int sig) {
+  if (stopSignal)
+    _exit(128 + sig);
+  stopSignal = sig;
+}
+
+std::string formatDouble(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+double parseDouble(const std::string &s, const std::string &what) {
+  char *end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (end == s.c_str() || *end)
+    throw std::runtime_error(what + ": not a number: '" + s + "'");
+  return v;
+}
+
+int64_t parseInt(const std::string &s, const std::string &what) {
+  char *end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (end == s.c_str() || *end)
+    throw std::runtime_error(what + ": not an integer: '" + s + "'");
+  return v;
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Options and JSON lines
+//===----------------------------------------------------------------------===//
+
+void nngc::rt::addRunOptions(po::options_description &desc, RunOptions &o) {
+  desc.add_options()("seed", po::value(&o.seed)->default_value(0),
+                     "seed for initialisation, the split, the data order and "
+                     "dropout (resuming keeps the checkpoint's)")(
+      "save", po::value(&o.save),
+      "write checkpoints here (atomically): at every record, every "
+      "--save-every steps, and when SIGINT/SIGTERM stops the run")(
+      "save-every", po::value(&o.saveEvery)->default_value(0),
+      "also save every N optimizer steps (0: only at records)")(
+      "keep-last", po::value(&o.keepLast)->default_value(1),
+      "keep the K newest checkpoints as FILE.stepN.safetensors, FILE "
+      "pointing at the newest (1: FILE only)")(
+      "resume", po::value(&o.resume),
+      "continue from this checkpoint exactly where it stopped")(
+      "log", po::value(&o.log), "append each record as a JSON line")(
+      "quiet", po::bool_switch(&o.quiet),
+      "print only errors and the last line")(
+      "json", po::bool_switch(&o.json),
+      "print records as JSON lines on stdout, nothing else")(
+      "check-numerics", po::bool_switch(&o.checkNumerics),
+      "check every op's result for NaN/Inf and name the first op that "
+      "produced one");
+}
+
+JsonLine &JsonLine::add(const std::string &key, double v) {
+  body += (body.size() > 1 ? "," : "") + jsonQuote(key) + ":" +
+          (std::isfinite(v) ? formatDouble(v) : std::string("null"));
+  return *this;
+}
+JsonLine &JsonLine::add(const std::string &key, int64_t v) {
+  body +=
+      (body.size() > 1 ? "," : "") + jsonQuote(key) + ":" + std::to_string(v);
+  return *this;
+}
+JsonLine &JsonLine::add(const std::string &key, const std::string &v) {
+  body += (body.size() > 1 ? "," : "") + jsonQuote(key) + ":" + jsonQuote(v);
+  return *this;
+}
+bool JsonLine::has(const std::string &key) const {
+  return body.find(jsonQuote(key) + ":") != std::string::npos;
+}
+
+//===----------------------------------------------------------------------===//
+// Resuming
+//===----------------------------------------------------------------------===//
+
+std::string nngc::rt::firstNonFiniteParam(Model &model) {
+  for (const ParamInfo &p : model.manifest.params) {
+    const float *w = model.param(p);
+    for (int64_t i = 0, n = p.numElements(); i < n; ++i)
+      if (!std::isfinite(w[i]))
+        return p.name;
+  }
+  return "";
+}
+
+/// The schedule, clipping and dropout override as a checkpoint stores them.
+static void storeSchedule(const Model &model, SafetensorsFile &f) {
+  const Schedule &s = model.schedule;
+  const char *kind = s.kind == Schedule::WarmupCosine ? "warmup_cosine"
+                     : s.kind == Schedule::StepLR     ? "step_lr"
+                                                      : "constant";
+  f.metadata["nngc.schedule"] = JsonLine()
+                                    .add("kind", std::string(kind))
+                                    .add("base_scale", s.baseScale)
+                                    .add("warmup", s.warmup)
+                                    .add("decay_steps", s.decaySteps)
+                                    .add("min_lr", s.minLr)
+                                    .add("step_size", s.stepSize)
+                                    .add("gamma", s.gamma)
+                                    .str();
+  f.metadata["lr_scale"] = formatDouble(s.baseScale);
+  f.metadata["nngc.clip"] = formatDouble(model.ctx.clipNorm);
+  f.metadata["nngc.dropout"] = formatDouble(model.ctx.dropoutOverride);
+}
+
+static void restoreSchedule(Model &model, const SafetensorsFile &f,
+                            const std::string &path) {
+  auto get = [&](const char *k) {
+    auto it = f.metadata.find(k);
+    return it == f.metadata.end() ? nullptr : &it->second;
+  };
+  try {
+    if (const std::string *sched = get("nngc.schedule")) {
+      Json j = Json::parse(*sched);
+      Schedule &s = model.schedule;
+      std::string kind = j.at("kind").asString();
+      s.kind = kind == "warmup_cosine" ? Schedule::WarmupCosine
+               : kind == "step_lr"     ? Schedule::StepLR
+                                       : Schedule::Constant;
+      s.baseScale = j.at("base_scale").asNumber();
+      s.warmup = j.at("warmup").asInt();
+      s.decaySteps = j.at("decay_steps").asInt();
+      s.minLr = j.at("min_lr").asNumber();
+      s.stepSize = j.at("step_size").asInt();
+      s.gamma = j.at("gamma").asNumber();
+    } else if (const std::string *scale = get("lr_scale")) {
+      model.schedule.baseScale = parseDouble(*scale, "lr_scale");
+    }
+    if (const std::string *clip = get("nngc.clip"))
+      model.ctx.clipNorm = parseDouble(*clip, "nngc.clip");
+    if (const std::string *p = get("nngc.dropout"))
+      model.ctx.dropoutOverride = parseDouble(*p, "nngc.dropout");
+  } catch (const std::exception &e) {
+    throw std::runtime_error(path + ": bad schedule metadata: " + e.what());
+  }
+}
+
+/// Removes FILE.tmp.PID and FILE.link.PID left by a process that was
+/// killed while it wrote FILE (the rename never happened, FILE is intact).
+static void removeStaleTemporaries(const std::string &path) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  DIR *d = ::opendir(dir.empty() ? "/" : dir.c_str());
+  if (!d)
+    return;
+  while (dirent *e = ::readdir(d)) {
+    std::string name = e->d_name;
+    for (const char *kind : {".tmp.", ".link."}) {
+      std::string prefix = base + kind;
+      if (name.size() <= prefix.size() ||
+          name.compare(0, prefix.size(), prefix))
+        continue;
+      std::string pid = name.substr(prefix.size());
+      if (!std::all_of(pid.begin(), pid.end(), ::isdigit))
+        continue;
+      pid_t p = static_cast<pid_t>(std::stol(pid));
+      if (p != getpid() && ::kill(p, 0) != 0 && errno == ESRCH)
+        ::unlink((dir + "/" + name).c_str());
+    }
+  }
+  ::closedir(d);
+}
+
+TrainRun::TrainRun(Model &model, const RunOptions &o,
+                   const po::variables_map &vm, std::string unit)
+    : model(model), options(o), lastValLoss(std::nan("")),
+      unit(std::move(unit)) {
+  if (o.saveEvery < 0)
+    throw std::runtime_error("--save-every must not be negative");
+  if (o.keepLast < 1)
+    throw std::runtime_error("--keep-last must be at least 1");
+  if (o.quiet && o.json)
+    throw std::runtime_error("give --quiet or --json, not both");
+  if ((o.saveEvery || o.keepLast > 1) && o.save.empty())
+    throw std::runtime_error("--save-every and --keep-last need --save");
+  pos.seed = o.seed;
+  if (!o.resume.empty()) {
+    resumed = SafetensorsFile::read(o.resume);
+    const SafetensorsFile &f = *resumed;
+    try {
+      model.loadParams(f, true);
+    } catch (const std::exception &e) {
+      throw std::runtime_error(o.resume + ": " + e.what());
+    }
+    auto get = [&](const char *k) {
+      auto it = f.metadata.find(k);
+      return it == f.metadata.end() ? nullptr : &it->second;
+    };
+    try {
+      if (const std::string *s = get("nngc.seed")) {
+        auto saved = static_cast<uint64_t>(std::stoull(*s));
+        if (vm.count("seed") && !vm["seed"].defaulted() && saved != o.seed)
+          std::cerr << "note: --seed " << o.seed << " replaces the "
+                    << "checkpoint's seed " << saved
+                    << ": the run will not continue as it would have\n";
+        else
+          pos.seed = saved;
+      }
+      if (const std::string *e = get("nngc.epoch")) {
+        pos.epoch = parseInt(*e, "nngc.epoch");
+        pos.batch = parseInt(*get("nngc.batch"), "nngc.batch");
+      } else if (const std::string *e = get("epoch")) {
+        pos.epoch = parseInt(*e, "epoch") + 1; // older checkpoints
+      }
+      if (const std::string *l = get("nngc.loss_sum")) {
+        pos.lossSum = parseDouble(*l, "nngc.loss_sum");
+        pos.lossWeight =
+            parseDouble(*get("nngc.loss_weight"), "nngc.loss_weight");
+      }
+      if (const std::string *r = get("nngc.data_rng"))
+        pos.dataRng = *r;
+    } catch (const std::exception &e) {
+      throw std::runtime_error(o.resume + ": bad run metadata: " + e.what());
+    }
+    restoreSchedule(model, f, o.resume);
+    savedStep = model.ctx.step;
+  }
+  model.ctx.seed = pos.seed;
+  model.ctx.checkNumerics = o.checkNumerics;
+  if (o.checkNumerics && !model.manifest.hasNumericsChecks)
+    throw std::runtime_error("--check-numerics: this trainer was compiled "
+                             "without numerics checks (recompile it with "
+                             "this nngc)");
+  firstStep = model.ctx.step;
+  if (!o.save.empty())
+    removeStaleTemporaries(o.save);
+  if (!o.log.empty()) {
+    log.open(o.log, std::ios::app);
+    if (!log)
+      throw std::runtime_error(o.log + ": cannot open for appending");
+  }
+  tty = isatty(STDERR_FILENO) && !o.quiet && !o.json;
+  start = sinceRecord = lastProgress = Clock::now();
+  stopSignal = 0;
+  std::signal(SIGINT, onStopSignal);
+  std::signal(SIGTERM, onStopSignal);
+}
+
+TrainRun::~TrainRun() {
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+void TrainRun::setDataHash(uint64_t hash) {
+  dataHash = hash;
+  if (!resumed)
+    return;
+  auto it = resumed->metadata.find("nngc.data_hash");
+  if (it != resumed->metadata.end() && it->second != hex64(hash))
+    std::cerr << "note: the training data differs from the one "
+              << options.resume
+              << " was trained on: the run will not continue as it would "
+                 "have\n";
+}
+
+//===----------------------------------------------------------------------===//
+// Steps, numerics and checkpoints
+//===----------------------------------------------------------------------===//
+
+/// What a numerics failure adds: where the last good state is.
+static std::string lastGood(const RunOptions &o, int64_t savedStep,
+                            bool resumed) {
+  if (o.save.empty())
+    return resumed ? "; " + o.resume + " is unchanged" : "";
+  if (savedStep < 0)
+    return "; nothing was saved before it";
+  return "; " + o.save + " holds step " + std::to_string(savedStep) +
+         ", the last good state";
+}
+
+void TrainRun::stepDone(float loss, double weight, int64_t samples,
+                        const std::string &where) {
+  if (!std::isfinite(loss)) {
+    clearProgress();
+    throw NumericsError(
+        "the loss became " + std::string(std::isnan(loss) ? "nan" : "inf") +
+        " at step " + std::to_string(model.ctx.step) + " (" + where + ")" +
+        lastGood(options, savedStep, resumed.has_value()) +
+        " (lower --lr or clip with --clip; --check-numerics names the first "
+        "op that produced it)");
+  }
+  pos.lossSum += double(loss) * weight;
+  pos.lossWeight += weight;
+  samplesSinceRecord += samples;
+  if (tty && secondsSince(lastProgress) > 0.25)
+    progress(where);
+}
+
+void TrainRun::train(const std::string &where) {
+  try {
+    model.train();
+  } catch (const NumericsError &e) {
+    clearProgress();
+    throw NumericsError(std::string(e.what()) + " at step " +
+                        std::to_string(model.ctx.step) + " (" + where + ")" +
+                        lastGood(options, savedStep, resumed.has_value()));
+  }
+}
+
+double TrainRun::takeMeanLoss() {
+  recordThroughput = throughput();
+  double mean = pos.lossWeight > 0 ? pos.lossSum / pos.lossWeight : 0;
+  pos.lossSum = pos.lossWeight = 0;
+  return mean;
+}
+
+double TrainRun::throughput() const {
+  double s = secondsSince(sinceRecord);
+  return s > 0 ? samplesSinceRecord / s : 0;
+}
+
+double TrainRun::lr() const {
+  return model.schedule.compiledLr > 0
+             ? model.schedule.compiledLr * model.ctx.lrScale
+             : model.ctx.lrScale;
+}
+
+int TrainRun::stopStatus() const { return stopSignal ? 128 + stopSignal : 0; }
+
+bool TrainRun::saveDue() const {
+  return !options.save.empty() && options.saveEvery > 0 &&
+         model.ctx.step % options.saveEvery == 0;
+}
+
+void TrainRun::save(SafetensorsFile f) {
+  if (options.save.empty() || savedStep == model.ctx.step)
+    return;
+  std::string bad = firstNonFiniteParam(model);
+  if (!bad.empty()) {
+    clearProgress();
+    throw NumericsError("parameter '" + bad + "' is not finite after step " +
+                        std::to_string(model.ctx.step) + "; it was not saved" +
+                        lastGood(options, savedStep, resumed.has_value()) +
+                        " (lower --lr or clip with --clip)");
+  }
+  f.metadata["step"] = std::to_string(model.ctx.step);
+  f.metadata["nngc.seed"] = std::to_string(pos.seed);
+  f.metadata["nngc.epoch"] = std::to_string(pos.epoch);
+  f.metadata["nngc.batch"] = std::to_string(pos.batch);
+  f.metadata["nngc.loss_sum"] = formatDouble(pos.lossSum);
+  f.metadata["nngc.loss_weight"] = formatDouble(pos.lossWeight);
+  if (!pos.dataRng.empty())
+    f.metadata["nngc.data_rng"] = pos.dataRng;
+  f.metadata["nngc.data_hash"] = hex64(dataHash);
+  storeSchedule(model, f);
+  const std::string &path = options.save;
+  if (options.keepLast <= 1) {
+    f.write(path);
+  } else {
+    size_t slash = path.rfind('/'), dot = path.rfind('.');
+    bool hasExt =
+        dot != std::string::npos && (slash == std::string::npos || dot > slash);
+    char step[32];
+    std::snprintf(step, sizeof step, ".step%08lld", (long long)model.ctx.step);
+    std::string numbered = (hasExt ? path.substr(0, dot) : path) + step +
+                           (hasExt ? path.substr(dot) : std::string());
+    f.write(numbered);
+    // FILE becomes the newest one: a hard link renamed into place.
+    std::string tmp = path + ".link." + std::to_string(getpid());
+    ::unlink(tmp.c_str());
+    if (::link(numbered.c_str(), tmp.c_str()) != 0 ||
+        std::rename(tmp.c_str(), path.c_str()) != 0) {
+      ::unlink(tmp.c_str());
+      f.write(path);
+    }
+    rotate(numbered);
+  }
+  savedStep = model.ctx.step;
+}
+
+/// Removes all but the --keep-last newest FILE.stepN checkpoints.
+void TrainRun::rotate(const std::string &newest) {
+  const std::string &path = options.save;
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  size_t dot = base.rfind('.');
+  std::string stem = dot == std::string::npos ? base : base.substr(0, dot);
+  std::string ext = dot == std::string::npos ? "" : base.substr(dot);
+  std::vector<std::string> found;
+  if (DIR *d = ::opendir(dir.empty() ? "/" : dir.c_str())) {
+    while (dirent *e = ::readdir(d)) {
+      std::string name = e->d_name;
+      std::string prefix = stem + ".step";
+      if (name.size() != prefix.size() + 8 + ext.size() ||
+          name.compare(0, prefix.size(), prefix) ||
+          name.compare(name.size() - ext.size(), ext.size(), ext))
+        continue;
+      std::string digits = name.substr(prefix.size(), 8);
+      if (std::all_of(digits.begin(), digits.end(), ::isdigit))
+        found.push_back(name);
+    }
+    ::closedir(d);
+  }
+  std::sort(found.begin(), found.end()); // zero-padded: by step
+  (void)newest;
+  for (size_t i = 0; i + options.keepLast < found.size(); ++i)
+    ::unlink((dir + "/" + found[i]).c_str());
+}
+
+int TrainRun::stop(const std::string &where) {
+  clearProgress();
+  int status = stopStatus();
+  const char *sig = status == 130 ? "SIGINT" : "SIGTERM";
+  if (options.json) {
+    JsonLine j;
+    j.add("stopped", std::string(sig)).add("step", model.ctx.step);
+    if (!options.save.empty())
+      j.add("checkpoint", options.save);
+    std::cout << j.str() << std::endl;
+    return status;
+  }
+  std::cout << "stopped by " << sig << " at step " << model.ctx.step << " ("
+            << where << ")";
+  if (!options.save.empty())
+    std::cout << "; saved " << options.save << ": continue with --resume "
+              << options.save;
+  else
+    std::cout << "; nothing saved (no --save)";
+  std::cout << std::endl;
+  return status;
+}
+
+//===----------------------------------------------------------------------===//
+// Output
+//===----------------------------------------------------------------------===//
+
+void TrainRun::info(const std::string &text) {
+  if (!options.quiet && !options.json)
+    std::cout << text << std::flush;
+}
+
+void TrainRun::progress(const std::string &where) {
+  lastProgress = Clock::now();
+  double elapsed = secondsSince(start);
+  int64_t done = model.ctx.step - firstStep;
+  char line[256];
+  int n = std::snprintf(line, sizeof line, "\r%s  loss %.4f", where.c_str(),
+                        pos.lossWeight > 0 ? pos.lossSum / pos.lossWeight : 0);
+  if (std::isfinite(lastValLoss))
+    n += std::snprintf(line + n, sizeof line - n, "  val %.4f", lastValLoss);
+  n += std::snprintf(line + n, sizeof line - n, "  %.0f %s/s  lr %.3g",
+                     throughput(), unit.c_str(), lr());
+  if (totalSteps > model.ctx.step && done > 0) {
+    double eta = elapsed / done * (totalSteps - model.ctx.step);
+    n += std::snprintf(line + n, sizeof line - n, "  ETA %lldm%02llds",
+                       (long long)eta / 60, (long long)eta % 60);
+  }
+  std::fprintf(stderr, "%s\033[K", line);
+  std::fflush(stderr);
+}
+
+void TrainRun::clearProgress() {
+  if (tty)
+    std::fprintf(stderr, "\r\033[K");
+}
+
+void TrainRun::record(const std::string &text, JsonLine json) {
+  clearProgress();
+  json.add("lr", lr())
+      .add(unit + "_per_s", recordThroughput)
+      .add("seconds", secondsSince(start));
+  if (options.json)
+    std::cout << json.str() << std::endl;
+  else if (!options.quiet)
+    std::cout << text << std::endl;
+  if (log)
+    log << json.str() << std::endl;
+  samplesSinceRecord = 0;
+  sinceRecord = Clock::now();
+}
+
+void TrainRun::done(const std::string &text, JsonLine json) {
+  clearProgress();
+  json.add("seconds", secondsSince(start));
+  if (options.json)
+    std::cout << json.str() << std::endl;
+  else
+    std::cout << text << std::endl;
+}

@@ -1,0 +1,157 @@
+//===- TrainRun.h - What every train command shares -----------*- C++ -*-===//
+//
+// Internal to lib/Runtime. A TrainRun is one invocation of `train`: it
+// owns what the three trainers (tables, text, sentences) have in common:
+//
+//   - resuming: reading --resume, restoring parameters, optimizer state,
+//     the schedule, the seed and the run's position (RunPosition), so that
+//     a stopped and resumed run logs the same losses as one that did not
+//     stop;
+//   - checkpoints: --save, --save-every, --keep-last, written atomically
+//     and only with finite parameters;
+//   - stopping: SIGINT/SIGTERM finish the step, save, exit 130/143;
+//   - the numerics guard: a non-finite loss stops the run (exit 3), naming
+//     the step and the last good checkpoint; --check-numerics names the
+//     first op that produced a NaN or Inf;
+//   - output: the live progress line on a terminal, the periodic records
+//     (text, or JSON with --json), --quiet, and the --log JSON lines.
+//
+// See docs/Trainer.md ("Checkpoints and resuming", "Output").
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNGC_LIB_RUNTIME_TRAINRUN_H
+#define NNGC_LIB_RUNTIME_TRAINRUN_H
+
+#include "TrainerCommon.h"
+
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nngc::rt {
+
+/// The exit status of a run stopped by a NumericsError.
+constexpr int kNumericsExitStatus = 3;
+
+/// The options every `train` command takes besides the optimizer's.
+struct RunOptions {
+  std::string save, resume, log;
+  int64_t saveEvery = 0, keepLast = 1;
+  uint64_t seed = 0;
+  bool quiet = false, json = false, checkNumerics = false;
+};
+void addRunOptions(po::options_description &desc, RunOptions &o);
+
+/// Where a run is, beyond parameters, optimizer state and the step count:
+/// what a checkpoint must hold for training to continue exactly.
+struct RunPosition {
+  uint64_t seed = 0;
+  /// Epoch trainers: the epoch under way (from 1) and its batches done.
+  int64_t epoch = 1, batch = 0;
+  /// The loss summed since the last record, and the weight it sums (rows
+  /// or steps).
+  double lossSum = 0, lossWeight = 0;
+  /// The text trainer's window generator (std::mt19937_64's text form).
+  std::string dataRng;
+};
+
+/// One JSON object, written as one line; numbers print exactly (%.17g).
+class JsonLine {
+public:
+  JsonLine &add(const std::string &key, double v);
+  JsonLine &add(const std::string &key, int64_t v);
+  JsonLine &add(const std::string &key, const std::string &v);
+  std::string str() const { return body + "}"; }
+  bool has(const std::string &key) const;
+
+private:
+  std::string body = "{";
+};
+
+class TrainRun {
+public:
+  /// Reads --resume (if given) and restores the model from it: parameters,
+  /// optimizer state, step, schedule, clipping, dropout override and seed
+  /// (each unless its option is given again). Installs the SIGINT/SIGTERM
+  /// handlers and opens --log. `unit` names what throughput counts
+  /// ("rows", "tokens", "sentences").
+  TrainRun(Model &model, const RunOptions &o, const po::variables_map &vm,
+           std::string unit);
+  ~TrainRun();
+
+  Model &model;
+  const RunOptions &options;
+  RunPosition pos;
+  /// The resumed checkpoint (vocabulary, feature scaling), if any.
+  std::optional<SafetensorsFile> resumed;
+
+  /// The fingerprint of the training data, checked against the resumed
+  /// checkpoint's (a note on stderr when it differs).
+  void setDataHash(uint64_t hash);
+  /// The total number of optimizer steps the run will have taken at its
+  /// end (for the progress line's ETA).
+  void setTotalSteps(int64_t steps) { totalSteps = steps; }
+
+  /// After each training step: checks the loss (NumericsError), adds it to
+  /// the running mean with `weight`, counts `samples` for the throughput
+  /// and refreshes the progress line.
+  void stepDone(float loss, double weight, int64_t samples,
+                const std::string &where);
+  /// model.train(), a numerics failure (--check-numerics) completed with
+  /// `where` and the last good checkpoint.
+  void train(const std::string &where);
+  /// The running mean since the last call, which restarts it; it also
+  /// fixes the throughput the next record reports (before evaluation).
+  double takeMeanLoss();
+  /// The samples per second since the last record.
+  double throughput() const;
+  Clock::time_point startTime() const { return start; }
+
+  /// A SIGINT or SIGTERM arrived: 130 or 143, else 0.
+  int stopStatus() const;
+  /// --save-every says the step just taken ends with a checkpoint.
+  bool saveDue() const;
+  /// Writes `f` (the model's checkpoint with the trainer's metadata) to
+  /// --save with the run's position and options; refuses non-finite
+  /// parameters (NumericsError); keeps the --keep-last newest. No-op
+  /// without --save.
+  void save(SafetensorsFile f);
+  /// The message a stopped run ends with; returns the exit status.
+  int stop(const std::string &where);
+
+  /// A line of information (suppressed by --quiet and --json).
+  void info(const std::string &text);
+  /// A periodic record: `text` on stdout (unless --quiet; JSON instead with
+  /// --json), `json` (lr and throughput added) appended to --log.
+  void record(const std::string &text, JsonLine json);
+  /// The last line of a run.
+  void done(const std::string &text, JsonLine json);
+  /// Clears the progress line.
+  void clearProgress();
+  /// The last validation loss shown on the progress line (NaN: none).
+  double lastValLoss;
+
+private:
+  std::string unit;
+  std::ofstream log;
+  bool tty = false;
+  int64_t totalSteps = 0, firstStep = 0, savedStep = -1;
+  int64_t samplesSinceRecord = 0;
+  Clock::time_point start, sinceRecord, lastProgress;
+  uint64_t dataHash = 0;
+  double recordThroughput = 0;
+  double lr() const;
+  void progress(const std::string &where);
+  void rotate(const std::string &newest);
+};
+
+/// Whether every parameter is finite; otherwise the first that is not.
+std::string firstNonFiniteParam(Model &model);
+
+} // namespace nngc::rt
+
+#endif // NNGC_LIB_RUNTIME_TRAINRUN_H
