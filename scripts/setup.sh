@@ -15,6 +15,10 @@ PACKAGES=(
   python3 python3-numpy python3-torch python3-psutil
   # a fair PyTorch peer for benchmarks (see ../shared/bench/BASELINES.md)
   libopenblas0-openmp
+  # the fuzzer and sanitizer builds (scripts/fuzz.sh, scripts/sanitize.sh)
+  clang-19 libfuzzer-19-dev libclang-rt-19-dev
+  # rendering `trainer plot`'s SVG in a test (test/e2e/plot.test)
+  chromium
 )
 
 missing=()

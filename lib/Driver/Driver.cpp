@@ -98,6 +98,10 @@ static ExitCode link(const CompileOptions &options, StringRef object) {
                                  "-lz",
                                  "-fopenmp",
                                  "-lpthread"};
+  // A sanitized build's runtime needs the sanitizers' run-time libraries.
+  std::string sanitize = std::string("-fsanitize=") + NNGC_TRAINER_SANITIZE;
+  if (*NNGC_TRAINER_SANITIZE)
+    args.push_back(sanitize);
   std::string error;
   int rc =
       llvm::sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0, &error);

@@ -266,7 +266,8 @@ TrainRun::TrainRun(Model &model, const RunOptions &o,
       throw std::runtime_error(o.log + ": cannot open for appending");
   }
   tty = isatty(STDERR_FILENO) && !o.quiet && !o.json;
-  start = sinceRecord = lastProgress = Clock::now();
+  start = sinceRecord = Clock::now();
+  lastProgress = start - std::chrono::seconds(1); // the first step shows it
   stopSignal = 0;
   std::signal(SIGINT, onStopSignal);
   std::signal(SIGTERM, onStopSignal);

@@ -1052,7 +1052,8 @@ const char *kUsage =
     "  predict     write the model's output for each row of data\n"
     "  grad-check  loss and gradients for given inputs (and parameters),\n"
     "              with an optional finite-difference check\n"
-    "  bench       time training steps on random inputs\n";
+    "  bench       time training steps on random inputs\n"
+    "  plot        draw the loss curves of train --log files as SVG\n";
 
 } // namespace
 
@@ -1064,6 +1065,8 @@ int main(int argc, char **argv) {
   }
   std::string cmd = argv[1];
   try {
+    if (cmd == "plot")
+      return cmdPlot(argc - 1, argv + 1);
     Model model;
     if (cmd == "info")
       return cmdInfo(model);

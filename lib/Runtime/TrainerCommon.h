@@ -57,6 +57,9 @@ Vocabulary checkpointVocabulary(const SafetensorsFile &f,
 /// Writes `v` into a checkpoint's metadata.
 void storeVocabulary(SafetensorsFile &f, const Vocabulary &v);
 
+/// `plot`: loss curves of --log files as SVG (Plot.cpp); needs no model.
+int cmdPlot(int argc, char **argv);
+
 /// `train` and `sample` for language models (TextTrainer.cpp).
 bool isLanguageModel(const Manifest &m);
 int cmdTrainText(Model &model, int argc, char **argv);
