@@ -283,8 +283,12 @@ FailureOr<MemoryPlan> nngc::nn::planMemory(ModelOp model,
     for (Value v : b.values)
       storage[v] = {"arena", b.offset};
   // Reshapes alias the storage of their input.
-  for (ReshapeOp r : body.getOps<ReshapeOp>())
-    storage[r.getResult()] = storage.at(aliasRoot(r.getInput()));
+  // (A copy: inserting the reshape's entry may grow the map and move the
+  // input's.)
+  for (ReshapeOp r : body.getOps<ReshapeOp>()) {
+    Storage input = storage.at(aliasRoot(r.getInput()));
+    storage[r.getResult()] = input;
+  }
   plan.arenaBytes = arenaBytes;
   return plan;
 }

@@ -55,7 +55,12 @@ def NN_KeepsState : NativeOpTrait<"KeepsState"> {
   let cppNamespace = "::nngc::nn::OpTrait";
 }
 
+// Every op but nn.model lives directly in an nn.model's body (the
+// verifier says so, rather than a pass crashing on a stray op).
 class NN_Op<string mnemonic, list<Trait> traits = []>
+    : Op<NN_Dialect, mnemonic,
+         !listconcat(traits, [HasParent<"::nngc::nn::ModelOp">])>;
+class NN_TopLevelOp<string mnemonic, list<Trait> traits = []>
     : Op<NN_Dialect, mnemonic, traits>;
 
 class NN_Attr<string name, string attrMnemonic, list<Trait> traits = []>

@@ -3,7 +3,7 @@
 #ifndef NNGC_DIALECT_NN_IR_NNMODELOPS_TD
 #define NNGC_DIALECT_NN_IR_NNMODELOPS_TD
 
-def NN_ModelOp : NN_Op<"model", [Symbol, IsolatedFromAbove,
+def NN_ModelOp : NN_TopLevelOp<"model", [Symbol, IsolatedFromAbove,
                                  GraphRegionNoTerminator]> {
   let summary = "A training problem: inputs, parameters, layers, loss";
   let description = [{
