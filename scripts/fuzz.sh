@@ -71,10 +71,12 @@ run nngc-fuzz "$secs" "$seeds" build-fuzz/nn.dict
 seeds=build-fuzz/seeds-data
 rm -rf "$seeds" && mkdir -p "$seeds"
 D=/usr/lib/python3/dist-packages/sklearn/datasets/data
-for f in "$D"/breast_cancer.csv "$D"/iris.csv; do [ -f "$f" ] && head -c 2000 "$f" > "$seeds/$(basename "$f")"; done
-for f in "$D"/digits.csv.gz "$D"/diabetes_data_raw.csv.gz; do [ -f "$f" ] && zcat "$f" | head -c 2000 > "$seeds/$(basename "$f" .gz)"; done
-for f in ../shared/data/sentiment/*_labelled.txt ../shared/data/tinyshakespeare.txt; do
-  [ -f "$f" ] && head -c 2000 "$f" > "$seeds/$(basename "$f")"
+for f in "$D"/breast_cancer.csv "$D"/iris.csv ../shared/data/sentiment/*_labelled.txt \
+    ../shared/data/tinyshakespeare.txt; do
+  if [ -f "$f" ]; then head -c 2000 "$f" > "$seeds/$(basename "$f")"; fi
+done
+for f in "$D"/digits.csv.gz "$D"/diabetes_data_raw.csv.gz; do
+  if [ -f "$f" ]; then (zcat "$f" || true) | head -c 2000 > "$seeds/$(basename "$f" .gz)"; fi
 done
 /usr/bin/python3 - "$seeds/tiny.safetensors" <<'PY'
 import json, struct, sys

@@ -173,10 +173,21 @@ Vocabulary Vocabulary::fromJson(const std::string &kind,
     throw std::runtime_error("unknown vocabulary kind '" + kind + "'");
   v.kindValue = kind == "char" ? Kind::Char : Kind::Word;
   Json arr = Json::parse(json);
-  for (const Json &t : arr.array)
-    v.add(v.kindValue == Kind::Char
-              ? std::string(1, static_cast<char>(t.asNumber()))
-              : t.asString());
+  if (arr.kind != Json::Array)
+    throw std::runtime_error("the vocabulary is not a JSON array");
+  for (const Json &t : arr.array) {
+    if (v.kindValue == Kind::Word) {
+      v.add(t.asString());
+      continue;
+    }
+    double b = t.asNumber();
+    if (!(b >= 0 && b <= 255) || b != static_cast<int>(b))
+      throw std::runtime_error("a char vocabulary holds bytes 0..255, not " +
+                               std::to_string(b));
+    v.add(std::string(1, static_cast<char>(static_cast<unsigned char>(b))));
+  }
+  if (v.index.size() != v.tokens.size())
+    throw std::runtime_error("the vocabulary lists a token twice");
   if (v.kindValue == Kind::Word) {
     auto it = v.index.find("<unk>");
     v.unk = it == v.index.end() ? 0 : it->second;
