@@ -211,20 +211,24 @@ TrainRun::TrainRun(Model &model, const RunOptions &o,
     throw std::runtime_error("--save-every and --keep-last need --save");
   pos.seed = o.seed;
   if (!o.resume.empty()) {
-    resumed = SafetensorsFile::read(o.resume);
+    resumed = loadCheckpoint(model, o.resume, /*optimizer=*/true);
     const SafetensorsFile &f = *resumed;
-    try {
-      model.loadParams(f, true);
-    } catch (const std::exception &e) {
-      throw std::runtime_error(o.resume + ": " + e.what());
-    }
     auto get = [&](const char *k) {
       auto it = f.metadata.find(k);
       return it == f.metadata.end() ? nullptr : &it->second;
     };
+    auto need = [&](const char *k) -> const std::string & {
+      const std::string *v = get(k);
+      if (!v)
+        throw std::runtime_error(std::string("no ") + k);
+      return *v;
+    };
     try {
       if (const std::string *s = get("nngc.seed")) {
-        auto saved = static_cast<uint64_t>(std::stoull(*s));
+        char *end = nullptr;
+        uint64_t saved = std::strtoull(s->c_str(), &end, 10);
+        if (end == s->c_str() || *end)
+          throw std::runtime_error("nngc.seed: not a seed: '" + *s + "'");
         if (vm.count("seed") && !vm["seed"].defaulted() && saved != o.seed)
           std::cerr << "note: --seed " << o.seed << " replaces the "
                     << "checkpoint's seed " << saved
@@ -234,22 +238,25 @@ TrainRun::TrainRun(Model &model, const RunOptions &o,
       }
       if (const std::string *e = get("nngc.epoch")) {
         pos.epoch = parseInt(*e, "nngc.epoch");
-        pos.batch = parseInt(*get("nngc.batch"), "nngc.batch");
+        pos.batch = parseInt(need("nngc.batch"), "nngc.batch");
       } else if (const std::string *e = get("epoch")) {
         pos.epoch = parseInt(*e, "epoch") + 1; // older checkpoints
       }
       if (const std::string *l = get("nngc.loss_sum")) {
         pos.lossSum = parseDouble(*l, "nngc.loss_sum");
         pos.lossWeight =
-            parseDouble(*get("nngc.loss_weight"), "nngc.loss_weight");
+            parseDouble(need("nngc.loss_weight"), "nngc.loss_weight");
       }
       if (const std::string *r = get("nngc.data_rng"))
         pos.dataRng = *r;
+      if (pos.epoch < 1 || pos.batch < 0 || !(pos.lossWeight >= 0))
+        throw std::runtime_error("a negative epoch, batch or loss weight");
     } catch (const std::exception &e) {
       throw std::runtime_error(o.resume + ": bad run metadata: " + e.what());
     }
     restoreSchedule(model, f, o.resume);
     savedStep = model.ctx.step;
+    savedPath = o.resume;
   }
   model.ctx.seed = pos.seed;
   model.ctx.checkNumerics = o.checkNumerics;
@@ -295,13 +302,11 @@ void TrainRun::setDataHash(uint64_t hash) {
 //===----------------------------------------------------------------------===//
 
 /// What a numerics failure adds: where the last good state is.
-static std::string lastGood(const RunOptions &o, int64_t savedStep,
-                            bool resumed) {
-  if (o.save.empty())
-    return resumed ? "; " + o.resume + " is unchanged" : "";
+std::string TrainRun::lastGood() const {
   if (savedStep < 0)
-    return "; nothing was saved before it";
-  return "; " + o.save + " holds step " + std::to_string(savedStep) +
+    return options.save.empty() ? "; no checkpoint (--save) is written"
+                                : "; nothing was saved before it";
+  return "; " + savedPath + " holds step " + std::to_string(savedStep) +
          ", the last good state";
 }
 
@@ -312,7 +317,7 @@ void TrainRun::stepDone(float loss, double weight, int64_t samples,
     throw NumericsError(
         "the loss became " + std::string(std::isnan(loss) ? "nan" : "inf") +
         " at step " + std::to_string(model.ctx.step) + " (" + where + ")" +
-        lastGood(options, savedStep, resumed.has_value()) +
+        lastGood() +
         " (lower --lr or clip with --clip; --check-numerics names the first "
         "op that produced it)");
   }
@@ -330,7 +335,7 @@ void TrainRun::train(const std::string &where) {
     clearProgress();
     throw NumericsError(std::string(e.what()) + " at step " +
                         std::to_string(model.ctx.step) + " (" + where + ")" +
-                        lastGood(options, savedStep, resumed.has_value()));
+                        lastGood());
   }
 }
 
@@ -360,15 +365,15 @@ bool TrainRun::saveDue() const {
 }
 
 void TrainRun::save(SafetensorsFile f) {
-  if (options.save.empty() || savedStep == model.ctx.step)
+  if (options.save.empty() ||
+      (savedStep == model.ctx.step && savedPath == options.save))
     return;
   std::string bad = firstNonFiniteParam(model);
   if (!bad.empty()) {
     clearProgress();
     throw NumericsError("parameter '" + bad + "' is not finite after step " +
                         std::to_string(model.ctx.step) + "; it was not saved" +
-                        lastGood(options, savedStep, resumed.has_value()) +
-                        " (lower --lr or clip with --clip)");
+                        lastGood() + " (lower --lr or clip with --clip)");
   }
   f.metadata["step"] = std::to_string(model.ctx.step);
   f.metadata["nngc.seed"] = std::to_string(pos.seed);
@@ -400,13 +405,14 @@ void TrainRun::save(SafetensorsFile f) {
       ::unlink(tmp.c_str());
       f.write(path);
     }
-    rotate(numbered);
+    rotate();
   }
   savedStep = model.ctx.step;
+  savedPath = path;
 }
 
 /// Removes all but the --keep-last newest FILE.stepN checkpoints.
-void TrainRun::rotate(const std::string &newest) {
+void TrainRun::rotate() {
   const std::string &path = options.save;
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
@@ -430,7 +436,6 @@ void TrainRun::rotate(const std::string &newest) {
     ::closedir(d);
   }
   std::sort(found.begin(), found.end()); // zero-padded: by step
-  (void)newest;
   for (size_t i = 0; i + options.keepLast < found.size(); ++i)
     ::unlink((dir + "/" + found[i]).c_str());
 }

@@ -139,14 +139,18 @@ private:
   std::string unit;
   std::ofstream log;
   bool tty = false;
-  int64_t totalSteps = 0, firstStep = 0, savedStep = -1;
+  int64_t totalSteps = 0, firstStep = 0;
+  /// The last checkpoint written (or resumed from) and its step.
+  int64_t savedStep = -1;
+  std::string savedPath;
   int64_t samplesSinceRecord = 0;
   Clock::time_point start, sinceRecord, lastProgress;
   uint64_t dataHash = 0;
   double recordThroughput = 0;
   double lr() const;
+  std::string lastGood() const;
   void progress(const std::string &where);
-  void rotate(const std::string &newest);
+  void rotate();
 };
 
 /// Whether every parameter is finite; otherwise the first that is not.
