@@ -99,12 +99,24 @@ Vocabulary nngc::rt::checkpointVocabulary(const SafetensorsFile &f,
     throw std::runtime_error(path + ": no vocabulary (nngc.vocab) in the "
                                     "checkpoint; was it written by this "
                                     "model's train --save?");
-  return Vocabulary::fromJson(kind->second, tokens->second);
+  auto hash = f.metadata.find("nngc.vocab_hash");
+  if (hash != f.metadata.end() &&
+      hash->second !=
+          hex64(xxh64(tokens->second.data(), tokens->second.size())))
+    throw std::runtime_error(path + ": the vocabulary does not match its "
+                                    "hash (nngc.vocab_hash)");
+  try {
+    return Vocabulary::fromJson(kind->second, tokens->second);
+  } catch (const std::exception &e) {
+    throw std::runtime_error(path + ": bad vocabulary: " + e.what());
+  }
 }
 
 void nngc::rt::storeVocabulary(SafetensorsFile &f, const Vocabulary &v) {
   f.metadata["nngc.vocab_kind"] = v.kindName();
-  f.metadata["nngc.vocab"] = v.toJson();
+  std::string tokens = v.toJson();
+  f.metadata["nngc.vocab_hash"] = hex64(xxh64(tokens.data(), tokens.size()));
+  f.metadata["nngc.vocab"] = std::move(tokens);
 }
 
 bool nngc::rt::isLanguageModel(const Manifest &m) {
