@@ -100,9 +100,6 @@ JsonLine &JsonLine::add(const std::string &key, const std::string &v) {
   body += (body.size() > 1 ? "," : "") + jsonQuote(key) + ":" + jsonQuote(v);
   return *this;
 }
-bool JsonLine::has(const std::string &key) const {
-  return body.find(jsonQuote(key) + ":") != std::string::npos;
-}
 
 //===----------------------------------------------------------------------===//
 // Resuming

@@ -66,7 +66,6 @@ public:
   JsonLine &add(const std::string &key, int64_t v);
   JsonLine &add(const std::string &key, const std::string &v);
   std::string str() const { return body + "}"; }
-  bool has(const std::string &key) const;
 
 private:
   std::string body = "{";

@@ -297,6 +297,17 @@ nn.model @m {
 
 // -----
 
+// An op reading its own result (found by nngc-fuzz: it crashed the
+// lowering).
+nn.model @m {
+  %x = nn.input "x" : tensor<4xf32>
+  // expected-error @+1 {{'nn.sigmoid' op reads its own result: the model's data flow has a cycle}}
+  %a = nn.sigmoid %a : tensor<4xf32>
+  nn.output "x" %x : tensor<4xf32>
+}
+
+// -----
+
 nn.model @m {
   // expected-error @+1 {{'llvm.mlir.constant' op is not an nn op; a model holds nn ops only}}
   %c = llvm.mlir.constant(1 : i32) : i32

@@ -140,9 +140,16 @@ LogicalResult ModelOp::verifyRegions() {
     }
   }
   // Graph regions allow any order; the data flow itself must be acyclic.
+  // (computeTopologicalSorting does not see an op that reads its own
+  // result: found by nngc-fuzz, it crashed the lowering.)
   SmallVector<Operation *> ops;
-  for (Operation &op : getBodyBlock())
+  for (Operation &op : getBodyBlock()) {
+    for (Value v : op.getOperands())
+      if (v.getDefiningOp() == &op)
+        return op.emitOpError("reads its own result: the model's data flow "
+                              "has a cycle");
     ops.push_back(&op);
+  }
   if (!computeTopologicalSorting(ops))
     return emitOpError("the model's data flow has a cycle");
   return success();
