@@ -25,7 +25,7 @@ std::string nngc::rt::readTextFile(const std::string &path) {
   while ((n = gzread(f, buf, sizeof(buf))) > 0)
     text.append(buf, n);
   int err = 0;
-  const char *msg = gzerror(f, &err);
+  std::string msg = gzerror(f, &err); // gzclose frees it
   gzclose(f);
   if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
     throw std::runtime_error(path + ": read error: " + msg);

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <fcntl.h>
 #include <unistd.h>
 
 using namespace nngc::rt;
@@ -93,4 +94,23 @@ TEST(Data, ErrorsNameTheFileAndLine) {
   expectError([&] { readTable(word, badDelim); }, "--delimiter");
   for (const std::string &p : {ragged, word, empty, headerOnly})
     std::remove(p.c_str());
+}
+
+// Found by nngc-fuzz-data: every file rejected mid-way leaked its
+// descriptor (and zlib's buffers), until open() failed.
+TEST(Data, BadFilesLeaveNoDescriptorOpen) {
+  auto openFiles = [] {
+    int n = 0;
+    for (int fd = 0; fd < 4096; ++fd)
+      n += ::fcntl(fd, F_GETFD) != -1;
+    return n;
+  };
+  CsvOptions noHeader;
+  noHeader.header = false;
+  std::string ragged = writeFile("leak.csv", "1,2\n3\n");
+  int before = openFiles();
+  for (int i = 0; i < 100; ++i)
+    EXPECT_THROW(readTable(ragged, noHeader), std::runtime_error);
+  EXPECT_EQ(openFiles(), before);
+  std::remove(ragged.c_str());
 }
