@@ -999,12 +999,15 @@ int cmdBench(Model &model, int argc, char **argv) {
       "untimed steps first")("threads", po::value(&threads), "threads")(
       "seed", po::value(&seed)->default_value(0),
       "seed")("dropout", po::value(&dropout),
-              "replace every nn.dropout and attention dropout probability");
+              "replace every nn.dropout and attention dropout probability")(
+      "check-numerics", "check every op's result as train --check-numerics "
+                        "does (to measure what it costs)");
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
   model.ctx.seed = seed; // dropout masks
   applyDropoutOption(model, vm, dropout);
+  model.ctx.checkNumerics = vm.count("check-numerics") > 0;
   if (steps < 1)
     throw std::runtime_error("--steps must be at least 1");
   setThreads(threads);
