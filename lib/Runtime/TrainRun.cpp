@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
+#include <fcntl.h>
 #include <iostream>
 #include <unistd.h>
 
@@ -167,13 +168,19 @@ static void restoreSchedule(Model &model, const SafetensorsFile &f,
   }
 }
 
+/// The folder `path` is in.
+static std::string dirOf(const std::string &path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "."
+         : slash == 0               ? "/"
+                                    : path.substr(0, slash);
+}
+
 /// Removes FILE.tmp.PID and FILE.link.PID left by a process that was
 /// killed while it wrote FILE (the rename never happened, FILE is intact).
 static void removeStaleTemporaries(const std::string &path) {
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  DIR *d = ::opendir(dir.empty() ? "/" : dir.c_str());
+  std::string dir = dirOf(path), base = path.substr(path.rfind('/') + 1);
+  DIR *d = ::opendir(dir.c_str());
   if (!d)
     return;
   while (dirent *e = ::readdir(d)) {
@@ -401,6 +408,10 @@ void TrainRun::save(SafetensorsFile f) {
         std::rename(tmp.c_str(), path.c_str()) != 0) {
       ::unlink(tmp.c_str());
       f.write(path);
+    } else if (int dfd = ::open(dirOf(path).c_str(), O_RDONLY | O_DIRECTORY);
+               dfd >= 0) { // the rename is durable once the folder is
+      ::fsync(dfd);
+      ::close(dfd);
     }
     rotate();
   }
@@ -411,14 +422,12 @@ void TrainRun::save(SafetensorsFile f) {
 /// Removes all but the --keep-last newest FILE.stepN checkpoints.
 void TrainRun::rotate() {
   const std::string &path = options.save;
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string dir = dirOf(path), base = path.substr(path.rfind('/') + 1);
   size_t dot = base.rfind('.');
   std::string stem = dot == std::string::npos ? base : base.substr(0, dot);
   std::string ext = dot == std::string::npos ? "" : base.substr(dot);
   std::vector<std::string> found;
-  if (DIR *d = ::opendir(dir.empty() ? "/" : dir.c_str())) {
+  if (DIR *d = ::opendir(dir.c_str())) {
     while (dirent *e = ::readdir(d)) {
       std::string name = e->d_name;
       std::string prefix = stem + ".step";
