@@ -9,7 +9,8 @@
 //     stop;
 //   - checkpoints: --save, --save-every, --keep-last, written atomically
 //     and only with finite parameters;
-//   - stopping: SIGINT/SIGTERM finish the step, save, exit 130/143;
+//   - stopping: SIGINT/SIGTERM finish the step, save, exit 130/143 (taken
+//     by a signal thread, never by an async handler on a compute thread);
 //   - the numerics guard: a non-finite loss stops the run (exit 3), naming
 //     the step and the last good checkpoint; --check-numerics names the
 //     first op that produced a NaN or Inf;
@@ -151,6 +152,12 @@ private:
   void progress(const std::string &where);
   void rotate();
 };
+
+/// Takes SIGINT and SIGTERM from here on in a thread of their own: during
+/// a TrainRun the first one asks it to stop after its step (stopStatus),
+/// otherwise they end the process with 128 + the signal. main() calls it
+/// first, before any other thread exists.
+void startSignalThread();
 
 /// Whether every parameter is finite; otherwise the first that is not.
 std::string firstNonFiniteParam(Model &model);

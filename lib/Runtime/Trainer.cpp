@@ -1061,6 +1061,7 @@ const char *kUsage =
 } // namespace
 
 int main(int argc, char **argv) {
+  startSignalThread(); // before oneDNN and OpenMP start threads
   if (argc < 2 || !std::strcmp(argv[1], "--help") ||
       !std::strcmp(argv[1], "-h")) {
     std::printf(kUsage, argv[0]);

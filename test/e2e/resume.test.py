@@ -1,6 +1,7 @@
 """Exact resume, crash safety and stopping on signals (resume.test).
 
-For an MLP (table trainer), an LSTM and a GPT (text trainer) and the BiLSTM
+For an MLP (table trainer), an LSTM and a GPT with attention dropout (text
+trainer) and the BiLSTM
 sentence classifier, each scenario is compared with one uninterrupted run of
 the same command, record by record (train and validation loss, exactly as
 logged, %.17g):
@@ -72,7 +73,7 @@ CASES = [
     ("gpt_tiny", ["--data", os.path.join(shared, "tinyshakespeare.txt"),
                   "--eval-every", "2", "--eval-batches", "2", "--seed", "3",
                   "--schedule", "warmup_cosine", "--warmup", "3",
-                  "--decay-steps", "12"],
+                  "--decay-steps", "12", "--dropout", "0.1"],
      "--steps", 12, 6),
     ("bilstm_sentiment", ["--data", os.path.join(shared, "sentiment", "amazon_cells_labelled.txt"),
                           "--val-split", "0.2", "--seed", "3"],
