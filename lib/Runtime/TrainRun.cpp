@@ -8,17 +8,17 @@
 #include "TrainRun.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
-#include <atomic>
 #include <csignal>
-#include <pthread.h>
-#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <iostream>
+#include <pthread.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace nngc::rt;

@@ -297,6 +297,15 @@ nn.model @m {
 
 // -----
 
+// A tensor whose size in bytes overflows int64 (found by nngc-fuzz: it
+// overflowed the memory plan).
+nn.model @m {
+  // expected-error @+1 {{'nn.input' op result 'tensor<777777777777777764x64xf32>' is too large (nngc's limit is 2^47 elements)}}
+  %x = nn.input "x" : tensor<777777777777777764x64xf32>
+}
+
+// -----
+
 // An op reading its own result (found by nngc-fuzz: it crashed the
 // lowering).
 nn.model @m {

@@ -3,6 +3,8 @@
 #include "ShapeUtils.h"
 #include "nngc/Dialect/NN/IR/NN.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -148,6 +150,19 @@ LogicalResult ModelOp::verifyRegions() {
       if (v.getDefiningOp() == &op)
         return op.emitOpError("reads its own result: the model's data flow "
                               "has a cycle");
+    // Sizes in bytes must fit the memory plan's int64 arithmetic (found by
+    // nngc-fuzz: tensor<777777777777777764x64xf32> overflowed it).
+    for (Type t : op.getResultTypes()) {
+      auto type = dyn_cast<RankedTensorType>(t);
+      if (!type || !type.hasStaticShape())
+        continue;
+      int64_t bytes = 8;
+      for (int64_t d : type.getShape())
+        if (llvm::MulOverflow(bytes, std::max<int64_t>(d, 1), bytes) ||
+            bytes > (int64_t(1) << 50))
+          return op.emitOpError("result ")
+                 << type << " is too large (nngc's limit is 2^47 elements)";
+    }
     ops.push_back(&op);
   }
   if (!computeTopologicalSorting(ops))
