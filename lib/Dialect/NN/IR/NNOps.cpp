@@ -3,12 +3,12 @@
 #include "ShapeUtils.h"
 #include "nngc/Dialect/NN/IR/NN.h"
 
-#include "llvm/Support/MathExtras.h"
 
 #include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <charconv>
 
