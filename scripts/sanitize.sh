@@ -22,6 +22,8 @@ export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allow_user_poisoning=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # no-alloc.test preloads an allocation counter, which ASan's own
 # allocator cannot share the process with.
-export LIT_OPTS="${LIT_OPTS:-} --filter=${1:-.} --filter-out=no-alloc"
+# Instrumented runs are several times slower: resume.test needs about
+# 10 minutes alone, so the per-test limit is 40 minutes here.
+export LIT_OPTS="${LIT_OPTS:-} --filter=${1:-.} --filter-out=no-alloc --timeout=2400"
 
 ninja -C build-asan check-nngc
