@@ -345,19 +345,13 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
     int64_t epoch = run.pos.epoch;
     std::mt19937_64 rng(seed * 7919 + epoch);
     std::shuffle(order.begin(), order.end(), rng);
-    for (int64_t s = run.pos.batch; s < steps; ++s) {
-      int64_t n = fillBatch(model, si, tr, order, s * si.batch);
-      std::string where = "epoch " + std::to_string(epoch) + " step " +
-                          std::to_string(s + 1) + "/" + std::to_string(steps);
-      run.train(where);
-      run.stepDone(model.loss(), n, n, where);
-      run.pos.batch = s + 1;
-      if (s + 1 < steps && (run.saveDue() || run.stopStatus())) {
-        save();
-        if (run.stopStatus())
-          return run.stop(where);
-      }
-    }
+    if (int status = run.epochSteps(
+            steps,
+            [&](int64_t s) {
+              return fillBatch(model, si, tr, order, s * si.batch);
+            },
+            save))
+      return status;
     double trainLoss = run.takeMeanLoss();
     char buf[64];
     std::snprintf(buf, sizeof(buf), "%.4f", trainLoss);

@@ -366,6 +366,26 @@ void TrainRun::train(const std::string &where) {
   }
 }
 
+int TrainRun::epochSteps(int64_t steps,
+                         const std::function<int64_t(int64_t)> &fill,
+                         const std::function<void()> &save) {
+  for (int64_t b = pos.batch; b < steps; ++b) {
+    int64_t n = fill(b);
+    std::string where = "epoch " + std::to_string(pos.epoch) + " step " +
+                        std::to_string(b + 1) + "/" + std::to_string(steps);
+    train(where);
+    stepDone(model.loss(), n, n, where);
+    pos.batch = b + 1;
+    // The epoch's last batch is saved at the epoch's end, after its record.
+    if (b + 1 < steps && (saveDue() || stopStatus())) {
+      save();
+      if (stopStatus())
+        return stop(where);
+    }
+  }
+  return 0;
+}
+
 double TrainRun::takeMeanLoss() {
   recordThroughput = throughput();
   double mean = pos.lossWeight > 0 ? pos.lossSum / pos.lossWeight : 0;

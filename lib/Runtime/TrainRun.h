@@ -27,6 +27,7 @@
 #include "TrainerCommon.h"
 
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -104,6 +105,12 @@ public:
   /// model.train(), a numerics failure (--check-numerics) completed with
   /// `where` and the last good checkpoint.
   void train(const std::string &where);
+  /// An epoch trainer's steps of epoch pos.epoch from batch pos.batch:
+  /// `fill(b)` fills batch b and returns its rows. A --save-every or signal
+  /// checkpoint inside the epoch calls `save`; returns the exit status
+  /// when a signal stopped the run (0: the epoch's batches are done).
+  int epochSteps(int64_t steps, const std::function<int64_t(int64_t)> &fill,
+                 const std::function<void()> &save);
   /// The running mean since the last call, which restarts it; it also
   /// fixes the throughput the next record reports (before evaluation).
   double takeMeanLoss();

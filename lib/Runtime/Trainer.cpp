@@ -725,19 +725,13 @@ int cmdTrain(Model &model, int argc, char **argv) {
     std::vector<int64_t> order = trainRows;
     std::shuffle(order.begin(), order.end(), rng);
     auto t0 = Clock::now();
-    for (int64_t s = run.pos.batch; s < steps; ++s) {
-      int64_t n = fillBatch(model, roles, train, order, s * batch);
-      std::string where = "epoch " + std::to_string(epoch) + " step " +
-                          std::to_string(s + 1) + "/" + std::to_string(steps);
-      run.train(where);
-      run.stepDone(model.loss(), n, n, where);
-      run.pos.batch = s + 1;
-      if (s + 1 < steps && (run.saveDue() || run.stopStatus())) {
-        save();
-        if (run.stopStatus())
-          return run.stop(where);
-      }
-    }
+    if (int status = run.epochSteps(
+            steps,
+            [&](int64_t s) {
+              return fillBatch(model, roles, train, order, s * batch);
+            },
+            save))
+      return status;
     double seconds = secondsSince(t0), rowsPerS = run.throughput();
     double trainLoss = run.takeMeanLoss();
     char line[256];
