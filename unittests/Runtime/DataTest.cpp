@@ -6,8 +6,8 @@
 #include <zlib.h>
 
 #include <cstdio>
-#include <fstream>
 #include <fcntl.h>
+#include <fstream>
 #include <unistd.h>
 
 using namespace nngc::rt;

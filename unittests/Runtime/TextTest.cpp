@@ -1,7 +1,7 @@
 //===- TextTest.cpp - vocabularies and their checkpoint form --------------===//
 
-#include "nngc/Runtime/Safetensors.h"
 #include "nngc/Runtime/Text.h"
+#include "nngc/Runtime/Safetensors.h"
 
 #include <gtest/gtest.h>
 

@@ -127,3 +127,12 @@ nn.model @any_order {
   %x = nn.input "x" : tensor<2x2xf32>
   nn.output "r" %r : tensor<2x2xf32>
 }
+
+// nn.check_finite (inserted by the lowering for --check-numerics).
+// CHECK-LABEL: nn.model @checks
+nn.model @checks {
+  // CHECK: %[[X:.*]] = nn.input "x" : tensor<4x6xf32>
+  %x = nn.input "x" : tensor<4x6xf32>
+  // CHECK: nn.check_finite %[[X]] {id = 3 : i64} : tensor<4x6xf32>
+  nn.check_finite %x {id = 3} : tensor<4x6xf32>
+}

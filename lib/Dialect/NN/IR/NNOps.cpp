@@ -3,7 +3,6 @@
 #include "ShapeUtils.h"
 #include "nngc/Dialect/NN/IR/NN.h"
 
-
 #include "mlir/Analysis/TopologicalSortUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
