@@ -1042,7 +1042,8 @@ const char *kUsage =
     "\n"
     "  info        the model, its parameters and memory\n"
     "  train       train on CSV data (or, for a language model, on text;\n"
-    "              for a sentence classifier, on sentence<TAB>label lines),\n"
+    "              for a sentence classifier, on sentence<TAB>label lines;\n"
+    "              for a forecaster, on one column of a CSV series),\n"
     "              evaluate, save checkpoints\n"
     "  sample      generate text from a language model's checkpoint\n"
     "  eval        loss and accuracy/RMSE of a checkpoint on data\n"
@@ -1069,18 +1070,23 @@ int main(int argc, char **argv) {
     if (cmd == "info")
       return cmdInfo(model);
     bool sentences = isSentenceClassifier(model.manifest);
+    bool series = isForecaster(model.manifest);
     if (cmd == "train")
       return isLanguageModel(model.manifest)
                  ? cmdTrainText(model, argc - 1, argv + 1)
              : sentences ? cmdTrainSentences(model, argc - 1, argv + 1)
+             : series    ? cmdTrainSeries(model, argc - 1, argv + 1)
                          : cmdTrain(model, argc - 1, argv + 1);
     if (cmd == "sample")
       return cmdSample(model, argc - 1, argv + 1);
-    if (cmd == "eval" || cmd == "predict")
-      return sentences
-                 ? cmdEvalSentences(model, argc - 1, argv + 1, cmd == "predict")
-                 : cmdEvalOrPredict(model, argc - 1, argv + 1,
-                                    cmd == "predict");
+    if (cmd == "eval" || cmd == "predict") {
+      bool predict = cmd == "predict";
+      if (sentences)
+        return cmdEvalSentences(model, argc - 1, argv + 1, predict);
+      if (series)
+        return cmdEvalSeries(model, argc - 1, argv + 1, predict);
+      return cmdEvalOrPredict(model, argc - 1, argv + 1, predict);
+    }
     if (cmd == "grad-check")
       return cmdGradCheck(model, argc - 1, argv + 1);
     if (cmd == "bench")

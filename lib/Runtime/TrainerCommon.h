@@ -2,7 +2,8 @@
 //
 // Internal to lib/Runtime: option parsing, threads, checkpoints and Ctrl-C
 // handling, used by Trainer.cpp (table data), TextTrainer.cpp (language
-// models) and SentenceTrainer.cpp (sentence classifiers).
+// models), SentenceTrainer.cpp (sentence classifiers) and SeriesTrainer.cpp
+// (forecasters).
 //
 //===----------------------------------------------------------------------===//
 
@@ -70,6 +71,12 @@ int cmdSample(Model &model, int argc, char **argv);
 bool isSentenceClassifier(const Manifest &m);
 int cmdTrainSentences(Model &model, int argc, char **argv);
 int cmdEvalSentences(Model &model, int argc, char **argv, bool predict);
+
+/// `train`, `eval` and `predict` for forecasters: a "window" input of past
+/// values and an nn.mse target of the values after it (SeriesTrainer.cpp).
+bool isForecaster(const Manifest &m);
+int cmdTrainSeries(Model &model, int argc, char **argv);
+int cmdEvalSeries(Model &model, int argc, char **argv, bool predict);
 
 } // namespace nngc::rt
 
