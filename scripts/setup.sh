@@ -8,9 +8,10 @@ PACKAGES=(
   cmake ninja-build g++ ccache
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   libdnnl-dev libboost-program-options-dev zlib1g-dev libgtest-dev
-  # demo data: the fortune cookie texts (the language model demo) and
-  # sklearn's digits, breast_cancer and diabetes CSVs
-  fortunes python3-sklearn
+  # demo data: the fortune cookie texts (the language model demo),
+  # sklearn's digits, breast_cancer and diabetes CSVs, and statsmodels'
+  # series (the forecasting example's sunspots)
+  fortunes python3-sklearn python3-statsmodels
   # tests: the numerical oracle and lit's interpreter
   python3 python3-numpy python3-torch python3-psutil
   # a fair PyTorch peer for benchmarks (see ../shared/bench/BASELINES.md)

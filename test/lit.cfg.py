@@ -35,6 +35,8 @@ config.substitutions.append(("%nngc_src", config.nngc_src_root))
 config.substitutions.append(("%nngc_obj", config.nngc_obj_root))
 config.substitutions.append(("%sklearn_data",
                              "/usr/lib/python3/dist-packages/sklearn/datasets/data"))
+statsmodels_data = "/usr/lib/python3/dist-packages/statsmodels/datasets"
+config.substitutions.append(("%statsmodels_data", statsmodels_data))
 # Debian's python3 (with torch); lit's own %python is whatever runs lit.
 config.substitutions.append(("%py3", "/usr/bin/python3"))
 # Real datasets for tests live beside the checkout (../shared/data), never in
@@ -60,6 +62,8 @@ if has_torch():
     config.available_features.add("torch")
 if os.path.isdir("/usr/lib/python3/dist-packages/sklearn/datasets/data"):
     config.available_features.add("sklearn-data")
+if os.path.isfile(os.path.join(statsmodels_data, "sunspots", "sunspots.csv")):
+    config.available_features.add("statsmodels-data")
 if shutil.which("chromium"):
     config.available_features.add("chromium")
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):

@@ -128,7 +128,7 @@ struct Split {
 };
 
 Split splitSeries(const Series &s, const SeriesOptions &o,
-                  const SeriesInputs &si) {
+                  const SeriesInputs &si, bool training) {
   auto n = static_cast<int64_t>(s.values.size());
   int64_t span = si.past + si.horizon;
   Split sp;
@@ -138,6 +138,12 @@ Split splitSeries(const Series &s, const SeriesOptions &o,
   for (int64_t i = std::max<int64_t>(sp.heldOutStart - si.past, 0);
        i + span <= n; ++i)
     sp.heldOut.push_back(i);
+  if (training && sp.train.empty())
+    throw std::runtime_error(
+        s.path + ": " + std::to_string(sp.heldOutStart) +
+        " values to train on, but one window of " + std::to_string(si.past) +
+        " past and " + std::to_string(si.horizon) + " future values needs " +
+        std::to_string(span));
   if (o.valSplit > 0 && sp.heldOut.empty())
     throw std::runtime_error(
         s.path + ": the held-out part (the last " +
@@ -382,13 +388,7 @@ int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
   uint64_t seed = run.pos.seed;
 
   Series s = readSeries(dataPath, so);
-  Split sp = splitSeries(s, so, si);
-  if (sp.train.empty())
-    throw std::runtime_error(
-        dataPath + ": " + std::to_string(sp.heldOutStart) +
-        " values to train on, but one window of " + std::to_string(si.past) +
-        " past and " + std::to_string(si.horizon) + " future values needs " +
-        std::to_string(si.past + si.horizon));
+  Split sp = splitSeries(s, so, si, true);
   run.setDataHash(xxh64(s.values.data(), sp.heldOutStart * sizeof(double)));
 
   Scale scale;
@@ -541,7 +541,7 @@ int nngc::rt::cmdEvalSeries(Model &model, int argc, char **argv, bool predict) {
   }
 
   // eval with --val-split 0 scores every window of the file.
-  Split sp = splitSeries(s, so, si);
+  Split sp = splitSeries(s, so, si, false);
   std::vector<int64_t> windows = sp.heldOut;
   if (so.valSplit == 0)
     windows = sp.train;

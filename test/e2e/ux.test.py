@@ -3,7 +3,7 @@ steps with its stderr on a pseudo-terminal and --log; the live progress
 line must show the step, the loss, the throughput, the learning rate and
 the ETA, the log must hold records, and `plot` must draw them (ux.test).
 
-Usage: ux.test.py NNGC SRC SHARED_DATA SKLEARN_DATA WORKDIR"""
+Usage: ux.test.py NNGC SRC SHARED_DATA SKLEARN_DATA SUNSPOTS_CSV WORKDIR"""
 import json
 import os
 import pty
@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 
-nngc, src, shared, sk, work = sys.argv[1:6]
+nngc, src, shared, sk, sunspots, work = sys.argv[1:7]
 text = os.path.join(shared, "tinyshakespeare.txt")
 lm = ["--data", text, "--steps", "4", "--eval-every", "2", "--eval-batches", "1"]
 sent = ["--data", os.path.join(shared, "sentiment", "amazon_cells_labelled.txt"),
@@ -28,9 +28,11 @@ EXAMPLES = {
     "char_lstm": lm, "char_gru": lm, "gpt_tiny": lm,
     "word_lstm": lm + ["--tokenizer", "word"],
     "bilstm_sentiment": sent, "encoder_sentiment": sent,
+    "lstm_forecast": ["--data", sunspots, "--column", "SUNACTIVITY", "--epochs", "2",
+                      "--eval-every", "1"],
 }
 progress = re.compile(r"\r(epoch \d+ )?step \d+/\d+  loss [0-9.]+(  val [0-9.]+)?  "
-                      r"\d+ (rows|tokens|sentences)/s  lr [0-9.e-]+(  ETA \d+m\d\ds)?")
+                      r"\d+ (rows|tokens|sentences|windows)/s  lr [0-9.e-]+(  ETA \d+m\d\ds)?")
 bad = 0
 for name, opts in EXAMPLES.items():
     exe, log, svg = (os.path.join(work, name + s) for s in ("", ".jsonl", ".svg"))
