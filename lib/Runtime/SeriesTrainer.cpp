@@ -139,11 +139,11 @@ Split splitSeries(const Series &s, const SeriesOptions &o,
        i + span <= n; ++i)
     sp.heldOut.push_back(i);
   if (training && sp.train.empty())
-    throw std::runtime_error(
-        s.path + ": " + std::to_string(sp.heldOutStart) +
-        " values to train on, but one window of " + std::to_string(si.past) +
-        " past and " + std::to_string(si.horizon) + " future values needs " +
-        std::to_string(span));
+    throw std::runtime_error(s.path + ": " + std::to_string(sp.heldOutStart) +
+                             " values to train on, but one window of " +
+                             std::to_string(si.past) + " past and " +
+                             std::to_string(si.horizon) +
+                             " future values needs " + std::to_string(span));
   if (o.valSplit > 0 && sp.heldOut.empty())
     throw std::runtime_error(
         s.path + ": the held-out part (the last " +

@@ -71,6 +71,36 @@ def multihead_attention(q, k, v, mask, weights, heads, causal, dropout):
     return y.transpose(0, 1)
 
 
+def masked_softmax_context(scores, mask, values):
+    """softmax over the keys with padded keys at -inf, then the weighted sum
+    of the values: what the recurrent attention forms share."""
+    if mask is not None:
+        scores = scores.masked_fill(mask.reshape(scores.shape[0], 1, -1) == 0,
+                                    float("-inf"))
+    return torch.bmm(F.softmax(scores, dim=-1), values)
+
+
+def additive_attention(q, k, v, mask, weights, scale):
+    """Bahdanau attention as the PyTorch seq2seq tutorial's
+    BahdanauAttention module computes it, Va(tanh(Wa(q) + Ua(k))), without
+    Va's bias (which the softmax cancels)."""
+    if len(weights) == 5:
+        wa, ba, ua, bu, va = weights
+    else:
+        (wa, ua, va), ba, bu = weights, None, None
+    e = F.linear(torch.tanh(F.linear(q, wa, ba).unsqueeze(2) +
+                            F.linear(k, ua, bu).unsqueeze(1)), va).squeeze(3)
+    return masked_softmax_context(e * (scale if scale is not None else 1.0), mask, v)
+
+
+def multiplicative_attention(q, k, v, mask, weights, scale):
+    """Luong attention: dot (no weight) or general (q . W k)."""
+    if weights:
+        k = F.linear(k, weights[0])
+    e = torch.bmm(q, k.transpose(1, 2))
+    return masked_softmax_context(e * (scale if scale is not None else 1.0), mask, v)
+
+
 def sinusoidal_positions(t, c):
     """The PyTorch tutorials' PositionalEncoding table."""
     position = torch.arange(t).unsqueeze(1)
@@ -232,6 +262,8 @@ class Model:
         # A mask's type is written inside `mask(...)`; drop it so that the
         # operands that follow are found.
         rest = re.sub(r"(\w+)\((%[\w.]+)\s*:\s*tensor<[^>]*>\)", r"\1(\2)", rest)
+        # So is a weight list's in `weights(%a, %b : tensor<...>, ...)`.
+        rest = re.sub(r"weights\(([^):]*):[^)]*\)", r"weights(\1)", rest)
         head = rest.split("{")[0].split(":")[0]
         d["operands"] = re.findall(r"%[\w.]+", head)
         d["attrs"] = parse_attrs(rest)
@@ -349,6 +381,12 @@ class Model:
                 r = multihead_attention(a[0], a[1], a[2], env[mask] if mask else None,
                                         [env[w] for w in o["weights"]], int(at["heads"]),
                                         "causal" in at, float(at.get("dropout", 0)))
+            elif op in ("additive_attention", "multiplicative_attention"):
+                mask = o["keywords"].get("key_padding_mask")
+                fn = additive_attention if op == "additive_attention" else multiplicative_attention
+                r = fn(a[0], a[1], a[2], env[mask] if mask else None,
+                       [env[w] for w in o["weights"]],
+                       float(at["scale"]) if "scale" in at else None)
             elif op == "arange":
                 r = torch.arange(o["shape"][0])
             elif op == "sinusoidal_positions":

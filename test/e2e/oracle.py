@@ -481,6 +481,9 @@ TRANSFORMER = {
     "mha_self_causal_nobias": mha_model(2, 4, 4, 6, "{heads = 3, causal}", bias=False,
                                         self_attn=True),
     "mha_cross": mha_model(2, 3, 6, 8, "{heads = 4}"),
+    # A Transformer decoder's cross-attention: the encoder's padding mask
+    # (memory_key_padding_mask) on keys that differ in number from queries.
+    "mha_cross_padded": mha_model(3, 4, 6, 8, "{heads = 2}", mask=True),
     "positions": """  %ids = nn.input "ids" : tensor<2x5xi64>
   %t = nn.input "t" : tensor<2x5x6xf32>
   %wte = nn.param "wte.weight" init(normal) : tensor<7x6xf32>
@@ -498,6 +501,114 @@ TRANSFORMER = {
 }
 
 
+def recurrent_attention_model(op, b, tq, tk, qw, kw, cw, weights, attrs="", mask=False):
+    """nn.additive_attention / nn.multiplicative_attention over inputs
+    scaled by parameters (so that query, keys and values get cotangents),
+    then an MSE. `weights` are (name, shape) pairs."""
+    q, k, v = (f"tensor<{b}x{tq}x{qw}xf32>", f"tensor<{b}x{tk}x{kw}xf32>",
+               f"tensor<{b}x{tk}x{cw}xf32>")
+    out = f"tensor<{b}x{tq}x{cw}xf32>"
+    m_in = f'  %m = nn.input "m" : tensor<{b}x{tk}x1xf32>\n' if mask else ""
+    m_use = f" key_padding_mask(%m : tensor<{b}x{tk}x1xf32>)" if mask else ""
+    params = "".join(f'  %w{i} = nn.param "attn.{n}" init(normal) : tensor<{sh}xf32>\n'
+                     for i, (n, sh) in enumerate(weights))
+    w_use = (" weights(" + ", ".join(f"%w{i}" for i in range(len(weights))) + " : " +
+             ", ".join(f"tensor<{sh}xf32>" for _, sh in weights) + ")") if weights else ""
+    return f"""  %x = nn.input "x" : {q}
+  %s = nn.input "s" : {k}
+  %u = nn.input "u" : {v}
+{m_in}  %t = nn.input "t" : {out}
+  %sx = nn.param "sx" init(normal) : {q}
+  %ss = nn.param "ss" init(normal) : {k}
+  %su = nn.param "su" init(normal) : {v}
+  %qx = nn.mul %x, %sx : {q}, {q}
+  %ks = nn.mul %s, %ss : {k}, {k}
+  %vu = nn.mul %u, %su : {v}, {v}
+{params}  %y = nn.{op} %qx, %ks, %vu{m_use}{w_use} {attrs} : {q}, {k}, {v} -> {out}
+  %loss = nn.mse %y, %t : {out}, {out}
+  nn.output "y" %y : {out}
+  nn.minimize %loss with #nn.sgd<lr = 0.1>
+"""
+
+
+def seq2seq_model(score):
+    """One training step of a recurrent translation model with teacher
+    forcing: embedded source ids through a GRU encoder (the padding mask
+    gives each sentence its own length), a GRU decoder over the embedded
+    target inputs starting from the encoder's final state, Luong's
+    (general) or Bahdanau's attention over the encoder's outputs with the
+    source mask, tanh(W [context; state]), the vocabulary projection and a
+    cross-entropy that ignores padding (index 0)."""
+    B, S, T, V, E, H = 3, 5, 4, 11, 6, 8
+    G = 3 * H
+    if score == "general":
+        attn_p = f'  %wa = nn.param "attn.Wa.weight" init(normal) : tensor<{H}x{H}xf32>\n'
+        attn = (f"  %ctx = nn.multiplicative_attention %dec, %enc, %enc key_padding_mask(%sm : "
+                f"tensor<{B}x{S}x1xf32>) weights(%wa : tensor<{H}x{H}xf32>) : tensor<{B}x{T}x{H}xf32>, "
+                f"tensor<{B}x{S}x{H}xf32>, tensor<{B}x{S}x{H}xf32> -> tensor<{B}x{T}x{H}xf32>\n")
+    else:
+        A = 7
+        ws = [("Wa.weight", f"{A}x{H}"), ("Wa.bias", f"{A}"), ("Ua.weight", f"{A}x{H}"),
+              ("Ua.bias", f"{A}"), ("Va.weight", f"1x{A}")]
+        attn_p = "".join(f'  %a{i} = nn.param "attn.{n}" init(normal) : tensor<{sh}xf32>\n'
+                         for i, (n, sh) in enumerate(ws))
+        attn = (f"  %ctx = nn.additive_attention %dec, %enc, %enc key_padding_mask(%sm : "
+                f"tensor<{B}x{S}x1xf32>) weights(" + ", ".join(f"%a{i}" for i in range(5)) +
+                " : " + ", ".join(f"tensor<{sh}xf32>" for _, sh in ws) +
+                f") : tensor<{B}x{T}x{H}xf32>, tensor<{B}x{S}x{H}xf32>, tensor<{B}x{S}x{H}xf32> "
+                f"-> tensor<{B}x{T}x{H}xf32>\n")
+
+    def gru(prefix, inp):
+        return "".join(f'  %{prefix}_{k} = nn.param "{prefix}.{k}_l0" init(normal) : tensor<{sh}xf32>\n'
+                       for k, sh in [("weight_ih", f"{G}x{inp}"), ("weight_hh", f"{G}x{H}"),
+                                     ("bias_ih", f"{G}"), ("bias_hh", f"{G}")])
+
+    gw = lambda p, i: (f"%{p}_weight_ih, %{p}_weight_hh, %{p}_bias_ih, %{p}_bias_hh", (  # noqa: E731
+        f"tensor<{G}x{i}xf32>, tensor<{G}x{H}xf32>, tensor<{G}xf32>, tensor<{G}xf32>"))
+    ew, et = gw("encoder", E)
+    dw, dt = gw("decoder", E)
+    return f"""  %src = nn.input "src" : tensor<{B}x{S}xi64>
+  %sm = nn.input "src_mask" : tensor<{B}x{S}x1xf32>
+  %tgt = nn.input "tgt_in" : tensor<{B}x{T}xi64>
+  %next = nn.input "tgt_out" : tensor<{B}x{T}xi64>
+  %se = nn.param "src_embed.weight" init(normal) : tensor<{V}x{E}xf32>
+  %te = nn.param "tgt_embed.weight" init(normal) : tensor<{V}x{E}xf32>
+{gru("encoder", E)}{gru("decoder", E)}{attn_p}  %wc = nn.param "combine.weight" init(normal) : tensor<{H}x{2 * H}xf32>
+  %bc = nn.param "combine.bias" init(normal) : tensor<{H}xf32>
+  %wo = nn.param "out.weight" init(normal) : tensor<{V}x{H}xf32>
+  %bo = nn.param "out.bias" init(normal) : tensor<{V}xf32>
+  %xs = nn.embedding %src, %se : tensor<{B}x{S}xi64>, tensor<{V}x{E}xf32>
+  %enc, %hn = nn.gru %xs mask(%sm : tensor<{B}x{S}x1xf32>) weights({ew}) {{batch_first}} : tensor<{B}x{S}x{E}xf32> weights({et}) -> tensor<{B}x{S}x{H}xf32>, tensor<1x{B}x{H}xf32>
+  %xt = nn.embedding %tgt, %te : tensor<{B}x{T}xi64>, tensor<{V}x{E}xf32>
+  %dec, %dn = nn.gru %xt initial(%hn) weights({dw}) {{batch_first}} : tensor<{B}x{T}x{E}xf32> initial(tensor<1x{B}x{H}xf32>) weights({dt}) -> tensor<{B}x{T}x{H}xf32>, tensor<1x{B}x{H}xf32>
+{attn}  %cat = nn.concat %ctx, %dec {{axis = 2}} : tensor<{B}x{T}x{H}xf32>, tensor<{B}x{T}x{H}xf32> -> tensor<{B}x{T}x{2 * H}xf32>
+  %comb = nn.linear %cat, %wc, %bc : tensor<{B}x{T}x{2 * H}xf32>, tensor<{H}x{2 * H}xf32>, tensor<{H}xf32>
+  %h = nn.tanh %comb : tensor<{B}x{T}x{H}xf32>
+  %logits = nn.linear %h, %wo, %bo : tensor<{B}x{T}x{H}xf32>, tensor<{V}x{H}xf32>, tensor<{V}xf32>
+  %loss = nn.cross_entropy %logits, %next {{ignore_index = 0}} : tensor<{B}x{T}x{V}xf32>, tensor<{B}x{T}xi64>
+  nn.output "logits" %logits : tensor<{B}x{T}x{V}xf32>
+  nn.minimize %loss with #nn.sgd<lr = 0.5>
+"""
+
+
+SEQ2SEQ = {
+    "additive_masked": recurrent_attention_model(
+        "additive_attention", 3, 4, 5, 6, 5, 5,
+        [("Wa.weight", "7x6"), ("Wa.bias", "7"), ("Ua.weight", "7x5"), ("Ua.bias", "7"),
+         ("Va.weight", "1x7")], mask=True),
+    "additive_nobias_scale": recurrent_attention_model(
+        "additive_attention", 2, 3, 6, 4, 5, 3,
+        [("Wa.weight", "6x4"), ("Ua.weight", "6x5"), ("Va.weight", "1x6")],
+        attrs="{scale = 0.5}"),
+    "general_masked": recurrent_attention_model(
+        "multiplicative_attention", 3, 4, 5, 6, 5, 5, [("Wa.weight", "6x5")], mask=True),
+    "dot_scale": recurrent_attention_model(
+        "multiplicative_attention", 2, 3, 6, 4, 4, 3, [], attrs="{scale = 0.5}"),
+    "gru_luong_step": seq2seq_model("general"),
+    "gru_bahdanau_step": seq2seq_model("additive"),
+}
+
+
 def model_text(name, body):
     return f"nn.model @{name} {{\n{body}}}\n"
 
@@ -509,6 +620,8 @@ def builtin_models(kind):
         return {f"seq_{k}": model_text(f"seq_{k}", v) for k, v in RECURRENT.items()}
     if kind == "transformer":
         return {f"tf_{k}": model_text(f"tf_{k}", v) for k, v in TRANSFORMER.items()}
+    if kind == "seq2seq":
+        return {f"s2s_{k}": model_text(f"s2s_{k}", v) for k, v in SEQ2SEQ.items()}
     return {f"opt_{k}": model_text(f"opt_{k}", MLP + f"  nn.minimize %loss with {v}\n")
             for k, v in OPTIMIZERS.items()}
 
@@ -544,7 +657,8 @@ def make_data(model, seed):
                 if t["op"] == "transpose" and t["result"] == m:
                     m = t["operands"][0]
             role[m] = "lengths"
-        elif (o["op"] in ("attention", "multihead_attention")
+        elif (o["op"] in ("attention", "multihead_attention", "additive_attention",
+                          "multiplicative_attention")
               and "key_padding_mask" in o["keywords"]):
             role[o["keywords"]["key_padding_mask"]] = "lengths1"
     inputs = {}
@@ -676,7 +790,8 @@ def check(path, text, args, failures):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("models", nargs="+", help="'ops', 'optimizers', 'recurrent', 'transformer' or .mlir files")
+    p.add_argument("models", nargs="+", help="'ops', 'optimizers', 'recurrent', 'transformer', "
+                   "'seq2seq' or .mlir files")
     p.add_argument("--nngc", required=True)
     p.add_argument("--workdir", required=True)
     p.add_argument("--rtol", type=float, default=1e-5)
@@ -691,7 +806,7 @@ def main():
     args = p.parse_args()
     failures, count = [], 0
     for m in args.models:
-        if m in ("ops", "optimizers", "recurrent", "transformer"):
+        if m in ("ops", "optimizers", "recurrent", "transformer", "seq2seq"):
             for name, text in builtin_models(m).items():
                 errs = check(name, text, args, failures)
                 count += 1

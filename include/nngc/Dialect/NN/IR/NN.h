@@ -19,6 +19,7 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "nngc/Interfaces/DecomposeOpInterface.h"
 #include "nngc/Interfaces/PlanInterfaces.h"
 #include "nngc/Interfaces/VJPOpInterface.h"
 

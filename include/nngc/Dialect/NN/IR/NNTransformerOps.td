@@ -163,7 +163,8 @@ def NN_AttentionGradOp : NN_Op<"attention_grad", [Pure,
 }
 
 def NN_MultiheadAttentionOp : NN_Op<"multihead_attention",
-    [Pure, AttrSizedOperandSegments]> {
+    [Pure, AttrSizedOperandSegments,
+     DeclareOpInterfaceMethods<DecomposeOpInterface>]> {
   let summary = "torch.nn.MultiheadAttention (batch_first), projections inside";
   let description = [{
     `nn.attention` with PyTorch's `nn.MultiheadAttention` projections and

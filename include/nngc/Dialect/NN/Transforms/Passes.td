@@ -8,10 +8,14 @@ include "mlir/Pass/PassBase.td"
 def NNDecomposePass : Pass<"nngc-decompose", "mlir::ModuleOp"> {
   let summary = "Rewrite composite ops into the layer ops they are made of";
   let description = [{
+    Every op with the `DecomposeOpInterface` is replaced by the ops it is
+    made of, with PyTorch's parameters used as they are:
     `nn.multihead_attention` becomes its input projection (`nn.linear`, with
     `nn.slice` to split query, key and value), `nn.attention` and its output
-    projection (`nn.linear`), with PyTorch's parameters used as they are.
-    Runs first, so that every later pass sees only primitive ops.
+    projection (`nn.linear`); `nn.additive_attention` and
+    `nn.multiplicative_attention` become projections, scores, a masked
+    `nn.softmax` and a batched `nn.matmul`. Runs first, so that every later
+    pass sees only primitive ops.
   }];
   let dependentDialects = ["::nngc::nn::NNDialect"];
 }

@@ -1,0 +1,5 @@
+//===- DecomposeOpInterface.cpp - Composite ops ---------------------------===//
+
+#include "nngc/Interfaces/DecomposeOpInterface.h"
+
+#include "nngc/Interfaces/DecomposeOpInterface.cpp.inc"
