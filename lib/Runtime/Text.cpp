@@ -79,7 +79,23 @@ std::vector<std::string> nngc::rt::wordTokens(const std::string &text) {
 
 Vocabulary Vocabulary::words(const std::string &text, int64_t maxSize,
                              bool padding) {
-  if (maxSize < 2 + padding)
+  return words(text, maxSize, padding, {});
+}
+
+int64_t Vocabulary::find(const std::string &token) const {
+  auto it = index.find(token);
+  return it == index.end() ? -1 : it->second;
+}
+
+const std::string &Vocabulary::token(int64_t id) const {
+  static const std::string unknown = "?";
+  return id >= 0 && id < size() ? tokens[id] : unknown;
+}
+
+Vocabulary Vocabulary::words(const std::string &text, int64_t maxSize,
+                             bool padding,
+                             const std::vector<std::string> &specials) {
+  if (maxSize < 2 + padding + static_cast<int64_t>(specials.size()))
     throw std::runtime_error("a word vocabulary needs room for <unk> and one "
                              "word");
   std::unordered_map<std::string, std::pair<int64_t, int64_t>> counts;
@@ -102,6 +118,8 @@ Vocabulary Vocabulary::words(const std::string &text, int64_t maxSize,
     v.add("<pad>");
   v.unk = v.size();
   v.add("<unk>");
+  for (const std::string &t : specials)
+    v.add(t);
   for (const auto &r : ranked) {
     if (v.size() >= maxSize)
       break;

@@ -1043,9 +1043,11 @@ const char *kUsage =
     "  info        the model, its parameters and memory\n"
     "  train       train on CSV data (or, for a language model, on text;\n"
     "              for a sentence classifier, on sentence<TAB>label lines;\n"
-    "              for a forecaster, on one column of a CSV series),\n"
+    "              for a forecaster, on one column of a CSV series; for a\n"
+    "              translation model, on source<TAB>target lines),\n"
     "              evaluate, save checkpoints\n"
     "  sample      generate text from a language model's checkpoint\n"
+    "  translate   translate sentences with a translation model's checkpoint\n"
     "  eval        loss and accuracy/RMSE of a checkpoint on data\n"
     "  predict     write the model's output for each row of data\n"
     "  grad-check  loss and gradients for given inputs (and parameters),\n"
@@ -1071,14 +1073,24 @@ int main(int argc, char **argv) {
       return cmdInfo(model);
     bool sentences = isSentenceClassifier(model.manifest);
     bool series = isForecaster(model.manifest);
+    bool pairs = isTranslator(model.manifest);
     if (cmd == "train")
       return isLanguageModel(model.manifest)
                  ? cmdTrainText(model, argc - 1, argv + 1)
              : sentences ? cmdTrainSentences(model, argc - 1, argv + 1)
              : series    ? cmdTrainSeries(model, argc - 1, argv + 1)
+             : pairs     ? cmdTrainPairs(model, argc - 1, argv + 1)
                          : cmdTrain(model, argc - 1, argv + 1);
     if (cmd == "sample")
       return cmdSample(model, argc - 1, argv + 1);
+    if (cmd == "translate") {
+      if (!pairs)
+        throw std::runtime_error("translate needs a translation model (inputs "
+                                 "\"src\", \"tgt_in\", \"tgt_out\")");
+      return cmdEvalPairs(model, argc - 1, argv + 1, true);
+    }
+    if (pairs && cmd == "eval")
+      return cmdEvalPairs(model, argc - 1, argv + 1, false);
     if (cmd == "eval" || cmd == "predict") {
       bool predict = cmd == "predict";
       if (sentences)

@@ -2,8 +2,8 @@
 //
 // Internal to lib/Runtime: option parsing, threads, checkpoints and Ctrl-C
 // handling, used by Trainer.cpp (table data), TextTrainer.cpp (language
-// models), SentenceTrainer.cpp (sentence classifiers) and SeriesTrainer.cpp
-// (forecasters).
+// models), SentenceTrainer.cpp (sentence classifiers), SeriesTrainer.cpp
+// (forecasters) and TranslationTrainer.cpp (translation models).
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,6 +77,12 @@ int cmdEvalSentences(Model &model, int argc, char **argv, bool predict);
 bool isForecaster(const Manifest &m);
 int cmdTrainSeries(Model &model, int argc, char **argv);
 int cmdEvalSeries(Model &model, int argc, char **argv, bool predict);
+
+/// `train`, `eval` and `translate` for translation models: inputs "src",
+/// ["src_mask"], "tgt_in" and the labels "tgt_out" (TranslationTrainer.cpp).
+bool isTranslator(const Manifest &m);
+int cmdTrainPairs(Model &model, int argc, char **argv);
+int cmdEvalPairs(Model &model, int argc, char **argv, bool translate);
 
 } // namespace nngc::rt
 

@@ -35,6 +35,14 @@ public:
   /// newline, is a token of its own.
   static Vocabulary words(const std::string &text, int64_t maxSize,
                           bool padding = false);
+  /// The same with `specials` (e.g. "<bos>", "<eos>") after `<unk>`.
+  static Vocabulary words(const std::string &text, int64_t maxSize,
+                          bool padding,
+                          const std::vector<std::string> &specials);
+  /// The id of `token`, or -1.
+  int64_t find(const std::string &token) const;
+  /// The token of `id` ("?" outside the vocabulary).
+  const std::string &token(int64_t id) const;
 
   Kind kind() const { return kindValue; }
   int64_t size() const { return static_cast<int64_t>(tokens.size()); }
