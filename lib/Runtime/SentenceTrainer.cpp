@@ -333,25 +333,13 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
     storeVocabulary(f, vocab);
     run.save(std::move(f));
   };
-  // Each epoch shuffles the previous epoch's order; a resumed run replays
-  // the shuffles of the epochs before its own.
+  // Each epoch shuffles the previous epoch's order.
   std::vector<int64_t> order(tr.ids.size());
   std::iota(order.begin(), order.end(), 0);
-  for (int64_t e = 1; e < run.pos.epoch; ++e) {
-    std::mt19937_64 rng(seed * 7919 + e);
-    std::shuffle(order.begin(), order.end(), rng);
-  }
-  while (run.pos.epoch <= epochs) {
-    int64_t epoch = run.pos.epoch;
-    std::mt19937_64 rng(seed * 7919 + epoch);
-    std::shuffle(order.begin(), order.end(), rng);
-    if (int status = run.epochSteps(
-            steps,
-            [&](int64_t s) {
-              return fillBatch(model, si, tr, order, s * si.batch);
-            },
-            save))
-      return status;
+  auto fill = [&](const std::vector<int64_t> &o, int64_t b) {
+    return fillBatch(model, si, tr, o, b * si.batch);
+  };
+  auto endEpoch = [&](int64_t epoch) {
     double trainLoss = run.takeMeanLoss();
     char buf[64];
     std::snprintf(buf, sizeof(buf), "%.4f", trainLoss);
@@ -370,12 +358,10 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
     }
     std::snprintf(buf, sizeof(buf), "  %.1fs", secondsSince(run.startTime()));
     run.record(line + buf, json);
-    run.pos.epoch = epoch + 1;
-    run.pos.batch = 0;
-    save();
-    if (run.stopStatus() && epoch < epochs)
-      return run.stop("after epoch " + std::to_string(epoch));
-  }
+  };
+  if (int status = run.runEpochs(epochs, steps, order, /*cumulative=*/true,
+                                 fill, endEpoch, save))
+    return status;
   std::string tail = "done: " + std::to_string(model.ctx.step) + " steps";
   if (!runOptions.save.empty())
     tail += "; checkpoint " + runOptions.save;

@@ -385,7 +385,6 @@ int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
   setThreads(threads);
   TrainRun run(model, runOptions, vm, "windows");
   applyOptimizerOptions(model, vm, optOptions);
-  uint64_t seed = run.pos.seed;
 
   Series s = readSeries(dataPath, so);
   Split sp = splitSeries(s, so, si, true);
@@ -402,7 +401,7 @@ int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
       head << run.pos.epoch - 1;
     head << ", step " << model.ctx.step << ")\n";
   } else {
-    model.initParams(seed);
+    model.initParams(run.pos.seed);
     scale.fit(s, sp.heldOutStart);
   }
   std::vector<float> z = scale.apply(s);
@@ -424,45 +423,35 @@ int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
     f.metadata["epoch"] = std::to_string(run.pos.epoch - 1); // finished
     run.save(std::move(f));
   };
-  while (run.pos.epoch <= epochs) {
-    int64_t epoch = run.pos.epoch;
-    std::mt19937_64 rng(seed * 7919 + epoch);
-    std::vector<int64_t> order = sp.train;
-    std::shuffle(order.begin(), order.end(), rng);
-    if (int status = run.epochSteps(
-            steps,
-            [&](int64_t b) {
-              return fillBatch(model, si, z, order, b * batch);
-            },
-            save))
-      return status;
-    if (epoch % evalEvery == 0 || epoch == epochs) {
-      double windowsPerS = run.throughput();
-      double trainLoss = run.takeMeanLoss();
-      char line[320];
-      int len = std::snprintf(line, sizeof(line),
-                              "epoch %4lld  train loss %.4f  %.0f windows/s",
-                              (long long)epoch, trainLoss, windowsPerS);
-      JsonLine json;
-      json.add("epoch", epoch)
-          .add("step", model.ctx.step)
-          .add("train_loss", trainLoss);
-      if (!sp.heldOut.empty()) {
-        Score v = evaluate(model, si, s, z, scale, sp.heldOut);
-        run.lastValLoss = v.loss;
-        std::snprintf(line + len, sizeof(line) - len, "  |  val %s",
-                      scoreText(v, true).c_str());
-        json.add("val_loss", v.loss);
-        scoreJson(json, "val_", v);
-      }
-      run.record(line, json);
+  auto fill = [&](const std::vector<int64_t> &order, int64_t b) {
+    return fillBatch(model, si, z, order, b * batch);
+  };
+  auto endEpoch = [&](int64_t epoch) {
+    if (epoch % evalEvery && epoch != epochs)
+      return;
+    double windowsPerS = run.throughput();
+    double trainLoss = run.takeMeanLoss();
+    char line[320];
+    int len = std::snprintf(line, sizeof(line),
+                            "epoch %4lld  train loss %.4f  %.0f windows/s",
+                            (long long)epoch, trainLoss, windowsPerS);
+    JsonLine json;
+    json.add("epoch", epoch)
+        .add("step", model.ctx.step)
+        .add("train_loss", trainLoss);
+    if (!sp.heldOut.empty()) {
+      Score v = evaluate(model, si, s, z, scale, sp.heldOut);
+      run.lastValLoss = v.loss;
+      std::snprintf(line + len, sizeof(line) - len, "  |  val %s",
+                    scoreText(v, true).c_str());
+      json.add("val_loss", v.loss);
+      scoreJson(json, "val_", v);
     }
-    run.pos.epoch = epoch + 1;
-    run.pos.batch = 0;
-    save();
-    if (run.stopStatus() && epoch < epochs)
-      return run.stop("after epoch " + std::to_string(epoch));
-  }
+    run.record(line, json);
+  };
+  if (int status = run.runEpochs(epochs, steps, sp.train,
+                                 /*cumulative=*/false, fill, endEpoch, save))
+    return status;
   std::ostringstream tail;
   tail << "done in " << secondsSince(run.startTime()) << " s";
   if (!runOptions.save.empty())

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <iostream>
 #include <pthread.h>
+#include <random>
 #include <thread>
 #include <unistd.h>
 
@@ -382,6 +383,38 @@ int TrainRun::epochSteps(int64_t steps,
       if (stopStatus())
         return stop(where);
     }
+  }
+  return 0;
+}
+
+int TrainRun::runEpochs(
+    int64_t total, int64_t steps, std::vector<int64_t> order, bool cumulative,
+    const std::function<int64_t(const std::vector<int64_t> &, int64_t)> &fill,
+    const std::function<void(int64_t)> &endEpoch,
+    const std::function<void()> &save) {
+  uint64_t seed = pos.seed;
+  std::vector<int64_t> base = order;
+  // A resumed run replays the shuffles of the epochs before its own.
+  if (cumulative)
+    for (int64_t e = 1; e < pos.epoch; ++e) {
+      std::mt19937_64 rng(seed * 7919 + e);
+      std::shuffle(order.begin(), order.end(), rng);
+    }
+  while (pos.epoch <= total) {
+    int64_t epoch = pos.epoch;
+    std::mt19937_64 rng(seed * 7919 + epoch);
+    if (!cumulative)
+      order = base;
+    std::shuffle(order.begin(), order.end(), rng);
+    if (int status = epochSteps(
+            steps, [&](int64_t b) { return fill(order, b); }, save))
+      return status;
+    endEpoch(epoch);
+    pos.epoch = epoch + 1;
+    pos.batch = 0;
+    save();
+    if (stopStatus() && epoch < total)
+      return stop("after epoch " + std::to_string(epoch));
   }
   return 0;
 }

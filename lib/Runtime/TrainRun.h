@@ -111,6 +111,18 @@ public:
   /// when a signal stopped the run (0: the epoch's batches are done).
   int epochSteps(int64_t steps, const std::function<int64_t(int64_t)> &fill,
                  const std::function<void()> &save);
+  /// An epoch trainer's loop: epochs pos.epoch..total, each shuffling
+  /// `order` (seeded with the run's seed and the epoch; with `cumulative`
+  /// each epoch shuffles the previous one's order, replayed on resume,
+  /// otherwise a fresh copy of `order`), taking `steps` batches
+  /// (`fill(order, b)` fills batch b), then `endEpoch(epoch)` (the record)
+  /// and a checkpoint. Returns the exit status: 0 when done, 130/143 when
+  /// a signal stopped it.
+  int runEpochs(
+      int64_t total, int64_t steps, std::vector<int64_t> order, bool cumulative,
+      const std::function<int64_t(const std::vector<int64_t> &, int64_t)> &fill,
+      const std::function<void(int64_t)> &endEpoch,
+      const std::function<void()> &save);
   /// The running mean since the last call, which restarts it; it also
   /// fixes the throughput the next record reports (before evaluation).
   double takeMeanLoss();

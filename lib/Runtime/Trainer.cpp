@@ -719,20 +719,13 @@ int cmdTrain(Model &model, int argc, char **argv) {
     f.metadata["epoch"] = std::to_string(run.pos.epoch - 1); // finished
     run.save(std::move(f));
   };
-  while (run.pos.epoch <= epochs) {
-    int64_t epoch = run.pos.epoch;
-    std::mt19937_64 rng(seed * 7919 + epoch);
-    std::vector<int64_t> order = trainRows;
-    std::shuffle(order.begin(), order.end(), rng);
-    auto t0 = Clock::now();
-    if (int status = run.epochSteps(
-            steps,
-            [&](int64_t s) {
-              return fillBatch(model, roles, train, order, s * batch);
-            },
-            save))
-      return status;
+  auto t0 = Clock::now();
+  auto fill = [&](const std::vector<int64_t> &order, int64_t b) {
+    return fillBatch(model, roles, train, order, b * batch);
+  };
+  auto endEpoch = [&](int64_t epoch) {
     double seconds = secondsSince(t0), rowsPerS = run.throughput();
+    t0 = Clock::now();
     double trainLoss = run.takeMeanLoss();
     char line[256];
     int len = std::snprintf(line, sizeof(line),
@@ -750,12 +743,10 @@ int cmdTrain(Model &model, int argc, char **argv) {
       metricsJson(json, "val_", vmx);
     }
     run.record(line, json);
-    run.pos.epoch = epoch + 1;
-    run.pos.batch = 0;
-    save();
-    if (run.stopStatus() && epoch < epochs)
-      return run.stop("after epoch " + std::to_string(epoch));
-  }
+  };
+  if (int status = run.runEpochs(epochs, steps, trainRows,
+                                 /*cumulative=*/false, fill, endEpoch, save))
+    return status;
   std::ostringstream tail;
   tail << "done in " << secondsSince(run.startTime()) << " s";
   if (!runOptions.save.empty())
@@ -1091,6 +1082,9 @@ int main(int argc, char **argv) {
     }
     if (pairs && cmd == "eval")
       return cmdEvalPairs(model, argc - 1, argv + 1, false);
+    if (pairs && cmd == "predict")
+      throw std::runtime_error("a translation model predicts with "
+                               "`translate`");
     if (cmd == "eval" || cmd == "predict") {
       bool predict = cmd == "predict";
       if (sentences)

@@ -88,10 +88,9 @@ void checkShapes(const PairInputs &pi) {
         " rows but the decoder predicts " + std::to_string(pi.tgtOut->classes) +
         " classes; they must be one vocabulary");
   if (!pi.logits || pi.logits->shape[2] != pi.tgtVocab)
-    throw std::runtime_error("the model has no [batch, " +
-                             std::to_string(pi.tgtLen) + ", " +
-                             std::to_string(pi.tgtVocab) +
-                             "] output (the logits) to decode with");
+    throw std::runtime_error(
+        "the model has no [batch, " + std::to_string(pi.tgtLen) + ", " +
+        std::to_string(pi.tgtVocab) + "] output (the logits) to decode with");
 }
 
 /// Lowercase (ASCII) with U+00A0 and U+202F (French typography's spaces
@@ -387,8 +386,8 @@ Score score(Model &model, const PairInputs &pi, const Vocabs &v,
 
 std::string scoreText(const Score &s) {
   char buf[128];
-  std::snprintf(buf, sizeof(buf), "loss %.4f  BLEU %.2f  exact %.1f%%",
-                s.loss, 100 * s.bleu, 100 * s.exact);
+  std::snprintf(buf, sizeof(buf), "loss %.4f  BLEU %.2f  exact %.1f%%", s.loss,
+                100 * s.bleu, 100 * s.exact);
   return buf;
 }
 
@@ -519,50 +518,37 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
     storeVocabs(f, v);
     run.save(std::move(f));
   };
+  // Each epoch shuffles the previous epoch's order.
   std::vector<int64_t> order(tr.src.size());
   std::iota(order.begin(), order.end(), 0);
-  for (int64_t e = 1; e < run.pos.epoch; ++e) {
-    std::mt19937_64 rng(seed * 7919 + e);
-    std::shuffle(order.begin(), order.end(), rng);
-  }
-  while (run.pos.epoch <= epochs) {
-    int64_t epoch = run.pos.epoch;
-    std::mt19937_64 rng(seed * 7919 + epoch);
-    std::shuffle(order.begin(), order.end(), rng);
-    if (int status = run.epochSteps(
-            steps,
-            [&](int64_t b) {
-              return fillBatch(model, pi, v, tr, order, b * pi.batch, true);
-            },
-            save))
-      return status;
-    if (epoch % evalEvery == 0 || epoch == epochs) {
-      double trainLoss = run.takeMeanLoss();
-      char buf[64];
-      std::snprintf(buf, sizeof(buf), "%.4f", trainLoss);
-      std::string line =
-          "epoch " + std::to_string(epoch) + "  train loss " + buf;
-      JsonLine json;
-      json.add("epoch", epoch)
-          .add("step", model.ctx.step)
-          .add("train_loss", trainLoss);
-      if (!val.empty()) {
-        Score s = score(model, pi, v, val, beam);
-        run.lastValLoss = s.loss;
-        line += "  val " + scoreText(s);
-        json.add("val_loss", s.loss)
-            .add("val_bleu", s.bleu)
-            .add("val_exact", s.exact);
-      }
-      std::snprintf(buf, sizeof(buf), "  %.1fs", secondsSince(run.startTime()));
-      run.record(line + buf, json);
+  auto fill = [&](const std::vector<int64_t> &o, int64_t b) {
+    return fillBatch(model, pi, v, tr, o, b * pi.batch, true);
+  };
+  auto endEpoch = [&](int64_t epoch) {
+    if (epoch % evalEvery && epoch != epochs)
+      return;
+    double trainLoss = run.takeMeanLoss();
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.4f", trainLoss);
+    std::string line = "epoch " + std::to_string(epoch) + "  train loss " + buf;
+    JsonLine json;
+    json.add("epoch", epoch)
+        .add("step", model.ctx.step)
+        .add("train_loss", trainLoss);
+    if (!val.empty()) {
+      Score s = score(model, pi, v, val, beam);
+      run.lastValLoss = s.loss;
+      line += "  val " + scoreText(s);
+      json.add("val_loss", s.loss)
+          .add("val_bleu", s.bleu)
+          .add("val_exact", s.exact);
     }
-    run.pos.epoch = epoch + 1;
-    run.pos.batch = 0;
-    save();
-    if (run.stopStatus() && epoch < epochs)
-      return run.stop("after epoch " + std::to_string(epoch));
-  }
+    std::snprintf(buf, sizeof(buf), "  %.1fs", secondsSince(run.startTime()));
+    run.record(line + buf, json);
+  };
+  if (int status = run.runEpochs(epochs, steps, order, /*cumulative=*/true,
+                                 fill, endEpoch, save))
+    return status;
   std::string tail = "done: " + std::to_string(model.ctx.step) + " steps";
   if (!runOptions.save.empty())
     tail += "; checkpoint " + runOptions.save;
@@ -584,8 +570,8 @@ int nngc::rt::cmdEvalPairs(Model &model, int argc, char **argv,
       "data", po::value(&dataPath),
       translate ? "translate each line's first field"
                 : "the pairs train read (the same held-out split)")(
-      "beam", po::value(&beam)->default_value(1), "beams (1: greedy)")(
-      "threads", po::value(&threads), "threads");
+      "beam", po::value(&beam)->default_value(1),
+      "beams (1: greedy)")("threads", po::value(&threads), "threads");
   if (translate)
     desc.add_options()("text", po::value(&texts),
                        "a sentence to translate (repeatable)");

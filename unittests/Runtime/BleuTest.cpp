@@ -58,9 +58,8 @@ TEST(Bleu, CorpusSumsCountsBeforeDividing) {
   BleuStats b;
   b.add(words("a b c d e"), {words("a b c d f g")});
   b.add(words("x y z w"), {words("x y z w")});
-  double expected =
-      std::exp(1.0 - 10.0 / 9.0) *
-      std::pow(8.0 / 9 * 6.0 / 7 * 4.0 / 5 * 2.0 / 3, 0.25);
+  double expected = std::exp(1.0 - 10.0 / 9.0) *
+                    std::pow(8.0 / 9 * 6.0 / 7 * 4.0 / 5 * 2.0 / 3, 0.25);
   EXPECT_NEAR(b.score(), expected, 1e-15);
 }
 

@@ -1,0 +1,265 @@
+#!/usr/bin/python3
+"""nngc vs PyTorch: examples/seq2seq_gru_attention.mlir and its PyTorch
+twin trained on the same English-French pairs, compared by held-out BLEU
+and training throughput.
+
+The script holds out a seeded --val-fraction of the distinct English
+sentences of ../shared/data/translation/eng-fra.txt (with all their
+translations, which are the references) and writes both parts. Both sides
+then read them:
+
+  * nngc: `train --data train.txt --val-split 0 --epochs E`, then
+    `eval --data val.txt --val-split 0` (greedy decoding);
+  * PyTorch: the same words (lowercased, U+00A0/U+202F as spaces, runs of
+    letters, digits, apostrophes and non-ASCII characters, every other
+    non-space character a token), the same vocabularies (<pad>, <unk>
+    [, <bos>, <eos>], then the training words by frequency, ties by first
+    appearance), Embedding(1300 / 2700, 128), a GRU(256) encoder over
+    packed sources, a GRU(256) decoder from its final state, Luong's general
+    attention with the source mask, tanh(Linear(512, 256)), Linear(256,
+    2700), cross-entropy ignoring padding, Adam(1e-3), batches of 32
+    reshuffled every epoch, greedy decoding.
+
+BLEU is the same corpus BLEU-4 on both sides (computed here for PyTorch,
+by the trainer for nngc). One seed per side per --reps.
+
+    bench/translate_compare.py [--epochs 10] [--reps 1] [--threads 2]
+"""
+import argparse
+import collections
+import json
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_env import reexec_for_torch  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "..", "shared", "data", "translation", "eng-fra.txt")
+B, S, T, SV, TV, E, H = 32, 8, 12, 1300, 2700, 128, 256
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--reps", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--split-seed", type=int, default=0)
+    p.add_argument("--val-fraction", type=float, default=0.1)
+    p.add_argument("--nngc", default=os.path.join(ROOT, "build", "bin", "nngc"))
+    p.add_argument("--workdir", default=None)
+    p.add_argument("--torch-only", nargs=3, metavar=("TRAIN", "VAL", "SEED"),
+                   help="(internal) run the PyTorch side, print its scores as JSON")
+    return p.parse_args()
+
+
+def normalize(s):
+    s = s.replace("\u00a0", " ").replace("\u202f", " ")
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in s)
+
+
+def tokens(text):
+    return re.findall(r"[a-z0-9'\x80-\U0010ffff]+|[^\sa-z0-9'\x80-\U0010ffff]", text)
+
+
+def read(path):
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            a, b = line.rstrip("\n").split("\t")[:2]
+            out.append((normalize(a), normalize(b)))
+    return out
+
+
+def bleu(cands, refss):
+    m, tot = [0] * 4, [0] * 4
+    c_len = r_len = 0
+    for c, rs in zip(cands, refss):
+        c_len += len(c)
+        r_len += min((abs(len(r) - len(c)), len(r)) for r in rs)[1]
+        for n in range(1, 5):
+            cc = collections.Counter(tuple(c[i:i + n]) for i in range(len(c) - n + 1))
+            mx = collections.Counter()
+            for r in rs:
+                for g, k in collections.Counter(tuple(r[i:i + n])
+                                                for i in range(len(r) - n + 1)).items():
+                    mx[g] = max(mx[g], k)
+            m[n - 1] += sum(min(k, mx[g]) for g, k in cc.items())
+            tot[n - 1] += sum(cc.values())
+    if min(m) == 0:
+        return 0.0
+    bp = 1.0 if c_len > r_len else math.exp(1 - r_len / c_len)
+    return bp * math.exp(sum(math.log(a / b) for a, b in zip(m, tot)) / 4)
+
+
+def vocab(texts, size, specials):
+    counts, first = collections.Counter(), {}
+    for t in texts:
+        for w in tokens(t):
+            counts[w] += 1
+            first.setdefault(w, len(first))
+    words = sorted(counts, key=lambda w: (-counts[w], first[w]))
+    itos = specials + words[:size - len(specials)]
+    return itos, {w: i for i, w in enumerate(itos)}
+
+
+def torch_side(train_path, val_path, seed, args):
+    reexec_for_torch(args.threads)
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(seed)
+    train, val = read(train_path), read(val_path)
+    _, sidx = vocab([a for a, _ in train], SV, ["<pad>", "<unk>"])
+    titos, tidx = vocab([b for _, b in train], TV, ["<pad>", "<unk>", "<bos>", "<eos>"])
+
+    def enc_src(texts):
+        ids = torch.zeros(len(texts), S, dtype=torch.long)
+        for r, t in enumerate(texts):
+            w = [sidx.get(x, 1) for x in tokens(t)][:S]
+            ids[r, :len(w)] = torch.tensor(w)
+        return ids
+
+    def enc_tgt(texts):
+        tin = torch.zeros(len(texts), T, dtype=torch.long)
+        tout = torch.zeros(len(texts), T, dtype=torch.long)
+        for r, t in enumerate(texts):
+            w = [tidx.get(x, 1) for x in tokens(t)][:T - 1]
+            tin[r, 0] = 2
+            tin[r, 1:1 + len(w)] = torch.tensor(w, dtype=torch.long)
+            tout[r, :len(w)] = torch.tensor(w, dtype=torch.long)
+            tout[r, len(w)] = 3
+        return tin, tout
+
+    class Seq2Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.src_embed = nn.Embedding(SV, E, padding_idx=0)
+            self.tgt_embed = nn.Embedding(TV, E, padding_idx=0)
+            self.encoder = nn.GRU(E, H, batch_first=True)
+            self.decoder = nn.GRU(E, H, batch_first=True)
+            self.attn = nn.Linear(H, H, bias=False)
+            self.combine = nn.Linear(2 * H, H)
+            self.out = nn.Linear(H, TV)
+
+        def encode(self, src):
+            lengths = (src != 0).sum(1).clamp(min=1)
+            packed = nn.utils.rnn.pack_padded_sequence(
+                self.src_embed(src), lengths, batch_first=True, enforce_sorted=False)
+            enc, h = self.encoder(packed)
+            enc, _ = nn.utils.rnn.pad_packed_sequence(enc, batch_first=True, total_length=S)
+            return enc, h, src != 0
+
+        def forward(self, src, tin, memo=None):
+            enc, h, mask = memo or self.encode(src)
+            dec, _ = self.decoder(self.tgt_embed(tin), h)
+            s = torch.bmm(dec, self.attn(enc).transpose(1, 2))
+            s = s.masked_fill(~mask[:, None, :], float("-inf"))
+            ctx = torch.bmm(F.softmax(s, -1), enc)
+            return self.out(torch.tanh(self.combine(torch.cat([ctx, dec], 2))))
+
+    model = Seq2Seq()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    sx = enc_src([a for a, _ in train])
+    tin, tout = enc_tgt([b for _, b in train])
+    t0 = time.perf_counter()
+    for _ in range(args.epochs):
+        order = torch.randperm(len(train))
+        for b in range(0, len(train), B):
+            i = order[b:b + B]
+            logits = model(sx[i], tin[i])
+            loss = F.cross_entropy(logits.reshape(-1, TV), tout[i].reshape(-1), ignore_index=0)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    seconds = time.perf_counter() - t0
+    refs = collections.defaultdict(list)
+    for a, b in val:
+        refs[a].append(tokens(b))
+    sources = list(refs)
+    src = enc_src(sources)
+    with torch.no_grad():
+        memo = model.encode(src)
+        cur = torch.zeros(len(sources), T, dtype=torch.long)
+        cur[:, 0] = 2
+        out, done = [[] for _ in sources], [False] * len(sources)
+        for t in range(T):
+            nxt = model(src, cur, memo)[:, t].argmax(-1)
+            for r in range(len(sources)):
+                if done[r]:
+                    continue
+                if int(nxt[r]) == 3:
+                    done[r] = True
+                    continue
+                out[r].append(titos[int(nxt[r])])
+                if t + 1 < T:
+                    cur[r, t + 1] = nxt[r]
+    score = bleu(out, [refs[s] for s in sources])
+    exact = sum(o in refs[s] for o, s in zip(out, sources)) / len(sources)
+    print(json.dumps({"bleu": score, "exact": exact, "seconds": seconds,
+                      "pairs_per_s": args.epochs * len(train) / seconds}))
+
+
+def main():
+    args = parse()
+    if args.torch_only:
+        return torch_side(args.torch_only[0], args.torch_only[1],
+                          int(args.torch_only[2]), args)
+    work = args.workdir or tempfile.mkdtemp(prefix="nngc-translate-")
+    os.makedirs(work, exist_ok=True)
+    lines = [x for x in open(DATA, encoding="utf-8").read().split("\n") if x]
+    sources = list(dict.fromkeys(normalize(x.split("\t")[0]) for x in lines))
+    random.Random(args.split_seed).shuffle(sources)
+    held = set(sources[len(sources) - round(args.val_fraction * len(sources)):])
+    train_path, val_path = os.path.join(work, "train.txt"), os.path.join(work, "val.txt")
+    with open(train_path, "w", encoding="utf-8") as f:
+        f.write("\n".join(x for x in lines if normalize(x.split("\t")[0]) not in held) + "\n")
+    with open(val_path, "w", encoding="utf-8") as f:
+        f.write("\n".join(x for x in lines if normalize(x.split("\t")[0]) in held) + "\n")
+    exe = os.path.join(work, "seq2seq_gru_attention")
+    subprocess.run([args.nngc, "compile",
+                    os.path.join(ROOT, "examples", "seq2seq_gru_attention.mlir"), "-o", exe],
+                   check=True)
+    ours, theirs = [], []
+    for seed in range(args.reps):
+        log, ckpt = (os.path.join(work, f"nngc-{seed}.{x}") for x in ("jsonl", "safetensors"))
+        if os.path.exists(log):
+            os.remove(log)
+        subprocess.run([exe, "train", "--data", train_path, "--val-split", "0",
+                        "--epochs", str(args.epochs), "--eval-every", str(args.epochs),
+                        "--seed", str(seed), "--threads", str(args.threads), "--log", log,
+                        "--save", ckpt], check=True, stdout=subprocess.DEVNULL)
+        rec = [json.loads(x) for x in open(log)][-1]
+        ev = subprocess.run([exe, "eval", "--checkpoint", ckpt, "--data", val_path,
+                             "--val-split", "0", "--threads", str(args.threads)],
+                            check=True, capture_output=True, text=True).stdout
+        m = re.search(r"BLEU ([0-9.]+)  exact ([0-9.]+)%", ev)
+        ours.append({"bleu": float(m.group(1)) / 100, "exact": float(m.group(2)) / 100,
+                     "pairs_per_s": rec["pairs_per_s"]})
+        out = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-only",
+                              train_path, val_path, str(seed), "--epochs", str(args.epochs),
+                              "--threads", str(args.threads)],
+                             check=True, capture_output=True, text=True).stdout
+        theirs.append(json.loads(out.strip().splitlines()[-1]))
+    print(f"seq2seq_gru_attention: {len(sources) - len(held)} training and {len(held)} "
+          f"held-out English sentences, {args.epochs} epochs, {args.threads} threads")
+    print("| seed | nngc BLEU | PyTorch BLEU | nngc exact | PyTorch exact | nngc pairs/s | "
+          "PyTorch pairs/s |")
+    print("|---|---|---|---|---|---|---|")
+    for s, (o, t) in enumerate(zip(ours, theirs)):
+        print(f"| {s} | {100 * o['bleu']:.2f} | {100 * t['bleu']:.2f} | "
+              f"{100 * o['exact']:.1f}% | {100 * t['exact']:.1f}% | "
+              f"{o['pairs_per_s']:.0f} | {t['pairs_per_s']:.0f} |")
+    print(json.dumps({"model": "seq2seq_gru_attention", "epochs": args.epochs,
+                      "threads": args.threads, "nngc": ours, "torch": theirs}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
