@@ -15,10 +15,14 @@ using namespace nngc::nn;
 
 namespace {
 
-/// (outer, n, inner) of `shape` around `axis`.
+/// (outer, n, inner) of `shape` around `axis` (negative: from the end, as
+/// the verifiers allow; nngc-fuzz found a negative slice_grad axis read out
+/// of bounds).
 struct AxisView {
   int64_t outer = 1, n = 1, inner = 1;
   AxisView(ArrayRef<int64_t> shape, int64_t axis) {
+    if (axis < 0)
+      axis += static_cast<int64_t>(shape.size());
     for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i)
       (i < axis ? outer : i == axis ? n : inner) *= shape[i];
   }
@@ -100,6 +104,8 @@ struct SliceGradLowering : public NNLowering<SliceGradOp> {
   matchAndRewrite(SliceGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     int64_t axis = op.getAxis();
+    if (axis < 0)
+      axis += static_cast<int64_t>(shapeOf(op.getResult()).size());
     AxisView v(shapeOf(op.getResult()), axis);
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
