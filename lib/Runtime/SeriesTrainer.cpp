@@ -35,7 +35,6 @@
 #include <fstream>
 #include <iostream>
 #include <numeric>
-#include <random>
 #include <sstream>
 
 using namespace nngc::rt;
