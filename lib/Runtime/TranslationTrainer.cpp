@@ -515,6 +515,9 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
   auto save = [&]() {
     SafetensorsFile f = model.checkpoint();
     f.metadata["epoch"] = std::to_string(run.pos.epoch - 1); // finished
+    char split[32];
+    std::snprintf(split, sizeof(split), "%.17g", valSplit);
+    f.metadata["nngc.val_split"] = split;
     storeVocabs(f, v);
     run.save(std::move(f));
   };
@@ -577,8 +580,9 @@ int nngc::rt::cmdEvalPairs(Model &model, int argc, char **argv,
                        "a sentence to translate (repeatable)");
   else
     desc.add_options()(
-        "val-split", po::value(&valSplit)->default_value(0.1, "0.1"),
-        "the fraction train held out (0: score every pair of --data)");
+        "val-split", po::value(&valSplit),
+        "the fraction train held out (default: the checkpoint's; 0: score "
+        "every pair of --data)");
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
@@ -588,10 +592,13 @@ int nngc::rt::cmdEvalPairs(Model &model, int argc, char **argv,
   if (beam < 1 || beam > pi.batch)
     throw std::runtime_error("--beam must be in [1, " +
                              std::to_string(pi.batch) + "] (the batch)");
-  if (valSplit < 0 || valSplit >= 1)
-    throw std::runtime_error("--val-split must be in [0, 1)");
   SafetensorsFile f = loadCheckpoint(model, checkpoint, false);
   Vocabs v = loadVocabs(f, checkpoint);
+  auto split = f.metadata.find("nngc.val_split");
+  if (!vm.count("val-split") && split != f.metadata.end())
+    valSplit = std::strtod(split->second.c_str(), nullptr);
+  if (valSplit < 0 || valSplit >= 1)
+    throw std::runtime_error("--val-split must be in [0, 1)");
   if (!translate) {
     if (dataPath.empty())
       throw std::runtime_error("give --data");
