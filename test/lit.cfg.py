@@ -30,6 +30,18 @@ llvm_config.with_environment("PATH", config.nngc_tools_dir, append_path=True)
 for var in ("HOME", "OPENBLAS_CORETYPE", "OMP_NUM_THREADS"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
+# lit runs as many tests at once as there are cores, and most of them run
+# multi-threaded trainers and PyTorch: more OpenMP threads than cores. With
+# libgomp's default (spin before sleeping) a thread waiting at a barrier
+# holds a core the other process needs, and small-op models slow down by
+# 10-60x (the translation trainer: 1 s alone, 4-60 s beside a second copy;
+# docs/Trainer.md, "Threads"). Sleeping at once costs them 2x alone but
+# nothing beside another job, which is the test suite's situation.
+for var in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+    config.environment["OMP_WAIT_POLICY"] = "passive"
 
 config.substitutions.append(("%nngc_src", config.nngc_src_root))
 config.substitutions.append(("%nngc_obj", config.nngc_obj_root))

@@ -23,6 +23,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <dirent.h>
 #include <fstream>
 #include <iostream>
 #include <numeric>
@@ -878,7 +879,7 @@ static void fillRandomInputs(Model &model, uint64_t seed) {
 int cmdGradCheck(Model &model, int argc, char **argv) {
   std::string inputs, params, out;
   int64_t trainSteps = 0, fd = 0, validRows = 0;
-  double fdEps = 1e-2;
+  double fdEps = 1e-2, dropout = 0;
   uint64_t seed = 0;
   po::options_description desc("grad-check options");
   desc.add_options()("help,h", "show this help")(
@@ -899,11 +900,15 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
       "fd", po::value(&fd)->default_value(0),
       "check this many coordinates per parameter by central differences")(
       "fd-eps", po::value(&fdEps)->default_value(1e-2),
-      "finite-difference step");
+      "finite-difference step")(
+      "dropout", po::value(&dropout),
+      "replace the probability of every nn.dropout and attention dropout "
+      "(0: compare a dropout model with a reference in eval mode)");
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
   model.ctx.seed = seed; // dropout masks
+  applyDropoutOption(model, vm, dropout);
   const Manifest &m = model.manifest;
   if (!params.empty()) {
     loadCheckpoint(model, params, false);
@@ -1017,14 +1022,24 @@ int cmdBench(Model &model, int argc, char **argv) {
   while (std::getline(status, line))
     if (line.rfind("VmHWM:", 0) == 0)
       rssMiB = std::stod(line.substr(6)) / 1024;
+  // The process's threads now (main, the signal thread and the OpenMP
+  // workers, which libgomp keeps after a parallel region): what --threads
+  // really gave oneDNN and the kernels.
+  int64_t osThreads = 0;
+  if (DIR *dir = opendir("/proc/self/task")) {
+    while (dirent *e = readdir(dir))
+      osThreads += e->d_name[0] != '.';
+    closedir(dir);
+  }
   std::printf(
       "{\"model\":%s,\"batch\":%lld,\"threads\":%d,\"steps\":%lld,"
       "\"step_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},"
       "\"samples_per_s\":%.1f,\"peak_rss_mib\":%.1f,\"final_loss\":%.6f,"
-      "\"rnn_pack_ms_per_step\":%.4f}\n",
+      "\"rnn_pack_ms_per_step\":%.4f,\"os_threads\":%lld}\n",
       jsonQuote(m.model).c_str(), (long long)m.batch, omp_get_max_threads(),
       (long long)steps, median, ms.front(), ms.back(), m.batch / (median / 1e3),
-      rssMiB, model.loss(), 1e3 * model.ctx.rnnPackSeconds / steps);
+      rssMiB, model.loss(), 1e3 * model.ctx.rnnPackSeconds / steps,
+      (long long)osThreads);
   return 0;
 }
 
@@ -1046,10 +1061,32 @@ const char *kUsage =
     "  bench       time training steps on random inputs\n"
     "  plot        draw the loss curves of train --log files as SVG\n";
 
+/// Applies `--threads N` (or `--threads=N`) before the Model exists: its
+/// constructor creates the oneDNN primitives, and a primitive keeps the
+/// thread count it was created with, so a later omp_set_num_threads left
+/// oneDNN's matmuls on every core (`--threads 1` ran two threads). The
+/// subcommand's own parser still validates the option.
+void applyThreadsEarly(int argc, char **argv) {
+  for (int i = 2; i < argc; ++i) {
+    const char *v = nullptr;
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
+      v = argv[i + 1];
+    else if (!std::strncmp(argv[i], "--threads=", 10))
+      v = argv[i] + 10;
+    if (!v)
+      continue;
+    char *end = nullptr;
+    long n = std::strtol(v, &end, 10);
+    if (end != v && !*end && n > 0 && n <= 4096)
+      setThreads(n);
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   startSignalThread(); // before oneDNN and OpenMP start threads
+  applyThreadsEarly(argc, argv);
   if (argc < 2 || !std::strcmp(argv[1], "--help") ||
       !std::strcmp(argv[1], "-h")) {
     std::printf(kUsage, argv[0]);
