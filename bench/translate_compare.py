@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""nngc vs PyTorch: examples/seq2seq_gru_attention.mlir and its PyTorch
-twin trained on the same English-French pairs, compared by held-out BLEU
-and training throughput.
+"""nngc vs PyTorch: a translation example and its PyTorch twin trained on
+the same English-French pairs, compared by held-out BLEU and training
+throughput (--model gru: examples/seq2seq_gru_attention.mlir; --model
+transformer: examples/transformer_translate.mlir).
 
 The script holds out a seeded --val-fraction of the distinct English
 sentences of ../shared/data/translation/eng-fra.txt (with all their
@@ -14,16 +15,17 @@ then read them:
     letters, digits, apostrophes and non-ASCII characters, every other
     non-space character a token), the same vocabularies (<pad>, <unk>
     [, <bos>, <eos>], then the training words by frequency, ties by first
-    appearance), Embedding(1300 / 2700, 128), a GRU(256) encoder over
-    packed sources, a GRU(256) decoder from its final state, Luong's general
-    attention with the source mask, tanh(Linear(512, 256)), Linear(256,
-    2700), cross-entropy ignoring padding, Adam(1e-3), batches of 32
-    reshuffled every epoch, greedy decoding.
+    appearance), the twin in bench/translate_models.py (GRUSeq2Seq: GRU
+    encoder over packed sources and GRU decoder with Luong attention,
+    Adam(1e-3); TransformerSeq2Seq: torch.nn.Transformer, Adam(5e-4)),
+    cross-entropy ignoring padding, batches of 32 reshuffled every epoch,
+    greedy decoding.
 
 BLEU is the same corpus BLEU-4 on both sides (computed here for PyTorch,
-by the trainer for nngc). One seed per side per --reps.
+by the trainer for nngc). One seed per side per --reps; the sides
+initialise with their own generators (the same formulas).
 
-    bench/translate_compare.py [--epochs 10] [--reps 1] [--threads 2]
+    bench/translate_compare.py [--model gru] [--epochs 10] [--reps 1] [--threads 2]
 """
 import argparse
 import collections
@@ -42,11 +44,15 @@ from torch_env import reexec_for_torch  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "..", "shared", "data", "translation", "eng-fra.txt")
-B, S, T, SV, TV, E, H = 32, 8, 12, 1300, 2700, 128, 256
+B, S, T, SV, TV = 32, 8, 12, 1300, 2700
+# --model: the example and its learning rate (the twins are
+# bench/translate_models.py's).
+MODELS = {"gru": ("seq2seq_gru_attention", 1e-3), "transformer": ("transformer_translate", 5e-4)}
 
 
 def parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", choices=sorted(MODELS), default="gru")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--reps", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
@@ -112,7 +118,6 @@ def vocab(texts, size, specials):
 def torch_side(train_path, val_path, seed, args):
     reexec_for_torch(args.threads)
     import torch
-    import torch.nn as nn
     import torch.nn.functional as F
     torch.set_num_threads(args.threads)
     torch.manual_seed(seed)
@@ -138,43 +143,20 @@ def torch_side(train_path, val_path, seed, args):
             tout[r, len(w)] = 3
         return tin, tout
 
-    class Seq2Seq(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.src_embed = nn.Embedding(SV, E, padding_idx=0)
-            self.tgt_embed = nn.Embedding(TV, E, padding_idx=0)
-            self.encoder = nn.GRU(E, H, batch_first=True)
-            self.decoder = nn.GRU(E, H, batch_first=True)
-            self.attn = nn.Linear(H, H, bias=False)
-            self.combine = nn.Linear(2 * H, H)
-            self.out = nn.Linear(H, TV)
-
-        def encode(self, src):
-            lengths = (src != 0).sum(1).clamp(min=1)
-            packed = nn.utils.rnn.pack_padded_sequence(
-                self.src_embed(src), lengths, batch_first=True, enforce_sorted=False)
-            enc, h = self.encoder(packed)
-            enc, _ = nn.utils.rnn.pad_packed_sequence(enc, batch_first=True, total_length=S)
-            return enc, h, src != 0
-
-        def forward(self, src, tin, memo=None):
-            enc, h, mask = memo or self.encode(src)
-            dec, _ = self.decoder(self.tgt_embed(tin), h)
-            s = torch.bmm(dec, self.attn(enc).transpose(1, 2))
-            s = s.masked_fill(~mask[:, None, :], float("-inf"))
-            ctx = torch.bmm(F.softmax(s, -1), enc)
-            return self.out(torch.tanh(self.combine(torch.cat([ctx, dec], 2))))
-
-    model = Seq2Seq()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    import translate_models
+    model = (translate_models.GRUSeq2Seq() if args.model == "gru"
+             else translate_models.TransformerSeq2Seq())
+    opt = torch.optim.Adam(model.parameters(), lr=MODELS[args.model][1])
     sx = enc_src([a for a, _ in train])
+    smask = (sx != 0).float()[..., None]
     tin, tout = enc_tgt([b for _, b in train])
     t0 = time.perf_counter()
+    model.train()
     for _ in range(args.epochs):
         order = torch.randperm(len(train))
         for b in range(0, len(train), B):
             i = order[b:b + B]
-            logits = model(sx[i], tin[i])
+            logits = model(sx[i], smask[i], tin[i])
             loss = F.cross_entropy(logits.reshape(-1, TV), tout[i].reshape(-1), ignore_index=0)
             opt.zero_grad()
             loss.backward()
@@ -185,22 +167,9 @@ def torch_side(train_path, val_path, seed, args):
         refs[a].append(tokens(b))
     sources = list(refs)
     src = enc_src(sources)
-    with torch.no_grad():
-        memo = model.encode(src)
-        cur = torch.zeros(len(sources), T, dtype=torch.long)
-        cur[:, 0] = 2
-        out, done = [[] for _ in sources], [False] * len(sources)
-        for t in range(T):
-            nxt = model(src, cur, memo)[:, t].argmax(-1)
-            for r in range(len(sources)):
-                if done[r]:
-                    continue
-                if int(nxt[r]) == 3:
-                    done[r] = True
-                    continue
-                out[r].append(titos[int(nxt[r])])
-                if t + 1 < T:
-                    cur[r, t + 1] = nxt[r]
+    model.eval()
+    out = [[titos[i] for i in row] for row in
+           translate_models.greedy(model, src, (src != 0).float()[..., None], T)]
     score = bleu(out, [refs[s] for s in sources])
     exact = sum(o in refs[s] for o, s in zip(out, sources)) / len(sources)
     print(json.dumps({"bleu": score, "exact": exact, "seconds": seconds,
@@ -223,13 +192,13 @@ def main():
         f.write("\n".join(x for x in lines if normalize(x.split("\t")[0]) not in held) + "\n")
     with open(val_path, "w", encoding="utf-8") as f:
         f.write("\n".join(x for x in lines if normalize(x.split("\t")[0]) in held) + "\n")
-    exe = os.path.join(work, "seq2seq_gru_attention")
+    name = MODELS[args.model][0]
+    exe = os.path.join(work, name)
     subprocess.run([args.nngc, "compile",
-                    os.path.join(ROOT, "examples", "seq2seq_gru_attention.mlir"), "-o", exe],
-                   check=True)
+                    os.path.join(ROOT, "examples", name + ".mlir"), "-o", exe], check=True)
     ours, theirs = [], []
     for seed in range(args.reps):
-        log, ckpt = (os.path.join(work, f"nngc-{seed}.{x}") for x in ("jsonl", "safetensors"))
+        log, ckpt = (os.path.join(work, f"{name}-{seed}.{x}") for x in ("jsonl", "safetensors"))
         if os.path.exists(log):
             os.remove(log)
         subprocess.run([exe, "train", "--data", train_path, "--val-split", "0",
@@ -245,10 +214,11 @@ def main():
                      "pairs_per_s": rec["pairs_per_s"]})
         out = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-only",
                               train_path, val_path, str(seed), "--epochs", str(args.epochs),
+                              "--model", args.model,
                               "--threads", str(args.threads)],
                              check=True, capture_output=True, text=True).stdout
         theirs.append(json.loads(out.strip().splitlines()[-1]))
-    print(f"seq2seq_gru_attention: {len(sources) - len(held)} training and {len(held)} "
+    print(f"{name}: {len(sources) - len(held)} training and {len(held)} "
           f"held-out English sentences, {args.epochs} epochs, {args.threads} threads")
     print("| seed | nngc BLEU | PyTorch BLEU | nngc exact | PyTorch exact | nngc pairs/s | "
           "PyTorch pairs/s |")
@@ -257,7 +227,7 @@ def main():
         print(f"| {s} | {100 * o['bleu']:.2f} | {100 * t['bleu']:.2f} | "
               f"{100 * o['exact']:.1f}% | {100 * t['exact']:.1f}% | "
               f"{o['pairs_per_s']:.0f} | {t['pairs_per_s']:.0f} |")
-    print(json.dumps({"model": "seq2seq_gru_attention", "epochs": args.epochs,
+    print(json.dumps({"model": name, "epochs": args.epochs,
                       "threads": args.threads, "nngc": ours, "torch": theirs}))
 
 

@@ -294,12 +294,7 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
   std::ostringstream head;
   if (run.resumed) {
     vocab = checkpointVocabulary(*run.resumed, runOptions.resume);
-    head << "resumed from " << runOptions.resume << " (epoch ";
-    if (run.pos.batch)
-      head << run.pos.epoch << " at batch " << run.pos.batch;
-    else
-      head << run.pos.epoch - 1;
-    head << ")\n";
+    head << run.resumedLine();
   } else {
     model.initParams(seed);
     std::string all;

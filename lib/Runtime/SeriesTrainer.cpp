@@ -393,12 +393,7 @@ int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
   std::ostringstream head;
   if (run.resumed) {
     scale = Scale::load(*run.resumed, runOptions.resume);
-    head << "resumed from " << runOptions.resume << " (epoch ";
-    if (run.pos.batch)
-      head << run.pos.epoch << " at batch " << run.pos.batch;
-    else
-      head << run.pos.epoch - 1;
-    head << ", step " << model.ctx.step << ")\n";
+    head << run.resumedLine();
   } else {
     model.initParams(run.pos.seed);
     scale.fit(s, sp.heldOutStart);

@@ -19,6 +19,7 @@
 #include <iostream>
 #include <pthread.h>
 #include <random>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -312,6 +313,17 @@ TrainRun::TrainRun(Model &model, const RunOptions &o,
 }
 
 TrainRun::~TrainRun() { gracefulStop = false; }
+
+std::string TrainRun::resumedLine() const {
+  std::ostringstream o;
+  o << "resumed from " << options.resume << " (epoch ";
+  if (pos.batch)
+    o << pos.epoch << " at batch " << pos.batch;
+  else
+    o << pos.epoch - 1;
+  o << ", step " << model.ctx.step << ")\n";
+  return o.str();
+}
 
 void TrainRun::setDataHash(uint64_t hash) {
   dataHash = hash;

@@ -90,6 +90,9 @@ public:
   /// The resumed checkpoint (vocabulary, feature scaling), if any.
   std::optional<SafetensorsFile> resumed;
 
+  /// An epoch trainer's first line after --resume: "resumed from C (epoch
+  /// E[ at batch K], step S)\n".
+  std::string resumedLine() const;
   /// The fingerprint of the training data, checked against the resumed
   /// checkpoint's (a note on stderr when it differs).
   void setDataHash(uint64_t hash);

@@ -668,12 +668,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
   std::ostringstream head;
   if (run.resumed) {
     scaler.load(*run.resumed);
-    head << "resumed from " << runOptions.resume << " (epoch ";
-    if (run.pos.batch)
-      head << run.pos.epoch << " at batch " << run.pos.batch;
-    else
-      head << run.pos.epoch - 1;
-    head << ", step " << model.ctx.step << ")\n";
+    head << run.resumedLine();
   } else {
     model.initParams(seed);
     if (vm.count("standardize"))

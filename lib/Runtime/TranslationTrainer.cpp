@@ -477,8 +477,7 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
   std::ostringstream head;
   if (run.resumed) {
     v = loadVocabs(*run.resumed, runOptions.resume);
-    head << "resumed from " << runOptions.resume << " (epoch "
-         << run.pos.epoch - (run.pos.batch ? 0 : 1) << ")\n";
+    head << run.resumedLine();
   } else {
     model.initParams(seed);
     std::string src, tgt;

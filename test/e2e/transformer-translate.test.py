@@ -1,0 +1,188 @@
+"""examples/transformer_translate.mlir against torch.nn.Transformer
+(transformer-translate.test): the state_dict loads by name, one training
+step's loss, logits and every gradient, the parameters after 3 Adam steps,
+and greedy translations of a trained checkpoint."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_io  # noqa: E402
+
+nngc, src, data, work = sys.argv[1:5]
+sys.path.insert(0, os.path.join(src, "bench"))
+import translate_models  # noqa: E402
+SV, TV, D, H, FF, L, S, T, B = 1300, 2700, 128, 4, 512, 2, 8, 12, 32
+torch.set_num_threads(1)
+exe = os.path.join(work, "tt")
+subprocess.run([nngc, "compile", os.path.join(src, "examples", "transformer_translate.mlir"),
+                "-o", exe], check=True)
+
+
+def ok(c):
+    return "ok" if c else "FAIL"
+
+
+def rel(ours, ref):
+    ours, ref = np.asarray(ours, np.float64), np.asarray(ref, np.float64)
+    return float(np.max(np.abs(ours - ref)) / np.max(np.abs(ref)))
+
+
+# Seeded batch: sources of 1-8 words, targets of 1-11 words plus <bos> or
+# <eos>, padded with 0.
+g = torch.Generator().manual_seed(0)
+src_len = torch.randint(1, S + 1, (B,), generator=g)
+tgt_len = torch.randint(1, T, (B,), generator=g)
+src_ids = torch.randint(4, SV, (B, S), generator=g)
+tgt_ids = torch.randint(4, TV, (B, T), generator=g)
+src_mask = (torch.arange(S)[None, :] < src_len[:, None]).float()
+src_ids = src_ids * src_mask.long()
+tgt_in = torch.zeros(B, T, dtype=torch.long)
+tgt_out = torch.zeros(B, T, dtype=torch.long)
+for r in range(B):
+    n = int(tgt_len[r])
+    tgt_in[r, 0] = 2
+    tgt_in[r, 1:n + 1] = tgt_ids[r, :n]
+    tgt_out[r, :n] = tgt_ids[r, :n]
+    tgt_out[r, n] = 3
+src_mask = src_mask[..., None]
+inputs = os.path.join(work, "inputs.safetensors")
+safetensors_io.save(inputs, {"src": src_ids.numpy(), "src_mask": src_mask.numpy(),
+                             "tgt_in": tgt_in.numpy(), "tgt_out": tgt_out.numpy()})
+
+# PyTorch-initialised parameters; the layer norms perturbed so that their
+# gradients are not trivial.
+torch.manual_seed(1)
+init = translate_models.TransformerSeq2Seq(dropout=0.0)
+params = {k: v.detach().numpy().copy() for k, v in init.state_dict().items()}
+rng = np.random.default_rng(2)
+for k in params:
+    if ".norm" in k:
+        params[k] = (params[k] + 0.1 * rng.normal(size=params[k].shape)).astype(np.float32)
+params_file = os.path.join(work, "params.safetensors")
+safetensors_io.save(params_file, params)
+
+
+def reference(weights):
+    model = translate_models.TransformerSeq2Seq(dropout=0.0)
+    model.load_state_dict({k: torch.tensor(v) for k, v in weights.items()}, strict=True)
+    return model
+
+
+def grad_check(steps):
+    out = os.path.join(work, f"out{steps}.safetensors")
+    subprocess.run([exe, "grad-check", "--inputs", inputs, "--params", params_file,
+                    "--out", out, "--train-steps", str(steps), "--dropout", "0"],
+                   check=True, capture_output=True)
+    return safetensors_io.load(out)
+
+
+def loss_of(model):
+    logits = model(src_ids, src_mask, tgt_in)
+    return logits, F.cross_entropy(logits.reshape(-1, TV), tgt_out.reshape(-1), ignore_index=0)
+
+
+# 1. One step: loss, logits and every gradient.
+model = reference(params)
+print(f"torch.nn.Transformer load_state_dict(strict=True): {len(params)} tensors ok")
+ours = grad_check(0)
+logits, loss = loss_of(model)
+loss.backward()
+worst = {"loss": rel(ours["loss"], loss.item()),
+         "logits": rel(ours["output.logits"], logits.detach().numpy())}
+named = dict(model.named_parameters())
+for k in params:
+    worst["grad." + k] = rel(ours["grad." + k], named[k].grad.numpy())
+key = max(worst, key=worst.get)
+torch_grads = {k: named[k].grad.numpy().copy() for k in params}
+print(f"loss {float(ours['loss']):.6f} vs torch {loss.item():.6f}; {len(params)} gradients; "
+      f"worst relative error {worst[key]:.1e} ({key}) "
+      + ok(worst["loss"] <= 1e-5 and worst[key] <= 1e-4))
+
+# 2. Adam on the same batch: the parameters after one step, and the losses
+# of three. (The parameters after three steps are not compared: a ReLU
+# unit that a step's rounding puts on the other side of its kink changes
+# that row's next gradient, and Adam's normalisation turns a small
+# gradient's change into a step of up to lr; measured 1e-2 relative on the
+# zero-initialised biases while the losses agree to 4e-7.)
+ours = grad_check(1)
+model = reference(params)
+opt = torch.optim.Adam(model.parameters(), lr=5e-4)
+losses = []
+for _ in range(3):
+    opt.zero_grad()
+    loss = loss_of(model)[1]
+    losses.append(loss.item())
+    loss.backward()
+    opt.step()
+    if len(losses) == 1:
+        after = {k: v.detach().numpy().copy() for k, v in model.named_parameters()}
+
+
+# Measured against the step, lr, on the coordinates whose gradient is at
+# least 100 eps (or exactly 0: those must not move): Adam moves a coordinate by lr * g / (|g| + eps), so where
+# |g| is near eps = 1e-8 the step depends on the gradient's last bits
+# (measured: gradients of 3e-9 to 6e-8 took steps of 0.25 to 0.85 lr on
+# one side and different ones on the other). The key third of every
+# in_proj_bias is left out too: its gradient is rounding noise on both
+# sides, or exactly 0 on one (it adds q . b_k to all of a query's scores,
+# which the softmax cancels).
+errs, left_out = {}, 0
+for k in params:
+    keep = (torch_grads[k] == 0) | (np.abs(torch_grads[k]) >= 1e-6)
+    if k.endswith("in_proj_bias"):
+        keep[D:2 * D] = False
+    left_out += int((~keep).sum())
+    errs[k] = float(np.max(np.abs(ours["param." + k] - after[k])[keep], initial=0)) / 5e-4
+key = max(errs, key=errs.get)
+print(f"parameters after 1 Adam step: worst error {errs[key]:.1e} of the step lr ({key}; "
+      f"{left_out} coordinates left out) " + ok(errs[key] <= 1e-3))
+ours = grad_check(3)
+err = max(rel(ours[f"loss.{i}"], x) for i, x in enumerate(losses))
+print(f"losses of 3 Adam steps: {', '.join(f'{x:.6f}' for x in losses)}; worst relative "
+      f"error {err:.1e} " + ok(err <= 1e-5))
+
+# 3. A short training run; its checkpoint's greedy translations of 64
+# sources equal torch.nn.Transformer's greedy decoding of the same weights.
+ckpt = os.path.join(work, "tt.safetensors")
+subprocess.run([exe, "train", "--data", data, "--epochs", "1", "--save", ckpt, "--threads", "1",
+                "--quiet"], check=True, capture_output=True)
+saved = safetensors_io.load(ckpt)
+meta = safetensors_io.load_metadata(ckpt)
+src_vocab = json.loads(meta["nngc.src_vocab"])
+tgt_vocab = json.loads(meta["nngc.tgt_vocab"])
+sidx = {w: i for i, w in enumerate(src_vocab)}
+model = reference({k: v for k, v in saved.items() if not k.startswith(("optimizer.", "nngc."))})
+model.eval()
+
+
+def tokens(text):
+    text = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c
+                   for c in text.replace("\u00a0", " ").replace("\u202f", " "))
+    return re.findall(r"[a-z0-9'\x80-\U0010ffff]+|[^\sa-z0-9'\x80-\U0010ffff]", text)
+
+
+with open(data, encoding="utf-8") as f:
+    sources = list(dict.fromkeys(line.split("\t")[0] for line in f))[::40][:64]
+ids = torch.zeros(len(sources), S, dtype=torch.long)
+mask = torch.zeros(len(sources), S, 1)
+for r, s in enumerate(sources):
+    i = [sidx.get(w, 1) for w in tokens(s)][:S]
+    ids[r, :len(i)] = torch.tensor(i)
+    mask[r, :len(i)] = 1
+theirs = [[tgt_vocab[i] for i in row] for row in translate_models.greedy(model, ids, mask, T)]
+src_file = os.path.join(work, "sources.txt")
+with open(src_file, "w", encoding="utf-8") as f:
+    f.write("\n".join(sources) + "\n")
+ours = [tokens(x) for x in subprocess.run(
+    [exe, "translate", "--checkpoint", ckpt, "--data", src_file, "--threads", "1"],
+    check=True, capture_output=True, text=True).stdout.splitlines()]
+same = sum(a == tokens(" ".join(b)) for a, b in zip(ours, theirs))
+print(f"greedy translations of {len(sources)} sources equal torch's: "
+      + ok(len(ours) == len(sources) and same == len(sources)))
