@@ -1,7 +1,7 @@
 """examples/transformer_translate.mlir against torch.nn.Transformer
 (transformer-translate.test): the state_dict loads by name, one training
-step's loss, logits and every gradient, the parameters after 3 Adam steps,
-and greedy translations of a trained checkpoint."""
+step's loss, logits and every gradient, the parameters after 1 Adam step
+and the losses of 3, and greedy translations of a trained checkpoint."""
 import json
 import os
 import re
@@ -126,8 +126,9 @@ for _ in range(3):
 
 
 # Measured against the step, lr, on the coordinates whose gradient is at
-# least 100 eps (or exactly 0: those must not move): Adam moves a coordinate by lr * g / (|g| + eps), so where
-# |g| is near eps = 1e-8 the step depends on the gradient's last bits
+# least 100 eps (or exactly 0: those must not move): Adam moves a
+# coordinate by lr * g / (|g| + eps), so where |g| is near eps = 1e-8 the
+# step depends on the gradient's last bits
 # (measured: gradients of 3e-9 to 6e-8 took steps of 0.25 to 0.85 lr on
 # one side and different ones on the other). The key third of every
 # in_proj_bias is left out too: its gradient is rounding noise on both
