@@ -35,15 +35,8 @@ static LogicalResult verifyOperands(Operation *op, Value query, Value keys,
            << "query, keys and values must be [B, Tq, Q], [B, Tk, K] and [B, "
               "Tk, C], got "
            << shapeStr(q) << ", " << shapeStr(k) << ", " << shapeStr(v);
-  if (mask) {
-    ArrayRef<int64_t> ms = shapeOf(mask);
-    bool ok = (ms.size() == 2 || (ms.size() == 3 && ms[2] == 1)) &&
-              ms[0] == k[0] && ms[1] == k[1];
-    if (!ok)
-      return op->emitOpError()
-             << "key_padding_mask must be [" << k[0] << ", " << k[1] << "] or ["
-             << k[0] << ", " << k[1] << ", 1], got " << shapeStr(ms);
-  }
+  if (failed(verifyKeyPaddingMask(op, mask, k)))
+    return failure();
   SmallVector<int64_t> expected = {q[0], q[1], v[2]};
   if (shapeOf(result) != ArrayRef<int64_t>(expected))
     return op->emitOpError() << "result must be " << shapeStr(expected)

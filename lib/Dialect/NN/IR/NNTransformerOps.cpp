@@ -80,16 +80,7 @@ static LogicalResult verifyAttentionOptions(Operation *op, ArrayRef<int64_t> q,
            << " and " << k[1];
   if (dropout < 0 || dropout >= 1)
     return op->emitOpError() << "dropout " << dropout << " is outside [0, 1)";
-  if (mask) {
-    ArrayRef<int64_t> ms = shapeOf(mask);
-    bool ok = (ms.size() == 2 || (ms.size() == 3 && ms[2] == 1)) &&
-              ms[0] == k[0] && ms[1] == k[1];
-    if (!ok)
-      return op->emitOpError()
-             << "key_padding_mask must be [" << k[0] << ", " << k[1] << "] or ["
-             << k[0] << ", " << k[1] << ", 1], got " << shapeStr(ms);
-  }
-  return success();
+  return verifyKeyPaddingMask(op, mask, k);
 }
 
 LogicalResult AttentionOp::inferReturnTypes(MLIRContext *ctx,
