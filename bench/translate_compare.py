@@ -30,7 +30,6 @@ initialise with their own generators (the same formulas).
 import argparse
 import collections
 import json
-import math
 import os
 import random
 import re
@@ -41,6 +40,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_env import reexec_for_torch  # noqa: E402
+from translate_text import bleu, normalize, read, tokens  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "..", "shared", "data", "translation", "eng-fra.txt")
@@ -63,45 +63,6 @@ def parse():
     p.add_argument("--torch-only", nargs=3, metavar=("TRAIN", "VAL", "SEED"),
                    help="(internal) run the PyTorch side, print its scores as JSON")
     return p.parse_args()
-
-
-def normalize(s):
-    s = s.replace("\u00a0", " ").replace("\u202f", " ")
-    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in s)
-
-
-def tokens(text):
-    return re.findall(r"[a-z0-9'\x80-\U0010ffff]+|[^\sa-z0-9'\x80-\U0010ffff]", text)
-
-
-def read(path):
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            a, b = line.rstrip("\n").split("\t")[:2]
-            out.append((normalize(a), normalize(b)))
-    return out
-
-
-def bleu(cands, refss):
-    m, tot = [0] * 4, [0] * 4
-    c_len = r_len = 0
-    for c, rs in zip(cands, refss):
-        c_len += len(c)
-        r_len += min((abs(len(r) - len(c)), len(r)) for r in rs)[1]
-        for n in range(1, 5):
-            cc = collections.Counter(tuple(c[i:i + n]) for i in range(len(c) - n + 1))
-            mx = collections.Counter()
-            for r in rs:
-                for g, k in collections.Counter(tuple(r[i:i + n])
-                                                for i in range(len(r) - n + 1)).items():
-                    mx[g] = max(mx[g], k)
-            m[n - 1] += sum(min(k, mx[g]) for g, k in cc.items())
-            tot[n - 1] += sum(cc.values())
-    if min(m) == 0:
-        return 0.0
-    bp = 1.0 if c_len > r_len else math.exp(1 - r_len / c_len)
-    return bp * math.exp(sum(math.log(a / b) for a, b in zip(m, tot)) / 4)
 
 
 def vocab(texts, size, specials):

@@ -4,7 +4,6 @@ step's loss, logits and every gradient, the parameters after 1 Adam step
 and the losses of 3, and greedy translations of a trained checkpoint."""
 import json
 import os
-import re
 import subprocess
 import sys
 
@@ -18,6 +17,7 @@ import safetensors_io  # noqa: E402
 nngc, src, data, work = sys.argv[1:5]
 sys.path.insert(0, os.path.join(src, "bench"))
 import translate_models  # noqa: E402
+from translate_text import normalize, tokens  # noqa: E402
 SV, TV, D, H, FF, L, S, T, B = 1300, 2700, 128, 4, 512, 2, 8, 12, 32
 torch.set_num_threads(1)
 exe = os.path.join(work, "tt")
@@ -163,25 +163,19 @@ model = reference({k: v for k, v in saved.items() if not k.startswith(("optimize
 model.eval()
 
 
-def tokens(text):
-    text = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c
-                   for c in text.replace("\u00a0", " ").replace("\u202f", " "))
-    return re.findall(r"[a-z0-9'\x80-\U0010ffff]+|[^\sa-z0-9'\x80-\U0010ffff]", text)
-
-
 with open(data, encoding="utf-8") as f:
     sources = list(dict.fromkeys(line.split("\t")[0] for line in f))[::40][:64]
 ids = torch.zeros(len(sources), S, dtype=torch.long)
 mask = torch.zeros(len(sources), S, 1)
 for r, s in enumerate(sources):
-    i = [sidx.get(w, 1) for w in tokens(s)][:S]
+    i = [sidx.get(w, 1) for w in tokens(normalize(s))][:S]
     ids[r, :len(i)] = torch.tensor(i)
     mask[r, :len(i)] = 1
 theirs = [[tgt_vocab[i] for i in row] for row in translate_models.greedy(model, ids, mask, T)]
 src_file = os.path.join(work, "sources.txt")
 with open(src_file, "w", encoding="utf-8") as f:
     f.write("\n".join(sources) + "\n")
-ours = [tokens(x) for x in subprocess.run(
+ours = [tokens(normalize(x)) for x in subprocess.run(
     [exe, "translate", "--checkpoint", ckpt, "--data", src_file, "--threads", "1"],
     check=True, capture_output=True, text=True).stdout.splitlines()]
 same = sum(a == tokens(" ".join(b)) for a, b in zip(ours, theirs))

@@ -2,7 +2,6 @@
 against PyTorch and an independent Python BLEU (translate.test)."""
 import collections
 import json
-import math
 import os
 import re
 import subprocess
@@ -15,6 +14,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_io  # noqa: E402
 
 nngc, data, examples, work = sys.argv[1:5]
+sys.path.insert(0, os.path.join(examples, "..", "bench"))
+from translate_text import bleu, read, tokens  # noqa: E402
+
 B, S, T, SV, TV, E, H = 8, 8, 12, 300, 400, 16, 32
 
 
@@ -79,21 +81,8 @@ print(out.splitlines()[0])
 last = [json.loads(x) for x in open(log)][-1]
 
 
-# The pairs, normalised and tokenised as the trainer does.
-def normalize(s):
-    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c
-                   for c in s.replace("\u00a0", " ").replace("\u202f", " "))
-
-
-def tokens(text):
-    return re.findall(r"[a-z0-9'\x80-\U0010ffff]+|[^\sa-z0-9'\x80-\U0010ffff]", text)
-
-
-pairs = []
-with open(data, encoding="utf-8") as f:
-    for line in f:
-        a, b = line.rstrip("\n").split("\t")[:2]
-        pairs.append((normalize(a), normalize(b)))
+# The pairs, normalised as the trainer does (bench/translate_text.py).
+pairs = read(data)
 meta = safetensors_io.load_metadata(ckpt)
 src_vocab = json.loads(meta["nngc.src_vocab"])
 tgt_vocab = json.loads(meta["nngc.tgt_vocab"])
@@ -171,27 +160,6 @@ ev = run([exe, "eval", "--checkpoint", ckpt, "--data", data])
 refs = collections.defaultdict(list)
 for a, b in pairs:
     refs[a].append(tokens(b))
-
-
-def bleu(cands, refss):
-    m, tot = [0] * 4, [0] * 4
-    c_len = r_len = 0
-    for c, rs in zip(cands, refss):
-        c_len += len(c)
-        r_len += min((abs(len(r) - len(c)), len(r)) for r in rs)[1]
-        for n in range(1, 5):
-            cc = collections.Counter(tuple(c[i:i + n]) for i in range(len(c) - n + 1))
-            mx = collections.Counter()
-            for r in rs:
-                for g, k in collections.Counter(tuple(r[i:i + n])
-                                                for i in range(len(r) - n + 1)).items():
-                    mx[g] = max(mx[g], k)
-            m[n - 1] += sum(min(k, mx[g]) for g, k in cc.items())
-            tot[n - 1] += sum(cc.values())
-    if min(m) == 0:
-        return 0.0
-    bp = 1.0 if c_len > r_len else math.exp(1 - r_len / c_len)
-    return bp * math.exp(sum(math.log(a / b) for a, b in zip(m, tot)) / 4)
 
 
 # On the same tokens as the trainer's BLEU: the vocabulary's (the outputs
