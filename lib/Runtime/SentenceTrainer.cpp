@@ -237,7 +237,7 @@ bool nngc::rt::isSentenceClassifier(const Manifest &m) {
 
 int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
   std::vector<std::string> dataPaths, valPaths;
-  int64_t epochs = 5, threads = 0;
+  int64_t epochs = 5;
   double valSplit = 0;
   po::options_description desc("train options (sentence classifier)");
   desc.add_options()("help,h", "show this help")(
@@ -247,12 +247,12 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
       "val-split", po::value(&valSplit),
       "hold out this fraction of --data (shuffled with --seed)")(
       "epochs", po::value(&epochs)->default_value(5),
-      "passes over the data in all (a resumed run continues to this epoch)")(
-      "threads", po::value(&threads), "threads for oneDNN and kernels");
+      "passes over the data in all (a resumed run continues to this epoch)");
   RunOptions runOptions;
   addRunOptions(desc, runOptions);
   OptimizerOptions optOptions;
   addOptimizerOptions(desc, optOptions);
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer train --data FILE [options]\n"))
@@ -266,7 +266,6 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
     throw std::runtime_error("give --val-split or --val-data, not both");
   if (epochs < 1)
     throw std::runtime_error("--epochs must be at least 1");
-  setThreads(threads);
   TrainRun run(model, runOptions, vm, "sentences");
   applyOptimizerOptions(model, vm, optOptions);
   uint64_t seed = run.pos.seed;
@@ -368,19 +367,17 @@ int nngc::rt::cmdEvalSentences(Model &model, int argc, char **argv,
                                bool predict) {
   std::vector<std::string> dataPaths;
   std::string checkpoint;
-  int64_t threads = 0;
   po::options_description desc(predict ? "predict options" : "eval options");
   desc.add_options()("help,h", "show this help")(
       "checkpoint", po::value(&checkpoint)->required(),
       "a checkpoint written by train --save")(
       "data", po::value(&dataPaths)->required(),
       predict ? "sentences, one per line (a trailing <TAB>label is ignored)"
-              : "sentence<TAB>label lines")("threads", po::value(&threads),
-                                            "threads");
+              : "sentence<TAB>label lines");
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
-  setThreads(threads);
   SentenceInputs si = sentenceInputs(model.manifest);
   Vocabulary vocab = checkpointVocabulary(
       loadCheckpoint(model, checkpoint, false), checkpoint);

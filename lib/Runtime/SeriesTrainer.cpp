@@ -353,7 +353,7 @@ bool nngc::rt::isForecaster(const Manifest &m) {
 
 int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
   std::string dataPath;
-  int64_t epochs = 100, evalEvery = 10, threads = 0;
+  int64_t epochs = 100, evalEvery = 10;
   SeriesOptions so;
   po::options_description desc("train options (forecaster)");
   desc.add_options()("help,h", "show this help")(
@@ -361,13 +361,13 @@ int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
       "epochs", po::value(&epochs)->default_value(100),
       "passes over the training windows in all (a resumed run continues to "
       "this epoch)")("eval-every", po::value(&evalEvery)->default_value(10),
-                     "epochs between records (and held-out evaluations)")(
-      "threads", po::value(&threads), "threads for oneDNN and kernels");
+                     "epochs between records (and held-out evaluations)");
   addSeriesOptions(desc, so);
   RunOptions runOptions;
   addRunOptions(desc, runOptions);
   OptimizerOptions optOptions;
   addOptimizerOptions(desc, optOptions);
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer train --data FILE [--column C] "
@@ -381,7 +381,6 @@ int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
     throw std::runtime_error("--epochs must be at least 1");
   if (evalEvery < 1)
     throw std::runtime_error("--eval-every must be at least 1");
-  setThreads(threads);
   TrainRun run(model, runOptions, vm, "windows");
   applyOptimizerOptions(model, vm, optOptions);
 
@@ -464,7 +463,7 @@ int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
 
 int nngc::rt::cmdEvalSeries(Model &model, int argc, char **argv, bool predict) {
   std::string dataPath, checkpoint, output;
-  int64_t horizon = 0, threads = 0;
+  int64_t horizon = 0;
   SeriesOptions so;
   po::options_description desc(predict ? "predict options (forecaster)"
                                        : "eval options (forecaster)");
@@ -477,17 +476,16 @@ int nngc::rt::cmdEvalSeries(Model &model, int argc, char **argv, bool predict) {
       "horizon", po::value(&horizon),
       predict ? "values to forecast (default: the model's H)"
               : "also score forecasts this many steps ahead from every "
-                "held-out origin, feeding predictions back")(
-      "threads", po::value(&threads), "threads");
+                "held-out origin, feeding predictions back");
   if (predict)
     desc.add_options()("output,o", po::value(&output),
                        "write the forecast here (CSV) instead of stdout");
   addSeriesOptions(desc, so);
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
   finishSeriesOptions(vm, so);
-  setThreads(threads);
   SeriesInputs si = seriesInputs(model.manifest);
   if (vm.count("horizon") && horizon < 1)
     throw std::runtime_error("--horizon must be at least 1");

@@ -125,7 +125,7 @@ bool nngc::rt::isLanguageModel(const Manifest &m) {
 
 int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
   std::string dataPath, valPath, tokenizer = "char";
-  int64_t steps = 1000, evalEvery = 100, evalBatches = 20, threads = 0;
+  int64_t steps = 1000, evalEvery = 100, evalBatches = 20;
   int64_t vocabSize = 0;
   double valSplit = 0.1;
   po::options_description desc("train options (language model)");
@@ -144,12 +144,12 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
       "validation loss (a record, and a checkpoint) every this many steps "
       "(0: only at the end)")(
       "eval-batches", po::value(&evalBatches)->default_value(20),
-      "batches of random validation windows per estimate")(
-      "threads", po::value(&threads), "threads for oneDNN and kernels");
+      "batches of random validation windows per estimate");
   RunOptions runOptions;
   addRunOptions(desc, runOptions);
   OptimizerOptions optOptions;
   addOptimizerOptions(desc, optOptions);
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer train --data TEXT [options]\n"))
@@ -164,7 +164,6 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
     throw std::runtime_error("--val-split must be in [0, 1)");
   if (tokenizer != "char" && tokenizer != "word")
     throw std::runtime_error("--tokenizer must be char or word");
-  setThreads(threads);
   TrainRun run(model, runOptions, vm, "tokens");
   applyOptimizerOptions(model, vm, optOptions);
   uint64_t seed = run.pos.seed;
@@ -287,7 +286,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
 
 int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
   std::string checkpoint, prompt = "\n", output = "logits", mode = "auto";
-  int64_t tokens = 200, topK = 0, threads = 0, shift = 1;
+  int64_t tokens = 200, topK = 0, shift = 1;
   double temperature = 1.0;
   uint64_t seed = 0;
   po::options_description desc("sample options");
@@ -312,8 +311,8 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
       "shift", po::value(&shift)->default_value(1),
       "Transformers in step mode: once the caches hold T tokens, restart them "
       "from the last T - shift tokens (1: every token sees the last T, as in "
-      "window mode; larger is faster, each token then sees T - shift to T)")(
-      "threads", po::value(&threads), "threads");
+      "window mode; larger is faster, each token then sees T - shift to T)");
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer sample --checkpoint C [options]\n"))
@@ -341,7 +340,6 @@ int nngc::rt::cmdSample(Model &model, int argc, char **argv) {
     throw std::runtime_error("the model has no output '" + output +
                              "' of shape [B, T, V]");
   int64_t V = logits->shape[2];
-  setThreads(threads);
   SafetensorsFile ckpt = loadCheckpoint(model, checkpoint, false);
   Vocabulary vocab = checkpointVocabulary(ckpt, checkpoint);
   std::vector<int64_t> ids;

@@ -360,9 +360,10 @@ bool parseOptions(int argc, char **argv, const po::options_description &desc,
 namespace {} // namespace
 
 namespace nngc::rt {
-void setThreads(int64_t threads) {
-  if (threads > 0)
-    omp_set_num_threads(static_cast<int>(threads));
+void addThreadsOption(po::options_description &desc) {
+  desc.add_options()("threads", po::value<int64_t>(),
+                     "OpenMP threads for oneDNN and the kernels (default: "
+                     "one per core)");
 }
 
 void requireTrainable(const Manifest &m) {
@@ -599,7 +600,7 @@ int cmdInfo(Model &model) {
 int cmdTrain(Model &model, int argc, char **argv) {
   DataOptions data;
   std::string dataPath, valPath;
-  int64_t epochs = 10, batchSize = 0, threads = 0;
+  int64_t epochs = 10, batchSize = 0;
   double valSplit = 0;
   po::options_description desc("train options");
   desc.add_options()("help,h", "show this help")(
@@ -611,7 +612,6 @@ int cmdTrain(Model &model, int argc, char **argv) {
       "passes over the data in all (a resumed run continues to this epoch)")(
       "batch-size", po::value(&batchSize),
       "must equal the compiled batch (the model's first input dimension)")(
-      "threads", po::value(&threads), "threads for oneDNN and kernels")(
       "standardize", "scale features to zero mean, unit variance (training "
                      "statistics; saved in the checkpoint)");
   RunOptions runOptions;
@@ -619,6 +619,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
   addDataOptions(desc, data);
   OptimizerOptions optOptions;
   addOptimizerOptions(desc, optOptions);
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer train --data FILE [options]\n"))
@@ -637,7 +638,6 @@ int cmdTrain(Model &model, int argc, char **argv) {
     throw std::runtime_error("give --val-split or --val-data, not both");
   if (epochs < 1)
     throw std::runtime_error("--epochs must be at least 1");
-  setThreads(threads);
   TrainRun run(model, runOptions, vm, "rows");
   applyOptimizerOptions(model, vm, optOptions);
   uint64_t seed = run.pos.seed;
@@ -761,22 +761,20 @@ int cmdTrain(Model &model, int argc, char **argv) {
 int cmdEvalOrPredict(Model &model, int argc, char **argv, bool predict) {
   DataOptions data;
   std::string dataPath, checkpoint, output;
-  int64_t threads = 0;
   po::options_description desc(predict ? "predict options" : "eval options");
   desc.add_options()("help,h", "show this help")(
       "checkpoint", po::value(&checkpoint)->required(),
       "a checkpoint written by train --save")(
-      "data", po::value(&dataPath)->required(),
-      "data (CSV, .gz ok)")("threads", po::value(&threads), "threads");
+      "data", po::value(&dataPath)->required(), "data (CSV, .gz ok)");
   if (predict)
     desc.add_options()("output", po::value(&output),
                        "write predictions here (default: stdout)");
   addDataOptions(desc, data);
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
   finishDataOptions(vm, data);
-  setThreads(threads);
   Roles roles = rolesOf(model.manifest);
   Scaler scaler;
   scaler.load(loadCheckpoint(model, checkpoint, false));
@@ -899,6 +897,7 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
       "dropout", po::value(&dropout),
       "replace the probability of every nn.dropout and attention dropout "
       "(0: compare a dropout model with a reference in eval mode)");
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
@@ -974,19 +973,19 @@ int cmdGradCheck(Model &model, int argc, char **argv) {
 /// Times training steps on seeded random inputs (no data loading), for
 /// benchmarks: one JSON line with the median step time and peak RSS.
 int cmdBench(Model &model, int argc, char **argv) {
-  int64_t steps = 200, warmup = 20, threads = 0;
+  int64_t steps = 200, warmup = 20;
   uint64_t seed = 0;
   double dropout = -1;
   po::options_description desc("bench options");
   desc.add_options()("help,h", "show this help")(
       "steps", po::value(&steps)->default_value(200), "timed steps")(
-      "warmup", po::value(&warmup)->default_value(20),
-      "untimed steps first")("threads", po::value(&threads), "threads")(
+      "warmup", po::value(&warmup)->default_value(20), "untimed steps first")(
       "seed", po::value(&seed)->default_value(0),
       "seed")("dropout", po::value(&dropout),
               "replace every nn.dropout and attention dropout probability")(
       "check-numerics", "check every op's result as train --check-numerics "
                         "does (to measure what it costs)");
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
@@ -995,7 +994,6 @@ int cmdBench(Model &model, int argc, char **argv) {
   model.ctx.checkNumerics = vm.count("check-numerics") > 0;
   if (steps < 1)
     throw std::runtime_error("--steps must be at least 1");
-  setThreads(threads);
   const Manifest &m = model.manifest;
   model.initParams(seed);
   fillRandomInputs(model, seed);
@@ -1073,7 +1071,7 @@ void applyThreadsEarly(int argc, char **argv) {
     char *end = nullptr;
     long n = std::strtol(v, &end, 10);
     if (end != v && !*end && n > 0 && n <= 4096)
-      setThreads(n);
+      omp_set_num_threads(static_cast<int>(n));
   }
 }
 

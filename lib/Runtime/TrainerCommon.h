@@ -29,8 +29,9 @@ double secondsSince(Clock::time_point t);
 /// Parses a command's options; false when it printed --help instead.
 bool parseOptions(int argc, char **argv, const po::options_description &desc,
                   po::variables_map &vm, const char *usage);
-/// OpenMP (and so oneDNN) threads; 0 keeps the default.
-void setThreads(int64_t threads);
+/// Declares --threads N for a command's help and validation. main applies
+/// it (applyThreadsEarly) before the Model creates its oneDNN primitives.
+void addThreadsOption(po::options_description &desc);
 /// Fails unless the model has a training entry point (an nn.minimize).
 void requireTrainable(const Manifest &m);
 /// The options every `train` command shares: the learning rate, its

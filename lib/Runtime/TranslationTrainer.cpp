@@ -431,7 +431,7 @@ bool nngc::rt::isTranslator(const Manifest &m) {
 
 int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
   std::string dataPath;
-  int64_t epochs = 10, evalEvery = 1, threads = 0, beam = 1;
+  int64_t epochs = 10, evalEvery = 1, beam = 1;
   double valSplit = 0.1;
   po::options_description desc("train options (translation)");
   desc.add_options()("help,h", "show this help")(
@@ -444,12 +444,12 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
       "this epoch)")("eval-every", po::value(&evalEvery)->default_value(1),
                      "epochs between records (held-out loss and BLEU)")(
       "beam", po::value(&beam)->default_value(1),
-      "beams for the held-out BLEU (1: greedy)")(
-      "threads", po::value(&threads), "threads for oneDNN and kernels");
+      "beams for the held-out BLEU (1: greedy)");
   RunOptions runOptions;
   addRunOptions(desc, runOptions);
   OptimizerOptions optOptions;
   addOptimizerOptions(desc, optOptions);
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm,
                     "usage: trainer train --data FILE [options]\n"))
@@ -464,7 +464,6 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
     throw std::runtime_error("--epochs and --eval-every must be at least 1, "
                              "--beam in [1, " +
                              std::to_string(pi.batch) + "] (the batch)");
-  setThreads(threads);
   TrainRun run(model, runOptions, vm, "pairs");
   applyOptimizerOptions(model, vm, optOptions);
   uint64_t seed = run.pos.seed;
@@ -562,7 +561,7 @@ int nngc::rt::cmdEvalPairs(Model &model, int argc, char **argv,
                            bool translate) {
   std::string dataPath, checkpoint;
   std::vector<std::string> texts;
-  int64_t beam = 1, threads = 0;
+  int64_t beam = 1;
   double valSplit = 0.1;
   po::options_description desc(translate ? "translate options"
                                          : "eval options (translation)");
@@ -572,8 +571,7 @@ int nngc::rt::cmdEvalPairs(Model &model, int argc, char **argv,
       "data", po::value(&dataPath),
       translate ? "translate each line's first field"
                 : "the pairs train read (the same held-out split)")(
-      "beam", po::value(&beam)->default_value(1),
-      "beams (1: greedy)")("threads", po::value(&threads), "threads");
+      "beam", po::value(&beam)->default_value(1), "beams (1: greedy)");
   if (translate)
     desc.add_options()("text", po::value(&texts),
                        "a sentence to translate (repeatable)");
@@ -582,10 +580,10 @@ int nngc::rt::cmdEvalPairs(Model &model, int argc, char **argv,
         "val-split", po::value(&valSplit),
         "the fraction train held out (default: the checkpoint's; 0: score "
         "every pair of --data)");
+  addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
-  setThreads(threads);
   PairInputs pi = pairInputs(model.manifest);
   checkShapes(pi);
   if (beam < 1 || beam > pi.batch)
