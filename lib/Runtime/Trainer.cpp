@@ -849,9 +849,13 @@ static void fillRandomInputs(Model &model, uint64_t seed) {
       auto *p = static_cast<int64_t *>(model.input(in));
       for (int64_t i = 0; i < in.numElements(); ++i)
         p[i] = d(rng);
-    } else if (in.name == "mask" && in.shape.size() >= 2) {
-      // A sentence classifier's padding mask (docs/Trainer.md): each row
-      // 1s for a random length in [1, T], then 0s.
+    } else if ((in.name == "mask" ||
+                (in.name.size() > 5 &&
+                 in.name.compare(in.name.size() - 5, 5, "_mask") == 0)) &&
+               in.shape.size() >= 2) {
+      // A padding mask (a sentence classifier's "mask", a translation
+      // model's "src_mask"; docs/Trainer.md): each row 1s for a random
+      // length in [1, T], then 0s.
       int64_t T = in.shape[1], inner = in.perRow() / T;
       std::uniform_int_distribution<int64_t> d(1, T);
       auto *p = static_cast<float *>(model.input(in));
