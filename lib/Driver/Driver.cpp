@@ -43,10 +43,11 @@ static ExitCode writeText(const std::string &path,
   return ExitCode::Success;
 }
 
-/// Writes the compile report of the (non-step) model of `module`.
+/// Writes the compile report of the model of `module` (not of the step or
+/// encode model derived from it).
 static ExitCode writeReport(ModuleOp module, const CompileOptions &options) {
   for (auto model : module.getOps<nn::ModelOp>()) {
-    if (model->hasAttr("nngc.step_of"))
+    if (model->hasAttr("nngc.step_of") || model->hasAttr("nngc.encode_of"))
       continue;
     llvm::json::Object report = nn::buildReport(model, /*schedule=*/true);
     std::string text;

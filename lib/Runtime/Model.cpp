@@ -20,6 +20,7 @@ __attribute__((weak)) void nngc_grad(void *, void *, void *, void *, void *);
 __attribute__((weak)) void nngc_eval(void *, void *, void *, void *, void *);
 __attribute__((weak)) void nngc_predict(void *, void *, void *, void *, void *);
 __attribute__((weak)) void nngc_step(void *, void *, void *, void *, void *);
+__attribute__((weak)) void nngc_encode(void *, void *, void *, void *, void *);
 }
 
 int64_t TensorInfo::numElements() const {
@@ -117,23 +118,31 @@ Manifest Manifest::parse(const std::string &text) {
   }
   for (const Json &e : j.at("entries").array)
     m.entries.push_back(e.asString());
-  if (j.has("step")) {
-    const Json &st = j.at("step");
+  auto readDerived = [&](const Json &st) {
     StepInfo step;
     step.arenaBytes = st.at("arena_bytes").asInt();
+    auto optionalString = [](const Json &i, const char *key) {
+      return i.has(key) ? i.at(key).asString() : std::string();
+    };
     for (const Json &i : st.at("inputs").array) {
       StepInfo::Input in;
       readTensorInfo(i, in);
       in.isInt = i.at("dtype").asString() == "i64";
-      if (i.has("carried_from"))
-        in.carriedFrom = i.at("carried_from").asString();
+      in.carriedFrom = optionalString(i, "carried_from");
+      in.initialFrom = optionalString(i, "initial_from");
+      in.fromEncode = optionalString(i, "from_encode");
+      in.batchAxis = i.has("batch_axis") ? i.at("batch_axis").asInt() : 0;
       in.isPosition = i.has("position") && i.at("position").boolean;
       step.inputs.push_back(in);
     }
     for (const Json &o : st.at("outputs").array)
       step.outputs.push_back(readOutputInfo(o));
-    m.step = std::move(step);
-  }
+    return step;
+  };
+  if (j.has("step"))
+    m.step = readDerived(j.at("step"));
+  if (j.has("encode"))
+    m.encode = readDerived(j.at("encode"));
   if (j.has("numerics")) {
     m.hasNumericsChecks = true;
     for (const Json &n : j.at("numerics").array)
@@ -148,6 +157,13 @@ const OutputInfo *StepInfo::output(const std::string &name) const {
   for (const OutputInfo &o : outputs)
     if (o.name == name)
       return &o;
+  return nullptr;
+}
+
+const StepInfo::Input *StepInfo::input(const std::string &name) const {
+  for (const Input &in : inputs)
+    if (in.name == name)
+      return &in;
   return nullptr;
 }
 
@@ -181,7 +197,8 @@ Model::Model()
     : manifest(Manifest::parse(nngc_manifest)), arena(manifest.arenaBytes),
       params(manifest.paramBytes), grads(manifest.paramBytes),
       state(manifest.stateBytes),
-      stepArena(manifest.step ? manifest.step->arenaBytes : 0) {
+      stepArena(manifest.step ? manifest.step->arenaBytes : 0),
+      encodeArena(manifest.encode ? manifest.encode->arenaBytes : 0) {
   ctx.batch = manifest.batch;
   ctx.validRows = manifest.batch;
   ctx.clipNorm = manifest.clipGradNorm;
@@ -369,10 +386,69 @@ const float *Model::stepOutput(const OutputInfo &out) {
   return reinterpret_cast<const float *>(base + out.offset);
 }
 
+void Model::encode() {
+  if (!manifest.encode || !nngc_encode)
+    throw std::runtime_error("this model has no 'encode' entry point");
+  ctx.error.clear();
+  nngc_encode(&ctx, encodeArena.data(), params.data(), grads.data(),
+              state.data());
+  if (!ctx.error.empty())
+    throw std::runtime_error(ctx.error);
+}
+
+void *Model::encodeInput(const StepInfo::Input &in) {
+  return encodeArena.data() + in.offset;
+}
+
+const void *Model::encoded(const std::string &name) {
+  if (manifest.encode) {
+    if (const OutputInfo *out = manifest.encode->output(name))
+      return (out->space == "arena" ? encodeArena.data()
+                                    : spaceBase(*this, out->space)) +
+             out->offset;
+    if (const StepInfo::Input *in = manifest.encode->input(name))
+      return encodeInput(*in);
+  }
+  throw std::runtime_error("the step model reads '" + name +
+                           "', which the encode model does not compute");
+}
+
 void Model::resetStepState() {
-  for (const StepInfo::Input &in : manifest.step->inputs)
-    if (!in.carriedFrom.empty())
-      std::memset(stepInput(in), 0, in.numElements() * sizeof(float));
+  for (const StepInfo::Input &in : manifest.step->inputs) {
+    int64_t bytes = in.numElements() * (in.isInt ? 8 : 4);
+    const std::string &from =
+        in.fromEncode.empty() ? in.initialFrom : in.fromEncode;
+    if (!from.empty())
+      std::memcpy(stepInput(in), encoded(from), bytes);
+    else if (!in.carriedFrom.empty())
+      std::memset(stepInput(in), 0, bytes);
+  }
+}
+
+void Model::reorderStepState(const std::vector<int64_t> &rows) {
+  std::vector<float> old;
+  for (const StepInfo::Input &in : manifest.step->inputs) {
+    if (in.carriedFrom.empty())
+      continue;
+    int64_t axis = in.batchAxis, outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= in.shape[d];
+    for (size_t d = axis + 1; d < in.shape.size(); ++d)
+      inner *= in.shape[d];
+    int64_t batch = in.shape[axis];
+    auto *data = static_cast<float *>(stepInput(in));
+    old.assign(data, data + in.numElements());
+    for (int64_t o = 0; o < outer; ++o)
+      for (size_t r = 0; r < rows.size() && int64_t(r) < batch; ++r) {
+        if (rows[r] < 0 || rows[r] >= batch)
+          throw std::runtime_error("reorderStepState: row " +
+                                   std::to_string(rows[r]) + " of " +
+                                   std::to_string(batch));
+        std::memcpy(data + (o * batch + r) * inner,
+                    old.data() + (o * batch + rows[r]) * inner,
+                    inner * sizeof(float));
+      }
+  }
 }
 
 void Model::carryStepState() {

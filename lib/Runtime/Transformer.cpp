@@ -329,15 +329,14 @@ extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
   st.dKey.execute(ctx, {work, q, dk});
 }
 
-// One token over a key/value cache: the caches are copied with this
-// token's key and value at `position`, then each head attends over
-// positions 0..position.
-extern "C" void
-nngc_rt_cached_attention(void *c, int64_t heads, int64_t t, int64_t width,
-                         double scaleD, const float *q, const float *k,
-                         const float *v, const float *keyCache,
-                         const float *valueCache, const int64_t *position,
-                         float *out, float *keyCacheOut, float *valueCacheOut) {
+// One token per sequence over a key/value cache: each sequence's cache is
+// copied with its token's key and value at `position`, then each head
+// attends over positions 0..position of its own sequence.
+extern "C" void nngc_rt_cached_attention(
+    void *c, int64_t batch, int64_t heads, int64_t t, int64_t width,
+    double scaleD, const float *q, const float *k, const float *v,
+    const float *keyCache, const float *valueCache, const int64_t *position,
+    float *out, float *keyCacheOut, float *valueCacheOut) {
   Context &ctx = ctxOf(c);
   int64_t pos = *position;
   if (pos < 0 || pos >= t) {
@@ -346,34 +345,42 @@ nngc_rt_cached_attention(void *c, int64_t heads, int64_t t, int64_t width,
                   " is outside the cache's [0, " + std::to_string(t) + ")";
     return;
   }
-  std::memmove(keyCacheOut, keyCache, t * width * sizeof(float));
-  std::memmove(valueCacheOut, valueCache, t * width * sizeof(float));
-  std::memcpy(keyCacheOut + pos * width, k, width * sizeof(float));
-  std::memcpy(valueCacheOut + pos * width, v, width * sizeof(float));
+  std::memmove(keyCacheOut, keyCache, batch * t * width * sizeof(float));
+  std::memmove(valueCacheOut, valueCache, batch * t * width * sizeof(float));
   int64_t d = width / heads;
   float scale = static_cast<float>(scaleD);
-  float *p = scratch(ctx, t, 1); // no allocation per token
-  for (int64_t h = 0; h < heads; ++h) {
-    const float *qh = q + h * d;
-    float mx = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j <= pos; ++j) {
-      const float *kj = keyCacheOut + j * width + h * d;
-      float dot = 0.f;
-      for (int64_t i = 0; i < d; ++i)
-        dot += qh[i] * kj[i];
-      p[j] = dot * scale;
-      mx = std::max(mx, p[j]);
-    }
-    float sum = 0.f;
-    for (int64_t j = 0; j <= pos; ++j)
-      sum += p[j] = std::exp(p[j] - mx);
-    float *oh = out + h * d;
-    std::fill(oh, oh + d, 0.f);
-    for (int64_t j = 0; j <= pos; ++j) {
-      const float *vj = valueCacheOut + j * width + h * d;
-      float w = p[j] / sum;
-      for (int64_t i = 0; i < d; ++i)
-        oh[i] += w * vj[i];
+  float *p = scratch(ctx, batch * heads * t, 1); // no allocation per token
+#pragma omp parallel for collapse(2) if (batch * heads > 1)
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t h = 0; h < heads; ++h) {
+      float *kc = keyCacheOut + b * t * width, *vc = valueCacheOut + b * t * width;
+      // Each head writes its own columns of this token's cache row.
+      std::memcpy(kc + pos * width + h * d, k + b * width + h * d,
+                  d * sizeof(float));
+      std::memcpy(vc + pos * width + h * d, v + b * width + h * d,
+                  d * sizeof(float));
+      const float *qh = q + b * width + h * d;
+      float *ph = p + (b * heads + h) * t;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t j = 0; j <= pos; ++j) {
+        const float *kj = kc + j * width + h * d;
+        float dot = 0.f;
+        for (int64_t i = 0; i < d; ++i)
+          dot += qh[i] * kj[i];
+        ph[j] = dot * scale;
+        mx = std::max(mx, ph[j]);
+      }
+      float sum = 0.f;
+      for (int64_t j = 0; j <= pos; ++j)
+        sum += ph[j] = std::exp(ph[j] - mx);
+      float *oh = out + b * width + h * d;
+      std::fill(oh, oh + d, 0.f);
+      for (int64_t j = 0; j <= pos; ++j) {
+        const float *vj = vc + j * width + h * d;
+        float w = ph[j] / sum;
+        for (int64_t i = 0; i < d; ++i)
+          oh[i] += w * vj[i];
+      }
     }
   }
 }

@@ -18,10 +18,13 @@
 // of the distinct source sentences, with all their translations, which are
 // the references of corpus BLEU.
 //
-// Decoding (greedy or beam search) runs the compiled inference entry point
-// once per output position on the whole prefix; it is exact for decoders
-// whose position t depends on positions <= t only (a unidirectional
-// recurrent decoder, causal self-attention).
+// Decoding (greedy or beam search) runs, where nngc-derive-step derived
+// them, the compiled encode entry point once per batch of sources and the
+// step entry point once per output token (its recurrent states and
+// key/value caches carried from token to token, reordered between a beam
+// search's hypotheses); `--decode full` (or a model without them) runs the
+// whole model once per output position on the prefix instead. Both are
+// exact for decoders whose position t depends on positions <= t only.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,6 +40,7 @@
 #include <iostream>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -182,27 +186,47 @@ Encoded encode(const std::vector<Pair> &pairs, const Vocabs &v,
   return e;
 }
 
+/// Where a batch goes: the model's inputs, or the encode model's (which
+/// has no target inputs).
+struct BatchBuffers {
+  int64_t *src = nullptr, *tgtIn = nullptr, *tgtOut = nullptr;
+  float *mask = nullptr;
+};
+
+BatchBuffers modelBuffers(Model &model, const PairInputs &pi) {
+  BatchBuffers b;
+  b.src = static_cast<int64_t *>(model.input(*pi.src));
+  b.tgtIn = static_cast<int64_t *>(model.input(*pi.tgtIn));
+  b.tgtOut = static_cast<int64_t *>(model.input(*pi.tgtOut));
+  if (pi.srcMask)
+    b.mask = static_cast<float *>(model.input(*pi.srcMask));
+  return b;
+}
+
 /// Writes the sources of rows order[from, from + B) and, with `targets`,
-/// the teacher-forced decoder inputs and labels; returns the row count.
-int64_t fillBatch(Model &model, const PairInputs &pi, const Vocabs &v,
-                  const Encoded &e, const std::vector<int64_t> &order,
-                  size_t from, bool targets) {
-  auto *src = static_cast<int64_t *>(model.input(*pi.src));
-  auto *in = static_cast<int64_t *>(model.input(*pi.tgtIn));
-  auto *out = static_cast<int64_t *>(model.input(*pi.tgtOut));
-  float *mask =
-      pi.srcMask ? static_cast<float *>(model.input(*pi.srcMask)) : nullptr;
+/// the teacher-forced decoder inputs and labels (else <bos> alone); returns
+/// the row count.
+int64_t fillBatch(Model &model, const BatchBuffers &buf, const PairInputs &pi,
+                  const Vocabs &v, const Encoded &e,
+                  const std::vector<int64_t> &order, size_t from,
+                  bool targets) {
   int64_t n = std::min<int64_t>(pi.batch, order.size() - from);
-  std::fill(src, src + pi.batch * pi.srcLen, 0);
-  std::fill(in, in + pi.batch * pi.tgtLen, 0);
-  std::fill(out, out + pi.batch * pi.tgtLen, 0);
-  if (mask)
-    std::fill(mask, mask + pi.batch * pi.srcLen, 0.f);
+  std::fill(buf.src, buf.src + pi.batch * pi.srcLen, 0);
+  if (buf.tgtIn)
+    std::fill(buf.tgtIn, buf.tgtIn + pi.batch * pi.tgtLen, 0);
+  if (buf.tgtOut)
+    std::fill(buf.tgtOut, buf.tgtOut + pi.batch * pi.tgtLen, 0);
+  if (buf.mask)
+    std::fill(buf.mask, buf.mask + pi.batch * pi.srcLen, 0.f);
   for (int64_t b = 0; b < n; ++b) {
     const std::vector<int64_t> &s = e.src[order[from + b]];
-    std::copy(s.begin(), s.end(), src + b * pi.srcLen);
-    if (mask)
-      std::fill(mask + b * pi.srcLen, mask + b * pi.srcLen + s.size(), 1.f);
+    std::copy(s.begin(), s.end(), buf.src + b * pi.srcLen);
+    if (buf.mask)
+      std::fill(buf.mask + b * pi.srcLen, buf.mask + b * pi.srcLen + s.size(),
+                1.f);
+    if (!buf.tgtIn)
+      continue;
+    int64_t *in = buf.tgtIn, *out = buf.tgtOut;
     in[b * pi.tgtLen] = v.bos;
     if (!targets)
       continue;
@@ -222,7 +246,8 @@ double meanLoss(Model &model, const PairInputs &pi, const Vocabs &v,
   double sum = 0;
   int64_t rows = 0;
   for (size_t b = 0; b < order.size(); b += pi.batch) {
-    int64_t n = fillBatch(model, pi, v, e, order, b, true);
+    int64_t n = fillBatch(model, modelBuffers(model, pi), pi, v, e, order, b,
+                          true);
     model.eval();
     sum += double(model.loss()) * n;
     rows += n;
@@ -230,81 +255,171 @@ double meanLoss(Model &model, const PairInputs &pi, const Vocabs &v,
   return rows ? sum / rows : 0;
 }
 
+/// The compiled incremental decoder: the encode model's source inputs,
+/// the step model's token and position inputs and its logits.
+struct StepDecoder {
+  const StepInfo::Input *src = nullptr, *srcMask = nullptr;
+  const StepInfo::Input *tokens = nullptr, *position = nullptr;
+  const OutputInfo *logits = nullptr;
+};
+
+/// The model's step decoder, or why it has none that fits.
+std::optional<StepDecoder> stepDecoder(const Manifest &m, const PairInputs &pi,
+                                       std::string &why) {
+  if (!m.step || !m.encode) {
+    why = m.stepNote.empty() ? "the model has no encode and step entry points"
+                             : m.stepNote;
+    return std::nullopt;
+  }
+  StepDecoder d;
+  for (const StepInfo::Input &in : m.encode->inputs) {
+    if (in.name == pi.src->name && in.shape == pi.src->shape)
+      d.src = &in;
+    else if (pi.srcMask && in.name == pi.srcMask->name &&
+             in.numElements() == pi.srcMask->numElements())
+      d.srcMask = &in;
+    else {
+      why = "the encode model reads '" + in.name + "'";
+      return std::nullopt;
+    }
+  }
+  for (const StepInfo::Input &in : m.step->inputs) {
+    if (in.name == pi.tgtIn->name && in.isInt &&
+        in.shape == std::vector<int64_t>{pi.batch, 1})
+      d.tokens = &in;
+    else if (in.isPosition)
+      d.position = &in;
+    else if (in.carriedFrom.empty() && in.fromEncode.empty()) {
+      why = "the step model reads '" + in.name + "'";
+      return std::nullopt;
+    }
+  }
+  d.logits = m.step->output(pi.logits->name);
+  if (!d.src || !d.tokens || !d.logits ||
+      d.logits->shape != std::vector<int64_t>{pi.batch, 1, pi.tgtVocab}) {
+    why = "the step model's inputs or logits do not fit the translator's";
+    return std::nullopt;
+  }
+  return d;
+}
+
+/// Writes the sources of order[from, from + B) to the encode model and
+/// starts the step model's sequences from its outputs.
+int64_t encodeBatch(Model &model, const StepDecoder &d, const PairInputs &pi,
+                    const Vocabs &v, const Encoded &e,
+                    const std::vector<int64_t> &order, size_t from) {
+  BatchBuffers buf;
+  buf.src = static_cast<int64_t *>(model.encodeInput(*d.src));
+  if (d.srcMask)
+    buf.mask = static_cast<float *>(model.encodeInput(*d.srcMask));
+  int64_t n = fillBatch(model, buf, pi, v, e, order, from, false);
+  model.encode();
+  model.resetStepState();
+  return n;
+}
+
 /// Greedy decoding of every source in `e`: the words (no specials).
+/// `next(t)` runs position t and returns the logits of row 0 at t, then
+/// each row `stride` floats further; `feed(i, t, tok)` gives row i's token
+/// at t.
+template <typename Next, typename Feed>
+void greedyBatch(int64_t n, int64_t T, int64_t V, const Vocabs &v, Next next,
+                 Feed feed, std::vector<std::vector<int64_t>> &result,
+                 size_t first) {
+  std::vector<bool> done(n, false);
+  for (int64_t t = 0; t < T; ++t) {
+    auto [logits, stride] = next(t);
+    bool all = true;
+    for (int64_t i = 0; i < n; ++i) {
+      if (done[i])
+        continue;
+      const float *row = logits + i * stride;
+      int64_t tok = std::max_element(row, row + V) - row;
+      if (tok == v.eos) {
+        done[i] = true;
+        continue;
+      }
+      result[first + i].push_back(tok);
+      feed(i, t + 1, tok);
+      all = false;
+    }
+    if (all)
+      break;
+  }
+}
+
 std::vector<std::vector<int64_t>> greedy(Model &model, const PairInputs &pi,
-                                         const Vocabs &v, const Encoded &e) {
+                                         const Vocabs &v, const Encoded &e,
+                                         const StepDecoder *d) {
   std::vector<std::vector<int64_t>> result(e.src.size());
   std::vector<int64_t> order(e.src.size());
   std::iota(order.begin(), order.end(), 0);
-  auto *in = static_cast<int64_t *>(model.input(*pi.tgtIn));
   int64_t V = pi.tgtVocab, T = pi.tgtLen;
   for (size_t b = 0; b < order.size(); b += pi.batch) {
-    int64_t n = fillBatch(model, pi, v, e, order, b, false);
-    std::vector<bool> done(n, false);
-    for (int64_t t = 0; t < T; ++t) {
-      model.predict();
-      const float *logits = model.output(*pi.logits);
-      bool all = true;
-      for (int64_t i = 0; i < n; ++i) {
-        if (done[i])
-          continue;
-        const float *row = logits + (i * T + t) * V;
-        int64_t tok = std::max_element(row, row + V) - row;
-        if (tok == v.eos) {
-          done[i] = true;
-          continue;
-        }
-        result[b + i].push_back(tok);
-        if (t + 1 < T)
-          in[i * T + t + 1] = tok;
-        all = false;
-      }
-      if (all)
-        break;
+    if (d) {
+      int64_t n = encodeBatch(model, *d, pi, v, e, order, b);
+      auto *tokens = static_cast<int64_t *>(model.stepInput(*d->tokens));
+      std::fill(tokens, tokens + pi.batch, v.bos);
+      auto next = [&](int64_t t) {
+        if (t > 0)
+          model.carryStepState();
+        if (d->position)
+          *static_cast<int64_t *>(model.stepInput(*d->position)) = t;
+        model.step();
+        return std::pair(model.stepOutput(*d->logits), V);
+      };
+      auto feed = [&](int64_t i, int64_t, int64_t tok) { tokens[i] = tok; };
+      greedyBatch(n, T, V, v, next, feed, result, b);
+      continue;
     }
+    int64_t n = fillBatch(model, modelBuffers(model, pi), pi, v, e, order, b,
+                          false);
+    auto *in = static_cast<int64_t *>(model.input(*pi.tgtIn));
+    auto next = [&](int64_t t) {
+      model.predict();
+      return std::pair(model.output(*pi.logits) + t * V, T * V);
+    };
+    auto feed = [&](int64_t i, int64_t t, int64_t tok) {
+      if (t < T)
+        in[i * T + t] = tok;
+    };
+    greedyBatch(n, T, V, v, next, feed, result, b);
   }
   return result;
 }
 
-/// Beam search with `k` beams for one source (e.src[index]); hypotheses
-/// are ranked by log-probability over length (the <eos> counted).
-std::vector<int64_t> beamSearch(Model &model, const PairInputs &pi,
-                                const Vocabs &v, const Encoded &e,
-                                int64_t index, int64_t k) {
-  struct Hyp {
-    std::vector<int64_t> words;
-    double logp = 0;
-    bool done = false;
-    double score() const { return logp / double(words.size() + 1); }
-  };
-  int64_t V = pi.tgtVocab, T = pi.tgtLen;
-  std::vector<int64_t> rows(k, index);
-  fillBatch(model, pi, v, e, rows, 0, false);
-  auto *in = static_cast<int64_t *>(model.input(*pi.tgtIn));
+/// A beam search hypothesis: its words, their log-probability, and the row
+/// whose logits extended it last.
+struct Hyp {
+  std::vector<int64_t> words;
+  double logp = 0;
+  bool done = false;
+  int64_t row = 0;
+  double score() const { return logp / double(words.size() + 1); }
+};
+
+/// Beam search with `k` beams; hypotheses are ranked by log-probability
+/// over length (the <eos> counted). `next(live, t)` runs position t for
+/// the live hypotheses, one row each, and returns the logits of row 0 and
+/// the stride between rows.
+template <typename Next>
+std::vector<int64_t> beamSearch(int64_t k, int64_t T, int64_t V,
+                                const Vocabs &v, Next next) {
   std::vector<Hyp> beams(1);
   for (int64_t t = 0; t < T; ++t) {
-    std::vector<int64_t> live;
-    for (size_t i = 0; i < beams.size(); ++i)
-      if (!beams[i].done)
-        live.push_back(static_cast<int64_t>(i));
+    std::vector<const Hyp *> live;
+    for (const Hyp &h : beams)
+      if (!h.done)
+        live.push_back(&h);
     if (live.empty())
       break;
-    for (size_t r = 0; r < live.size(); ++r) {
-      int64_t *row = in + r * T;
-      std::fill(row, row + T, 0);
-      row[0] = v.bos;
-      const std::vector<int64_t> &w = beams[live[r]].words;
-      std::copy(w.begin(), w.end(), row + 1);
-    }
-    model.ctx.validRows = static_cast<int64_t>(live.size());
-    model.predict();
-    const float *logits = model.output(*pi.logits);
-    std::vector<Hyp> next;
+    auto [logits, stride] = next(live, t);
+    std::vector<Hyp> expanded;
     for (const Hyp &h : beams)
       if (h.done)
-        next.push_back(h);
+        expanded.push_back(h);
     for (size_t r = 0; r < live.size(); ++r) {
-      const float *row = logits + (r * T + t) * V;
+      const float *row = logits + r * stride;
       double mx = *std::max_element(row, row + V), z = 0;
       for (int64_t c = 0; c < V; ++c)
         z += std::exp(double(row[c]) - mx);
@@ -315,33 +430,112 @@ std::vector<int64_t> beamSearch(Model &model, const PairInputs &pi,
                         ids.end(),
                         [&](int64_t a, int64_t b) { return row[a] > row[b]; });
       for (int64_t j = 0; j < std::min<int64_t>(k, V); ++j) {
-        Hyp h = beams[live[r]];
+        Hyp h = *live[r];
+        h.row = static_cast<int64_t>(r);
         h.logp += double(row[ids[j]]) - lse;
         if (ids[j] == v.eos || t + 1 == T)
           h.done = true;
         if (ids[j] != v.eos)
           h.words.push_back(ids[j]);
-        next.push_back(std::move(h));
+        expanded.push_back(std::move(h));
       }
     }
-    std::stable_sort(next.begin(), next.end(), [](const Hyp &a, const Hyp &b) {
-      return a.score() > b.score();
-    });
-    next.resize(std::min<size_t>(next.size(), k));
-    beams = std::move(next);
+    std::stable_sort(expanded.begin(), expanded.end(),
+                     [](const Hyp &a, const Hyp &b) {
+                       return a.score() > b.score();
+                     });
+    expanded.resize(std::min<size_t>(expanded.size(), k));
+    beams = std::move(expanded);
   }
   return beams.front().words;
 }
 
+/// Beam search for one source (e.src[index]), on k rows of a batch.
+std::vector<int64_t> beamSearch(Model &model, const PairInputs &pi,
+                                const Vocabs &v, const Encoded &e,
+                                int64_t index, int64_t k,
+                                const StepDecoder *d) {
+  int64_t V = pi.tgtVocab, T = pi.tgtLen;
+  std::vector<int64_t> rows(k, index);
+  if (d) {
+    encodeBatch(model, *d, pi, v, e, rows, 0);
+    auto *tokens = static_cast<int64_t *>(model.stepInput(*d->tokens));
+    return beamSearch(k, T, V, v, [&](const std::vector<const Hyp *> &live,
+                                      int64_t t) {
+      if (t > 0) {
+        // Each live hypothesis continues from the state of the row that
+        // extended it.
+        model.carryStepState();
+        std::vector<int64_t> parents;
+        for (const Hyp *h : live)
+          parents.push_back(h->row);
+        model.reorderStepState(parents);
+      }
+      for (size_t r = 0; r < live.size(); ++r)
+        tokens[r] = live[r]->words.empty() ? v.bos : live[r]->words.back();
+      if (d->position)
+        *static_cast<int64_t *>(model.stepInput(*d->position)) = t;
+      model.ctx.validRows = static_cast<int64_t>(live.size());
+      model.step();
+      return std::pair(model.stepOutput(*d->logits), V);
+    });
+  }
+  fillBatch(model, modelBuffers(model, pi), pi, v, e, rows, 0, false);
+  auto *in = static_cast<int64_t *>(model.input(*pi.tgtIn));
+  return beamSearch(k, T, V, v, [&](const std::vector<const Hyp *> &live,
+                                    int64_t t) {
+    for (size_t r = 0; r < live.size(); ++r) {
+      int64_t *row = in + r * T;
+      std::fill(row, row + T, 0);
+      row[0] = v.bos;
+      const std::vector<int64_t> &w = live[r]->words;
+      std::copy(w.begin(), w.end(), row + 1);
+    }
+    model.ctx.validRows = static_cast<int64_t>(live.size());
+    model.predict();
+    return std::pair(model.output(*pi.logits) + t * V, T * V);
+  });
+}
+
 std::vector<std::vector<int64_t>> decode(Model &model, const PairInputs &pi,
                                          const Vocabs &v, const Encoded &e,
-                                         int64_t beam) {
+                                         int64_t beam, const StepDecoder *d) {
   if (beam <= 1)
-    return greedy(model, pi, v, e);
+    return greedy(model, pi, v, e, d);
   std::vector<std::vector<int64_t>> out;
   for (size_t i = 0; i < e.src.size(); ++i)
-    out.push_back(beamSearch(model, pi, v, e, static_cast<int64_t>(i), beam));
+    out.push_back(
+        beamSearch(model, pi, v, e, static_cast<int64_t>(i), beam, d));
   return out;
+}
+
+/// `--decode auto|step|full`: the step decoder to use, or null.
+std::optional<StepDecoder> chooseDecoder(const Manifest &m,
+                                         const PairInputs &pi,
+                                         const std::string &mode,
+                                         std::string &note) {
+  if (mode != "auto" && mode != "step" && mode != "full")
+    throw std::runtime_error("--decode must be auto, step or full");
+  std::string why;
+  std::optional<StepDecoder> d = stepDecoder(m, pi, why);
+  if (mode == "step" && !d)
+    throw std::runtime_error("--decode step: " + why);
+  if (mode == "full" || !d) {
+    note = mode == "full" ? "the whole model per position (--decode full)"
+                          : "the whole model per position (" + why + ")";
+    return std::nullopt;
+  }
+  note = "the encode and step entry points";
+  return d;
+}
+
+void addDecodeOption(po::options_description &desc, std::string &mode) {
+  desc.add_options()(
+      "decode", po::value(&mode)->default_value("auto"),
+      "step: encode each batch of sources once, then one token per call "
+      "through the compiled step entry point (states and key/value caches "
+      "carried); full: rerun the whole model on the prefix per position; "
+      "auto: step where the model has one");
 }
 
 struct Score {
@@ -352,7 +546,8 @@ struct Score {
 /// Loss over `pairs`; BLEU and exact match of translations of each
 /// distinct source against all its targets.
 Score score(Model &model, const PairInputs &pi, const Vocabs &v,
-            const std::vector<Pair> &pairs, int64_t beam) {
+            const std::vector<Pair> &pairs, int64_t beam,
+            const StepDecoder *d) {
   Score s;
   s.loss = meanLoss(model, pi, v, encode(pairs, v, pi));
   std::vector<std::string> sources;
@@ -367,7 +562,7 @@ Score score(Model &model, const PairInputs &pi, const Vocabs &v,
   for (const std::string &src : sources)
     distinct.push_back({src, src});
   Encoded e = encode(distinct, v, pi);
-  std::vector<std::vector<int64_t>> out = decode(model, pi, v, e, beam);
+  std::vector<std::vector<int64_t>> out = decode(model, pi, v, e, beam, d);
   BleuStats bleu;
   int64_t exact = 0;
   for (size_t i = 0; i < sources.size(); ++i) {
@@ -445,6 +640,8 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
                      "epochs between records (held-out loss and BLEU)")(
       "beam", po::value(&beam)->default_value(1),
       "beams for the held-out BLEU (1: greedy)");
+  std::string decodeMode;
+  addDecodeOption(desc, decodeMode);
   RunOptions runOptions;
   addRunOptions(desc, runOptions);
   OptimizerOptions optOptions;
@@ -464,6 +661,9 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
     throw std::runtime_error("--epochs and --eval-every must be at least 1, "
                              "--beam in [1, " +
                              std::to_string(pi.batch) + "] (the batch)");
+  std::string decodeNote;
+  std::optional<StepDecoder> dec =
+      chooseDecoder(m, pi, decodeMode, decodeNote);
   TrainRun run(model, runOptions, vm, "pairs");
   applyOptimizerOptions(model, vm, optOptions);
   uint64_t seed = run.pos.seed;
@@ -505,6 +705,8 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
        << omp_get_max_threads() << " threads"
        << (pi.srcMask ? "" : "; no \"src_mask\" input: padding is not masked")
        << "\n";
+  if (!val.empty())
+    head << "held-out translations decode with " << decodeNote << "\n";
   run.info(head.str());
   auto nTrain = static_cast<int64_t>(tr.src.size());
   int64_t steps = (nTrain + pi.batch - 1) / pi.batch;
@@ -523,7 +725,8 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
   std::vector<int64_t> order(tr.src.size());
   std::iota(order.begin(), order.end(), 0);
   auto fill = [&](const std::vector<int64_t> &o, int64_t b) {
-    return fillBatch(model, pi, v, tr, o, b * pi.batch, true);
+    return fillBatch(model, modelBuffers(model, pi), pi, v, tr, o,
+                     b * pi.batch, true);
   };
   auto endEpoch = [&](int64_t epoch) {
     if (epoch % evalEvery && epoch != epochs)
@@ -537,7 +740,7 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
         .add("step", model.ctx.step)
         .add("train_loss", trainLoss);
     if (!val.empty()) {
-      Score s = score(model, pi, v, val, beam);
+      Score s = score(model, pi, v, val, beam, dec ? &*dec : nullptr);
       run.lastValLoss = s.loss;
       line += "  val " + scoreText(s);
       json.add("val_loss", s.loss)
@@ -572,6 +775,8 @@ int nngc::rt::cmdEvalPairs(Model &model, int argc, char **argv,
       translate ? "translate each line's first field"
                 : "the pairs train read (the same held-out split)")(
       "beam", po::value(&beam)->default_value(1), "beams (1: greedy)");
+  std::string decodeMode;
+  addDecodeOption(desc, decodeMode);
   if (translate)
     desc.add_options()("text", po::value(&texts),
                        "a sentence to translate (repeatable)");
@@ -589,6 +794,9 @@ int nngc::rt::cmdEvalPairs(Model &model, int argc, char **argv,
   if (beam < 1 || beam > pi.batch)
     throw std::runtime_error("--beam must be in [1, " +
                              std::to_string(pi.batch) + "] (the batch)");
+  std::string decodeNote;
+  std::optional<StepDecoder> dec =
+      chooseDecoder(model.manifest, pi, decodeMode, decodeNote);
   SafetensorsFile f = loadCheckpoint(model, checkpoint, false);
   Vocabs v = loadVocabs(f, checkpoint);
   auto split = f.metadata.find("nngc.val_split");
@@ -606,7 +814,7 @@ int nngc::rt::cmdEvalPairs(Model &model, int argc, char **argv,
       val = all;
     if (val.empty())
       throw std::runtime_error("no held-out pairs");
-    Score s = score(model, pi, v, val, beam);
+    Score s = score(model, pi, v, val, beam, dec ? &*dec : nullptr);
     std::cout << scoreText(s) << " on " << s.sources << " sources ("
               << val.size() << " pairs)\n";
     return 0;
@@ -623,7 +831,8 @@ int nngc::rt::cmdEvalPairs(Model &model, int argc, char **argv,
   if (inputs.empty())
     throw std::runtime_error("give --text or --data");
   Encoded e = encode(inputs, v, pi);
-  for (const std::vector<int64_t> &out : decode(model, pi, v, e, beam))
+  for (const std::vector<int64_t> &out :
+       decode(model, pi, v, e, beam, dec ? &*dec : nullptr))
     std::cout << v.tgt.decode(out) << "\n";
   return 0;
 }

@@ -15,7 +15,7 @@
 // CHECK: nn.param "rnn.weight_ih_l0"
 // CHECK: nn.param "head.bias"
 // CHECK: %[[E:.*]] = nn.embedding %[[IDS]], %{{.*}} : tensor<1x1xi64>, tensor<11x6xf32>
-// CHECK: %[[H0:.*]] = nn.input "rnn0.h0" {nngc.carried_from = "rnn0.h_n"} : tensor<2x1x8xf32>
+// CHECK: %[[H0:.*]] = nn.input "rnn0.h0" {nngc.batch_axis = 1 : i64, nngc.carried_from = "rnn0.h_n"} : tensor<2x1x8xf32>
 // CHECK: %[[Y:.*]], %[[HN:.*]] = nn.gru %[[E]] initial(%[[H0]]) weights({{.*}}) {batch_first, dropout = 5.000000e-01 : f64, num_layers = 2 : i64} : tensor<1x1x6xf32> initial(tensor<2x1x8xf32>)
 // CHECK-SAME: -> tensor<1x1x8xf32>, tensor<2x1x8xf32>
 // CHECK: nn.output "rnn0.h_n" %[[HN]] : tensor<2x1x8xf32>
@@ -55,9 +55,9 @@ nn.model @gru_lm {
 
 // Two stacked layers (an RNN, then an LSTM) each carry their own states.
 // CHECK-LABEL: nn.model @two_stacks_step
-// CHECK-DAG: nn.input "rnn0.h0" {nngc.carried_from = "rnn0.h_n"} : tensor<1x1x4xf32>
-// CHECK-DAG: nn.input "rnn1.h0" {nngc.carried_from = "rnn1.h_n"} : tensor<1x1x4xf32>
-// CHECK-DAG: nn.input "rnn1.c0" {nngc.carried_from = "rnn1.c_n"} : tensor<1x1x4xf32>
+// CHECK-DAG: nn.input "rnn0.h0" {nngc.batch_axis = 1 : i64, nngc.carried_from = "rnn0.h_n"} : tensor<1x1x4xf32>
+// CHECK-DAG: nn.input "rnn1.h0" {nngc.batch_axis = 1 : i64, nngc.carried_from = "rnn1.h_n"} : tensor<1x1x4xf32>
+// CHECK-DAG: nn.input "rnn1.c0" {nngc.batch_axis = 1 : i64, nngc.carried_from = "rnn1.c_n"} : tensor<1x1x4xf32>
 // CHECK-DAG: nn.output "rnn1.c_n" %{{.*}} : tensor<1x1x4xf32>
 // CHECK-DAG: nn.rnn %{{.*}} initial(%{{.*}}) weights
 // CHECK-DAG: nn.lstm %{{.*}} initial(%{{.*}}, %{{.*}}) weights
@@ -117,7 +117,7 @@ nn.model @time_major {
 }
 
 // CHECK-LABEL: nn.model @extra_input
-// CHECK-SAME: nngc.step_note = "the outputs read input 'scale' besides the token ids"
+// CHECK-SAME: nngc.step_note = "the outputs read input 'scale' position by position besides the token ids"
 nn.model @extra_input {
   %ids = nn.input "ids" : tensor<2x3xi64>
   %s = nn.input "scale" : tensor<2x3x4xf32>
@@ -159,8 +159,8 @@ nn.model @classifier {
 // CHECK: %[[IDS:.*]] = nn.input "ids" : tensor<1x1xi64>
 // CHECK: nn.embedding %[[POS]], %{{.*}} : tensor<1xi64>, tensor<3x8xf32>
 // CHECK: %[[Q:.*]] = nn.slice %{{.*}} {axis = 2 : i64, start = 0 : i64} : tensor<1x1x24xf32> -> tensor<1x1x8xf32>
-// CHECK: %[[KC:.*]] = nn.input "attn0.key_cache" {nngc.carried_from = "attn0.key_cache_out"} : tensor<1x3x8xf32>
-// CHECK: %[[VC:.*]] = nn.input "attn0.value_cache" {nngc.carried_from = "attn0.value_cache_out"} : tensor<1x3x8xf32>
+// CHECK: %[[KC:.*]] = nn.input "attn0.key_cache" {nngc.batch_axis = 0 : i64, nngc.carried_from = "attn0.key_cache_out"} : tensor<1x3x8xf32>
+// CHECK: %[[VC:.*]] = nn.input "attn0.value_cache" {nngc.batch_axis = 0 : i64, nngc.carried_from = "attn0.value_cache_out"} : tensor<1x3x8xf32>
 // CHECK: %[[Y:.*]], %[[KO:.*]], %[[VO:.*]] = nn.cached_attention %[[Q]], %{{.*}}, %{{.*}} cache(%[[KC]], %[[VC]]) at %[[POS]] {heads = 2 : i64, scale = 5.000000e-01 : f64}
 // CHECK: nn.output "attn0.key_cache_out" %[[KO]]
 // CHECK: nn.output "attn0.value_cache_out" %[[VO]]

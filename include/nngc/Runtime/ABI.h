@@ -267,11 +267,12 @@ void nngc_rt_attention_grad(void *ctx, int32_t slot, const float *dout,
                             const float *q, const float *k, const float *v,
                             float *dq, float *dk, float *dv);
 
-// nn.cached_attention: q, k, v (width) of one token; caches (t, width) in,
-// copied to the outputs with k and v at *position; out (width).
-void nngc_rt_cached_attention(void *ctx, int64_t heads, int64_t t,
-                              int64_t width, double scale, const float *q,
-                              const float *k, const float *v,
+// nn.cached_attention: q, k, v (batch, width) of one token per sequence;
+// caches (batch, t, width) in, copied to the outputs with k and v at
+// *position; out (batch, width).
+void nngc_rt_cached_attention(void *ctx, int64_t batch, int64_t heads,
+                              int64_t t, int64_t width, double scale,
+                              const float *q, const float *k, const float *v,
                               const float *keyCache, const float *valueCache,
                               const int64_t *position, float *out,
                               float *keyCacheOut, float *valueCacheOut);

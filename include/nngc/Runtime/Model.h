@@ -51,21 +51,31 @@ struct OutputInfo : TensorInfo {
   std::string space;
 };
 
-/// The one-token step model of a language model (nngc-derive-step): its
-/// own arena, the token and carried-state inputs, the logits and final-state
-/// outputs. Parameters are the model's.
+/// A model nngc-derive-step derived from the model: the one-token step
+/// model of a language model or a translator's decoder, or a translator's
+/// encode model. Each has its own arena; parameters are the model's.
 struct StepInfo {
   int64_t arenaBytes = 0;
-  /// The token ids [1, 1], the token's position [1] (models with
-  /// positional embeddings or attention caches) and the states;
-  /// `carriedFrom` names the output each state is copied from after a step.
+  /// The step model's: the token ids [B', 1] (B' = 1 for a language
+  /// model, the batch for a translator), the token's position [1] (models
+  /// with positional embeddings or attention caches), the carried states
+  /// and the encoded values. The encode model's: the source inputs.
   struct Input : InputInfo {
+    /// The output each state is copied from after a step.
     std::string carriedFrom;
+    /// The encode model's output (or input) a state starts from, instead
+    /// of zeros.
+    std::string initialFrom;
+    /// The encode model's output (or input) this input is copied from.
+    std::string fromEncode;
+    /// A carried state's batch axis (1 for recurrent states [L, B, H]).
+    int64_t batchAxis = 0;
     bool isPosition = false;
   };
   std::vector<Input> inputs;
   std::vector<OutputInfo> outputs;
   const OutputInfo *output(const std::string &name) const;
+  const Input *input(const std::string &name) const;
 };
 
 /// A run's learning-rate schedule: the model's (nn.minimize's
@@ -119,6 +129,9 @@ struct Manifest {
   /// says why it has none.
   std::optional<StepInfo> step;
   std::string stepNote;
+  /// A translator's encode model (with its step model): run once per batch
+  /// of sources, it computes what the decoder's steps read.
+  std::optional<StepInfo> encode;
 
   static Manifest parse(const std::string &json);
   bool hasEntry(const std::string &name) const;
@@ -160,8 +173,8 @@ public:
   /// The run's schedule (initially the manifest's).
   Schedule schedule;
   Buffer arena, params, grads, state;
-  /// The step entry point's arena (empty without one).
-  Buffer stepArena;
+  /// The step and encode entry points' arenas (empty without them).
+  Buffer stepArena, encodeArena;
 
   float *param(const ParamInfo &p);
   float *grad(const ParamInfo &p);
@@ -190,10 +203,22 @@ public:
   void step();
   void *stepInput(const StepInfo::Input &in);
   const float *stepOutput(const OutputInfo &out);
-  /// Zeroes every carried state (the start of a sequence).
+  /// The start of a sequence: zeroes every carried state, or copies it
+  /// from the encode model where it starts from an encoded value, and
+  /// copies the encoded values the step reads (after encode()).
   void resetStepState();
   /// Copies each final state to the input it is carried to.
   void carryStepState();
+  /// Row i of every carried state becomes row rows[i] (a beam search's
+  /// surviving hypotheses); rows past rows.size() keep theirs.
+  void reorderStepState(const std::vector<int64_t> &rows);
+
+  /// A translator's encoder: reads the encode arena's inputs, writes the
+  /// values the step model reads. Throws without an encode entry point.
+  void encode();
+  void *encodeInput(const StepInfo::Input &in);
+  /// An encode model's output, or one of its inputs, by name.
+  const void *encoded(const std::string &name);
 
   /// Checkpoint I/O (safetensors, PyTorch names). Parameters are required
   /// when loading; optimizer state ("optimizer.*") too if `optimizer`.

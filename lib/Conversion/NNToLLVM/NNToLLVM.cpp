@@ -1,8 +1,9 @@
 //===- NNToLLVM.cpp - nngc-convert-nn-to-llvm -----------------------------===//
 //
-//   nn.model (planned) [+ its step model]
+//   nn.model (planned) [+ its step model] [+ its encode model]
 //     |  1. pick the ops each entry point needs (backward slices)
-//     |  2. clone them into llvm.func @nngc_{train,grad,eval,predict,step}
+//     |  2. clone them into llvm.func
+//     |     @nngc_{train,grad,eval,predict,step,encode}
 //     |  3. write the manifest (JSON) as the global @nngc_manifest
 //     v  4. full dialect conversion: every nn op -> runtime calls
 //   LLVM dialect
@@ -114,13 +115,18 @@ static std::pair<Value, StringRef> forwardOfBackwardOp(Operation *op) {
   return {Value(), StringRef()};
 }
 
-/// The step model's entry in the manifest: its arena, its inputs (the token
-/// and the carried states) and its outputs.
+/// A derived model's entry in the manifest (the step model's, a
+/// translator's encode model's): its arena, its inputs (the token, the
+/// carried states, the encoded values) and its outputs.
 static json::Object stepJson(ModelOp step) {
   Block &body = step.getBodyBlock();
   json::Array inputs, outputs;
+  auto optionalString = [](Operation *op, StringRef name) {
+    auto a = op->getAttrOfType<StringAttr>(name);
+    return a ? json::Value(a.getValue()) : json::Value(nullptr);
+  };
   for (InputOp in : body.getOps<InputOp>()) {
-    auto carried = in->getAttrOfType<StringAttr>("nngc.carried_from");
+    auto batchAxis = in->getAttrOfType<IntegerAttr>("nngc.batch_axis");
     inputs.push_back(json::Object{
         {"name", in.getName()},
         {"dtype", cast<RankedTensorType>(in.getType()).getElementType().isF32()
@@ -128,8 +134,10 @@ static json::Object stepJson(ModelOp step) {
                       : "i64"},
         {"shape", shapeJson(in)},
         {"offset", in->getAttrOfType<IntegerAttr>("nngc.offset").getInt()},
-        {"carried_from",
-         carried ? json::Value(carried.getValue()) : json::Value(nullptr)},
+        {"carried_from", optionalString(in, "nngc.carried_from")},
+        {"initial_from", optionalString(in, "nngc.initial_from")},
+        {"from_encode", optionalString(in, "nngc.from_encode")},
+        {"batch_axis", batchAxis ? batchAxis.getInt() : 0},
         {"position", in->hasAttr("nngc.position")}});
   }
   for (OutputOp o : body.getOps<OutputOp>()) {
@@ -145,7 +153,7 @@ static json::Object stepJson(ModelOp step) {
       {"outputs", std::move(outputs)}};
 }
 
-/// The step model must share the model's parameter buffer layout.
+/// A derived model must share the model's parameter buffer layout.
 static LogicalResult checkSharedParams(ModelOp model, ModelOp step) {
   llvm::StringMap<int64_t> offsets;
   for (ParamOp p : model.getBodyBlock().getOps<ParamOp>())
@@ -155,8 +163,9 @@ static LogicalResult checkSharedParams(ModelOp model, ModelOp step) {
     auto it = offsets.find(p.getName());
     if (it == offsets.end() ||
         it->second != p->getAttrOfType<IntegerAttr>("nngc.offset").getInt())
-      return p.emitOpError("of the step model is not at its offset in the "
-                           "model's parameter buffer");
+      return p.emitOpError("of the ")
+             << step.getSymName()
+             << " model is not at its offset in the model's parameter buffer";
   }
   return success();
 }
@@ -202,7 +211,7 @@ static void insertNumericsChecks(Block &body, json::Array &numerics) {
   }
 }
 
-static std::string buildManifest(ModelOp model, ModelOp step,
+static std::string buildManifest(ModelOp model, ModelOp step, ModelOp encode,
                                  ArrayRef<StringRef> entries,
                                  json::Array numerics) {
   Block &body = model.getBodyBlock();
@@ -296,6 +305,8 @@ static std::string buildManifest(ModelOp model, ModelOp step,
                          ? json::Value(nullptr)
                          : json::Value(storageJson(losses.front().getLoss()));
   manifest["step"] = step ? json::Value(stepJson(step)) : json::Value(nullptr);
+  manifest["encode"] =
+      encode ? json::Value(stepJson(encode)) : json::Value(nullptr);
   auto note = model->getAttrOfType<StringAttr>("nngc.step_note");
   manifest["step_note"] =
       note ? json::Value(note.getValue()) : json::Value(nullptr);
@@ -341,9 +352,12 @@ struct ConvertNNToLLVMPass
 
 void ConvertNNToLLVMPass::runOnOperation() {
   ModuleOp module = getOperation();
-  SmallVector<ModelOp> models, steps;
+  SmallVector<ModelOp> models, steps, encodes;
   for (ModelOp m : module.getOps<ModelOp>())
-    (m->hasAttr("nngc.step_of") ? steps : models).push_back(m);
+    (m->hasAttr("nngc.step_of")     ? steps
+     : m->hasAttr("nngc.encode_of") ? encodes
+                                    : models)
+        .push_back(m);
   if (models.size() != 1) {
     module.emitError("expected exactly one nn.model, found ") << models.size();
     return signalPassFailure();
@@ -359,7 +373,17 @@ void ConvertNNToLLVMPass::runOnOperation() {
     return signalPassFailure();
   }
   ModelOp step = steps.empty() ? ModelOp() : steps.front();
-  for (ModelOp m : {model, step})
+  if (encodes.size() > 1 ||
+      (encodes.size() == 1 &&
+       (!step ||
+        encodes.front()->getAttrOfType<FlatSymbolRefAttr>("nngc.encode_of") !=
+            FlatSymbolRefAttr::get(model.getSymNameAttr())))) {
+    module.emitError("expected at most one encode model, of @")
+        << model.getSymName() << ", and only with its step model";
+    return signalPassFailure();
+  }
+  ModelOp encode = encodes.empty() ? ModelOp() : encodes.front();
+  for (ModelOp m : {model, step, encode})
     if (m && !m->hasAttr("nngc.arena_bytes")) {
       m.emitOpError("has no memory plan: run nngc-plan-memory first");
       return signalPassFailure();
@@ -369,8 +393,9 @@ void ConvertNNToLLVMPass::runOnOperation() {
                       "nngc-optimizer first");
     return signalPassFailure();
   }
-  if (step && failed(checkSharedParams(model, step)))
-    return signalPassFailure();
+  for (ModelOp m : {step, encode})
+    if (m && failed(checkSharedParams(model, m)))
+      return signalPassFailure();
 
   // 1. What each entry point computes, as backward slices of its sinks.
   SmallVector<Operation *> sinks = opsOf<OutputOp>(body);
@@ -381,12 +406,15 @@ void ConvertNNToLLVMPass::runOnOperation() {
   SmallVector<Operation *> grads = opsOf<GradientOp>(body);
   sinks.append(grads);
   llvm::DenseSet<Operation *> grad = backwardSlice(sinks);
-  llvm::DenseSet<Operation *> train, stepOps;
+  llvm::DenseSet<Operation *> train, stepOps, encodeOps;
   for (Operation &op : body)
     train.insert(&op);
   if (step)
     for (Operation &op : step.getBodyBlock())
       stepOps.insert(&op);
+  if (encode)
+    for (Operation &op : encode.getBodyBlock())
+      encodeOps.insert(&op);
 
   struct Entry {
     StringRef name;
@@ -404,6 +432,8 @@ void ConvertNNToLLVMPass::runOnOperation() {
   }
   if (step)
     entries.push_back({"step", &step.getBodyBlock(), &stepOps, true});
+  if (encode)
+    entries.push_back({"encode", &encode.getBodyBlock(), &encodeOps, true});
 
   // Every op gets a module-unique slot for its runtime primitive. The ops
   // that keep state come first, in order: a slot also keys its op's
@@ -412,7 +442,7 @@ void ConvertNNToLLVMPass::runOnOperation() {
   int64_t slot = 0;
   Builder attrs(&getContext());
   for (bool stateful : {true, false})
-    for (ModelOp m : {model, step})
+    for (ModelOp m : {model, step, encode})
       if (m)
         for (Operation &op : m.getBodyBlock())
           if (op.hasTrait<nn::OpTrait::KeepsState>() == stateful)
@@ -474,15 +504,16 @@ void ConvertNNToLLVMPass::runOnOperation() {
 
   // 3. The manifest, NUL-terminated, for the runtime.
   std::string manifest =
-      buildManifest(model, step, entryNames, std::move(numerics));
+      buildManifest(model, step, encode, entryNames, std::move(numerics));
   manifest.push_back('\0');
   b.create<LLVM::GlobalOp>(
       loc, LLVM::LLVMArrayType::get(b.getI8Type(), manifest.size()),
       /*isConstant=*/true, LLVM::Linkage::External, "nngc_manifest",
       b.getStringAttr(manifest));
   model.erase();
-  if (step)
-    step.erase();
+  for (ModelOp m : {step, encode})
+    if (m)
+      m.erase();
 
   // 4. Lower every nn op. Tensors become pointers into the buffers.
   TypeConverter converter;

@@ -153,7 +153,8 @@ struct CachedAttentionLowering : public NNLowering<CachedAttentionOp> {
     ArrayRef<int64_t> cache = shapeOf(op.getKeyCache());
     SmallVector<Value> results = storagesOf(rewriter, op);
     h.call("nngc_rt_cached_attention",
-           {contextArg(op), h.i64(op.getHeads()), h.i64(cache[1]),
+           {contextArg(op), h.i64(cache[0]), h.i64(op.getHeads()),
+            h.i64(cache[1]),
             h.i64(cache[2]), h.f64(op.getScale().convertToDouble()),
             adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(),
             adaptor.getKeyCache(), adaptor.getValueCache(),

@@ -55,7 +55,7 @@
 // The manifest lists the step entry point, its token input and the state it
 // carries from h_n to h0.
 // CHECK: \22entries\22:[\22predict\22,\22eval\22,\22grad\22,\22train\22,\22step\22]
-// CHECK-SAME: \22step\22:{\22arena_bytes\22:{{[0-9]+}},\22inputs\22:[{\22carried_from\22:null,\22dtype\22:\22i64\22,\22name\22:\22ids\22,\22offset\22:0,\22position\22:false,\22shape\22:[1,1]},{\22carried_from\22:\22rnn0.h_n\22,\22dtype\22:\22f32\22,\22name\22:\22rnn0.h0\22,{{.*}}\22shape\22:[1,1,3]}]
+// CHECK-SAME: \22step\22:{\22arena_bytes\22:{{[0-9]+}},\22inputs\22:[{\22batch_axis\22:0,\22carried_from\22:null,\22dtype\22:\22i64\22,\22from_encode\22:null,\22initial_from\22:null,\22name\22:\22ids\22,\22offset\22:0,\22position\22:false,\22shape\22:[1,1]},{\22batch_axis\22:1,\22carried_from\22:\22rnn0.h_n\22,\22dtype\22:\22f32\22,\22from_encode\22:null,\22initial_from\22:null,\22name\22:\22rnn0.h0\22,{{.*}}\22shape\22:[1,1,3]}]
 // CHECK-SAME: \22name\22:\22rnn0.h_n\22,\22offset\22:{{[0-9]+}},\22shape\22:[1,1,3],\22space\22:\22arena\22
 // CHECK-SAME: \22step_note\22:null
 nn.model @seq {

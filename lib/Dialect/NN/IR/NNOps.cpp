@@ -117,8 +117,10 @@ LogicalResult ModelOp::verifyRegions() {
       if (failed(unique(inputs, input.getName(), "input")))
         return failure();
       // The recurrent states a step model (nngc-derive-step) carries are
-      // [layers * directions, B, H], as in PyTorch.
-      if (input->hasAttr("nngc.carried_from"))
+      // [layers * directions, B, H], as in PyTorch; its token's position
+      // is one for all sequences.
+      if (input->hasAttr("nngc.carried_from") ||
+          input->hasAttr("nngc.position"))
         continue;
       int64_t b = cast<RankedTensorType>(input.getType()).getDimSize(0);
       if (batch && *batch != b)

@@ -231,12 +231,12 @@ SmallVector<Value> MultiheadAttentionOp::decompose(OpBuilder &b) {
 
 LogicalResult CachedAttentionOp::verify() {
   ArrayRef<int64_t> q = shapeOf(getQuery()), c = shapeOf(getKeyCache());
-  if (q.size() != 3 || q[0] != 1 || q[1] != 1)
-    return emitOpError("query must be one token, [1, 1, C], got ")
+  if (q.size() != 3 || q[1] != 1)
+    return emitOpError("query must be one token per sequence, [B, 1, C], got ")
            << shapeStr(q);
-  if (c.size() != 3 || c[0] != 1 || c[2] != q[2])
-    return emitOpError() << "caches must be [1, T, " << q[2] << "], got "
-                         << shapeStr(c);
+  if (c.size() != 3 || c[0] != q[0] || c[2] != q[2])
+    return emitOpError() << "caches must be [" << q[0] << ", T, " << q[2]
+                         << "], got " << shapeStr(c);
   if (shapeOf(getPosition()) != ArrayRef<int64_t>{1})
     return emitOpError("position must be [1]");
   if (getHeads() < 1 || q[2] % getHeads())

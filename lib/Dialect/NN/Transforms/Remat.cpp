@@ -205,6 +205,7 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
       return;
     for (ModelOp model : getOperation().getOps<ModelOp>())
       if (!model->hasAttr("nngc.step_of") &&
+          !model->hasAttr("nngc.encode_of") &&
           !model.getBodyBlock().getOps<GradientOp>().empty() &&
           failed(fit(model)))
         return signalPassFailure();

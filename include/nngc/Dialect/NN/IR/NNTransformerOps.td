@@ -224,11 +224,13 @@ def NN_CachedAttentionOp : NN_Op<"cached_attention", [Pure,
   let summary = "One token of causal self-attention over a key/value cache";
   let description = [{
     What `nngc-derive-step` turns a causal `nn.attention` into in a step
-    model: `query`, `key` and `value` are one token's, `[1, 1, C]`; the
-    caches `[1, T, C]` hold the keys and values of positions `0..position
-    - 1`. The results are the attention of the query over positions
-    `0..position` and the caches with this token's key and value written
-    at `position` (the step model carries them to its next call).
+    model: `query`, `key` and `value` are one token's per sequence,
+    `[B, 1, C]` (B = 1 for a language model's sampler, the batch for a
+    translator's decoder); the caches `[B, T, C]` hold the keys and values
+    of positions `0..position - 1`. The results are the attention of each
+    query over positions `0..position` of its own sequence, and the caches
+    with this token's key and value written at `position` (the step model
+    carries them to its next call). All B sequences are at one position.
 
     ```mlir
     %y, %kc2, %vc2 = nn.cached_attention %q, %k, %v cache(%kc, %vc) at %pos {heads = 4 : i64, scale = 0.17677669529663687 : f64}
