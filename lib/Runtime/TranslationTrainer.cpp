@@ -388,8 +388,8 @@ std::vector<std::vector<int64_t>> greedy(Model &model, const PairInputs &pi,
   return result;
 }
 
-/// A beam search hypothesis: its words, their log-probability, and the row
-/// whose logits extended it last.
+/// A beam search hypothesis: its words, their log-probability, and the
+/// batch row whose logits extended it last.
 struct Hyp {
   std::vector<int64_t> words;
   double logp = 0;
@@ -398,28 +398,38 @@ struct Hyp {
   double score() const { return logp / double(words.size() + 1); }
 };
 
-/// Beam search with `k` beams; hypotheses are ranked by log-probability
-/// over length (the <eos> counted). `next(live, t)` runs position t for
-/// the live hypotheses, one row each, and returns the logits of row 0 and
-/// the stride between rows.
+/// Beam search with `k` beams for each of `groups` sources at once;
+/// hypotheses are ranked by log-probability over length (the <eos>
+/// counted). Group g's live hypotheses take rows g k, g k + 1, ... of the
+/// batch. `next(live, rows, t)` runs position t for the live hypotheses
+/// (live[i] on row rows[i]) and returns the logits of row 0 and the stride
+/// between rows.
 template <typename Next>
-std::vector<int64_t> beamSearch(int64_t k, int64_t T, int64_t V,
-                                const Vocabs &v, Next next) {
-  std::vector<Hyp> beams(1);
+std::vector<std::vector<int64_t>> beamSearch(int64_t groups, int64_t k,
+                                             int64_t T, int64_t V,
+                                             const Vocabs &v, Next next) {
+  std::vector<std::vector<Hyp>> beams(groups, std::vector<Hyp>(1));
   for (int64_t t = 0; t < T; ++t) {
     std::vector<const Hyp *> live;
-    for (const Hyp &h : beams)
-      if (!h.done)
-        live.push_back(&h);
+    std::vector<int64_t> rows;
+    for (int64_t g = 0; g < groups; ++g) {
+      int64_t j = 0;
+      for (const Hyp &h : beams[g])
+        if (!h.done) {
+          live.push_back(&h);
+          rows.push_back(g * k + j++);
+        }
+    }
     if (live.empty())
       break;
-    auto [logits, stride] = next(live, t);
-    std::vector<Hyp> expanded;
-    for (const Hyp &h : beams)
-      if (h.done)
-        expanded.push_back(h);
-    for (size_t r = 0; r < live.size(); ++r) {
-      const float *row = logits + r * stride;
+    auto [logits, stride] = next(live, rows, t);
+    std::vector<std::vector<Hyp>> expanded(groups);
+    for (int64_t g = 0; g < groups; ++g)
+      for (const Hyp &h : beams[g])
+        if (h.done)
+          expanded[g].push_back(h);
+    for (size_t i = 0; i < live.size(); ++i) {
+      const float *row = logits + rows[i] * stride;
       double mx = *std::max_element(row, row + V), z = 0;
       for (int64_t c = 0; c < V; ++c)
         z += std::exp(double(row[c]) - mx);
@@ -430,71 +440,89 @@ std::vector<int64_t> beamSearch(int64_t k, int64_t T, int64_t V,
                         ids.end(),
                         [&](int64_t a, int64_t b) { return row[a] > row[b]; });
       for (int64_t j = 0; j < std::min<int64_t>(k, V); ++j) {
-        Hyp h = *live[r];
-        h.row = static_cast<int64_t>(r);
+        Hyp h = *live[i];
+        h.row = rows[i];
         h.logp += double(row[ids[j]]) - lse;
         if (ids[j] == v.eos || t + 1 == T)
           h.done = true;
         if (ids[j] != v.eos)
           h.words.push_back(ids[j]);
-        expanded.push_back(std::move(h));
+        expanded[rows[i] / k].push_back(std::move(h));
       }
     }
-    std::stable_sort(expanded.begin(), expanded.end(),
-                     [](const Hyp &a, const Hyp &b) {
-                       return a.score() > b.score();
-                     });
-    expanded.resize(std::min<size_t>(expanded.size(), k));
+    for (int64_t g = 0; g < groups; ++g) {
+      std::stable_sort(expanded[g].begin(), expanded[g].end(),
+                       [](const Hyp &a, const Hyp &b) {
+                         return a.score() > b.score();
+                       });
+      expanded[g].resize(std::min<size_t>(expanded[g].size(), k));
+    }
     beams = std::move(expanded);
   }
-  return beams.front().words;
+  std::vector<std::vector<int64_t>> best;
+  for (const std::vector<Hyp> &b : beams)
+    best.push_back(b.front().words);
+  return best;
 }
 
-/// Beam search for one source (e.src[index]), on k rows of a batch.
-std::vector<int64_t> beamSearch(Model &model, const PairInputs &pi,
-                                const Vocabs &v, const Encoded &e,
-                                int64_t index, int64_t k,
-                                const StepDecoder *d) {
-  int64_t V = pi.tgtVocab, T = pi.tgtLen;
-  std::vector<int64_t> rows(k, index);
-  if (d) {
-    encodeBatch(model, *d, pi, v, e, rows, 0);
-    auto *tokens = static_cast<int64_t *>(model.stepInput(*d->tokens));
-    return beamSearch(k, T, V, v, [&](const std::vector<const Hyp *> &live,
-                                      int64_t t) {
-      if (t > 0) {
-        // Each live hypothesis continues from the state of the row that
-        // extended it.
-        model.carryStepState();
-        std::vector<int64_t> parents;
-        for (const Hyp *h : live)
-          parents.push_back(h->row);
-        model.reorderStepState(parents);
-      }
-      for (size_t r = 0; r < live.size(); ++r)
-        tokens[r] = live[r]->words.empty() ? v.bos : live[r]->words.back();
-      if (d->position)
-        *static_cast<int64_t *>(model.stepInput(*d->position)) = t;
-      model.ctx.validRows = static_cast<int64_t>(live.size());
-      model.step();
-      return std::pair(model.stepOutput(*d->logits), V);
-    });
-  }
-  fillBatch(model, modelBuffers(model, pi), pi, v, e, rows, 0, false);
-  auto *in = static_cast<int64_t *>(model.input(*pi.tgtIn));
-  return beamSearch(k, T, V, v, [&](const std::vector<const Hyp *> &live,
-                                    int64_t t) {
-    for (size_t r = 0; r < live.size(); ++r) {
-      int64_t *row = in + r * T;
-      std::fill(row, row + T, 0);
-      row[0] = v.bos;
-      const std::vector<int64_t> &w = live[r]->words;
-      std::copy(w.begin(), w.end(), row + 1);
+/// Beam search for every source in `e`, B / k sources per batch, each on
+/// k rows.
+std::vector<std::vector<int64_t>> beamSearch(Model &model, const PairInputs &pi,
+                                             const Vocabs &v, const Encoded &e,
+                                             int64_t k, const StepDecoder *d) {
+  int64_t V = pi.tgtVocab, T = pi.tgtLen, perBatch = pi.batch / k;
+  std::vector<std::vector<int64_t>> result;
+  for (size_t first = 0; first < e.src.size(); first += perBatch) {
+    auto groups = static_cast<int64_t>(
+        std::min<size_t>(perBatch, e.src.size() - first));
+    std::vector<int64_t> order; // row g k + j: source first + g
+    for (int64_t g = 0; g < groups; ++g)
+      order.insert(order.end(), k, static_cast<int64_t>(first + g));
+    std::vector<std::vector<int64_t>> best;
+    if (d) {
+      encodeBatch(model, *d, pi, v, e, order, 0);
+      auto *tokens = static_cast<int64_t *>(model.stepInput(*d->tokens));
+      std::vector<int64_t> parents(pi.batch);
+      best = beamSearch(groups, k, T, V, v,
+                        [&](const std::vector<const Hyp *> &live,
+                            const std::vector<int64_t> &rows, int64_t t) {
+        if (t > 0) {
+          // Each live hypothesis continues from the state of the row
+          // that extended it.
+          model.carryStepState();
+          std::iota(parents.begin(), parents.end(), 0);
+          for (size_t i = 0; i < live.size(); ++i)
+            parents[rows[i]] = live[i]->row;
+          model.reorderStepState(parents);
+        }
+        for (size_t i = 0; i < live.size(); ++i)
+          tokens[rows[i]] =
+              live[i]->words.empty() ? v.bos : live[i]->words.back();
+        if (d->position)
+          *static_cast<int64_t *>(model.stepInput(*d->position)) = t;
+        model.step();
+        return std::pair(model.stepOutput(*d->logits), V);
+      });
+    } else {
+      fillBatch(model, modelBuffers(model, pi), pi, v, e, order, 0, false);
+      auto *in = static_cast<int64_t *>(model.input(*pi.tgtIn));
+      best = beamSearch(groups, k, T, V, v,
+                        [&](const std::vector<const Hyp *> &live,
+                            const std::vector<int64_t> &rows, int64_t t) {
+        for (size_t i = 0; i < live.size(); ++i) {
+          int64_t *row = in + rows[i] * T;
+          std::fill(row, row + T, 0);
+          row[0] = v.bos;
+          const std::vector<int64_t> &w = live[i]->words;
+          std::copy(w.begin(), w.end(), row + 1);
+        }
+        model.predict();
+        return std::pair(model.output(*pi.logits) + t * V, T * V);
+      });
     }
-    model.ctx.validRows = static_cast<int64_t>(live.size());
-    model.predict();
-    return std::pair(model.output(*pi.logits) + t * V, T * V);
-  });
+    result.insert(result.end(), best.begin(), best.end());
+  }
+  return result;
 }
 
 std::vector<std::vector<int64_t>> decode(Model &model, const PairInputs &pi,
@@ -502,11 +530,7 @@ std::vector<std::vector<int64_t>> decode(Model &model, const PairInputs &pi,
                                          int64_t beam, const StepDecoder *d) {
   if (beam <= 1)
     return greedy(model, pi, v, e, d);
-  std::vector<std::vector<int64_t>> out;
-  for (size_t i = 0; i < e.src.size(); ++i)
-    out.push_back(
-        beamSearch(model, pi, v, e, static_cast<int64_t>(i), beam, d));
-  return out;
+  return beamSearch(model, pi, v, e, beam, d);
 }
 
 /// `--decode auto|step|full`: the step decoder to use, or null.
