@@ -147,12 +147,18 @@ def torch_greedy(texts):
 src_file = os.path.join(work, "sources.txt")
 with open(src_file, "w", encoding="utf-8") as f:
     f.write("\n".join(sources) + "\n")
-ours = [tokens(x) for x in run([exe, "translate", "--checkpoint", ckpt, "--data", src_file])
-        .splitlines()]
 theirs = torch_greedy(sources)  # vocabulary tokens ("<unk>" is one)
-same = sum(a == tokens(" ".join(b)) for a, b in zip(ours, theirs))
-print(f"greedy translations of {len(sources)} sources equal torch's:",
-      ok(len(ours) == len(sources) and same == len(sources)))
+# --decode step (the default here): the encode entry point once per batch,
+# then the step entry point once per token; --decode full reruns the model
+# on the prefix per position.
+for mode in ("step", "full"):
+    out = [tokens(x) for x in run([exe, "translate", "--checkpoint", ckpt, "--data", src_file,
+                                   "--decode", mode]).splitlines()]
+    same = sum(a == tokens(" ".join(b)) for a, b in zip(out, theirs))
+    print(f"greedy translations of {len(sources)} sources, --decode {mode}, equal torch's:",
+          ok(len(out) == len(sources) and same == len(sources)))
+    if mode == "step":
+        ours = out
 ev = run([exe, "eval", "--checkpoint", ckpt, "--data", data])
 
 # BLEU and exact match over every distinct source (--val-split 0), both in
@@ -185,6 +191,16 @@ with open(os.path.join(work, "few.txt"), "w", encoding="utf-8") as f:
 beam4 = run([exe, "translate", "--checkpoint", ckpt, "--data", os.path.join(work, "few.txt"),
              "--beam", "4"]).splitlines()
 print("beam 4 translates every source:", ok(len(beam4) == len(few) and all(beam4)))
+# The step decoder's beam search carries each hypothesis's GRU state and
+# reorders the rows as hypotheses are dropped and extended; the full
+# decoder has no state to reorder. 2 sources per batch of 8 rows.
+beam_src = os.path.join(work, "beam.txt")
+with open(beam_src, "w", encoding="utf-8") as f:
+    f.write("\n".join(sources[:300]) + "\n")
+beams = {mode: run([exe, "translate", "--checkpoint", ckpt, "--data", beam_src, "--beam", "4",
+                    "--decode", mode]).splitlines() for mode in ("step", "full")}
+print("beam 4, 300 sources: --decode step equals --decode full:",
+      ok(len(beams["step"]) == 300 and beams["step"] == beams["full"]))
 
 # Resume: 1 epoch, stop, 1 more == 2 epochs straight.
 straight, resumed = os.path.join(work, "a.jsonl"), os.path.join(work, "b.jsonl")
@@ -209,6 +225,8 @@ with open(bad, "w") as f:
     f.write("Go.\tVa !\nno tab here\n")
 fails("no tab", [exe, "train", "--data", bad])
 fails("nothing to translate", [exe, "translate", "--checkpoint", ckpt])
+fails("bad --decode", [exe, "translate", "--checkpoint", ckpt, "--text", "go.",
+                       "--decode", "window"])
 novocab = os.path.join(work, "novocab.safetensors")
 safetensors_io.save(novocab, p)
 fails("no vocabularies", [exe, "translate", "--checkpoint", novocab, "--text", "go."])

@@ -35,20 +35,41 @@ def NNAutodiffPass : Pass<"nngc-autodiff", "mlir::ModuleOp"> {
 }
 
 def NNDeriveStepPass : Pass<"nngc-derive-step", "mlir::ModuleOp"> {
-  let summary = "A one-token step model for sampling from a language model";
+  let summary = "One-token decoding models: a language model's step model, "
+                "a translator's encode and step models";
   let description = [{
     For a model that reads token ids `[B, T]` (an `i64` input of an
-    `nn.embedding`) and has outputs `[B, T, ...]`, clones the outputs'
-    forward path into a second model, `@<name>_step` with
-    `nngc.step_of = @<name>`, specialised to one sequence of one token. Its
-    recurrent layers take their initial states from inputs
-    (`rnn<k>.h0`, `rnn<k>.c0`, marked `nngc.carried_from`) and return their
-    final states as outputs (`rnn<k>.h_n`, `rnn<k>.c_n`), so a sampler runs
-    one token per call and carries the state. The path may hold only
-    `NN_PositionWise` ops and unidirectional batch-first recurrent layers
-    without initial states; otherwise the model gets `nngc.step_note`
-    saying why, and no step model. The step model holds every parameter
-    in the model's order, so both share one parameter buffer.
+    `nn.embedding`; `tgt_in` is tried first) and has outputs `[B, T, ...]`,
+    clones the outputs' forward path into a second model,
+    `@<name>_step` with `nngc.step_of = @<name>`, specialised to one token
+    per sequence. Its recurrent layers take their initial states from
+    inputs (`rnn<k>.h0`, `rnn<k>.c0`, marked `nngc.carried_from` and
+    `nngc.batch_axis`) and return their final states as outputs
+    (`rnn<k>.h_n`, `rnn<k>.c_n`); causal self-attention becomes
+    `nn.cached_attention` over carried key/value caches; `nn.arange`
+    becomes the token's `position` input. A decoder runs one token per
+    call and carries the states.
+
+    A translator's outputs also read inputs besides the token ids (the
+    source). The values computed from those alone that the decoder reads
+    (the encoder's outputs and final state, the cross-attention's projected
+    keys and values, the padding mask) go to a third model,
+    `@<name>_encode` with `nngc.encode_of = @<name>`, as outputs
+    `encoded.<i>`; the step model reads them as inputs marked
+    `nngc.from_encode`, or starts a recurrent state from one
+    (`nngc.initial_from`). A translator's step model keeps the batch; a
+    language model's has batch 1.
+
+    On the path from the ids to the outputs every op that depends on the
+    ids or the positions must be `NN_PositionWise`, a slice, concat or
+    softmax of features, a reshape that keeps `[B, T]`, a matmul whose
+    right-hand side does not depend on them, attention over keys and
+    values that do not (cross-attention), causal self-attention, or a
+    unidirectional batch-first recurrent layer without a mask (whose
+    initial state, if any, comes from the source). Otherwise the model
+    gets `nngc.step_note` saying why, and no derived models. Derived models
+    hold every parameter in the model's order, so all share one parameter
+    buffer.
   }];
   let dependentDialects = ["::nngc::nn::NNDialect"];
 }
