@@ -589,8 +589,22 @@ int cmdInfo(Model &model) {
     for (const StepInfo::Input &in : m.step->inputs)
       if (!in.carriedFrom.empty())
         std::cout << " " << in.carriedFrom << " -> " << in.name << " "
-                  << shape(in.shape);
+                  << shape(in.shape)
+                  << (in.initialFrom.empty()
+                          ? ""
+                          : " (from " + in.initialFrom + ")");
     std::cout << "\n";
+    if (m.encode) {
+      std::cout << "encode       the source side once per batch (arena " +
+                       kib(m.encode->arenaBytes) + "), reading";
+      for (const StepInfo::Input &in : m.encode->inputs)
+        std::cout << " " << in.name;
+      std::cout << "; the step reads";
+      for (const StepInfo::Input &in : m.step->inputs)
+        if (!in.fromEncode.empty())
+          std::cout << " " << in.fromEncode << " " << shape(in.shape);
+      std::cout << "\n";
+    }
   } else if (!m.stepNote.empty()) {
     std::cout << "step         none: " << m.stepNote << "\n";
   }

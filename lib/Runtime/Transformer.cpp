@@ -332,11 +332,12 @@ extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
 // One token per sequence over a key/value cache: each sequence's cache is
 // copied with its token's key and value at `position`, then each head
 // attends over positions 0..position of its own sequence.
-extern "C" void nngc_rt_cached_attention(
-    void *c, int64_t batch, int64_t heads, int64_t t, int64_t width,
-    double scaleD, const float *q, const float *k, const float *v,
-    const float *keyCache, const float *valueCache, const int64_t *position,
-    float *out, float *keyCacheOut, float *valueCacheOut) {
+extern "C" void
+nngc_rt_cached_attention(void *c, int64_t batch, int64_t heads, int64_t t,
+                         int64_t width, double scaleD, const float *q,
+                         const float *k, const float *v, const float *keyCache,
+                         const float *valueCache, const int64_t *position,
+                         float *out, float *keyCacheOut, float *valueCacheOut) {
   Context &ctx = ctxOf(c);
   int64_t pos = *position;
   if (pos < 0 || pos >= t) {
@@ -353,7 +354,8 @@ extern "C" void nngc_rt_cached_attention(
 #pragma omp parallel for collapse(2) if (batch * heads > 1)
   for (int64_t b = 0; b < batch; ++b) {
     for (int64_t h = 0; h < heads; ++h) {
-      float *kc = keyCacheOut + b * t * width, *vc = valueCacheOut + b * t * width;
+      float *kc = keyCacheOut + b * t * width,
+            *vc = valueCacheOut + b * t * width;
       // Each head writes its own columns of this token's cache row.
       std::memcpy(kc + pos * width + h * d, k + b * width + h * d,
                   d * sizeof(float));

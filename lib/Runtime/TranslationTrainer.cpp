@@ -246,8 +246,8 @@ double meanLoss(Model &model, const PairInputs &pi, const Vocabs &v,
   double sum = 0;
   int64_t rows = 0;
   for (size_t b = 0; b < order.size(); b += pi.batch) {
-    int64_t n = fillBatch(model, modelBuffers(model, pi), pi, v, e, order, b,
-                          true);
+    int64_t n =
+        fillBatch(model, modelBuffers(model, pi), pi, v, e, order, b, true);
     model.eval();
     sum += double(model.loss()) * n;
     rows += n;
@@ -372,8 +372,8 @@ std::vector<std::vector<int64_t>> greedy(Model &model, const PairInputs &pi,
       greedyBatch(n, T, V, v, next, feed, result, b);
       continue;
     }
-    int64_t n = fillBatch(model, modelBuffers(model, pi), pi, v, e, order, b,
-                          false);
+    int64_t n =
+        fillBatch(model, modelBuffers(model, pi), pi, v, e, order, b, false);
     auto *in = static_cast<int64_t *>(model.input(*pi.tgtIn));
     auto next = [&](int64_t t) {
       model.predict();
@@ -451,10 +451,9 @@ std::vector<std::vector<int64_t>> beamSearch(int64_t groups, int64_t k,
       }
     }
     for (int64_t g = 0; g < groups; ++g) {
-      std::stable_sort(expanded[g].begin(), expanded[g].end(),
-                       [](const Hyp &a, const Hyp &b) {
-                         return a.score() > b.score();
-                       });
+      std::stable_sort(
+          expanded[g].begin(), expanded[g].end(),
+          [](const Hyp &a, const Hyp &b) { return a.score() > b.score(); });
       expanded[g].resize(std::min<size_t>(expanded[g].size(), k));
     }
     beams = std::move(expanded);
@@ -473,8 +472,8 @@ std::vector<std::vector<int64_t>> beamSearch(Model &model, const PairInputs &pi,
   int64_t V = pi.tgtVocab, T = pi.tgtLen, perBatch = pi.batch / k;
   std::vector<std::vector<int64_t>> result;
   for (size_t first = 0; first < e.src.size(); first += perBatch) {
-    auto groups = static_cast<int64_t>(
-        std::min<size_t>(perBatch, e.src.size() - first));
+    auto groups =
+        static_cast<int64_t>(std::min<size_t>(perBatch, e.src.size() - first));
     std::vector<int64_t> order; // row g k + j: source first + g
     for (int64_t g = 0; g < groups; ++g)
       order.insert(order.end(), k, static_cast<int64_t>(first + g));
@@ -483,42 +482,44 @@ std::vector<std::vector<int64_t>> beamSearch(Model &model, const PairInputs &pi,
       encodeBatch(model, *d, pi, v, e, order, 0);
       auto *tokens = static_cast<int64_t *>(model.stepInput(*d->tokens));
       std::vector<int64_t> parents(pi.batch);
-      best = beamSearch(groups, k, T, V, v,
-                        [&](const std::vector<const Hyp *> &live,
-                            const std::vector<int64_t> &rows, int64_t t) {
-        if (t > 0) {
-          // Each live hypothesis continues from the state of the row
-          // that extended it.
-          model.carryStepState();
-          std::iota(parents.begin(), parents.end(), 0);
-          for (size_t i = 0; i < live.size(); ++i)
-            parents[rows[i]] = live[i]->row;
-          model.reorderStepState(parents);
-        }
-        for (size_t i = 0; i < live.size(); ++i)
-          tokens[rows[i]] =
-              live[i]->words.empty() ? v.bos : live[i]->words.back();
-        if (d->position)
-          *static_cast<int64_t *>(model.stepInput(*d->position)) = t;
-        model.step();
-        return std::pair(model.stepOutput(*d->logits), V);
-      });
+      best = beamSearch(
+          groups, k, T, V, v,
+          [&](const std::vector<const Hyp *> &live,
+              const std::vector<int64_t> &rows, int64_t t) {
+            if (t > 0) {
+              // Each live hypothesis continues from the state of the row
+              // that extended it.
+              model.carryStepState();
+              std::iota(parents.begin(), parents.end(), 0);
+              for (size_t i = 0; i < live.size(); ++i)
+                parents[rows[i]] = live[i]->row;
+              model.reorderStepState(parents);
+            }
+            for (size_t i = 0; i < live.size(); ++i)
+              tokens[rows[i]] =
+                  live[i]->words.empty() ? v.bos : live[i]->words.back();
+            if (d->position)
+              *static_cast<int64_t *>(model.stepInput(*d->position)) = t;
+            model.step();
+            return std::pair(model.stepOutput(*d->logits), V);
+          });
     } else {
       fillBatch(model, modelBuffers(model, pi), pi, v, e, order, 0, false);
       auto *in = static_cast<int64_t *>(model.input(*pi.tgtIn));
       best = beamSearch(groups, k, T, V, v,
                         [&](const std::vector<const Hyp *> &live,
                             const std::vector<int64_t> &rows, int64_t t) {
-        for (size_t i = 0; i < live.size(); ++i) {
-          int64_t *row = in + rows[i] * T;
-          std::fill(row, row + T, 0);
-          row[0] = v.bos;
-          const std::vector<int64_t> &w = live[i]->words;
-          std::copy(w.begin(), w.end(), row + 1);
-        }
-        model.predict();
-        return std::pair(model.output(*pi.logits) + t * V, T * V);
-      });
+                          for (size_t i = 0; i < live.size(); ++i) {
+                            int64_t *row = in + rows[i] * T;
+                            std::fill(row, row + T, 0);
+                            row[0] = v.bos;
+                            const std::vector<int64_t> &w = live[i]->words;
+                            std::copy(w.begin(), w.end(), row + 1);
+                          }
+                          model.predict();
+                          return std::pair(model.output(*pi.logits) + t * V,
+                                           T * V);
+                        });
     }
     result.insert(result.end(), best.begin(), best.end());
   }
@@ -686,8 +687,7 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
                              "--beam in [1, " +
                              std::to_string(pi.batch) + "] (the batch)");
   std::string decodeNote;
-  std::optional<StepDecoder> dec =
-      chooseDecoder(m, pi, decodeMode, decodeNote);
+  std::optional<StepDecoder> dec = chooseDecoder(m, pi, decodeMode, decodeNote);
   TrainRun run(model, runOptions, vm, "pairs");
   applyOptimizerOptions(model, vm, optOptions);
   uint64_t seed = run.pos.seed;
@@ -749,8 +749,8 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
   std::vector<int64_t> order(tr.src.size());
   std::iota(order.begin(), order.end(), 0);
   auto fill = [&](const std::vector<int64_t> &o, int64_t b) {
-    return fillBatch(model, modelBuffers(model, pi), pi, v, tr, o,
-                     b * pi.batch, true);
+    return fillBatch(model, modelBuffers(model, pi), pi, v, tr, o, b * pi.batch,
+                     true);
   };
   auto endEpoch = [&](int64_t epoch) {
     if (epoch % evalEvery && epoch != epochs)

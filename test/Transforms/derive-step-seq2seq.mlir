@@ -129,6 +129,42 @@ nn.model @xf_s2s {
   nn.output "logits" %logits : tensor<2x4x6xf32>
 }
 
+// Bahdanau's additive attention, decomposed: the keys' projection U k is
+// encoded; the query's projection, its reshape to [B, 1, 1, A], the
+// broadcast add to [B, 1, Tk, A], tanh and the scores stay in the step. A
+// decoder without an initial state starts from zeros (no initial_from).
+// CHECK-LABEL: nn.model @additive_encode attributes {nngc.encode_of = @additive} {
+// CHECK: nn.output "encoded.{{[0-9]}}" %{{.*}} : tensor<2x1x3x6xf32>
+// CHECK-LABEL: nn.model @additive_step attributes {nngc.step_of = @additive} {
+// CHECK-DAG: %[[UK:.*]] = nn.input "encoded.{{[0-9]}}" {nngc.from_encode = "encoded.{{[0-9]}}"} : tensor<2x1x3x6xf32>
+// CHECK-DAG: nn.input "rnn0.h0" {nngc.batch_axis = 1 : i64, nngc.carried_from = "rnn0.h_n"} : tensor<1x2x5xf32>
+// CHECK: %[[WQ:.*]] = nn.reshape %{{.*}} : tensor<2x1x6xf32> -> tensor<2x1x1x6xf32>
+// CHECK: %[[S:.*]] = nn.add %[[WQ]], %[[UK]] : tensor<2x1x1x6xf32>, tensor<2x1x3x6xf32>
+// CHECK: nn.tanh %[[S]] : tensor<2x1x3x6xf32>
+// CHECK: nn.reshape %{{.*}} : tensor<2x1x3x1xf32> -> tensor<2x1x3xf32>
+// CHECK: nn.output "ctx" %{{.*}} : tensor<2x1x5xf32>
+nn.model @additive {
+  %src = nn.input "src" : tensor<2x3xi64>
+  %tgt_in = nn.input "tgt_in" : tensor<2x4xi64>
+  %e = nn.param "embed.weight" init(normal) : tensor<7x4xf32>
+  %ew = nn.param "encoder.weight_ih_l0" init(normal) : tensor<15x4xf32>
+  %eu = nn.param "encoder.weight_hh_l0" init(normal) : tensor<15x5xf32>
+  %dw = nn.param "decoder.weight_ih_l0" init(normal) : tensor<15x4xf32>
+  %du = nn.param "decoder.weight_hh_l0" init(normal) : tensor<15x5xf32>
+  %wa = nn.param "attn.Wa.weight" init(normal) : tensor<6x5xf32>
+  %ua = nn.param "attn.Ua.weight" init(normal) : tensor<6x5xf32>
+  %va = nn.param "attn.Va.weight" init(normal) : tensor<1x6xf32>
+  %xs = nn.embedding %src, %e : tensor<2x3xi64>, tensor<7x4xf32>
+  %enc, %enc_h = nn.gru %xs weights(%ew, %eu) {batch_first}
+      : tensor<2x3x4xf32> weights(tensor<15x4xf32>, tensor<15x5xf32>) -> tensor<2x3x5xf32>, tensor<1x2x5xf32>
+  %xt = nn.embedding %tgt_in, %e : tensor<2x4xi64>, tensor<7x4xf32>
+  %dec, %dec_h = nn.gru %xt weights(%dw, %du) {batch_first}
+      : tensor<2x4x4xf32> weights(tensor<15x4xf32>, tensor<15x5xf32>) -> tensor<2x4x5xf32>, tensor<1x2x5xf32>
+  %ctx = nn.additive_attention %dec, %enc, %enc weights(%wa, %ua, %va : tensor<6x5xf32>, tensor<6x5xf32>, tensor<1x6xf32>)
+      : tensor<2x4x5xf32>, tensor<2x3x5xf32>, tensor<2x3x5xf32> -> tensor<2x4x5xf32>
+  nn.output "ctx" %ctx : tensor<2x4x5xf32>
+}
+
 // Refusals. A decoder whose self-attention is not causal sees later tokens.
 // CHECK-LABEL: nn.model @bidirectional_decoder
 // CHECK-SAME: nngc.step_note = "'nn.attention' at {{.*}}derive-step-seq2seq.mlir:[[@LINE+9]]:8 is not causal (a step sees no later token)"

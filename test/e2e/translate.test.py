@@ -78,7 +78,13 @@ ckpt, log = os.path.join(work, "s.safetensors"), os.path.join(work, "s.jsonl")
 out = run([exe, "train", "--data", data, "--epochs", "2", "--save", ckpt, "--log", log,
            "--threads", "2"])
 print(out.splitlines()[0])
+print(out.splitlines()[1])
 last = [json.loads(x) for x in open(log)][-1]
+info = run([exe, "info"])
+print("info: entry points with encode; the decoder's state starts from an encoded value:",
+      ok("entry points predict eval grad train step encode" in info and
+         re.search(r"rnn0.h_n -> rnn0.h0 \[1, 8, \d+\] \(from encoded.\d\)", info) and
+         "encode       the source side once per batch" in info))
 
 
 # The pairs, normalised as the trainer does (bench/translate_text.py).

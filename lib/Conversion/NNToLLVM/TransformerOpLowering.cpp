@@ -154,11 +154,11 @@ struct CachedAttentionLowering : public NNLowering<CachedAttentionOp> {
     SmallVector<Value> results = storagesOf(rewriter, op);
     h.call("nngc_rt_cached_attention",
            {contextArg(op), h.i64(cache[0]), h.i64(op.getHeads()),
-            h.i64(cache[1]),
-            h.i64(cache[2]), h.f64(op.getScale().convertToDouble()),
-            adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(),
-            adaptor.getKeyCache(), adaptor.getValueCache(),
-            adaptor.getPosition(), results[0], results[1], results[2]});
+            h.i64(cache[1]), h.i64(cache[2]),
+            h.f64(op.getScale().convertToDouble()), adaptor.getQuery(),
+            adaptor.getKey(), adaptor.getValue(), adaptor.getKeyCache(),
+            adaptor.getValueCache(), adaptor.getPosition(), results[0],
+            results[1], results[2]});
     rewriter.replaceOp(op, results);
     return success();
   }

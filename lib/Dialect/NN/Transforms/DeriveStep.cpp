@@ -163,11 +163,9 @@ std::string NNDeriveStepPass::derive(ModelOp model) {
       auto e = dyn_cast<EmbeddingOp>(u);
       return e && e.getIds() == in.getResult();
     });
-    if (type.getElementType().isInteger(64) && type.getRank() == 2 &&
-        embedded)
-      candidates.insert(in.getName() == "tgt_in" ? candidates.begin()
-                                                 : candidates.end(),
-                        in);
+    if (type.getElementType().isInteger(64) && type.getRank() == 2 && embedded)
+      candidates.insert(
+          in.getName() == "tgt_in" ? candidates.begin() : candidates.end(), in);
   }
   if (candidates.empty())
     return "no token-id input [B, T] read by an nn.embedding";
@@ -296,9 +294,10 @@ std::string NNDeriveStepPass::deriveFrom(ModelOp model, InputOp ids) {
       continue;
     }
     if (isa<SoftmaxOp, LogSoftmaxOp>(op)) {
-      int64_t rank = cast<RankedTensorType>(op.getResult(0).getType()).getRank();
-      std::string e = featureAxis(op.getAttrOfType<IntegerAttr>("axis").getInt(),
-                                  rank);
+      int64_t rank =
+          cast<RankedTensorType>(op.getResult(0).getType()).getRank();
+      std::string e =
+          featureAxis(op.getAttrOfType<IntegerAttr>("axis").getInt(), rank);
       if (!e.empty())
         return e;
       continue;
@@ -312,8 +311,9 @@ std::string NNDeriveStepPass::deriveFrom(ModelOp model, InputOp ids) {
     if (auto m = dyn_cast<MatmulOp>(op)) {
       // Row t of lhs x rhs is row t of lhs times rhs: position-wise when
       // rhs does not vary.
+      auto lhs = cast<RankedTensorType>(m.getLhs().getType());
       if (!isVarying(m.getLhs()) || isVarying(m.getRhs()) ||
-          m.getTransposeLhs() || !perPosition(m.getLhs().getType()))
+          m.getTransposeLhs() || lhs.getRank() != 3 || !perPosition(lhs))
         return where + " mixes sequence positions";
       continue;
     }
@@ -411,8 +411,9 @@ std::string NNDeriveStepPass::deriveFrom(ModelOp model, InputOp ids) {
 
   IRMapping mapping;
   auto tokens = RankedTensorType::get({stepBatch, 1}, b.getI64Type());
-  mapping.map(ids.getResult(),
-              b.create<InputOp>(ids.getLoc(), tokens, ids.getName()).getResult());
+  mapping.map(
+      ids.getResult(),
+      b.create<InputOp>(ids.getLoc(), tokens, ids.getName()).getResult());
   // Every parameter, in order, so that the step model's parameter buffer
   // has the model's layout (nngc-convert-nn-to-llvm checks it).
   for (ParamOp p : body.getOps<ParamOp>())
@@ -448,8 +449,8 @@ std::string NNDeriveStepPass::deriveFrom(ModelOp model, InputOp ids) {
   Value position;
   auto getPosition = [&](Location loc) {
     if (!position) {
-      InputOp in =
-          stepInput(loc, RankedTensorType::get({1}, b.getI64Type()), "position");
+      InputOp in = stepInput(loc, RankedTensorType::get({1}, b.getI64Type()),
+                             "position");
       in->setAttr("nngc.position", b.getUnitAttr());
       position = in;
     }
@@ -459,7 +460,8 @@ std::string NNDeriveStepPass::deriveFrom(ModelOp model, InputOp ids) {
     SmallVector<int64_t> shape(cast<RankedTensorType>(t).getShape());
     shape[0] = stepBatch;
     shape[1] = 1;
-    return RankedTensorType::get(shape, cast<RankedTensorType>(t).getElementType());
+    return RankedTensorType::get(shape,
+                                 cast<RankedTensorType>(t).getElementType());
   };
   for (Operation &op : body) {
     if (!slice.contains(&op) || isa<ParamOp>(op) || &op == ids.getOperation())
@@ -469,8 +471,8 @@ std::string NNDeriveStepPass::deriveFrom(ModelOp model, InputOp ids) {
       continue;
     }
     bool recurrent = isRecurrent(&op);
-    SmallVector<Value> initial = recurrent ? recurrentInitial(&op)
-                                           : SmallVector<Value>{};
+    SmallVector<Value> initial =
+        recurrent ? recurrentInitial(&op) : SmallVector<Value>{};
     for (Value v : op.getOperands())
       if (!llvm::is_contained(initial, v))
         mapCrossing(v);
