@@ -444,25 +444,55 @@ static bool labelOk(Context &ctx, int64_t label, int64_t classes,
   return false;
 }
 
+/// Checks every counted label (recording the first bad one in the
+/// context, as labelOk does); returns how many positions are counted.
+static int64_t checkLabels(Context &ctx, int64_t n, int64_t classes,
+                           int32_t hasIgnore, int64_t ignoreIndex,
+                           const int64_t *labels) {
+  int64_t counted = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (hasIgnore && labels[i] == ignoreIndex)
+      continue;
+    ++counted;
+    labelOk(ctx, labels[i], classes);
+  }
+  return counted;
+}
+
+/// The sum of exp(z[j] - mx), and with `e` each term written there. The
+/// exponentials are float (as PyTorch's), the sum double.
+static double expSum(const float *z, int64_t classes, float mx,
+                     float *e = nullptr) {
+  double sum = 0;
+  for (int64_t j = 0; j < classes; ++j) {
+    float x = std::exp(z[j] - mx);
+    if (e)
+      e[j] = x;
+    sum += x;
+  }
+  return sum;
+}
+
+// The mean over counted positions of logsumexp(z) - z[label]. Rows run in
+// parallel (a fixed static split: the same threads give the same loss).
 extern "C" void nngc_rt_cross_entropy(void *c, int64_t rows, int64_t positions,
                                       int64_t classes, int32_t hasIgnore,
                                       int64_t ignoreIndex, const float *logits,
                                       const int64_t *labels, float *loss) {
   Context &ctx = ctxOf(c);
-  int64_t n = validRows(ctx, rows) * positions, counted = 0;
+  int64_t n = validRows(ctx, rows) * positions;
+  int64_t counted =
+      checkLabels(ctx, n, classes, hasIgnore, ignoreIndex, labels);
   double acc = 0;
+#pragma omp parallel for reduction(+ : acc) schedule(static)                  \
+    if (n * classes > kParallelGrain)
   for (int64_t i = 0; i < n; ++i) {
-    if (hasIgnore && labels[i] == ignoreIndex)
+    int64_t label = labels[i];
+    if ((hasIgnore && label == ignoreIndex) || label < 0 || label >= classes)
       continue;
-    ++counted;
     const float *z = logits + i * classes;
     float mx = *std::max_element(z, z + classes);
-    double sum = 0;
-    for (int64_t j = 0; j < classes; ++j)
-      sum += std::exp(static_cast<double>(z[j]) - mx);
-    if (!labelOk(ctx, labels[i], classes))
-      continue;
-    acc += std::log(sum) + mx - z[labels[i]];
+    acc += std::log(expSum(z, classes, mx)) + mx - z[label];
   }
   *loss = counted ? static_cast<float>(acc / counted) : 0.f;
 }
@@ -475,27 +505,25 @@ extern "C" void nngc_rt_cross_entropy_grad(void *c, int64_t rows,
                                            const float *logits,
                                            const int64_t *labels, float *dx) {
   Context &ctx = ctxOf(c);
-  int64_t n = validRows(ctx, rows) * positions, counted = n;
-  if (hasIgnore)
-    counted = n - std::count(labels, labels + n, ignoreIndex);
+  int64_t n = validRows(ctx, rows) * positions;
+  int64_t counted =
+      checkLabels(ctx, n, classes, hasIgnore, ignoreIndex, labels);
   float scale = counted ? dl[0] / static_cast<float>(counted) : 0.f;
+#pragma omp parallel for schedule(static) if (n * classes > kParallelGrain)
   for (int64_t i = 0; i < n; ++i) {
     const float *z = logits + i * classes;
     float *d = dx + i * classes;
-    if (hasIgnore && labels[i] == ignoreIndex) {
+    int64_t label = labels[i];
+    if (hasIgnore && label == ignoreIndex) {
       std::fill(d, d + classes, 0.f);
       continue;
     }
     float mx = *std::max_element(z, z + classes);
-    double sum = 0;
+    float k = static_cast<float>(scale / expSum(z, classes, mx, d));
     for (int64_t j = 0; j < classes; ++j)
-      sum += std::exp(static_cast<double>(z[j]) - mx);
-    for (int64_t j = 0; j < classes; ++j)
-      d[j] =
-          static_cast<float>(std::exp(static_cast<double>(z[j]) - mx) / sum) *
-          scale;
-    if (labelOk(ctx, labels[i], classes))
-      d[labels[i]] -= scale;
+      d[j] *= k;
+    if (label >= 0 && label < classes)
+      d[label] -= scale;
   }
   std::fill(dx + n * classes, dx + rows * positions * classes, 0.f);
 }
