@@ -195,3 +195,29 @@ for mode in ("step", "full"):
 beams = {mode: translate("--beam", "4", "--decode", mode) for mode in ("step", "full")}
 print(f"beam 4, {len(sources)} sources: --decode step equals --decode full: "
       + ok(len(beams["step"]) == len(sources) and beams["step"] == beams["full"]))
+
+# 4. A decoder whose self-attention is not causal gets no step entry point:
+# info says why, --decode step refuses with that reason, and --decode auto
+# falls back to rerunning the model per position.
+with open(os.path.join(src, "examples", "transformer_translate.mlir"), encoding="utf-8") as f:
+    text = f.read()
+assert text.count("heads = 4, causal, ") == 2
+variant = os.path.join(work, "noncausal.mlir")
+with open(variant, "w", encoding="utf-8") as f:
+    f.write(text.replace("heads = 4, causal, ", "heads = 4, "))
+nc = os.path.join(work, "noncausal")
+subprocess.run([nngc, "compile", variant, "-o", nc], check=True)
+info = subprocess.run([nc, "info"], check=True, capture_output=True, text=True).stdout
+why = "is not causal (a step sees no later token)"
+print("non-causal decoder: info says why there is no step entry point: "
+      + ok(f"step         none: 'nn.attention' at {variant}:" in info and why in info
+           and " encode" not in info.split("entry points")[1].splitlines()[0]))
+refused = subprocess.run([nc, "translate", "--checkpoint", ckpt, "--text", "go.",
+                          "--decode", "step"], capture_output=True, text=True)
+print("non-causal decoder: --decode step refused: "
+      + ok(refused.returncode == 1 and "--decode step: 'nn.attention' at" in refused.stderr
+           and why in refused.stderr))
+fallback = subprocess.run([nc, "translate", "--checkpoint", ckpt, "--data", src_file,
+                           "--threads", "1"], capture_output=True, text=True)
+print("non-causal decoder: --decode auto reruns the model: "
+      + ok(fallback.returncode == 0 and len(fallback.stdout.splitlines()) == len(sources)))
