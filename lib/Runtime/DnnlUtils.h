@@ -142,7 +142,7 @@ inline uint32_t dropoutThreshold(double p) {
   return t >= 4294967295.0 ? 0xffffffffU : static_cast<uint32_t>(t);
 }
 
-/// out[i] = in[i] * scale where draw i >= threshold, else 0, for i in
+/// out[i] = in[i] * scale where draw i >= threshold, else in[i] * 0, for i in
 /// [begin, end) of one block of 2^32 elements (whose index is mixed into
 /// k2). Kernels.cpp compiles it for AVX2 too, picked at load time where
 /// the CPU has it: the hash's 32-bit multiplies then run eight at a time.
