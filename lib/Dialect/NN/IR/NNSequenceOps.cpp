@@ -227,26 +227,30 @@ static LogicalResult verifyRecurrent(OpT op, ValueRange initial) {
   return verifyRecurrentResults(op, c, op->getResultTypes());
 }
 
+SmallVector<Value> RNNOp::getInitialStates() {
+  return getH0() ? SmallVector<Value>{getH0()} : SmallVector<Value>{};
+}
+
+SmallVector<Value> GRUOp::getInitialStates() {
+  return getH0() ? SmallVector<Value>{getH0()} : SmallVector<Value>{};
+}
+
+SmallVector<Value> LSTMOp::getInitialStates() {
+  return getH0() ? SmallVector<Value>{getH0(), getC0()} : SmallVector<Value>{};
+}
+
 LogicalResult RNNOp::verify() {
-  SmallVector<Value> initial;
-  if (getH0())
-    initial.push_back(getH0());
-  return verifyRecurrent(*this, initial);
+  return verifyRecurrent(*this, getInitialStates());
 }
 
 LogicalResult GRUOp::verify() {
-  SmallVector<Value> initial;
-  if (getH0())
-    initial.push_back(getH0());
-  return verifyRecurrent(*this, initial);
+  return verifyRecurrent(*this, getInitialStates());
 }
 
 LogicalResult LSTMOp::verify() {
   if (static_cast<bool>(getH0()) != static_cast<bool>(getC0()))
     return emitOpError("takes both h0 and c0 or neither");
-  SmallVector<Value> initial;
-  if (getH0())
-    initial.append({getH0(), getC0()});
+  SmallVector<Value> initial = getInitialStates();
   if (getMask() && llvm::any_of(getCN().getUsers(), [](Operation *user) {
         return !isa<RNNGradOp>(user);
       }))

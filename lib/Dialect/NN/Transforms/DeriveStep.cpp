@@ -103,30 +103,23 @@ static std::string describe(Operation *op) {
 
 static bool isRecurrent(Operation *op) { return isa<RNNOp, GRUOp, LSTMOp>(op); }
 
-/// A recurrent layer's weights and initial states.
-static OperandRange recurrentWeights(Operation *op) {
+/// `fn` applied to `op` as the recurrent op it is.
+template <typename Fn> static auto onRecurrent(Operation *op, Fn fn) {
   if (auto r = dyn_cast<RNNOp>(op))
-    return r.getWeights();
+    return fn(r);
   if (auto g = dyn_cast<GRUOp>(op))
-    return g.getWeights();
-  return cast<LSTMOp>(op).getWeights();
-}
-static SmallVector<Value> recurrentInitial(Operation *op) {
-  if (auto r = dyn_cast<RNNOp>(op))
-    return r.getH0() ? SmallVector<Value>{r.getH0()} : SmallVector<Value>{};
-  if (auto g = dyn_cast<GRUOp>(op))
-    return g.getH0() ? SmallVector<Value>{g.getH0()} : SmallVector<Value>{};
-  auto l = cast<LSTMOp>(op);
-  return l.getH0() ? SmallVector<Value>{l.getH0(), l.getC0()}
-                   : SmallVector<Value>{};
+    return fn(g);
+  return fn(cast<LSTMOp>(op));
 }
 
 static RecurrentConfig recurrentConfig(Operation *op) {
-  if (auto r = dyn_cast<RNNOp>(op))
-    return r.getConfig();
-  if (auto g = dyn_cast<GRUOp>(op))
-    return g.getConfig();
-  return cast<LSTMOp>(op).getConfig();
+  return onRecurrent(op, [](auto r) { return r.getConfig(); });
+}
+static OperandRange recurrentWeights(Operation *op) {
+  return onRecurrent(op, [](auto r) { return r.getWeights(); });
+}
+static SmallVector<Value> recurrentInitial(Operation *op) {
+  return onRecurrent(op, [](auto r) { return r.getInitialStates(); });
 }
 
 /// Recomputes the result types of `op` from its (new) operands.

@@ -94,6 +94,8 @@ class NN_RecurrentOp<string mnemonic, string torchName, string cell,
   let extraClassDeclaration = [{
     /// The layer stack this op describes.
     ::nngc::nn::RecurrentConfig getConfig();
+    /// The initial states given (h0, and c0 for an LSTM), or none.
+    ::llvm::SmallVector<::mlir::Value> getInitialStates();
   }];
 }
 
