@@ -118,8 +118,8 @@ static std::pair<Value, StringRef> forwardOfBackwardOp(Operation *op) {
 /// A derived model's entry in the manifest (the step model's, a
 /// translator's encode model's): its arena, its inputs (the token, the
 /// carried states, the encoded values) and its outputs.
-static json::Object stepJson(ModelOp step) {
-  Block &body = step.getBodyBlock();
+static json::Object derivedModelJson(ModelOp derived) {
+  Block &body = derived.getBodyBlock();
   json::Array inputs, outputs;
   auto optionalString = [](Operation *op, StringRef name) {
     auto a = op->getAttrOfType<StringAttr>(name);
@@ -148,7 +148,7 @@ static json::Object stepJson(ModelOp step) {
   }
   return json::Object{
       {"arena_bytes",
-       step->getAttrOfType<IntegerAttr>("nngc.arena_bytes").getInt()},
+       derived->getAttrOfType<IntegerAttr>("nngc.arena_bytes").getInt()},
       {"inputs", std::move(inputs)},
       {"outputs", std::move(outputs)}};
 }
@@ -304,9 +304,10 @@ static std::string buildManifest(ModelOp model, ModelOp step, ModelOp encode,
   manifest["loss"] = losses.empty()
                          ? json::Value(nullptr)
                          : json::Value(storageJson(losses.front().getLoss()));
-  manifest["step"] = step ? json::Value(stepJson(step)) : json::Value(nullptr);
+  manifest["step"] =
+      step ? json::Value(derivedModelJson(step)) : json::Value(nullptr);
   manifest["encode"] =
-      encode ? json::Value(stepJson(encode)) : json::Value(nullptr);
+      encode ? json::Value(derivedModelJson(encode)) : json::Value(nullptr);
   auto note = model->getAttrOfType<StringAttr>("nngc.step_note");
   manifest["step_note"] =
       note ? json::Value(note.getValue()) : json::Value(nullptr);
