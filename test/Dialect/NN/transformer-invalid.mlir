@@ -129,3 +129,23 @@ nn.model @m {
   // expected-error @+1 {{field 'step_size' is required}}
   nn.minimize %l with #nn.sgd<lr = 0.1> schedule(#nn.step_lr<gamma = 0.5>)
 }
+
+// -----
+
+nn.model @m {
+  %q = nn.input "q" : tensor<3x2x16xf32>
+  %kc = nn.input "kc" {nngc.carried_from = "kc_out"} : tensor<3x8x16xf32>
+  %pos = nn.input "position" {nngc.position} : tensor<1xi64>
+  // expected-error @+1 {{query must be one token per sequence, [B, 1, C], got [3, 2, 16]}}
+  %y, %k, %v = nn.cached_attention %q, %q, %q cache(%kc, %kc) at %pos {heads = 4 : i64, scale = 0.5 : f64} : tensor<3x2x16xf32>, tensor<3x8x16xf32>, tensor<1xi64>
+}
+
+// -----
+
+nn.model @m {
+  %q = nn.input "q" : tensor<3x1x16xf32>
+  %kc = nn.input "kc" {nngc.carried_from = "kc_out"} : tensor<1x8x16xf32>
+  %pos = nn.input "position" {nngc.position} : tensor<1xi64>
+  // expected-error @+1 {{caches must be [3, T, 16], got [1, 8, 16]}}
+  %y, %k, %v = nn.cached_attention %q, %q, %q cache(%kc, %kc) at %pos {heads = 4 : i64, scale = 0.5 : f64} : tensor<3x1x16xf32>, tensor<1x8x16xf32>, tensor<1xi64>
+}

@@ -38,3 +38,19 @@ nn.model @transformer {
   // CHECK: nn.minimize %{{.*}} with #nn.adamw<lr = 0.001, beta2 = 0.99, weight_decay = 0.1> clip_grad_norm(1.000000e+00) decay({{ *}}matrices) schedule(#nn.warmup_cosine<warmup = 10, decay_steps = 100, min_lr = 1.0e-04>)
   nn.minimize %l with #nn.adamw<lr = 1.0e-3, beta2 = 0.99, weight_decay = 0.1> clip_grad_norm(1.0) decay(matrices) schedule(#nn.warmup_cosine<warmup = 10, decay_steps = 100, min_lr = 1.0e-4>)
 }
+
+// One token per sequence over key/value caches (what nngc-derive-step
+// writes in a step model): batch 1 for a language model's sampler, the
+// batch for a translator's decoder.
+// CHECK-LABEL: nn.model @cached
+nn.model @cached {
+  %q = nn.input "q" : tensor<3x1x16xf32>
+  %kc = nn.input "kc" {nngc.carried_from = "kc_out"} : tensor<3x8x16xf32>
+  %vc = nn.input "vc" {nngc.carried_from = "vc_out"} : tensor<3x8x16xf32>
+  %pos = nn.input "position" {nngc.position} : tensor<1xi64>
+  // CHECK: nn.cached_attention %{{.*}}, %{{.*}}, %{{.*}} cache(%{{.*}}, %{{.*}}) at %{{.*}} {heads = 4 : i64, scale = 5.000000e-01 : f64} : tensor<3x1x16xf32>, tensor<3x8x16xf32>, tensor<1xi64>
+  %y, %kco, %vco = nn.cached_attention %q, %q, %q cache(%kc, %vc) at %pos {heads = 4 : i64, scale = 0.5 : f64} : tensor<3x1x16xf32>, tensor<3x8x16xf32>, tensor<1xi64>
+  nn.output "y" %y : tensor<3x1x16xf32>
+  nn.output "kc_out" %kco : tensor<3x8x16xf32>
+  nn.output "vc_out" %vco : tensor<3x8x16xf32>
+}
