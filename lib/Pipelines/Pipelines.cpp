@@ -24,9 +24,10 @@ void nngc::buildTrainingPipeline(OpPassManager &pm,
   plan.reuse = options.reuseMemory;
   plan.inPlace = options.optLevel >= 1;
   plan.strategy = options.optLevel >= 1 ? "best" : "first-fit";
-  if (options.maxMemoryBytes > 0) {
+  if (options.maxMemoryBytes > 0 || options.optLevel >= 2) {
     NNRematPassOptions remat;
     remat.maxBytes = options.maxMemoryBytes;
+    remat.cheap = options.optLevel >= 2;
     remat.inPlace = plan.inPlace && plan.reuse;
     remat.strategy = plan.reuse ? plan.strategy : "first-fit";
     pm.addPass(createNNRematPass(remat));

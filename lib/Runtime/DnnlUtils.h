@@ -149,16 +149,23 @@ inline uint32_t dropoutThreshold(double p) {
 void dropoutRange(uint32_t k1, uint32_t k2, uint32_t threshold, float scale,
                   int64_t begin, int64_t end, const float *in, float *out);
 
-/// out = in * keep / (1 - p), elementwise, with the mask `key`.
+/// out = in * keep / (1 - p), elementwise, with elements [offset, offset +
+/// n) of the mask `key` (a kernel that works in chunks passes each chunk's
+/// offset, and draws the mask it would draw in one go).
 inline void applyDropout(uint64_t key, int64_t n, double p, const float *in,
-                         float *out) {
+                         float *out, int64_t offset = 0) {
   float scale = static_cast<float>(1.0 / (1.0 - p));
   uint32_t threshold = dropoutThreshold(p);
   auto k1 = static_cast<uint32_t>(key), k2 = static_cast<uint32_t>(key >> 32);
   constexpr int64_t kBlock = int64_t(1) << 32;
-  for (int64_t b = 0; b < n; b += kBlock) {
-    int64_t m = std::min(kBlock, n - b);
-    uint32_t kb = k2 ^ hash32(static_cast<uint32_t>(b >> 32));
+  for (int64_t g = offset; g < offset + n;) {
+    // The mask's elements [g, g + m) lie in its block g / 2^32, from
+    // index `first` within it.
+    int64_t block = g / kBlock, first = g % kBlock;
+    int64_t m = std::min(kBlock - first, offset + n - g);
+    uint32_t kb = k2 ^ hash32(static_cast<uint32_t>(block));
+    const float *bin = in + (g - offset) - first;
+    float *bout = out + (g - offset) - first;
 #pragma omp parallel if (m > kParallelGrain)
     {
       // Contiguous chunks of 16-element multiples, one per thread.
@@ -166,8 +173,10 @@ inline void applyDropout(uint64_t key, int64_t n, double p, const float *in,
       int64_t chunk = (m + threads - 1) / threads;
       chunk = (chunk + 15) / 16 * 16;
       int64_t begin = std::min(m, t * chunk), end = std::min(m, begin + chunk);
-      dropoutRange(k1, kb, threshold, scale, begin, end, in + b, out + b);
+      dropoutRange(k1, kb, threshold, scale, first + begin, first + end, bin,
+                   bout);
     }
+    g += m;
   }
 }
 

@@ -4,8 +4,10 @@
 // row's mean and variance in its slot for the backward). nn.attention runs
 // as oneDNN batched matmuls over strided [B, heads, T, D] views of the
 // [B, T, C] tensors, so no head split or merge is materialised, and a
-// oneDNN softmax; the forward keeps the probabilities [B, heads, Tq, Tk] in
-// its slot, the backward works in one shared scratch tensor of that size.
+// oneDNN softmax, a chunk of sequences at a time (nngc_attention_chunk);
+// the forward keeps the probabilities [B, heads, Tq, Tk] in its slot
+// (unless the backward recomputes them), the kernels work in one shared
+// scratch pair of one chunk's scores.
 //
 //===----------------------------------------------------------------------===//
 
@@ -102,13 +104,16 @@ namespace {
 
 struct AttentionState : Primitive {
   int64_t batch = 0, heads = 0, tq = 0, tk = 0, d = 0;
+  /// Sequences per chunk (nngc_attention_chunk): the primitives below run
+  /// on one chunk, at the chunk's offsets into the operands.
+  int64_t chunk = 0;
   int32_t flags = 0;
   double dropout = 0;
   /// Forward: S = scale Q K^T, O = P V.
   DnnlPrimitive scores, context, softmax;
   /// Backward: dV = P^T dO, dP = dO V^T, dQ = scale dS K, dK = scale dS^T Q.
   DnnlPrimitive dValue, dProbs, dQuery, dKey;
-  /// The probabilities the forward keeps for the backward.
+  /// The probabilities the forward keeps for the backward (all chunks).
   std::vector<float> probs;
   /// Rows (batch, head, query) that see no key, from the last forward.
   std::vector<char> emptyRows;
@@ -117,6 +122,14 @@ struct AttentionState : Primitive {
   const float *mask = nullptr;
 
   int64_t probsSize() const { return batch * heads * tq * tk; }
+  /// The scores of one chunk.
+  int64_t chunkSize() const { return chunk * heads * tq * tk; }
+  /// The offsets of chunk `c`'s first sequence: in the queries (and the
+  /// output), the keys (and values), and the scores.
+  int64_t queryOffset(int64_t c) const { return c * chunk * tq * heads * d; }
+  int64_t keyOffset(int64_t c) const { return c * chunk * tk * heads * d; }
+  int64_t scoresOffset(int64_t c) const { return c * chunkSize(); }
+  int64_t chunks() const { return batch / chunk; }
 };
 
 /// A [B, heads, T, D] view of a [B, T, heads * D] tensor (`transposed`:
@@ -178,10 +191,11 @@ extern "C" void nngc_rt_attention_init(void *c, int32_t s, int64_t batch,
   auto st = std::make_unique<AttentionState>();
   int64_t d = width / heads;
   st->batch = batch, st->heads = heads, st->tq = tq, st->tk = tk, st->d = d;
+  st->chunk = nngc_attention_chunk(batch, heads, tq, tk);
   st->flags = flags;
   st->dropout = dropout;
   float scale = static_cast<float>(scaleD);
-  auto B = batch, H = heads;
+  auto B = st->chunk, H = heads;
   makeMatmul(ctx, st->scores, headView(B, H, tq, d),
              headView(B, H, tk, d, /*transposed=*/true),
              probsView(B, H, tq, tk), scale);
@@ -210,28 +224,33 @@ extern "C" void nngc_rt_attention_init(void *c, int32_t s, int64_t batch,
     makeMatmul(ctx, st->dKey, probsView(B, H, tq, tk, /*transposed=*/true),
                headView(B, H, tq, d), headView(B, H, tk, d), scale);
   }
-  scratch(ctx, st->probsSize(), 2);
+  st->emptyRows.assign(batch * heads * tq, 0);
+  scratch(ctx, st->chunkSize(), 2);
   store(ctx, s, std::move(st));
 }
 
-/// P = softmax(scale Q K^T) over the visible keys, into `probs`, with
-/// `work` as the scores' scratch. A query that sees no key gets zero
-/// probabilities; with `report`, one in a valid row is an error.
-static void probabilities(Context &ctx, AttentionState &st, const float *q,
-                          const float *k, const float *mask, float *work,
-                          float *probs, bool report) {
-  st.scores.execute(ctx, {q, k, work});
+/// P = softmax(scale Q K^T) over the visible keys of chunk `chunk`, into
+/// `probs` (the chunk's), with `work` as the scores' scratch. A query that
+/// sees no key gets zero probabilities; with `report`, one in a valid row
+/// is an error.
+static void probabilities(Context &ctx, AttentionState &st, int64_t chunk,
+                          const float *q, const float *k, const float *mask,
+                          float *work, float *probs, bool report) {
+  st.scores.execute(ctx,
+                    {q + st.queryOffset(chunk), k + st.keyOffset(chunk), work});
   // Hide future and padded keys. A query that sees no key is an error in
   // a valid row; in the padding rows of a partial final batch its
   // probabilities are 0 (no output, no gradient).
   bool causal = st.flags & NNGC_ATTN_CAUSAL;
-  int64_t rows = st.batch * st.heads * st.tq;
+  int64_t rows = st.chunk * st.heads * st.tq;
+  int64_t firstRow = chunk * rows, firstSequence = chunk * st.chunk;
+  char *empty = st.emptyRows.data() + firstRow;
+  bool anyEmpty = false;
   if (causal || mask) {
     const float inf = std::numeric_limits<float>::infinity();
-    st.emptyRows.assign(rows, 0);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) reduction(|| : anyEmpty)
     for (int64_t r = 0; r < rows; ++r) {
-      int64_t b = r / (st.heads * st.tq), i = r % st.tq;
+      int64_t b = firstSequence + r / (st.heads * st.tq), i = r % st.tq;
       float *row = work + r * st.tk;
       bool any = false;
       for (int64_t j = 0; j < st.tk; ++j) {
@@ -240,24 +259,26 @@ static void probabilities(Context &ctx, AttentionState &st, const float *q,
         else
           any = true;
       }
+      empty[r] = !any;
       if (!any) {
         std::fill(row, row + st.tk, 0.f);
-        st.emptyRows[r] = 1;
+        anyEmpty = true;
       }
     }
   }
   st.softmax.execute(ctx, {work, probs});
-  if (!st.emptyRows.empty()) {
-    int64_t valid =
-        ctx.validRows > 0 ? std::min(ctx.validRows, st.batch) : st.batch;
-    for (int64_t r = 0; r < rows; ++r) {
-      if (!st.emptyRows[r])
-        continue;
-      if (report && r / (st.heads * st.tq) < valid && ctx.error.empty())
-        ctx.error = "nn.attention: a query has no visible key (a sequence "
-                    "of length 0 in the key padding mask?)";
-      std::fill(probs + r * st.tk, probs + (r + 1) * st.tk, 0.f);
-    }
+  if (!anyEmpty)
+    return;
+  int64_t valid =
+      ctx.validRows > 0 ? std::min(ctx.validRows, st.batch) : st.batch;
+  for (int64_t r = 0; r < rows; ++r) {
+    if (!empty[r])
+      continue;
+    if (report && firstSequence + r / (st.heads * st.tq) < valid &&
+        ctx.error.empty())
+      ctx.error = "nn.attention: a query has no visible key (a sequence "
+                  "of length 0 in the key padding mask?)";
+    std::fill(probs + r * st.tk, probs + (r + 1) * st.tk, 0.f);
   }
 }
 
@@ -267,18 +288,24 @@ extern "C" void nngc_rt_attention(void *c, int32_t s, int32_t training,
                                   float *out) {
   Context &ctx = ctxOf(c);
   auto &st = slot<AttentionState>(ctx, s);
-  int64_t n = st.probsSize();
+  int64_t n = st.chunkSize();
   float *work = scratch(ctx, n, 2);
-  float *probs = st.probs.empty() ? work + n : st.probs.data();
   st.mask = mask;
-  probabilities(ctx, st, q, k, mask, work, probs, /*report=*/true);
-  const float *used = probs;
   double p = dropoutP(ctx, st.dropout);
-  if (training && p > 0) {
-    applyDropout(dropoutKey(ctx, s), n, p, probs, work);
-    used = work;
+  uint64_t key = dropoutKey(ctx, s);
+  for (int64_t chunk = 0; chunk < st.chunks(); ++chunk) {
+    float *probs =
+        st.probs.empty() ? work + n : st.probs.data() + st.scoresOffset(chunk);
+    probabilities(ctx, st, chunk, q, k, mask, work, probs, /*report=*/true);
+    const float *used = probs;
+    if (training && p > 0) {
+      // The mask's elements of this chunk, as one draw over the batch.
+      applyDropout(key, n, p, probs, work, st.scoresOffset(chunk));
+      used = work;
+    }
+    st.context.execute(
+        ctx, {used, v + st.keyOffset(chunk), out + st.queryOffset(chunk)});
   }
-  st.context.execute(ctx, {used, v, out});
 }
 
 extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
@@ -287,46 +314,52 @@ extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
                                        float *dv) {
   Context &ctx = ctxOf(c);
   auto &st = slot<AttentionState>(ctx, s);
-  int64_t n = st.probsSize();
+  int64_t n = st.chunkSize();
   float *work = scratch(ctx, n, 2);
-  const float *probs = st.probs.data();
-  // dropout(P) goes to the second scratch tensor, or, when P itself is
-  // recomputed there, to the first (dP overwrites it only after dV).
-  float *dropped = work + n;
-  if (st.flags & NNGC_ATTN_RECOMPUTE) {
-    // The same primitives on the same operands: the forward's bits.
-    probabilities(ctx, st, q, k, st.mask, work, work + n, /*report=*/false);
-    probs = work + n;
-    dropped = work;
-  }
   double p = dropoutP(ctx, st.dropout);
   bool dropout = p > 0;
   uint64_t key = dropoutKey(ctx, s);
-  // dV = dropout(P)^T dO.
-  const float *used = probs;
-  if (dropout) {
-    applyDropout(key, n, p, probs, dropped);
-    used = dropped;
-  }
-  st.dValue.execute(ctx, {used, dout, dv});
-  // dP = dO V^T (through the dropout), then the softmax's backward in
-  // place: dS = P (dP - rowsum(dP P)).
-  st.dProbs.execute(ctx, {dout, v, work});
-  if (dropout)
-    applyDropout(key, n, p, work, work);
-  int64_t rows = st.batch * st.heads * st.tq, tk = st.tk;
+  bool recompute = st.flags & NNGC_ATTN_RECOMPUTE;
+  for (int64_t chunk = 0; chunk < st.chunks(); ++chunk) {
+    int64_t qo = st.queryOffset(chunk), ko = st.keyOffset(chunk),
+            so = st.scoresOffset(chunk);
+    const float *probs = st.probs.data() + (recompute ? 0 : so);
+    // dropout(P) goes to the second scratch tensor, or, when P itself is
+    // recomputed there, to the first (dP overwrites it only after dV).
+    float *dropped = work + n;
+    if (recompute) {
+      // The same primitives on the same operands: the forward's bits.
+      probabilities(ctx, st, chunk, q, k, st.mask, work, work + n,
+                    /*report=*/false);
+      probs = work + n;
+      dropped = work;
+    }
+    // dV = dropout(P)^T dO.
+    const float *used = probs;
+    if (dropout) {
+      applyDropout(key, n, p, probs, dropped, so);
+      used = dropped;
+    }
+    st.dValue.execute(ctx, {used, dout + qo, dv + ko});
+    // dP = dO V^T (through the dropout), then the softmax's backward in
+    // place: dS = P (dP - rowsum(dP P)).
+    st.dProbs.execute(ctx, {dout + qo, v + ko, work});
+    if (dropout)
+      applyDropout(key, n, p, work, work, so);
+    int64_t rows = st.chunk * st.heads * st.tq, tk = st.tk;
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    float *g = work + r * tk;
-    const float *pr = probs + r * tk;
-    float dot = 0.f;
-    for (int64_t j = 0; j < tk; ++j)
-      dot += g[j] * pr[j];
-    for (int64_t j = 0; j < tk; ++j)
-      g[j] = pr[j] * (g[j] - dot);
+    for (int64_t r = 0; r < rows; ++r) {
+      float *g = work + r * tk;
+      const float *pr = probs + r * tk;
+      float dot = 0.f;
+      for (int64_t j = 0; j < tk; ++j)
+        dot += g[j] * pr[j];
+      for (int64_t j = 0; j < tk; ++j)
+        g[j] = pr[j] * (g[j] - dot);
+    }
+    st.dQuery.execute(ctx, {work, k + ko, dq + qo});
+    st.dKey.execute(ctx, {work, q + qo, dk + ko});
   }
-  st.dQuery.execute(ctx, {work, k, dq});
-  st.dKey.execute(ctx, {work, q, dk});
 }
 
 // One token per sequence over a key/value cache: each sequence's cache is

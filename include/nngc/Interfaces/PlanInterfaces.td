@@ -1,8 +1,9 @@
 //===- PlanInterfaces.td - what the planner and report ask ops -*- tablegen -*-===//
 //
-// Two questions nngc-plan-memory and `nngc compile --report` ask each op
-// instead of keeping a central list: may its result be written over one
-// of its operands (in-place reuse), and how much arithmetic does it do.
+// Three questions nngc-plan-memory, nngc-remat and `nngc compile --report`
+// ask each op instead of keeping a central list: may its result be written
+// over one of its operands (in-place reuse), does it read an operand's data
+// at all, and how much arithmetic does it do.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +34,24 @@ def InPlaceOpInterface : OpInterface<"InPlaceOpInterface"> {
                $_op->getOperand(index).getType() ==
                    $_op->getResult(0).getType();
       }]>,
+  ];
+}
+
+def OperandReadOpInterface : OpInterface<"OperandReadOpInterface"> {
+  let description = [{
+    An op with an operand whose data it never reads: a backward op takes
+    its forward op's result only to name that op (whose kept state, such as
+    a dropout mask's stream or layer-norm statistics, it reads), not for
+    the values. The memory plan then does not keep such an operand alive
+    until the op runs. Ops without the interface read every operand.
+  }];
+  let cppNamespace = "::nngc";
+  let methods = [
+    InterfaceMethod<
+      /*desc=*/[{Whether the op reads operand `index`'s data.}],
+      /*retTy=*/"bool",
+      /*methodName=*/"readsOperand",
+      /*args=*/(ins "unsigned":$index)>,
   ];
 }
 

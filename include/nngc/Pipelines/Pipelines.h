@@ -23,7 +23,8 @@ struct PipelineOptions {
   ///   0: none (first-fit memory plan, no in-place results);
   ///   1: the memory plan writes results in place and keeps the smaller
   ///      of first-fit and greedy-by-size;
-  ///   2: and nngc-fuse.
+  ///   2: and nngc-fuse, and nngc-remat recomputes elementwise
+  ///      activations in the backward pass where that lowers the plan.
   unsigned optLevel = 2;
   /// With a positive budget, nngc-remat recomputes activations so that the
   /// planned memory of a training step fits it (`--max-memory`).

@@ -254,6 +254,20 @@ enum NNGCAttentionFlags : int32_t {
   /// probabilities (`nngc.recompute_probs`, set by nngc-remat).
   NNGC_ATTN_RECOMPUTE = 4,
 };
+/// The attention kernels work through the batch a chunk of sequences at a
+/// time, so that their scores scratch holds one chunk's [chunk, heads, tq,
+/// tk] rather than the whole batch's: the most sequences that divide the
+/// batch and fit 8 MiB of scores (at least one). The compiler counts the
+/// scratch with the same rule (--report's workspace).
+inline int64_t nngc_attention_chunk(int64_t batch, int64_t heads, int64_t tq,
+                                    int64_t tk) {
+  const int64_t perSequence = heads * tq * tk * 4, limit = int64_t(8) << 20;
+  int64_t chunk = 1;
+  for (int64_t c = 1; c <= batch; ++c)
+    if (batch % c == 0 && c * perSequence <= limit)
+      chunk = c;
+  return chunk;
+}
 void nngc_rt_attention_init(void *ctx, int32_t slot, int64_t batch,
                             int64_t heads, int64_t tq, int64_t tk,
                             int64_t width, double scale, double dropout,

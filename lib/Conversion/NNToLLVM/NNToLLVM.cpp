@@ -439,14 +439,16 @@ void ConvertNNToLLVMPass::runOnOperation() {
   // Every op gets a module-unique slot for its runtime primitive. The ops
   // that keep state come first, in order: a slot also keys its op's
   // dropout masks, which must not depend on how many other ops fusion or
-  // rematerialisation left (-O0 and -O2 draw the same masks).
+  // rematerialisation left (-O0 and -O2 draw the same masks). The
+  // recomputations nngc-remat made (`nngc.recomputed`) come with the rest.
   int64_t slot = 0;
   Builder attrs(&getContext());
   for (bool stateful : {true, false})
     for (ModelOp m : {model, step, encode})
       if (m)
         for (Operation &op : m.getBodyBlock())
-          if (op.hasTrait<nn::OpTrait::KeepsState>() == stateful)
+          if ((op.hasTrait<nn::OpTrait::KeepsState>() &&
+               !op.hasAttr("nngc.recomputed")) == stateful)
             op.setAttr("nngc.slot", attrs.getI64IntegerAttr(slot++));
   // A backward op that reuses its forward op's primitive (nn.rnn_grad) or
   // mask (nn.dropout_grad) names that op's slot; the forward op learns that

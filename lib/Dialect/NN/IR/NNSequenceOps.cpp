@@ -290,3 +290,12 @@ LogicalResult DropoutOp::verify() {
     return emitOpError() << "p must be in [0, 1), got " << p;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Operands whose data a backward op does not read
+//===----------------------------------------------------------------------===//
+
+// `saved` names the forward op, whose mask stream the backward redraws.
+bool DropoutGradOp::readsOperand(unsigned index) {
+  return index != getSavedMutable().getOperandNumber();
+}

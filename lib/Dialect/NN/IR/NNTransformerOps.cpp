@@ -263,3 +263,18 @@ LogicalResult SinusoidalPositionsOp::verify() {
            << shapeStr(s);
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Operands whose data a backward op does not read
+//===----------------------------------------------------------------------===//
+
+// `output` names the forward op, whose statistics the backward reads.
+bool LayerNormGradOp::readsOperand(unsigned index) {
+  return index != getOutputMutable().getOperandNumber();
+}
+
+// `output` names the forward op, whose probabilities (or mask pointer) the
+// backward reads.
+bool AttentionGradOp::readsOperand(unsigned index) {
+  return index != getOutputMutable().getOperandNumber();
+}

@@ -121,10 +121,12 @@ nngc::nn::arenaBuffers(ModelOp model, function_ref<bool(Value)> preassigned,
       buffers.push_back(std::move(b));
     }
   }
+  // A use that does not read the data (a backward op naming its forward
+  // op) keeps nothing alive.
   for (Operation &op : body)
-    for (Value operand : op.getOperands()) {
-      auto it = bufferOf.find(aliasRoot(operand));
-      if (it == bufferOf.end())
+    for (OpOperand &use : op.getOpOperands()) {
+      auto it = bufferOf.find(aliasRoot(use.get()));
+      if (it == bufferOf.end() || !readsData(use))
         continue;
       int64_t end = isa<OutputOp, LossOp>(op) ? n : index[&op];
       buffers[it->second].end = std::max(buffers[it->second].end, end);

@@ -10,15 +10,16 @@
 // Method (greedy, cheapest first): a candidate is a forward value read in
 // the backward pass whose op can be cloned (no kept state, no random
 // numbers) and whose operands are alive at the recompute point anyway, so
-// recomputing extends no other lifetime (or, one op deep, whose dead
+// recomputing extends no other lifetime (or, up to two ops deep, whose dead
 // operands' ops are recomputed first); or an attention op's kept
 // probabilities, which its backward can recompute from the query and key
 // (`nngc.recompute_probs`). Candidates are tried in order of
 // bytes saved per FLOP recomputed; one that does not lower the planned
-// total is undone. The pass stops as soon as the plan fits, and fails with
-// the smallest total it reached otherwise. It is not optimal: chains are
-// at most two ops long, and a candidate that helps only together with
-// another one is undone. An exact
+// total is undone. With `cheap`, every candidate of at most one FLOP per
+// byte freed is tried first, budget or not. The pass stops as soon as the
+// plan fits, and fails with the smallest total it reached otherwise. It is
+// not optimal: chains are at most three ops long, and a candidate that
+// helps only together with another one is undone. An exact
 // method (an integer program over all recompute sets, as Checkmate does)
 // is left for later.
 //
@@ -32,6 +33,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/Format.h"
+
+#include <functional>
 
 namespace nngc {
 #define GEN_PASS_DEF_NNREMATPASS
@@ -55,16 +58,22 @@ struct Candidate {
   double bytesPerFlop;
   bool probs = false;
   SmallVector<Operation *> attention;
-  /// A chain: `op`'s operands that are dead at the recompute point; the
-  /// ops that made them are recomputed first (or were already, before it).
+  /// A chain: the values `op` needs that are dead at the recompute point,
+  /// operands before their users; the ops that made them are recomputed
+  /// first (or were already, before it).
   SmallVector<Value> dead;
 };
 
-/// Whether `op` may be cloned: one result, a kernel, no kept state, no
-/// side effects.
+/// The longest chain of ops recomputed for one activation.
+constexpr int kMaxChain = 3;
+
+/// Whether `op` may be cloned: one result, a kernel, no kept state (or
+/// state a clone recomputes in a slot of its own), no side effects.
 bool cloneable(Operation *op) {
   return op->getNumResults() == 1 && isKernelOp(op) &&
-         !op->hasTrait<nn::OpTrait::KeepsState>() && isMemoryEffectFree(op);
+         (!op->hasTrait<nn::OpTrait::KeepsState>() ||
+          op->hasTrait<nn::OpTrait::RecomputableState>()) &&
+         isMemoryEffectFree(op);
 }
 
 /// The recomputation of `def` that `clones` holds, if it comes before
@@ -94,11 +103,14 @@ candidates(ModelOp model, const llvm::DenseSet<Operation *> &tried,
     if (isa<LossOp>(op))
       lossIndex = index[&op];
   }
-  // The last op reading each value, through reshapes.
+  // The last op reading each value, through reshapes (as the memory plan
+  // counts it: a use that reads no data does not count).
   llvm::DenseMap<Value, int64_t> lastUse;
   for (Operation &op : body)
-    for (Value operand : op.getOperands()) {
-      int64_t &last = lastUse[aliasRoot(operand)];
+    for (OpOperand &use : op.getOpOperands()) {
+      if (!readsData(use))
+        continue;
+      int64_t &last = lastUse[aliasRoot(use.get())];
       last = std::max(last, index[&op]);
     }
   SmallVector<Candidate> found;
@@ -126,7 +138,8 @@ candidates(ModelOp model, const llvm::DenseSet<Operation *> &tried,
     for (OpOperand &use : v.getUses()) {
       Operation *user = use.getOwner();
       kept |= isa<OutputOp, LossOp>(user);
-      if (index[user] > lossIndex) {
+      // A use that reads no data names the original op: it stays.
+      if (index[user] > lossIndex && readsData(use)) {
         c.lateUses.push_back(&use);
         if (!c.firstLate || index[user] < index[c.firstLate])
           c.firstLate = user;
@@ -137,9 +150,10 @@ candidates(ModelOp model, const llvm::DenseSet<Operation *> &tried,
             static_cast<size_t>(std::distance(v.use_begin(), v.use_end())))
       continue;
     // Recomputing must not keep anything else alive longer. An operand
-    // that is dead by then may be recomputed first (a chain of two), when
-    // its own operands are alive, or read from an earlier recomputation
-    // placed before this one.
+    // that is dead by then may be recomputed first (chains of up to
+    // kMaxChain ops, such as a q/k/v slice of a product of a layer norm),
+    // when its own operands are alive or recomputed in turn, or read from
+    // an earlier recomputation placed before this one.
     auto alive = [&](Value u) {
       Value r = aliasRoot(u);
       Operation *def = r.getDefiningOp();
@@ -152,23 +166,28 @@ candidates(ModelOp model, const llvm::DenseSet<Operation *> &tried,
       return cast<RankedTensorType>(o->getResult(0).getType()).getNumElements();
     };
     int64_t flops = flopsOf(&op);
-    bool ok = true;
-    for (Value u : op.getOperands()) {
-      if (alive(u))
-        continue;
+    // Whether `u` is alive at the recompute point or can be made so with
+    // `depth` more ops; the ones to recompute go to c.dead, operands
+    // first.
+    std::function<bool(Value, int)> available = [&](Value u, int depth) {
+      if (alive(u) || llvm::is_contained(c.dead, u))
+        return true;
       Operation *def = u.getDefiningOp();
       if (def && cloneBefore(clones, def, c.firstLate)) {
         c.dead.push_back(u);
-        continue;
+        return true;
       }
-      if (!def || isa<ReshapeOp>(def) || !cloneable(def) ||
-          !llvm::all_of(def->getOperands(), alive)) {
-        ok = false;
-        break;
-      }
+      if (depth == 0 || !def || isa<ReshapeOp>(def) || !cloneable(def))
+        return false;
+      for (Value w : def->getOperands())
+        if (!available(w, depth - 1))
+          return false;
       c.dead.push_back(u);
       flops += flopsOf(def);
-    }
+      return true;
+    };
+    bool ok = llvm::all_of(
+        op.getOperands(), [&](Value u) { return available(u, kMaxChain - 1); });
     if (!ok)
       continue;
     c.bytesPerFlop = double(bytesOf(v)) / double(std::max<int64_t>(flops, 1));
@@ -187,6 +206,11 @@ candidates(ModelOp model, const llvm::DenseSet<Operation *> &tried,
   return found;
 }
 
+/// What `cheap` recomputes without a budget: at most one FLOP per byte
+/// freed. An elementwise op (counted as one FLOP per element) frees four
+/// bytes per FLOP, a chain of two two; a product frees far less than one.
+constexpr double kCheapBytesPerFlop = 1.0;
+
 /// "2478.0 MiB", or "160.1 KiB" below a MiB.
 std::string mib(int64_t bytes) {
   std::string s;
@@ -201,7 +225,7 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
   using NNRematPassBase::NNRematPassBase;
 
   void runOnOperation() override {
-    if (maxBytes <= 0)
+    if (maxBytes <= 0 && !cheap)
       return;
     for (ModelOp model : getOperation().getOps<ModelOp>())
       if (!model->hasAttr("nngc.step_of") &&
@@ -225,11 +249,16 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
     int64_t best = current->first, before = best, recomputed = 0;
     llvm::DenseSet<Operation *> tried;
     llvm::DenseMap<Operation *, Operation *> clones;
-    while (best > maxBytes) {
+    auto overBudget = [&] { return maxBytes > 0 && best > maxBytes; };
+    while (true) {
       SmallVector<Candidate> found = candidates(model, tried, clones);
       if (found.empty())
         break;
       Candidate &c = found.front();
+      // Cheap candidates (at most a FLOP per byte freed) come first; the
+      // budget's go on as long as the plan is over it.
+      if (!overBudget() && !(cheap && c.bytesPerFlop >= kCheapBytesPerFlop))
+        break;
       tried.insert(c.op);
       Operation *clone = nullptr;
       // The chain's first ops, recomputed for this candidate: (op, clone).
@@ -246,12 +275,15 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
           Operation *def = u.getDefiningOp();
           Operation *first = cloneBefore(clones, def, c.firstLate);
           if (!first) {
-            first = b.clone(*def);
+            first = b.clone(*def, mapping);
+            first->setAttr("nngc.recomputed",
+                           UnitAttr::get(model.getContext()));
             made.push_back({def, first});
           }
           mapping.map(u, first->getResult(0));
         }
         clone = b.clone(*c.op, mapping);
+        clone->setAttr("nngc.recomputed", UnitAttr::get(model.getContext()));
         for (OpOperand *use : c.lateUses)
           use->set(clone->getResult(0));
       }
@@ -281,7 +313,7 @@ struct NNRematPass : public nngc::impl::NNRematPassBase<NNRematPass> {
     }
     Builder attrs(model.getContext());
     model->setAttr("nngc.rematerialised", attrs.getI64IntegerAttr(recomputed));
-    if (best <= maxBytes)
+    if (!overBudget())
       return success();
     auto last = total();
     if (failed(last))

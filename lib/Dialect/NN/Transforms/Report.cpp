@@ -8,6 +8,7 @@
 
 #include "nngc/Dialect/NN/Transforms/Report.h"
 #include "nngc/Dialect/NN/IR/NN.h"
+#include "nngc/Runtime/ABI.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Format.h"
@@ -38,13 +39,18 @@ static int64_t elements(Value v) {
 
 int64_t nngc::nn::primitiveWorkspaceBytes(ModelOp model) {
   // The attention probabilities of each layer with a backward, one scratch
-  // pair shared by all layers (the largest op's), and two statistics per
+  // pair of one chunk's scores shared by all layers (the largest op's; the
+  // kernels' chunk rule, nngc_attention_chunk), and two statistics per
   // layer-norm row.
   int64_t keptBytes = 0, scratchBytes = 0;
   for (Operation &op : model.getBodyBlock()) {
     if (auto a = dyn_cast<AttentionOp>(op)) {
       int64_t probs = 4 * a.getNumScores();
-      scratchBytes = std::max(scratchBytes, 2 * probs);
+      ArrayRef<int64_t> q =
+          cast<RankedTensorType>(a.getQuery().getType()).getShape();
+      int64_t tk = cast<RankedTensorType>(a.getKey().getType()).getShape()[1];
+      int64_t chunk = nngc_attention_chunk(q[0], a.getHeads(), q[1], tk);
+      scratchBytes = std::max(scratchBytes, 2 * probs / q[0] * chunk);
       // A backward that recomputes the probabilities (nngc-remat) keeps
       // none: it recomputes them in the scratch.
       if (a.hasBackward() && !a->hasAttr("nngc.recompute_probs"))

@@ -41,6 +41,11 @@ class PositionWise
 /// random numbers keyed by it (NN_KeepsState in NNBase.td).
 template <typename ConcreteType>
 class KeepsState : public mlir::OpTrait::TraitBase<ConcreteType, KeepsState> {};
+/// Marks a KeepsState op whose state is a function of its operands alone,
+/// which nngc-remat may clone (NN_RecomputableState in NNBase.td).
+template <typename ConcreteType>
+class RecomputableState
+    : public mlir::OpTrait::TraitBase<ConcreteType, RecomputableState> {};
 } // namespace OpTrait
 
 /// A stack of recurrent layers (nn.rnn, nn.gru, nn.lstm and their

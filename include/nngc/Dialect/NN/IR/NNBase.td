@@ -49,9 +49,19 @@ def NN_PositionWise : NativeOpTrait<"PositionWise"> {
 // An op that keeps state in its runtime slot for a later op (its backward
 // op reads the probabilities, statistics or workspace it kept) or draws
 // random numbers keyed by its slot (dropout masks). Such an op is never
-// cloned (nngc-remat does not recompute it), and the lowering gives it a
-// slot that does not depend on the rest of the graph.
+// cloned (nngc-remat does not recompute it) unless it is also
+// NN_RecomputableState, and the lowering gives it a slot that does not
+// depend on the rest of the graph.
 def NN_KeepsState : NativeOpTrait<"KeepsState"> {
+  let cppNamespace = "::nngc::nn::OpTrait";
+}
+
+// An NN_KeepsState op whose kept state is a function of its operands alone
+// and draws no random numbers (layer-norm statistics): a clone computes
+// the same result, and the same state into a slot of its own, so
+// nngc-remat may recompute it. The lowering gives such clones their slots
+// after the ops that keep state.
+def NN_RecomputableState : NativeOpTrait<"RecomputableState"> {
   let cppNamespace = "::nngc::nn::OpTrait";
 }
 

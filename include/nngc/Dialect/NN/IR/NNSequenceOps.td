@@ -233,11 +233,14 @@ def NN_DropoutOp : NN_DiffOp<"dropout", [SameOperandsAndResultType,
 }
 
 def NN_DropoutGradOp : NN_Op<"dropout_grad",
-    [Pure, AllTypesMatch<["grad", "saved", "result"]>, InPlaceOpInterface]> {
+    [Pure, AllTypesMatch<["grad", "saved", "result"]>, InPlaceOpInterface,
+     DeclareOpInterfaceMethods<OperandReadOpInterface>]> {
   let summary = "Backward of nn.dropout";
   let description = [{
     `grad` masked and scaled as the forward op (whose result is `saved`)
-    masked its input: the same mask, regenerated.
+    masked its input: the same mask, regenerated. `saved` only names the
+    forward op (its data is not read, and the memory plan need not keep
+    it).
   }];
   let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$saved, F64Attr:$p);
   let results = (outs NN_FloatTensor:$result);

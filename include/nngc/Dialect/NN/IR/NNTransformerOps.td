@@ -10,7 +10,7 @@
 #define NNGC_DIALECT_NN_IR_NNTRANSFORMEROPS_TD
 
 def NN_LayerNormOp : NN_DiffOp<"layer_norm", [AttrSizedOperandSegments,
-    NN_KeepsState,
+    NN_KeepsState, NN_RecomputableState,
     AllTypesMatch<["input", "result"]>, NN_PositionWise]> {
   let summary = "torch.nn.functional.layer_norm over the last dimensions";
   let description = [{
@@ -50,13 +50,16 @@ def NN_LayerNormOp : NN_DiffOp<"layer_norm", [AttrSizedOperandSegments,
 }
 
 def NN_LayerNormGradOp : NN_Op<"layer_norm_grad", [Pure,
-    AttrSizedOperandSegments, AllTypesMatch<["grad", "input", "output"]>]> {
+    AttrSizedOperandSegments, AllTypesMatch<["grad", "input", "output"]>,
+    DeclareOpInterfaceMethods<OperandReadOpInterface>]> {
   let summary = "Backward of nn.layer_norm";
   let description = [{
     Given the cotangent of the result (`grad`), the forward op's operands
     and its `output`, the cotangents of the input, then of the weight and
     bias where the forward op has them. It reads the mean and variance the
-    forward op kept, so it must follow it in the same step.
+    forward op kept, so it must follow it in the same step; `output` only
+    names that op (its data is not read, and the memory plan need not keep
+    it).
   }];
   let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$input,
                        Optional<NN_FloatTensor>:$weight,
@@ -137,13 +140,15 @@ def NN_AttentionOp : NN_DiffOp<"attention", [InferTypeOpAdaptor, NN_KeepsState,
 
 def NN_AttentionGradOp : NN_Op<"attention_grad", [Pure,
     AllTypesMatch<["query", "grad", "output"]>,
-    DeclareOpInterfaceMethods<FlopCountOpInterface>]> {
+    DeclareOpInterfaceMethods<FlopCountOpInterface>,
+    DeclareOpInterfaceMethods<OperandReadOpInterface>]> {
   let summary = "Backward of nn.attention";
   let description = [{
     The cotangents of `query`, `key` and `value`, given that of the result
     (`grad`), the forward op's operands and its `output`. It reads the
     probabilities the forward op kept (and regenerates its dropout mask),
-    so it must follow it in the same step.
+    so it must follow it in the same step; `output` only names that op
+    (its data is not read).
   }];
   let arguments = (ins NN_FloatTensor:$grad, NN_FloatTensor:$query,
                        NN_FloatTensor:$key, NN_FloatTensor:$value,

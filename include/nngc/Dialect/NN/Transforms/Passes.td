@@ -148,10 +148,20 @@ def NNRematPass : Pass<"nngc-remat", "mlir::ModuleOp"> {
     total it reached when it cannot. Recomputation runs the same
     primitives on the same operands, so results are bit-identical. Runs
     before `nngc-plan-memory`, with the same `in-place` and `strategy`.
+
+    With `cheap` (`nngc compile -O2`), the pass also recomputes, budget or
+    not, every candidate that costs at most one FLOP per byte it frees
+    (elementwise ops and chains of two of them, such as a GELU between
+    two linear layers), as long as each lowers the planned total: the
+    trade torch.compile's min-cut partitioner makes for pointwise ops. The
+    budget's candidates, if any, come after these.
   }];
   let options = [
     Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"0",
            "The memory budget of a training step, in bytes (0: none)">,
+    Option<"cheap", "cheap", "bool", /*default=*/"false",
+           "Recompute every candidate costing at most one FLOP per byte "
+           "freed that lowers the plan, with or without a budget">,
     Option<"inPlace", "in-place", "bool", /*default=*/"true",
            "Plan as nngc-plan-memory's in-place option">,
     Option<"strategy", "strategy", "std::string", /*default=*/"\"best\"",
