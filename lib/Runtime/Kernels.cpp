@@ -22,6 +22,14 @@ using namespace nngc::rt;
 Context::Context() : dnnl(std::make_unique<Dnnl>()) {}
 Context::~Context() = default;
 
+size_t Context::primitiveBytes() const {
+  size_t n = bytesOf(attentionScratch) + rnnScratchpadBytes;
+  for (const std::unique_ptr<Primitive> &p : primitives)
+    if (p)
+      n += p->heldBytes();
+  return n;
+}
+
 //===----------------------------------------------------------------------===//
 // Matmul: C (batch, M, N) = op(A) (batch, M, K) x op(B) (batch?, K, N) + bias
 //===----------------------------------------------------------------------===//

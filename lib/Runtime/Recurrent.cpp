@@ -143,6 +143,13 @@ struct Cell {
   /// With a mask: this direction's output [T, B, H] and final states (the
   /// backward primitive reads what the forward wrote).
   std::vector<float> out, dstIter, dstIterC;
+
+  size_t heldBytes() const {
+    return bytesOf(wLayerFwdBuf) + bytesOf(wIterFwdBuf) +
+           bytesOf(wLayerBwdBuf) + bytesOf(wIterBwdBuf) + bytesOf(dwLayerPrim) +
+           bytesOf(dwIterPrim) + bytesOf(workspace) + bytesOf(out) +
+           bytesOf(dstIter) + bytesOf(dstIterC);
+  }
 };
 
 struct Layer {
@@ -156,6 +163,15 @@ struct Layer {
   /// to end at step T - 1 (what the reverse direction reads), and scratch
   /// space for its cotangent.
   std::vector<float> shifted, dshifted;
+
+  size_t heldBytes() const {
+    size_t n = bytesOf(wLayer) + bytesOf(wIter) + bytesOf(bias) +
+               bytesOf(dwLayer) + bytesOf(dwIter) + bytesOf(dbias) +
+               bytesOf(shifted) + bytesOf(dshifted);
+    for (const Cell &c : cells)
+      n += c.heldBytes();
+    return n;
+  }
 };
 
 struct RecurrentStack : Primitive {
@@ -177,6 +193,14 @@ struct RecurrentStack : Primitive {
   /// direction's output.
   std::vector<int64_t> lengths;
   std::vector<float> ddir;
+
+  size_t heldBytes() const override {
+    size_t n = bytesOf(out) + bytesOf(next) + bytesOf(dnext) + bytesOf(zeros) +
+               bytesOf(scratch) + bytesOf(lengths) + bytesOf(ddir);
+    for (const Layer &l : stack)
+      n += l.heldBytes();
+    return n;
+  }
 
   bool isLSTM() const { return mode == NNGC_LSTM; }
   bool isGRU() const { return mode == NNGC_GRU; }
@@ -272,6 +296,8 @@ static void initCell(Context &ctx, Cell &cell, Layer &layer,
                      const LayerDescs &d, int64_t biasOffset) {
   cell.fwd.prim = Fwd(fwd);
   addArgs(ctx, cell.fwd, fwd);
+  ctx.rnnScratchpadBytes =
+      std::max(ctx.rnnScratchpadBytes, fwd.scratchpad_desc().get_size());
   cell.workspace.assign(fwd.workspace_desc().get_size(), 0);
   if (!cell.workspace.empty())
     cell.fwd.bind(DNNL_ARG_WORKSPACE, cell.workspace.data());
@@ -283,6 +309,8 @@ static void initCell(Context &ctx, Cell &cell, Layer &layer,
   if (!bwd)
     return;
   layer.hasBwd = true;
+  ctx.rnnScratchpadBytes =
+      std::max(ctx.rnnScratchpadBytes, bwd->scratchpad_desc().get_size());
   cell.bwd.prim = Bwd(*bwd);
   addArgs(ctx, cell.bwd, *bwd);
   addDiffArgs(ctx, cell.bwd, *bwd);

@@ -579,6 +579,11 @@ int cmdInfo(Model &model) {
   std::cout << " (total "
             << kib(m.arenaBytes + 2 * m.paramBytes + m.stateBytes + m.keptBytes)
             << ")\n"
+            << "primitives   hold " << kib(model.ctx.primitiveBytes())
+            << " at run time (the plan counts " << kib(m.keptBytes)
+            << ": attention probabilities and scratch, layer-norm "
+               "statistics; not recurrent layers' oneDNN workspace, "
+               "scratchpad and weight copies)\n"
             << reportLines(m.report) << "entry points";
   for (const std::string &e : m.entries)
     std::cout << " " << e;
@@ -1046,11 +1051,13 @@ int cmdBench(Model &model, int argc, char **argv) {
       "{\"model\":%s,\"batch\":%lld,\"threads\":%d,\"steps\":%lld,"
       "\"step_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},"
       "\"samples_per_s\":%.1f,\"peak_rss_mib\":%.1f,\"final_loss\":%.6f,"
-      "\"rnn_pack_ms_per_step\":%.4f,\"os_threads\":%lld}\n",
+      "\"rnn_pack_ms_per_step\":%.4f,\"os_threads\":%lld,"
+      "\"primitive_mib\":%.1f,\"planned_kept_mib\":%.1f}\n",
       jsonQuote(m.model).c_str(), (long long)m.batch, omp_get_max_threads(),
       (long long)steps, median, ms.front(), ms.back(), m.batch / (median / 1e3),
       rssMiB, model.loss(), 1e3 * model.ctx.rnnPackSeconds / steps,
-      (long long)osThreads);
+      (long long)osThreads, model.ctx.primitiveBytes() / 1048576.0,
+      m.keptBytes / 1048576.0);
   return 0;
 }
 

@@ -30,6 +30,9 @@ struct LayerNormState : Primitive {
   DnnlPrimitive fwd, bwd;
   std::vector<float> mean, variance;
   bool backward = false;
+  size_t heldBytes() const override {
+    return bytesOf(mean) + bytesOf(variance);
+  }
 };
 } // namespace
 
@@ -122,6 +125,9 @@ struct AttentionState : Primitive {
   const float *mask = nullptr;
 
   int64_t probsSize() const { return batch * heads * tq * tk; }
+  size_t heldBytes() const override {
+    return bytesOf(probs) + bytesOf(emptyRows);
+  }
   /// The scores of one chunk.
   int64_t chunkSize() const { return chunk * heads * tq * tk; }
   /// The offsets of chunk `c`'s first sequence: in the queries (and the

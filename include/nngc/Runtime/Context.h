@@ -20,7 +20,22 @@ namespace nngc::rt {
 /// A primitive created by nngc_setup; defined in Kernels.cpp.
 struct Primitive {
   virtual ~Primitive() = default;
+  /// Bytes the primitive holds beyond the memory plan's buffers (kept
+  /// probabilities, statistics, workspace, weight copies in oneDNN's
+  /// layout), as allocated at setup.
+  virtual size_t heldBytes() const { return 0; }
 };
+
+/// The bytes a vector (or a vector of vectors) holds.
+template <typename T> size_t bytesOf(const std::vector<T> &v) {
+  return v.capacity() * sizeof(T);
+}
+template <typename T> size_t bytesOf(const std::vector<std::vector<T>> &vs) {
+  size_t n = vs.capacity() * sizeof(std::vector<T>);
+  for (const std::vector<T> &v : vs)
+    n += bytesOf(v);
+  return n;
+}
 
 struct Context {
   Context();
@@ -61,6 +76,13 @@ struct Context {
   /// Work space of the attention kernels, shared by every attention op
   /// (they run one after another): sized at setup for the largest.
   std::vector<float> attentionScratch;
+  /// The largest scratchpad a recurrent primitive asked oneDNN for (its
+  /// library-managed scratchpad is shared by the primitives).
+  size_t rnnScratchpadBytes = 0;
+
+  /// What the primitives hold beyond the plan's buffers, with the shared
+  /// attention scratch and scratchpad (`bench` and `info` print it).
+  size_t primitiveBytes() const;
 
   /// oneDNN engine and stream, opaque here to keep dnnl.hpp out of this
   /// header.
