@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <omp.h>
+#include <type_traits>
 #include <unordered_map>
 
 using namespace nngc::rt;
@@ -548,9 +549,15 @@ static float clipScale(const Context &ctx, const float *gradNorm) {
   return std::min(coef, 1.f);
 }
 
-extern "C" void nngc_rt_grad_norm(void *, int32_t count,
+extern "C" void nngc_rt_grad_norm(void *c, int32_t count,
                                   const float *const *grads,
                                   const int64_t *sizes, float *out) {
+  // Only clipping reads the norm: without it, skip the pass over every
+  // gradient (5 % of the mlp's step). Model::gradNorm says so.
+  if (ctxOf(c).clipNorm <= 0) {
+    *out = 0;
+    return;
+  }
   double total = 0;
   for (int32_t t = 0; t < count; ++t) {
     const float *g = grads[t];
@@ -563,100 +570,6 @@ extern "C" void nngc_rt_grad_norm(void *, int32_t count,
     total += acc;
   }
   *out = static_cast<float>(std::sqrt(total));
-}
-
-/// torch.optim.SGD's coefficients for one step.
-struct SGDCoeffs {
-  float clip, lr, momentum, dampening;
-  bool first, nesterov;
-};
-
-static SGDCoeffs sgdCoeffs(const Context &ctx, const float *gradNorm, double lr,
-                           double momentum, double dampening,
-                           int32_t nesterov) {
-  return {clipScale(ctx, gradNorm),
-          static_cast<float>(lr * ctx.lrScale),
-          static_cast<float>(momentum),
-          static_cast<float>(dampening),
-          ctx.step <= 1,
-          nesterov != 0};
-}
-
-/// One element of an SGD step: the single- and multi-tensor kernels share
-/// it, so they compute the same bits.
-static inline void sgdAt(const SGDCoeffs &k, float wd, float *param,
-                         const float *grad, float *buffer, int64_t i) {
-  float g = grad[i] * k.clip;
-  if (wd != 0)
-    g += wd * param[i];
-  if (buffer) {
-    buffer[i] = k.first ? g : k.momentum * buffer[i] + (1 - k.dampening) * g;
-    g = k.nesterov ? g + k.momentum * buffer[i] : buffer[i];
-  }
-  param[i] -= k.lr * g;
-}
-
-extern "C" void nngc_rt_sgd_update(void *c, int64_t n, float *param,
-                                   const float *grad, float *buffer,
-                                   const float *gradNorm, double lr,
-                                   double momentum, double dampening,
-                                   double weightDecay, int32_t nesterov) {
-  SGDCoeffs k =
-      sgdCoeffs(ctxOf(c), gradNorm, lr, momentum, dampening, nesterov);
-  float wd = static_cast<float>(weightDecay);
-#pragma omp parallel for simd if (n > kParallelGrain) schedule(static)
-  for (int64_t i = 0; i < n; ++i)
-    sgdAt(k, wd, param, grad, buffer, i);
-}
-
-/// torch.optim.Adam's coefficients for one step.
-struct AdamCoeffs {
-  float clip, lr, beta1, beta2, eps, stepSize, bc2Sqrt;
-  bool decoupled;
-};
-
-static AdamCoeffs adamCoeffs(const Context &ctx, const float *gradNorm,
-                             double lrD, double beta1D, double beta2D,
-                             double epsD, int32_t decoupled) {
-  double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
-  float lr = static_cast<float>(lrD * ctx.lrScale);
-  // torch computes the bias corrections in Python floats (double).
-  double bc1 = 1 - std::pow(beta1D, t);
-  double bc2 = 1 - std::pow(beta2D, t);
-  return {clipScale(ctx, gradNorm),           lr,
-          static_cast<float>(beta1D),         static_cast<float>(beta2D),
-          static_cast<float>(epsD),           static_cast<float>(lr / bc1),
-          static_cast<float>(std::sqrt(bc2)), decoupled != 0};
-}
-
-/// One element of an Adam(W) step, shared by both kernels.
-static inline void adamAt(const AdamCoeffs &k, float wd, float *param,
-                          const float *grad, float *expAvg, float *expAvgSq,
-                          int64_t i) {
-  float g = grad[i] * k.clip;
-  if (k.decoupled)
-    param[i] *= 1 - k.lr * wd;
-  else if (wd != 0)
-    g += wd * param[i];
-  // torch 1.13: exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-  expAvg[i] = expAvg[i] * k.beta1 + (1 - k.beta1) * g;
-  expAvgSq[i] = expAvgSq[i] * k.beta2 + (1 - k.beta2) * g * g;
-  float denom = std::sqrt(expAvgSq[i]) / k.bc2Sqrt + k.eps;
-  param[i] -= k.stepSize * expAvg[i] / denom;
-}
-
-extern "C" void nngc_rt_adam_update(void *c, int64_t n, float *param,
-                                    const float *grad, float *expAvg,
-                                    float *expAvgSq, const float *gradNorm,
-                                    double lr, double beta1, double beta2,
-                                    double eps, double weightDecay,
-                                    int32_t decoupled) {
-  AdamCoeffs k =
-      adamCoeffs(ctxOf(c), gradNorm, lr, beta1, beta2, eps, decoupled);
-  float wd = static_cast<float>(weightDecay);
-#pragma omp parallel for simd if (n > kParallelGrain) schedule(static)
-  for (int64_t i = 0; i < n; ++i)
-    adamAt(k, wd, param, grad, expAvg, expAvgSq, i);
 }
 
 /// Calls `f(tensor, begin, end)` for the pieces of the `count` tensors (of
@@ -684,6 +597,156 @@ static void forEachShare(int32_t count, const int64_t *sizes, F f) {
   }
 }
 
+/// torch.optim.SGD's coefficients for one step.
+struct SGDCoeffs {
+  float clip, lr, momentum, dampening;
+  bool first, nesterov;
+};
+
+static SGDCoeffs sgdCoeffs(const Context &ctx, const float *gradNorm, double lr,
+                           double momentum, double dampening,
+                           int32_t nesterov) {
+  return {clipScale(ctx, gradNorm),
+          static_cast<float>(lr * ctx.lrScale),
+          static_cast<float>(momentum),
+          static_cast<float>(dampening),
+          ctx.step <= 1,
+          nesterov != 0};
+}
+
+/// Calls f(std::true_type) or f(std::false_type): a run-time flag as a
+/// template argument, so that a kernel's loop has no branch on it.
+template <typename F> static void withFlag(bool flag, F f) {
+  if (flag)
+    f(std::true_type{});
+  else
+    f(std::false_type{});
+}
+
+/// An SGD step over elements [b, e) of one tensor, with the options'
+/// branches out of the loop (and the coefficients in registers, not
+/// re-read through a pointer a store might alias), so that it vectorises.
+/// The single- and multi-tensor kernels share it, so they compute the
+/// same bits.
+template <bool Decay, bool Momentum, bool First, bool Nesterov>
+static void sgdLoop(SGDCoeffs k, float wd, float *__restrict param,
+                    const float *__restrict grad, float *__restrict buffer,
+                    int64_t b, int64_t e) {
+  const float clip = k.clip, lr = k.lr, momentum = k.momentum,
+              keep = 1 - k.dampening;
+#pragma omp simd
+  for (int64_t i = b; i < e; ++i) {
+    float g = grad[i] * clip;
+    if constexpr (Decay)
+      g += wd * param[i];
+    if constexpr (Momentum) {
+      float m = First ? g : momentum * buffer[i] + keep * g;
+      buffer[i] = m;
+      g = Nesterov ? g + momentum * m : m;
+    }
+    param[i] -= lr * g;
+  }
+}
+
+static void sgdRange(const SGDCoeffs &k, float wd, float *param,
+                     const float *grad, float *buffer, int64_t b, int64_t e) {
+  withFlag(wd != 0, [&](auto decay) {
+    withFlag(buffer != nullptr, [&](auto momentum) {
+      withFlag(k.first, [&](auto first) {
+        withFlag(k.nesterov, [&](auto nesterov) {
+          sgdLoop<decltype(decay)::value, decltype(momentum)::value,
+                  decltype(first)::value, decltype(nesterov)::value>(
+              k, wd, param, grad, buffer, b, e);
+        });
+      });
+    });
+  });
+}
+
+extern "C" void nngc_rt_sgd_update(void *c, int64_t n, float *param,
+                                   const float *grad, float *buffer,
+                                   const float *gradNorm, double lr,
+                                   double momentum, double dampening,
+                                   double weightDecay, int32_t nesterov) {
+  SGDCoeffs k =
+      sgdCoeffs(ctxOf(c), gradNorm, lr, momentum, dampening, nesterov);
+  float wd = static_cast<float>(weightDecay);
+  forEachShare(1, &n, [&](int32_t, int64_t b, int64_t e) {
+    sgdRange(k, wd, param, grad, buffer, b, e);
+  });
+}
+
+/// torch.optim.Adam's coefficients for one step.
+struct AdamCoeffs {
+  float clip, lr, beta1, beta2, eps, stepSize, bc2Sqrt;
+  bool decoupled;
+};
+
+static AdamCoeffs adamCoeffs(const Context &ctx, const float *gradNorm,
+                             double lrD, double beta1D, double beta2D,
+                             double epsD, int32_t decoupled) {
+  double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
+  float lr = static_cast<float>(lrD * ctx.lrScale);
+  // torch computes the bias corrections in Python floats (double).
+  double bc1 = 1 - std::pow(beta1D, t);
+  double bc2 = 1 - std::pow(beta2D, t);
+  return {clipScale(ctx, gradNorm),           lr,
+          static_cast<float>(beta1D),         static_cast<float>(beta2D),
+          static_cast<float>(epsD),           static_cast<float>(lr / bc1),
+          static_cast<float>(std::sqrt(bc2)), decoupled != 0};
+}
+
+/// An Adam(W) step over elements [b, e) of one tensor, shared by both
+/// kernels; vectorised as sgdLoop.
+template <bool Decoupled, bool Decay>
+static void adamLoop(AdamCoeffs k, float wd, float *__restrict param,
+                     const float *__restrict grad, float *__restrict expAvg,
+                     float *__restrict expAvgSq, int64_t b, int64_t e) {
+  const float clip = k.clip, shrink = 1 - k.lr * wd, beta1 = k.beta1,
+              beta2 = k.beta2, keep1 = 1 - k.beta1, keep2 = 1 - k.beta2,
+              bc2Sqrt = k.bc2Sqrt, eps = k.eps, stepSize = k.stepSize;
+#pragma omp simd
+  for (int64_t i = b; i < e; ++i) {
+    float g = grad[i] * clip;
+    if constexpr (Decoupled)
+      param[i] *= shrink;
+    else if constexpr (Decay)
+      g += wd * param[i];
+    // torch 1.13: exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+    float m = expAvg[i] * beta1 + keep1 * g;
+    float v = expAvgSq[i] * beta2 + keep2 * g * g;
+    expAvg[i] = m;
+    expAvgSq[i] = v;
+    float denom = std::sqrt(v) / bc2Sqrt + eps;
+    param[i] -= stepSize * m / denom;
+  }
+}
+
+static void adamRange(const AdamCoeffs &k, float wd, float *param,
+                      const float *grad, float *expAvg, float *expAvgSq,
+                      int64_t b, int64_t e) {
+  withFlag(k.decoupled, [&](auto decoupled) {
+    withFlag(wd != 0, [&](auto decay) {
+      adamLoop<decltype(decoupled)::value, decltype(decay)::value>(
+          k, wd, param, grad, expAvg, expAvgSq, b, e);
+    });
+  });
+}
+
+extern "C" void nngc_rt_adam_update(void *c, int64_t n, float *param,
+                                    const float *grad, float *expAvg,
+                                    float *expAvgSq, const float *gradNorm,
+                                    double lr, double beta1, double beta2,
+                                    double eps, double weightDecay,
+                                    int32_t decoupled) {
+  AdamCoeffs k =
+      adamCoeffs(ctxOf(c), gradNorm, lr, beta1, beta2, eps, decoupled);
+  float wd = static_cast<float>(weightDecay);
+  forEachShare(1, &n, [&](int32_t, int64_t b, int64_t e) {
+    adamRange(k, wd, param, grad, expAvg, expAvgSq, b, e);
+  });
+}
+
 extern "C" void
 nngc_rt_multi_sgd_update(void *c, int32_t count, float *const *params,
                          const float *const *grads, float *const *buffers,
@@ -693,11 +756,8 @@ nngc_rt_multi_sgd_update(void *c, int32_t count, float *const *params,
   SGDCoeffs k =
       sgdCoeffs(ctxOf(c), gradNorm, lr, momentum, dampening, nesterov);
   forEachShare(count, sizes, [&](int32_t t, int64_t b, int64_t e) {
-    float wd = static_cast<float>(weightDecays[t]);
-    float *buffer = buffers ? buffers[t] : nullptr;
-#pragma omp simd
-    for (int64_t i = b; i < e; ++i)
-      sgdAt(k, wd, params[t], grads[t], buffer, i);
+    sgdRange(k, static_cast<float>(weightDecays[t]), params[t], grads[t],
+             buffers ? buffers[t] : nullptr, b, e);
   });
 }
 
@@ -709,10 +769,8 @@ extern "C" void nngc_rt_multi_adam_update(
   AdamCoeffs k =
       adamCoeffs(ctxOf(c), gradNorm, lr, beta1, beta2, eps, decoupled);
   forEachShare(count, sizes, [&](int32_t t, int64_t b, int64_t e) {
-    float wd = static_cast<float>(weightDecays[t]);
-#pragma omp simd
-    for (int64_t i = b; i < e; ++i)
-      adamAt(k, wd, params[t], grads[t], expAvgs[t], expAvgSqs[t], i);
+    adamRange(k, static_cast<float>(weightDecays[t]), params[t], grads[t],
+              expAvgs[t], expAvgSqs[t], b, e);
   });
 }
 

@@ -350,7 +350,7 @@ std::string Schedule::describe() const {
 }
 
 float Model::gradNorm() {
-  if (manifest.gradNormOffset < 0)
+  if (manifest.gradNormOffset < 0 || ctx.clipNorm <= 0)
     return std::nanf("");
   return *reinterpret_cast<float *>(spaceBase(*this, manifest.gradNormSpace) +
                                     manifest.gradNormOffset);

@@ -146,7 +146,8 @@ void nngc_rt_multi_adam_update(void *ctx, int32_t count, float *const *params,
                                double beta2, double eps, int32_t decoupled);
 
 // out = sqrt(sum over the `count` tensors grads[i] (sizes[i] elements) of
-// their squares).
+// their squares) when the trainer clips gradients; 0, uncomputed, when it
+// does not (only clipping reads it).
 void nngc_rt_grad_norm(void *ctx, int32_t count, const float *const *grads,
                        const int64_t *sizes, float *out);
 

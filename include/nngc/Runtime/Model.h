@@ -183,7 +183,8 @@ public:
   const float *output(const OutputInfo &out);
   float loss();
   /// The last step's global gradient norm, before clipping (NaN if the
-  /// model computes none).
+  /// model computes none, or clipping is off: nn.grad_norm's kernel skips
+  /// the norm then).
   float gradNorm();
 
   /// torch.nn.init formulas with a seeded generator.
