@@ -126,7 +126,8 @@ def NNFusePass : Pass<"nngc-fuse", "mlir::ModuleOp"> {
 }
 
 def NNRematPass : Pass<"nngc-remat", "mlir::ModuleOp"> {
-  let summary = "Recompute activations in the backward pass to fit a budget";
+  let summary = "Recompute activations in the backward pass (cheap ones, "
+                "or to fit a budget)";
   let description = [{
     With `max-bytes` > 0 (`nngc compile --max-memory SIZE`), makes the
     planned memory of a training step (parameters, gradients, optimizer
@@ -138,8 +139,12 @@ def NNRematPass : Pass<"nngc-remat", "mlir::ModuleOp"> {
 
     Candidates are forward values read in the backward pass whose op keeps
     no state for a later op and draws no random numbers (not
-    `NN_KeepsState`), and whose operands are alive at the recompute point
-    anyway, or are made by ops recomputed first (chains of two); and the
+    `NN_KeepsState`), or keeps state a clone recomputes into a slot of its
+    own (`NN_RecomputableState`: layer norm; clones are marked
+    `nngc.recomputed`), and whose operands are alive at the recompute
+    point anyway, or are made by ops recomputed first (chains of up to
+    three); uses that read no data (`OperandReadOpInterface`) neither
+    keep a value alive nor move to the clone; and the
     probabilities the `nn.attention` ops keep, which their
     backward then recomputes (`nngc.recompute_probs`, all attention ops
     together). They are tried greedily, most bytes saved per FLOP
@@ -151,10 +156,10 @@ def NNRematPass : Pass<"nngc-remat", "mlir::ModuleOp"> {
 
     With `cheap` (`nngc compile -O2`), the pass also recomputes, budget or
     not, every candidate that costs at most one FLOP per byte it frees
-    (elementwise ops and chains of two of them, such as a GELU between
-    two linear layers), as long as each lowers the planned total: the
-    trade torch.compile's min-cut partitioner makes for pointwise ops. The
-    budget's candidates, if any, come after these.
+    (elementwise ops, layer norms and chains of them, such as a GELU
+    between two linear layers), as long as each lowers the planned total:
+    the trade torch.compile's min-cut partitioner makes for pointwise ops.
+    The budget's candidates, if any, come after these.
   }];
   let options = [
     Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"0",
