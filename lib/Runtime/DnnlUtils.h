@@ -149,6 +149,20 @@ inline uint32_t dropoutThreshold(double p) {
 void dropoutRange(uint32_t k1, uint32_t k2, uint32_t threshold, float scale,
                   int64_t begin, int64_t end, const float *in, float *out);
 
+/// Calls f(begin, end) on each OpenMP thread with its contiguous share of
+/// [0, n), in whole cache lines (multiples of 16 floats); on one thread
+/// when n is below kParallelGrain.
+template <typename F> inline void forEachThreadShare(int64_t n, F f) {
+#pragma omp parallel if (n > kParallelGrain)
+  {
+    int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+    int64_t share = (n + threads - 1) / threads;
+    share = (share + 15) / 16 * 16;
+    int64_t begin = std::min(n, t * share), end = std::min(n, begin + share);
+    f(begin, end);
+  }
+}
+
 /// out = in * keep / (1 - p), elementwise, with elements [offset, offset +
 /// n) of the mask `key` (a kernel that works in chunks passes each chunk's
 /// offset, and draws the mask it would draw in one go).
@@ -166,16 +180,10 @@ inline void applyDropout(uint64_t key, int64_t n, double p, const float *in,
     uint32_t kb = k2 ^ hash32(static_cast<uint32_t>(block));
     const float *bin = in + (g - offset) - first;
     float *bout = out + (g - offset) - first;
-#pragma omp parallel if (m > kParallelGrain)
-    {
-      // Contiguous chunks of 16-element multiples, one per thread.
-      int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
-      int64_t chunk = (m + threads - 1) / threads;
-      chunk = (chunk + 15) / 16 * 16;
-      int64_t begin = std::min(m, t * chunk), end = std::min(m, begin + chunk);
+    forEachThreadShare(m, [&](int64_t begin, int64_t end) {
       dropoutRange(k1, kb, threshold, scale, first + begin, first + end, bin,
                    bout);
-    }
+    });
     g += m;
   }
 }

@@ -553,7 +553,7 @@ extern "C" void nngc_rt_grad_norm(void *c, int32_t count,
                                   const float *const *grads,
                                   const int64_t *sizes, float *out) {
   // Only clipping reads the norm: without it, skip the pass over every
-  // gradient (5 % of the mlp's step). Model::gradNorm says so.
+  // gradient (5 % of the mlp's step).
   if (ctxOf(c).clipNorm <= 0) {
     *out = 0;
     return;
@@ -581,20 +581,14 @@ static void forEachShare(int32_t count, const int64_t *sizes, F f) {
   int64_t total = 0;
   for (int32_t t = 0; t < count; ++t)
     total += sizes[t];
-#pragma omp parallel if (total > kParallelGrain)
-  {
-    int64_t threads = omp_get_num_threads(), me = omp_get_thread_num();
-    // Shares of whole cache lines (16 floats).
-    int64_t share = (total + threads - 1) / threads;
-    share = (share + 15) / 16 * 16;
-    int64_t lo = std::min(total, me * share), hi = std::min(total, lo + share);
+  forEachThreadShare(total, [&](int64_t lo, int64_t hi) {
     int64_t base = 0;
     for (int32_t t = 0; t < count && base < hi; base += sizes[t++]) {
       int64_t b = std::max(lo, base), e = std::min(hi, base + sizes[t]);
       if (b < e)
         f(t, b - base, e - base);
     }
-  }
+  });
 }
 
 /// torch.optim.SGD's coefficients for one step.

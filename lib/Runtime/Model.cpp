@@ -112,10 +112,8 @@ Manifest Manifest::parse(const std::string &text) {
       m.schedule.gamma = s.at("gamma").asNumber();
     }
   }
-  if (j.has("grad_norm")) {
-    m.gradNormSpace = j.at("grad_norm").at("space").asString();
+  if (j.has("grad_norm"))
     m.gradNormOffset = j.at("grad_norm").at("offset").asInt();
-  }
   for (const Json &e : j.at("entries").array)
     m.entries.push_back(e.asString());
   auto readDerived = [&](const Json &st) {
@@ -347,13 +345,6 @@ std::string Schedule::describe() const {
     break;
   }
   return os.str();
-}
-
-float Model::gradNorm() {
-  if (manifest.gradNormOffset < 0 || ctx.clipNorm <= 0)
-    return std::nanf("");
-  return *reinterpret_cast<float *>(spaceBase(*this, manifest.gradNormSpace) +
-                                    manifest.gradNormOffset);
 }
 
 void Model::train() {

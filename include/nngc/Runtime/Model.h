@@ -116,8 +116,8 @@ struct Manifest {
   /// What nn.minimize asked for: clip_grad_norm (0: none) and the schedule.
   double clipGradNorm = 0;
   Schedule schedule;
-  /// Where nn.grad_norm writes the global gradient norm (none: -1).
-  std::string gradNormSpace;
+  /// Where nn.grad_norm writes the global gradient norm (none: -1, and the
+  /// model cannot clip); its kernel computes it only when clipping is on.
   int64_t gradNormOffset = -1;
   std::vector<std::string> entries;
   /// What each nn.check_finite of the training entry points checks ("nn.
@@ -182,10 +182,6 @@ public:
   void *input(const InputInfo &in);
   const float *output(const OutputInfo &out);
   float loss();
-  /// The last step's global gradient norm, before clipping (NaN if the
-  /// model computes none, or clipping is off: nn.grad_norm's kernel skips
-  /// the norm then).
-  float gradNorm();
 
   /// torch.nn.init formulas with a seeded generator.
   void initParams(uint64_t seed);
