@@ -6,7 +6,8 @@ loss and optimizer, timed the way ../shared/bench/ref_models.py times
     torch_mlp.py --layers 64,128,10 --batch 32 --optimizer adam --lr 1e-3 --threads 2
 
 BLAS: re-executes itself with OpenBLAS (OpenMP build) first on the loader
-path and OPENBLAS_CORETYPE unset, as ref_models.py's default does.
+path; --blas takes ref_models.py's names (openblas: OPENBLAS_CORETYPE
+unset, the default; openblas-haswell: its AVX2 kernels).
 """
 import argparse
 import json
@@ -28,9 +29,10 @@ p.add_argument("--momentum", type=float, default=0.0)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--steps", type=int, default=300)
 p.add_argument("--warmup", type=int, default=30)
+p.add_argument("--blas", choices=["openblas", "openblas-haswell"], default="openblas")
 args = p.parse_args()
 
-reexec_for_torch(args.threads)
+reexec_for_torch(args.threads, args.blas)
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
@@ -71,5 +73,6 @@ for _ in range(args.steps):
 med = statistics.median(times)
 print(json.dumps({"step_ms": {"median": 1e3 * med, "min": 1e3 * min(times)},
                   "samples_per_s": args.batch / med, "threads": args.threads,
+                  "blas": args.blas,
                   "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "final_loss": float(loss)}))

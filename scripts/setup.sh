@@ -8,6 +8,8 @@ PACKAGES=(
   cmake ninja-build g++ ccache
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   libdnnl-dev libboost-program-options-dev zlib1g-dev libgtest-dev
+  # data-parallel trainers (nngc compile --distributed=mpi) and mpirun
+  libopenmpi-dev openmpi-bin
   # demo data: the fortune cookie texts (the language model demo),
   # sklearn's digits, breast_cancer and diabetes CSVs, and statsmodels'
   # series (the forecasting example's sunspots)

@@ -87,18 +87,31 @@ static ExitCode link(const CompileOptions &options, StringRef object) {
   }
   // libdnnl, zlib, libgomp and the C++ runtime are shared system libraries;
   // Boost.Program_options is linked in statically.
-  SmallVector<StringRef> args = {*linker,
-                                 "-o",
-                                 options.output,
-                                 object,
-                                 runtime,
-                                 "-Wl,-Bstatic",
-                                 "-lboost_program_options",
-                                 "-Wl,-Bdynamic",
-                                 "-ldnnl",
-                                 "-lz",
-                                 "-fopenmp",
-                                 "-lpthread"};
+  SmallVector<StringRef> args = {*linker, "-o", options.output, object};
+  // A data-parallel trainer: nngc's MPI runtime, whole (the trainer
+  // runtime refers to it by a weak symbol, which pulls nothing out of an
+  // archive), and the MPI library.
+  std::string mpiRuntime = runtimeDir + "/libnngc_mpi.a";
+  SmallVector<StringRef> mpiLibs;
+  if (options.pipeline.distributedBucketBytes > 0) {
+#ifdef NNGC_MPI_LIBRARIES
+    if (!llvm::sys::fs::exists(mpiRuntime)) {
+      llvm::errs() << "nngc: the MPI runtime " << mpiRuntime
+                   << " does not exist\n";
+      return ExitCode::EnvironmentError;
+    }
+    args.append({"-Wl,--whole-archive", mpiRuntime, "-Wl,--no-whole-archive"});
+    StringRef(NNGC_MPI_LIBRARIES).split(mpiLibs, ',', -1, false);
+#else
+    llvm::errs() << "nngc: --distributed=mpi: this nngc was built without "
+                    "MPI (install libopenmpi-dev, as scripts/setup.sh does, "
+                    "and rebuild)\n";
+    return ExitCode::EnvironmentError;
+#endif
+  }
+  args.append({runtime, "-Wl,-Bstatic", "-lboost_program_options",
+               "-Wl,-Bdynamic", "-ldnnl", "-lz", "-fopenmp", "-lpthread"});
+  args.append(mpiLibs.begin(), mpiLibs.end());
   // A sanitized build's runtime needs the sanitizers' run-time libraries.
   std::string sanitize = std::string("-fsanitize=") + NNGC_TRAINER_SANITIZE;
   if (*NNGC_TRAINER_SANITIZE)

@@ -32,6 +32,9 @@ void nngc::buildTrainingPipeline(OpPassManager &pm,
     remat.strategy = plan.reuse ? plan.strategy : "first-fit";
     pm.addPass(createNNRematPass(remat));
   }
+  if (options.distributedBucketBytes > 0)
+    pm.addPass(createNNDistributePass(
+        NNDistributePassOptions{options.distributedBucketBytes}));
   pm.addPass(createNNPlanMemoryPass(plan));
 }
 

@@ -822,7 +822,7 @@ extern "C" void nngc_rt_dropout(void *c, int32_t s, int32_t training, int64_t n,
     std::memmove(out, in, n * sizeof(float));
     return;
   }
-  applyDropout(dropoutKey(ctxOf(c), s), n, p, in, out);
+  applyDropout(dropoutKey(ctxOf(c), s), n, p, in, out, ctxOf(c).shardRank * n);
 }
 
 extern "C" void nngc_rt_dropout_grad(void *c, int32_t s, int64_t n, double p,
@@ -832,5 +832,6 @@ extern "C" void nngc_rt_dropout_grad(void *c, int32_t s, int64_t n, double p,
     std::memmove(out, grad, n * sizeof(float));
     return;
   }
-  applyDropout(dropoutKey(ctxOf(c), s), n, p, grad, out);
+  applyDropout(dropoutKey(ctxOf(c), s), n, p, grad, out,
+               ctxOf(c).shardRank * n);
 }

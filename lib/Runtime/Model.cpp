@@ -148,6 +148,8 @@ Manifest Manifest::parse(const std::string &text) {
   }
   if (j.has("step_note"))
     m.stepNote = j.at("step_note").asString();
+  if (j.has("distributed"))
+    m.distributed = j.at("distributed").asString();
   return m;
 }
 

@@ -58,15 +58,21 @@ struct Stream {
   }
 };
 
-/// Fills the model's inputs with B windows starting at random offsets.
+/// Draws the windows of a global batch (`ranks` x B) at random offsets
+/// and fills the model's inputs with this rank's B of them: the windows
+/// one process with the global batch would have in rows
+/// [rank B, (rank + 1) B).
 void fillWindows(Model &model, const LMInputs &lm, const Stream &s,
-                 std::mt19937_64 &rng) {
+                 std::mt19937_64 &rng, int rank = 0, int ranks = 1) {
   auto *ids = static_cast<int64_t *>(model.input(*lm.ids));
   auto *next = static_cast<int64_t *>(model.input(*lm.next));
   std::uniform_int_distribution<int64_t> pick(
       0, static_cast<int64_t>(s.ids.size()) - lm.seq - 1);
-  for (int64_t b = 0; b < lm.batch; ++b) {
+  for (int64_t g = 0; g < ranks * lm.batch; ++g) {
     int64_t start = pick(rng);
+    if (g / lm.batch != rank)
+      continue;
+    int64_t b = g % lm.batch;
     std::memcpy(ids + b * lm.seq, s.ids.data() + start,
                 lm.seq * sizeof(int64_t));
     std::memcpy(next + b * lm.seq, s.ids.data() + start + 1,
@@ -75,18 +81,20 @@ void fillWindows(Model &model, const LMInputs &lm, const Stream &s,
   model.ctx.validRows = lm.batch;
 }
 
-/// Mean loss over `batches` windows drawn with a fixed seed, so successive
-/// evaluations see the same text.
+/// Mean loss over `batches` global batches of windows drawn with a fixed
+/// seed, so successive evaluations see the same text; in a job each rank
+/// evaluates its shard of each.
 double estimateLoss(Model &model, const LMInputs &lm, const Stream &s,
-                    int64_t batches, uint64_t seed) {
+                    int64_t batches, uint64_t seed, TrainRun &run) {
   std::mt19937_64 rng(seed);
   double sum = 0;
   for (int64_t i = 0; i < batches; ++i) {
-    fillWindows(model, lm, s, rng);
+    fillWindows(model, lm, s, rng, run.rank(), run.ranks());
     model.eval();
     sum += model.loss();
   }
-  return sum / batches;
+  run.sumAcrossRanks(&sum, 1, "the sum of the validation losses");
+  return sum / (batches * run.ranks());
 }
 
 } // namespace
@@ -216,8 +224,13 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
   head << "training " << m.model << " on " << train.ids.size() << " tokens ("
        << vocab.kindName() << " vocabulary of " << vocab.size() << "), "
        << (validate ? std::to_string(val.ids.size()) : std::string("no"))
-       << " validation tokens, windows of " << lm.seq << " x batch " << lm.batch
-       << ", " << steps << " steps, " << omp_get_max_threads() << " threads\n";
+       << " validation tokens, windows of " << lm.seq << " x batch "
+       << lm.batch;
+  if (run.job)
+    head << " on each of " << run.ranks() << " ranks (global batch "
+         << run.globalBatch(lm.batch) << ")";
+  head << ", " << steps << " steps, " << omp_get_max_threads() << " threads"
+       << (run.job ? " per rank" : "") << "\n";
   run.info(head.str());
   run.setTotalSteps(steps);
 
@@ -241,7 +254,8 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
   };
   int64_t first = model.ctx.step;
   while (model.ctx.step < steps) {
-    fillWindows(model, lm, train, rng);
+    fillWindows(model, lm, train, rng, run.rank(), run.ranks());
+    model.ctx.gradScale = 1.f / static_cast<float>(run.ranks());
     std::string where = "step " + std::to_string(model.ctx.step + 1) + "/" +
                         std::to_string(steps);
     run.train(where);
@@ -257,7 +271,8 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
       JsonLine json;
       json.add("step", step).add("train_loss", trainLoss);
       if (validate) {
-        double v = estimateLoss(model, lm, val, evalBatches, seed ^ 0xe7a1ULL);
+        double v =
+            estimateLoss(model, lm, val, evalBatches, seed ^ 0xe7a1ULL, run);
         run.lastValLoss = v;
         n += std::snprintf(line + n, sizeof(line) - n, "  val loss %.4f", v);
         json.add("val_loss", v);

@@ -242,6 +242,10 @@ TrainRun::TrainRun(Model &model, const RunOptions &o,
     throw std::runtime_error("give --quiet or --json, not both");
   if ((o.saveEvery || o.keepLast > 1) && o.save.empty())
     throw std::runtime_error("--save-every and --keep-last need --save");
+  if (model.ctx.comm && model.ctx.comm->size() > 1) {
+    job = model.ctx.comm;
+    lead = job->rank() == 0;
+  }
   pos.seed = o.seed;
   if (!o.resume.empty()) {
     resumed = loadCheckpoint(model, o.resume, /*optimizer=*/true);
@@ -282,6 +286,24 @@ TrainRun::TrainRun(Model &model, const RunOptions &o,
       }
       if (const std::string *r = get("nngc.data_rng"))
         pos.dataRng = *r;
+      // A run resumed with another number of ranks has another global
+      // batch: it goes on from the first whole batch not yet done.
+      int64_t global = globalBatch(model.manifest.batch);
+      if (const std::string *g = get("nngc.global_batch")) {
+        int64_t saved = parseInt(*g, "nngc.global_batch");
+        if (saved < 1)
+          throw std::runtime_error("nngc.global_batch must be positive");
+        if (saved != global && pos.batch > 0) {
+          int64_t rows = pos.batch * saved;
+          pos.batch = rows / global;
+          if (lead)
+            std::cerr << "note: " << o.resume << " was written with a "
+                      << "global batch of " << saved << " rows, this run's is "
+                      << global << ": epoch " << pos.epoch
+                      << " goes on from row " << pos.batch * global << " ("
+                      << rows - pos.batch * global << " rows again)\n";
+        }
+      }
       if (pos.epoch < 1 || pos.batch < 0 || !(pos.lossWeight >= 0))
         throw std::runtime_error("a negative epoch, batch or loss weight");
     } catch (const std::exception &e) {
@@ -298,14 +320,14 @@ TrainRun::TrainRun(Model &model, const RunOptions &o,
                              "without numerics checks (recompile it with "
                              "this nngc)");
   firstStep = model.ctx.step;
-  if (!o.save.empty())
+  if (!o.save.empty() && lead)
     removeStaleTemporaries(o.save);
-  if (!o.log.empty()) {
+  if (!o.log.empty() && lead) {
     log.open(o.log, std::ios::app);
     if (!log)
       throw std::runtime_error(o.log + ": cannot open for appending");
   }
-  tty = isatty(STDERR_FILENO) && !o.quiet && !o.json;
+  tty = lead && isatty(STDERR_FILENO) && !o.quiet && !o.json;
   start = sinceRecord = Clock::now();
   lastProgress = start - std::chrono::seconds(1); // the first step shows it
   stopSignal = 0;
@@ -350,8 +372,25 @@ std::string TrainRun::lastGood() const {
          ", the last good state";
 }
 
+void TrainRun::sumAcrossRanks(double *values, int n, const char *what) {
+  if (job)
+    job->sum(values, n, what);
+}
+
 void TrainRun::stepDone(float loss, double weight, int64_t samples,
                         const std::string &where) {
+  if (job) {
+    // The global batch's loss (each rank's weighted by its rows), its
+    // samples, and whether any rank was asked to stop.
+    int local = stopSignal ? 128 + stopSignal : 0;
+    double v[5] = {double(loss) * weight, weight, double(samples),
+                   double(local == 130), double(local == 143)};
+    job->sum(v, 5, "the sum of the step's losses");
+    loss = static_cast<float>(v[1] > 0 ? v[0] / v[1] : 0);
+    weight = v[1];
+    samples = static_cast<int64_t>(v[2]);
+    agreedStop = v[4] > 0 ? 143 : v[3] > 0 ? 130 : 0;
+  }
   if (!std::isfinite(loss)) {
     clearProgress();
     throw NumericsError(
@@ -369,6 +408,17 @@ void TrainRun::stepDone(float loss, double weight, int64_t samples,
 }
 
 void TrainRun::train(const std::string &where) {
+  if (job) {
+    job->step = model.ctx.step + 1;
+    if (!synced) {
+      // Every rank starts from rank 0's parameters and optimizer state.
+      job->broadcast(model.params.data(), model.params.size(),
+                     "the broadcast of the parameters");
+      job->broadcast(model.state.data(), model.state.size(),
+                     "the broadcast of the optimizer state");
+      synced = true;
+    }
+  }
   try {
     model.train();
   } catch (const NumericsError &e) {
@@ -412,15 +462,43 @@ int TrainRun::runEpochs(
       std::mt19937_64 rng(seed * 7919 + e);
       std::shuffle(order.begin(), order.end(), rng);
     }
+  int64_t batch = model.manifest.batch, global = globalBatch(batch);
+  std::vector<int64_t> shard;
+  std::vector<float> scale;
   while (pos.epoch <= total) {
     int64_t epoch = pos.epoch;
     std::mt19937_64 rng(seed * 7919 + epoch);
     if (!cumulative)
       order = base;
     std::shuffle(order.begin(), order.end(), rng);
-    if (int status = epochSteps(
-            steps, [&](int64_t b) { return fill(order, b); }, save))
-      return status;
+    if (!job) {
+      if (int status = epochSteps(
+              steps, [&](int64_t b) { return fill(order, b); }, save))
+        return status;
+    } else {
+      // This rank's rows of each global batch, batch after batch.
+      shard.clear();
+      scale.assign(steps, 0.f);
+      std::vector<int64_t> own(steps, 0);
+      auto n = static_cast<int64_t>(order.size());
+      for (int64_t b = 0; b < steps; ++b) {
+        int64_t first = b * global, rows = std::min(global, n - first);
+        int64_t from = first + rank() * batch;
+        own[b] = std::clamp<int64_t>(first + rows - from, 0, batch);
+        for (int64_t i = 0; i < own[b]; ++i)
+          shard.push_back(order[from + i]);
+        if (own[b] == 0) // a row to compute on, at gradient scale 0
+          shard.push_back(order[first]);
+        scale[b] = static_cast<float>(own[b]) / static_cast<float>(rows);
+      }
+      auto fillShard = [&](int64_t b) {
+        fill(shard, b);
+        model.ctx.gradScale = scale[b];
+        return own[b];
+      };
+      if (int status = epochSteps(steps, fillShard, save))
+        return status;
+    }
     endEpoch(epoch);
     pos.epoch = epoch + 1;
     pos.batch = 0;
@@ -450,6 +528,8 @@ double TrainRun::lr() const {
 }
 
 int TrainRun::stopStatus() const {
+  if (job)
+    return agreedStop;
   int sig = stopSignal;
   return sig ? 128 + sig : 0;
 }
@@ -470,6 +550,14 @@ void TrainRun::save(SafetensorsFile f) {
                         std::to_string(model.ctx.step) + "; it was not saved" +
                         lastGood() + " (lower --lr or clip with --clip)");
   }
+  // Every rank holds the same parameters; rank 0 writes them.
+  if (!lead) {
+    savedStep = model.ctx.step;
+    savedPath = options.save;
+    return;
+  }
+  f.metadata["nngc.global_batch"] =
+      std::to_string(globalBatch(model.manifest.batch));
   f.metadata["step"] = std::to_string(model.ctx.step);
   f.metadata["nngc.seed"] = std::to_string(pos.seed);
   f.metadata["nngc.epoch"] = std::to_string(pos.epoch);
@@ -540,6 +628,8 @@ void TrainRun::rotate() {
 int TrainRun::stop(const std::string &where) {
   clearProgress();
   int status = stopStatus();
+  if (!lead)
+    return status;
   const char *sig = status == 130 ? "SIGINT" : "SIGTERM";
   if (options.json) {
     JsonLine j;
@@ -565,7 +655,7 @@ int TrainRun::stop(const std::string &where) {
 //===----------------------------------------------------------------------===//
 
 void TrainRun::info(const std::string &text) {
-  if (!options.quiet && !options.json)
+  if (lead && !options.quiet && !options.json)
     std::cout << text << std::flush;
 }
 
@@ -599,7 +689,8 @@ void TrainRun::record(const std::string &text, JsonLine json) {
   json.add("lr", lr())
       .add(unit + "_per_s", recordThroughput)
       .add("seconds", secondsSince(start));
-  if (options.json)
+  if (!lead) {
+  } else if (options.json)
     std::cout << json.str() << std::endl;
   else if (!options.quiet)
     std::cout << text << std::endl;
@@ -612,6 +703,8 @@ void TrainRun::record(const std::string &text, JsonLine json) {
 void TrainRun::done(const std::string &text, JsonLine json) {
   clearProgress();
   json.add("seconds", secondsSince(start));
+  if (!lead)
+    return;
   if (options.json)
     std::cout << json.str() << std::endl;
   else

@@ -15,7 +15,13 @@
 //     the step and the last good checkpoint; --check-numerics names the
 //     first op that produced a NaN or Inf;
 //   - output: the live progress line on a terminal, the periodic records
-//     (text, or JSON with --json), --quiet, and the --log JSON lines.
+//     (text, or JSON with --json), --quiet, and the --log JSON lines;
+//   - data parallelism (a --distributed=mpi trainer under mpirun): each
+//     rank takes its shard of every global batch (runEpochs; the text
+//     trainer shards its windows itself), losses and stop requests are
+//     summed across the ranks after every step, rank 0 alone prints,
+//     logs and writes checkpoints, and every rank starts from rank 0's
+//     parameters.
 //
 // See docs/Trainer.md ("Checkpoints and resuming", "Output").
 //
@@ -25,6 +31,7 @@
 #define NNGC_LIB_RUNTIME_TRAINRUN_H
 
 #include "TrainerCommon.h"
+#include "nngc/Runtime/Collectives.h"
 
 #include <fstream>
 #include <functional>
@@ -87,6 +94,17 @@ public:
   Model &model;
   const RunOptions &options;
   RunPosition pos;
+  /// The data-parallel job when it has more than one rank (else null),
+  /// and whether this process speaks for the run (rank 0, or the only
+  /// process): it alone prints, logs and saves.
+  Collectives *job = nullptr;
+  bool lead = true;
+  int ranks() const { return job ? job->size() : 1; }
+  int rank() const { return job ? job->rank() : 0; }
+  /// Rows of a global batch: `batch` (the compiled one) on every rank.
+  int64_t globalBatch(int64_t batch) const { return batch * ranks(); }
+  /// Sums `n` values across the ranks (a no-op in one process).
+  void sumAcrossRanks(double *values, int n, const char *what);
   /// The resumed checkpoint (vocabulary, feature scaling), if any.
   std::optional<SafetensorsFile> resumed;
 
@@ -109,7 +127,8 @@ public:
   /// `where` and the last good checkpoint.
   void train(const std::string &where);
   /// An epoch trainer's steps of epoch pos.epoch from batch pos.batch:
-  /// `fill(b)` fills batch b and returns its rows. A --save-every or signal
+  /// `fill(b)` fills batch b and returns its rows (this rank's: 0 gives
+  /// the step no weight). A --save-every or signal
   /// checkpoint inside the epoch calls `save`; returns the exit status
   /// when a signal stopped the run (0: the epoch's batches are done).
   int epochSteps(int64_t steps, const std::function<int64_t(int64_t)> &fill,
@@ -120,7 +139,11 @@ public:
   /// otherwise a fresh copy of `order`), taking `steps` batches
   /// (`fill(order, b)` fills batch b), then `endEpoch(epoch)` (the record)
   /// and a checkpoint. Returns the exit status: 0 when done, 130/143 when
-  /// a signal stopped it.
+  /// a signal stopped it. In a job, `steps` counts global batches
+  /// (globalBatch rows each) and `fill` gets this rank's shard of the
+  /// shuffled order, laid out as one process's order would be: its batch b
+  /// is the rank's rows of global batch b. A rank with no rows in a final
+  /// partial batch computes one row at gradient scale 0.
   int runEpochs(
       int64_t total, int64_t steps, std::vector<int64_t> order, bool cumulative,
       const std::function<int64_t(const std::vector<int64_t> &, int64_t)> &fill,
@@ -133,7 +156,9 @@ public:
   double throughput() const;
   Clock::time_point startTime() const { return start; }
 
-  /// A SIGINT or SIGTERM arrived: 130 or 143, else 0.
+  /// A SIGINT or SIGTERM arrived: 130 or 143, else 0 (in a job: on any
+  /// rank, as of the last step's sums, so that every rank stops after the
+  /// same step).
   int stopStatus() const;
   /// --save-every says the step just taken ends with a checkpoint.
   bool saveDue() const;
@@ -169,6 +194,10 @@ private:
   Clock::time_point start, sinceRecord, lastProgress;
   uint64_t dataHash = 0;
   double recordThroughput = 0;
+  /// In a job: the stop status the ranks agreed on at the last step, and
+  /// whether rank 0's parameters have been broadcast.
+  int agreedStop = 0;
+  bool synced = false;
   double lr() const;
   std::string lastGood() const;
   void progress(const std::string &where);

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "TrainRun.h"
+#include "nngc/Runtime/Collectives.h"
 #include "nngc/Runtime/Data.h"
 #include "nngc/Runtime/Model.h"
 
@@ -265,7 +266,11 @@ struct Metrics {
   double accuracy() const { return rows ? double(correct) / rows : 0; }
 };
 
-Metrics evaluate(Model &model, const Roles &roles, const Dataset &d) {
+/// The metrics of `d`; in a job (`run`'s, when it has one) each rank
+/// evaluates every N-th batch and the sums are shared.
+Metrics evaluate(Model &model, const Roles &roles, const Dataset &d,
+                 TrainRun *run = nullptr) {
+  int64_t rank = run ? run->rank() : 0, ranks = run ? run->ranks() : 1;
   Metrics m;
   std::vector<int64_t> idx(d.rows);
   std::iota(idx.begin(), idx.end(), 0);
@@ -274,7 +279,8 @@ Metrics evaluate(Model &model, const Roles &roles, const Dataset &d) {
   m.classification = label && out && (label->isInt || label->binary);
   m.regression =
       label && out && !m.classification && out->perRow() == label->perRow();
-  for (size_t b = 0; b < idx.size(); b += model.manifest.batch) {
+  int64_t batch = model.manifest.batch;
+  for (size_t b = rank * batch; b < idx.size(); b += ranks * batch) {
     int64_t n = fillBatch(model, roles, d, idx, b);
     model.eval();
     m.loss += double(model.loss()) * n;
@@ -295,6 +301,14 @@ Metrics evaluate(Model &model, const Roles &roles, const Dataset &d) {
         m.sqErr += e * e;
       }
     }
+  }
+  if (ranks > 1) {
+    double sums[4] = {m.loss, double(m.rows), double(m.correct), m.sqErr};
+    run->sumAcrossRanks(sums, 4, "the sum of the validation metrics");
+    m.loss = sums[0];
+    m.rows = static_cast<int64_t>(sums[1]);
+    m.correct = static_cast<int64_t>(sums[2]);
+    m.sqErr = sums[3];
   }
   m.loss /= std::max<int64_t>(m.rows, 1);
   return m;
@@ -714,17 +728,23 @@ int cmdTrain(Model &model, int argc, char **argv) {
     }
   }
 
-  int64_t batch = m.batch;
-  int64_t steps = (static_cast<int64_t>(trainRows.size()) + batch - 1) / batch;
-  int64_t partial = trainRows.size() % batch;
+  // In a job of N ranks a step takes a global batch of N x the compiled
+  // batch, each rank its shard (TrainRun::runEpochs).
+  int64_t batch = m.batch, global = run.globalBatch(batch);
+  int64_t steps = (static_cast<int64_t>(trainRows.size()) + global - 1) / global;
+  int64_t partial = trainRows.size() % global;
   head << "training " << m.model << ": " << trainRows.size() << " rows, "
        << (val.rows ? std::to_string(val.rows) : "no")
-       << " validation rows, batch " << batch << ", " << steps
-       << " steps per epoch";
+       << " validation rows, batch " << batch;
+  if (run.job)
+    head << " on each of " << run.ranks() << " ranks (global batch "
+         << global << ")";
+  head << ", " << steps << " steps per epoch";
   if (partial)
     head << " (the last batch has " << partial
          << " rows; the loss averages over those only)";
-  head << ", " << omp_get_max_threads() << " threads\n";
+  head << ", " << omp_get_max_threads() << " threads"
+       << (run.job ? " per rank" : "") << "\n";
   run.info(head.str());
   run.setTotalSteps(epochs * steps);
 
@@ -751,7 +771,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
         .add("step", model.ctx.step)
         .add("train_loss", trainLoss);
     if (val.rows) {
-      Metrics vmx = evaluate(model, roles, val);
+      Metrics vmx = evaluate(model, roles, val, &run);
       run.lastValLoss = vmx.loss;
       std::snprintf(line + len, sizeof(line) - len, "  |  val %s",
                     metricsText(vmx).c_str());
@@ -769,7 +789,7 @@ int cmdTrain(Model &model, int argc, char **argv) {
   JsonLine json;
   json.add("done", model.ctx.step);
   if (val.rows) {
-    Metrics vmx = evaluate(model, roles, val);
+    Metrics vmx = evaluate(model, roles, val, &run);
     tail << "\nheld-out: " << metricsText(vmx) << " on " << vmx.rows << " rows";
     metricsJson(json, "val_", vmx);
   }
@@ -1007,11 +1027,19 @@ int cmdBench(Model &model, int argc, char **argv) {
       "seed")("dropout", po::value(&dropout),
               "replace every nn.dropout and attention dropout probability")(
       "check-numerics", "check every op's result as train --check-numerics "
-                        "does (to measure what it costs)");
+                        "does (to measure what it costs)")(
+      "no-overlap", "in an MPI job: wait for each gradient bucket's "
+                    "all-reduce as soon as it starts (to measure what "
+                    "overlapping it with the backward pass hides)");
   addThreadsOption(desc);
   po::variables_map vm;
   if (!parseOptions(argc, argv, desc, vm, ""))
     return 0;
+  Collectives *job = model.ctx.comm;
+  if (job) {
+    job->overlap = !vm.count("no-overlap");
+    model.ctx.gradScale = 1.f / static_cast<float>(job->size());
+  }
   model.ctx.seed = seed; // dropout masks
   applyDropoutOption(model, vm, dropout);
   model.ctx.checkNumerics = vm.count("check-numerics") > 0;
@@ -1019,12 +1047,15 @@ int cmdBench(Model &model, int argc, char **argv) {
     throw std::runtime_error("--steps must be at least 1");
   const Manifest &m = model.manifest;
   model.initParams(seed);
-  fillRandomInputs(model, seed);
+  // Each rank of a job trains on batches of its own.
+  fillRandomInputs(model, seed + (job ? job->rank() : 0));
   for (int64_t i = 0; i < warmup; ++i)
     model.train();
   std::vector<double> ms;
   ms.reserve(steps); // the timed loop allocates nothing (no-alloc.test)
   model.ctx.rnnPackSeconds = 0;
+  if (job)
+    job->stats = Collectives::Stats();
   for (int64_t i = 0; i < steps; ++i) {
     auto t0 = Clock::now();
     model.train();
@@ -1047,17 +1078,37 @@ int cmdBench(Model &model, int argc, char **argv) {
       osThreads += e->d_name[0] != '.';
     closedir(dir);
   }
+  if (job && job->rank() != 0)
+    return 0;
+  std::string jobJson;
+  if (job) {
+    // What the gradient all-reduces took per step: the wall time they were
+    // in flight (start to completion), the time the step was blocked
+    // waiting for them, and the share of the former the backward pass hid.
+    const Collectives::Stats &st = job->stats;
+    char buf[320];
+    std::snprintf(
+        buf, sizeof buf,
+        ",\"ranks\":%d,\"overlap\":%s,\"all_reduce\":{\"buckets\":%lld,"
+        "\"mib_per_step\":%.3f,\"in_flight_ms_per_step\":%.4f,"
+        "\"blocked_ms_per_step\":%.4f}",
+        job->size(), job->overlap ? "true" : "false",
+        (long long)(st.buckets / steps), st.bytes / 1048576.0 / steps,
+        1e3 * st.inFlightSeconds / steps, 1e3 * st.blockedSeconds / steps);
+    jobJson = buf;
+  }
   std::printf(
       "{\"model\":%s,\"batch\":%lld,\"threads\":%d,\"steps\":%lld,"
       "\"step_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},"
       "\"samples_per_s\":%.1f,\"peak_rss_mib\":%.1f,\"final_loss\":%.6f,"
       "\"rnn_pack_ms_per_step\":%.4f,\"os_threads\":%lld,"
-      "\"primitive_mib\":%.1f,\"planned_kept_mib\":%.1f}\n",
+      "\"primitive_mib\":%.1f,\"planned_kept_mib\":%.1f%s}\n",
       jsonQuote(m.model).c_str(), (long long)m.batch, omp_get_max_threads(),
-      (long long)steps, median, ms.front(), ms.back(), m.batch / (median / 1e3),
+      (long long)steps, median, ms.front(), ms.back(),
+      m.batch * (job ? job->size() : 1) / (median / 1e3),
       rssMiB, model.loss(), 1e3 * model.ctx.rnnPackSeconds / steps,
       (long long)osThreads, model.ctx.primitiveBytes() / 1048576.0,
-      m.keptBytes / 1048576.0);
+      m.keptBytes / 1048576.0, jobJson.c_str());
   return 0;
 }
 
@@ -1102,6 +1153,82 @@ void applyThreadsEarly(int argc, char **argv) {
 
 } // namespace
 
+namespace {
+
+/// The command `cmd` on `model`.
+int runCommand(Model &model, const std::string &cmd, int argc, char **argv) {
+  if (cmd == "info")
+    return cmdInfo(model);
+  bool sentences = isSentenceClassifier(model.manifest);
+  bool series = isForecaster(model.manifest);
+  bool pairs = isTranslator(model.manifest);
+  if (cmd == "train") {
+    if (model.ctx.comm && model.ctx.comm->size() > 1 &&
+        (sentences || series || pairs))
+      throw std::runtime_error(
+          "data-parallel training (mpirun -np N, N > 1) supports table "
+          "data and language models; this model's trainer (" +
+          std::string(sentences ? "sentences"
+                      : series  ? "series"
+                                : "translation pairs") +
+          ") runs as one process");
+    return isLanguageModel(model.manifest)
+               ? cmdTrainText(model, argc - 1, argv + 1)
+           : sentences ? cmdTrainSentences(model, argc - 1, argv + 1)
+           : series    ? cmdTrainSeries(model, argc - 1, argv + 1)
+           : pairs     ? cmdTrainPairs(model, argc - 1, argv + 1)
+                       : cmdTrain(model, argc - 1, argv + 1);
+  }
+  if (cmd == "sample")
+    return cmdSample(model, argc - 1, argv + 1);
+  if (cmd == "translate") {
+    if (!pairs)
+      throw std::runtime_error("translate needs a translation model (inputs "
+                               "\"src\", \"tgt_in\", \"tgt_out\")");
+    return cmdEvalPairs(model, argc - 1, argv + 1, true);
+  }
+  if (pairs && cmd == "eval")
+    return cmdEvalPairs(model, argc - 1, argv + 1, false);
+  if (pairs && cmd == "predict")
+    throw std::runtime_error("a translation model predicts with "
+                             "`translate`");
+  if (cmd == "eval" || cmd == "predict") {
+    bool predict = cmd == "predict";
+    if (sentences)
+      return cmdEvalSentences(model, argc - 1, argv + 1, predict);
+    if (series)
+      return cmdEvalSeries(model, argc - 1, argv + 1, predict);
+    return cmdEvalOrPredict(model, argc - 1, argv + 1, predict);
+  }
+  if (cmd == "grad-check")
+    return cmdGradCheck(model, argc - 1, argv + 1);
+  if (cmd == "bench")
+    return cmdBench(model, argc - 1, argv + 1);
+  std::fprintf(stderr, "%s: unknown command '%s'\n", argv[0], cmd.c_str());
+  std::fprintf(stderr, kUsage, argv[0]);
+  return 1;
+}
+
+/// A --distributed=mpi trainer's `train` and `bench` join the MPI job
+/// (every other command runs as one process, where the step's all-reduces
+/// only scale). Null otherwise.
+Collectives *joinJob(Model &model, const std::string &cmd, int *argc,
+                     char ***argv) {
+  if (model.manifest.distributed != "mpi" ||
+      (cmd != "train" && cmd != "bench"))
+    return nullptr;
+  if (!mpiCollectives)
+    throw std::runtime_error("this trainer was compiled with "
+                             "--distributed=mpi but linked without nngc's "
+                             "MPI runtime (libnngc_mpi.a)");
+  Collectives *job = mpiCollectives(argc, argv);
+  model.ctx.comm = job;
+  model.ctx.shardRank = job->rank();
+  return job;
+}
+
+} // namespace
+
 int main(int argc, char **argv) {
   startSignalThread(); // before oneDNN and OpenMP start threads
   applyThreadsEarly(argc, argv);
@@ -1111,58 +1238,38 @@ int main(int argc, char **argv) {
     return argc < 2 ? 1 : 0;
   }
   std::string cmd = argv[1];
+  Collectives *job = nullptr;
+  // An error on one rank of a job ends the whole job (the others would
+  // wait for it in their next collective); a status every rank returns
+  // (done, stopped by a signal) leaves it normally.
+  auto finish = [&](int status, bool everyRank) {
+    if (job) {
+      if (!everyRank && job->size() > 1)
+        job->abort(status);
+      job->finalize();
+    }
+    return status;
+  };
+  std::string who = argv[0];
   try {
     if (cmd == "plot")
       return cmdPlot(argc - 1, argv + 1);
     Model model;
-    if (cmd == "info")
-      return cmdInfo(model);
-    bool sentences = isSentenceClassifier(model.manifest);
-    bool series = isForecaster(model.manifest);
-    bool pairs = isTranslator(model.manifest);
-    if (cmd == "train")
-      return isLanguageModel(model.manifest)
-                 ? cmdTrainText(model, argc - 1, argv + 1)
-             : sentences ? cmdTrainSentences(model, argc - 1, argv + 1)
-             : series    ? cmdTrainSeries(model, argc - 1, argv + 1)
-             : pairs     ? cmdTrainPairs(model, argc - 1, argv + 1)
-                         : cmdTrain(model, argc - 1, argv + 1);
-    if (cmd == "sample")
-      return cmdSample(model, argc - 1, argv + 1);
-    if (cmd == "translate") {
-      if (!pairs)
-        throw std::runtime_error("translate needs a translation model (inputs "
-                                 "\"src\", \"tgt_in\", \"tgt_out\")");
-      return cmdEvalPairs(model, argc - 1, argv + 1, true);
-    }
-    if (pairs && cmd == "eval")
-      return cmdEvalPairs(model, argc - 1, argv + 1, false);
-    if (pairs && cmd == "predict")
-      throw std::runtime_error("a translation model predicts with "
-                               "`translate`");
-    if (cmd == "eval" || cmd == "predict") {
-      bool predict = cmd == "predict";
-      if (sentences)
-        return cmdEvalSentences(model, argc - 1, argv + 1, predict);
-      if (series)
-        return cmdEvalSeries(model, argc - 1, argv + 1, predict);
-      return cmdEvalOrPredict(model, argc - 1, argv + 1, predict);
-    }
-    if (cmd == "grad-check")
-      return cmdGradCheck(model, argc - 1, argv + 1);
-    if (cmd == "bench")
-      return cmdBench(model, argc - 1, argv + 1);
-    std::fprintf(stderr, "%s: unknown command '%s'\n", argv[0], cmd.c_str());
-    std::fprintf(stderr, kUsage, argv[0]);
-    return 1;
+    job = joinJob(model, cmd, &argc, &argv);
+    if (job && job->size() > 1)
+      who += " (rank " + std::to_string(job->rank()) + " of " +
+             std::to_string(job->size()) + ")";
+    return finish(runCommand(model, cmd, argc, argv), true);
   } catch (const po::error &e) {
-    std::fprintf(stderr, "%s %s: %s\n", argv[0], cmd.c_str(), e.what());
-    return 1;
+    std::fprintf(stderr, "%s %s: %s\n", who.c_str(), cmd.c_str(), e.what());
+    return finish(1, false);
   } catch (const NumericsError &e) {
-    std::fprintf(stderr, "%s %s: error: %s\n", argv[0], cmd.c_str(), e.what());
-    return kNumericsExitStatus;
+    std::fprintf(stderr, "%s %s: error: %s\n", who.c_str(), cmd.c_str(),
+                 e.what());
+    return finish(kNumericsExitStatus, false);
   } catch (const std::exception &e) {
-    std::fprintf(stderr, "%s %s: error: %s\n", argv[0], cmd.c_str(), e.what());
-    return 1;
+    std::fprintf(stderr, "%s %s: error: %s\n", who.c_str(), cmd.c_str(),
+                 e.what());
+    return finish(1, false);
   }
 }

@@ -135,6 +135,11 @@ struct AttentionState : Primitive {
   int64_t queryOffset(int64_t c) const { return c * chunk * tq * heads * d; }
   int64_t keyOffset(int64_t c) const { return c * chunk * tk * heads * d; }
   int64_t scoresOffset(int64_t c) const { return c * chunkSize(); }
+  /// Where this rank's scores start in the mask of the global batch
+  /// (Context::shardRank).
+  int64_t maskOffset(const Context &ctx, int64_t c) const {
+    return ctx.shardRank * probsSize() + scoresOffset(c);
+  }
   int64_t chunks() const { return batch / chunk; }
 };
 
@@ -306,7 +311,7 @@ extern "C" void nngc_rt_attention(void *c, int32_t s, int32_t training,
     const float *used = probs;
     if (training && p > 0) {
       // The mask's elements of this chunk, as one draw over the batch.
-      applyDropout(key, n, p, probs, work, st.scoresOffset(chunk));
+      applyDropout(key, n, p, probs, work, st.maskOffset(ctx, chunk));
       used = work;
     }
     st.context.execute(
@@ -328,7 +333,7 @@ extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
   bool recompute = st.flags & NNGC_ATTN_RECOMPUTE;
   for (int64_t chunk = 0; chunk < st.chunks(); ++chunk) {
     int64_t qo = st.queryOffset(chunk), ko = st.keyOffset(chunk),
-            so = st.scoresOffset(chunk);
+            so = st.scoresOffset(chunk), mo = st.maskOffset(ctx, chunk);
     const float *probs = st.probs.data() + (recompute ? 0 : so);
     // dropout(P) goes to the second scratch tensor, or, when P itself is
     // recomputed there, to the first (dP overwrites it only after dV).
@@ -343,7 +348,7 @@ extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
     // dV = dropout(P)^T dO.
     const float *used = probs;
     if (dropout) {
-      applyDropout(key, n, p, probs, dropped, so);
+      applyDropout(key, n, p, probs, dropped, mo);
       used = dropped;
     }
     st.dValue.execute(ctx, {used, dout + qo, dv + ko});
@@ -351,7 +356,7 @@ extern "C" void nngc_rt_attention_grad(void *c, int32_t s, const float *dout,
     // place: dS = P (dP - rowsum(dP P)).
     st.dProbs.execute(ctx, {dout + qo, v + ko, work});
     if (dropout)
-      applyDropout(key, n, p, work, work, so);
+      applyDropout(key, n, p, work, work, mo);
     int64_t rows = st.chunk * st.heads * st.tq, tk = st.tk;
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < rows; ++r) {

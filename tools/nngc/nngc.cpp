@@ -63,7 +63,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   nngc::CompileOptions options;
-  std::string emit = "exe", cpu, report, maxMemory;
+  std::string emit = "exe", cpu, report, maxMemory, distributed = "none",
+              bucketSize = "1M";
   unsigned opt = 2;
   po::options_description desc;
   desc.add_options()("help,h", "show this help")(
@@ -86,6 +87,13 @@ int main(int argc, char **argv) {
       "max-memory", po::value(&maxMemory),
       "recompute activations so that a training step's planned memory fits "
       "SIZE (bytes, or with K, M or G: KiB, MiB, GiB)")(
+      "distributed", po::value(&distributed)->default_value("none"),
+      "data-parallel training: mpi (run the trainer under mpirun; gradients "
+      "averaged across ranks, overlapped with the backward pass) or none; "
+      "nccl needs the CUDA target, which this nngc does not have")(
+      "bucket-size", po::value(&bucketSize)->default_value("1M"),
+      "with --distributed: gradients per all-reduce (a size, as "
+      "--max-memory's)")(
       "runtime-dir", po::value(&options.runtimeDir),
       "folder holding libnngc_trainer.a")(
       "linker", po::value(&options.linker)->default_value("c++"),
@@ -167,6 +175,25 @@ int main(int argc, char **argv) {
       return 1;
     }
     options.pipeline.maxMemoryBytes = *bytes;
+  }
+  if (distributed == "nccl") {
+    std::cerr << "nngc: --distributed=nccl needs --target=cuda, which this "
+                 "nngc does not have yet; use --distributed=mpi\n";
+    return 1;
+  }
+  if (distributed != "mpi" && distributed != "none") {
+    std::cerr << "nngc: --distributed must be mpi or none, not '"
+              << distributed << "'\n";
+    return 1;
+  }
+  if (distributed == "mpi") {
+    std::optional<int64_t> bytes = parseSize(bucketSize);
+    if (!bytes || *bytes <= 0) {
+      std::cerr << "nngc: --bucket-size must be a size such as 1M, not '"
+                << bucketSize << "'\n";
+      return 1;
+    }
+    options.pipeline.distributedBucketBytes = *bytes;
   }
   options.codegen.optLevel = opt;
   options.pipeline.optLevel = std::min(opt, 2u);

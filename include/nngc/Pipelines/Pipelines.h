@@ -32,6 +32,9 @@ struct PipelineOptions {
   /// Check every op's results in the training entry points when the
   /// trainer runs with --check-numerics (nn.check_finite).
   bool numericsChecks = true;
+  /// Average gradients across data-parallel ranks (nngc-distribute, for
+  /// `--distributed=mpi`), in buckets of about this many bytes (0: off).
+  int64_t distributedBucketBytes = 0;
 };
 
 /// nn model -> training graph: autodiff, optimizer, [fusion,] memory plan.

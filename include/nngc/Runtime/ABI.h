@@ -151,6 +151,16 @@ void nngc_rt_multi_adam_update(void *ctx, int32_t count, float *const *params,
 void nngc_rt_grad_norm(void *ctx, int32_t count, const float *const *grads,
                        const int64_t *sizes, float *out);
 
+// Data-parallel gradient averaging (nngc compile --distributed=mpi): the
+// `n` floats at `grads` are bucket `bucket` of the gradient buffer. Start
+// scales them by the context's gradScale and starts their sum across the
+// ranks; wait blocks until it has arrived. Without a job (a single
+// process) start only scales and wait returns at once.
+void nngc_rt_all_reduce_start(void *ctx, int32_t bucket, float *grads,
+                              int64_t n);
+void nngc_rt_all_reduce_wait(void *ctx, int32_t bucket, float *grads,
+                             int64_t n);
+
 // Tensor plumbing over [outer, n, inner] views around an axis.
 enum NNGCReduceKind : int32_t {
   NNGC_REDUCE_SUM = 0,

@@ -17,6 +17,8 @@
 
 namespace nngc::rt {
 
+class Collectives;
+
 /// A primitive created by nngc_setup; defined in Kernels.cpp.
 struct Primitive {
   virtual ~Primitive() = default;
@@ -58,6 +60,18 @@ struct Context {
   /// Seeds dropout masks (the trainer's --seed); with `step` and the op's
   /// slot it makes every mask reproducible.
   uint64_t seed = 0;
+  /// The data-parallel job (Collectives.h), or null in a single process,
+  /// where nngc_rt_all_reduce_* only apply gradScale.
+  Collectives *comm = nullptr;
+  /// This rank's share of the global batch's rows (its rows over all
+  /// ranks' rows; 0 for a rank with no rows in a final partial batch):
+  /// nngc_rt_all_reduce_start scales the gradients by it, so that their
+  /// sum over the ranks is the global batch's mean gradient.
+  float gradScale = 1;
+  /// This rank's index among the shards of a global batch: dropout masks
+  /// are drawn at element offset shardRank x (the op's elements), so N
+  /// ranks draw the masks one process with the global batch would.
+  int64_t shardRank = 0;
   /// Seconds spent converting recurrent weights and their gradients
   /// between PyTorch's layout and the oneDNN primitives' (packing, gate
   /// reordering, bias sums, reorders); `bench` reports it per step.

@@ -132,6 +132,9 @@ struct Manifest {
   /// A translator's encode model (with its step model): run once per batch
   /// of sources, it computes what the decoder's steps read.
   std::optional<StepInfo> encode;
+  /// "mpi" for a trainer compiled with --distributed=mpi (its step
+  /// averages gradients across the ranks of an MPI job), else "none".
+  std::string distributed = "none";
 
   static Manifest parse(const std::string &json);
   bool hasEntry(const std::string &name) const;

@@ -300,6 +300,9 @@ static std::string buildManifest(ModelOp model, ModelOp step, ModelOp encode,
   };
   if (!numerics.empty())
     manifest["numerics"] = std::move(numerics);
+  // Gradients averaged across ranks (nngc-distribute): the trainer must
+  // join an MPI job.
+  manifest["distributed"] = model->hasAttr("nngc.buckets") ? "mpi" : "none";
   auto losses = llvm::to_vector(body.getOps<LossOp>());
   manifest["loss"] = losses.empty()
                          ? json::Value(nullptr)
@@ -533,6 +536,7 @@ void ConvertNNToLLVMPass::runOnOperation() {
   populateTransformerOpLoweringPatterns(patterns, converter, state);
   populateOptimizerOpLoweringPatterns(patterns, converter, state);
   populateFusedOpLoweringPatterns(patterns, converter, state);
+  populateDistributedOpLoweringPatterns(patterns, converter, state);
   ConversionTarget target(getContext());
   target.addLegalDialect<LLVM::LLVMDialect>();
   target.addIllegalDialect<NNDialect>();

@@ -54,6 +54,9 @@ void populateOptimizerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateFusedOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                      mlir::TypeConverter &converter,
                                      NNLoweringState &state);
+void populateDistributedOpLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                           mlir::TypeConverter &converter,
+                                           NNLoweringState &state);
 
 } // namespace nngc
 

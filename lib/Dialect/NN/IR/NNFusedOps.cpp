@@ -82,11 +82,6 @@ LogicalResult FusedMatmulOp::verify() {
   return success();
 }
 
-Value nngc::nn::aliasRoot(Value v) {
-  while (auto r = v.getDefiningOp<ReshapeOp>())
-    v = r.getInput();
-  return v;
-}
 
 // An accumulating product writes over its addend, unless another operand
 // shares the addend's memory: the matmul would read what it is writing.

@@ -5,6 +5,7 @@
 //
 //   param  | one slot per nn.param, in declaration order
 //   grad   | the same layout as param: the gradient of each parameter
+//          | (averaged there across ranks by nn.all_reduce_*, which alias)
 //   state  | one slot per nn.state (optimizer buffers)
 //   arena  | everything else, shared by liveness (first fit or greedy by
 //          | size), results written in place over dead operands
@@ -102,7 +103,7 @@ nngc::nn::arenaBuffers(ModelOp model, function_ref<bool(Value)> preassigned,
   llvm::DenseMap<Value, size_t> bufferOf;
   SmallVector<ArenaBuffer> buffers;
   for (Operation &op : body) {
-    if (isa<ReshapeOp>(op))
+    if (isa<ReshapeOp, AllReduceStartOp, AllReduceWaitOp>(op))
       continue;
     for (Value v : op.getResults()) {
       if (preassigned(v))
@@ -257,7 +258,13 @@ FailureOr<MemoryPlan> nngc::nn::planMemory(ModelOp model,
     if (it == paramOffset.end())
       return g.emitOpError("names no parameter");
     plan.gradientSlots.push_back({g, it->second});
+    // Averaged across ranks in place (nngc-distribute): the slot holds the
+    // value the all-reduce started from.
     Value grad = g.getGrad();
+    while (isa_and_nonnull<AllReduceStartOp, AllReduceWaitOp>(
+        grad.getDefiningOp()))
+      grad = grad.getDefiningOp()->getOperand(
+          cast<OpResult>(grad).getResultNumber());
     Operation *def = grad.getDefiningOp();
     bool owns = def && !isa<InputOp, ParamOp, StateOp, ReshapeOp>(def);
     if (owns && !storage.count(grad))
@@ -284,12 +291,16 @@ FailureOr<MemoryPlan> nngc::nn::planMemory(ModelOp model,
   for (const ArenaBuffer &b : buffers)
     for (Value v : b.values)
       storage[v] = {"arena", b.offset};
-  // Reshapes alias the storage of their input.
-  // (A copy: inserting the reshape's entry may grow the map and move the
-  // input's.)
-  for (ReshapeOp r : body.getOps<ReshapeOp>()) {
-    Storage input = storage.at(aliasRoot(r.getInput()));
-    storage[r.getResult()] = input;
+  // Reshapes and all-reduces alias the storage of their operands.
+  // (A copy: inserting the result's entry may grow the map and move the
+  // operand's.)
+  for (Operation &op : body) {
+    if (!isa<ReshapeOp, AllReduceStartOp, AllReduceWaitOp>(op))
+      continue;
+    for (Value r : op.getResults()) {
+      Storage root = storage.at(aliasRoot(r));
+      storage[r] = root;
+    }
   }
   plan.arenaBytes = arenaBytes;
   return plan;

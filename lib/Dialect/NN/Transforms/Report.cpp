@@ -23,7 +23,8 @@ namespace json = llvm::json;
 
 bool nngc::nn::isKernelOp(Operation *op) {
   return !isa<InputOp, ParamOp, StateOp, ReshapeOp, GradientOp, OutputOp,
-              LossOp, MinimizeOp, CheckFiniteOp>(op);
+              LossOp, MinimizeOp, CheckFiniteOp, AllReduceStartOp,
+              AllReduceWaitOp>(op);
 }
 
 int64_t nngc::nn::countKernels(ModelOp model) {
@@ -91,6 +92,54 @@ static std::optional<Storage> storageOf(Value v) {
   return readPlannedStorage(def, cast<OpResult>(v).getResultNumber());
 }
 
+/// The FLOPs of one kernel op: its FlopCountOpInterface, else one per
+/// result element; an optimizer update also about one per element read.
+static int64_t opFlops(Operation *op) {
+  int64_t flops = 0;
+  if (auto f = dyn_cast<FlopCountOpInterface>(op))
+    flops = f.getFlops();
+  else
+    for (Value r : op->getResults())
+      flops += isa<RankedTensorType>(r.getType()) ? elements(r) : 0;
+  if (isa<AdamUpdateOp, SGDUpdateOp, MultiAdamUpdateOp, MultiSGDUpdateOp>(op))
+    for (Value operand : op->getOperands())
+      flops += elements(operand);
+  return flops;
+}
+
+/// nngc-distribute's buckets: for each, its parameters and bytes, where
+/// its all-reduce starts and is waited for (op indices), and the FLOPs of
+/// the kernels between the two, which the all-reduce can overlap.
+static json::Array bucketsJson(ModelOp model) {
+  llvm::DenseMap<Operation *, int64_t> index;
+  int64_t n = 0;
+  for (Operation &op : model.getBodyBlock())
+    index[&op] = n++;
+  json::Array list;
+  for (AllReduceWaitOp wait : model.getBodyBlock().getOps<AllReduceWaitOp>()) {
+    AllReduceStartOp start = wait.getStart();
+    int64_t bytes = 0, overlap = 0;
+    for (Value g : start.getGrads())
+      bytes += 4 * elements(g);
+    for (Operation *op = start->getNextNode(); op && op != wait.getOperation();
+         op = op->getNextNode())
+      if (isKernelOp(op))
+        overlap += opFlops(op);
+    json::Array params;
+    if (auto names = model->getAttrOfType<ArrayAttr>("nngc.buckets"))
+      if (start.getBucket() < static_cast<int64_t>(names.size()))
+        for (Attribute a : cast<ArrayAttr>(names[start.getBucket()]))
+          params.push_back(cast<StringAttr>(a).getValue());
+    list.push_back(json::Object{{"bucket", start.getBucket()},
+                                {"parameters", std::move(params)},
+                                {"bytes", bytes},
+                                {"start", index.lookup(start)},
+                                {"wait", index.lookup(wait)},
+                                {"overlap_flops", overlap}});
+  }
+  return list;
+}
+
 json::Object nngc::nn::buildReport(ModelOp model, bool schedule) {
   Block &body = model.getBodyBlock();
   int64_t params = 0;
@@ -101,15 +150,7 @@ json::Object nngc::nn::buildReport(ModelOp model, bool schedule) {
   for (Operation &op : body) {
     if (!isKernelOp(&op))
       continue;
-    int64_t flops = 0;
-    if (auto f = dyn_cast<FlopCountOpInterface>(&op))
-      flops = f.getFlops();
-    else
-      for (Value r : op.getResults())
-        flops += isa<RankedTensorType>(r.getType()) ? elements(r) : 0;
-    if (isa<AdamUpdateOp, SGDUpdateOp, MultiAdamUpdateOp, MultiSGDUpdateOp>(op))
-      for (Value operand : op.getOperands())
-        flops += elements(operand); // about one operation per element read
+    int64_t flops = opFlops(&op);
     std::string kind = op.getName().stripDialect().str();
     flopsByKind[kind] += flops;
     totalFlops += flops;
@@ -142,6 +183,9 @@ json::Object nngc::nn::buildReport(ModelOp model, bool schedule) {
                               {"total", paramBytes + stateBytes + gradBytes +
                                             arenaBytes + workspace}}},
   };
+  json::Array buckets = bucketsJson(model);
+  if (!buckets.empty())
+    report["all_reduce_buckets"] = std::move(buckets);
   if (!schedule)
     return report;
 
@@ -209,6 +253,32 @@ std::string nngc::nn::renderReport(const json::Object &report) {
     for (StringRef k : {"parameters", "optimizer_state", "gradients",
                         "activations", "workspace"})
       os << llvm::format("    %-22s ", k.str().c_str()) << mib(get(k)) << "\n";
+  }
+  if (const json::Array *buckets = report.getArray("all_reduce_buckets")) {
+    os << "  all-reduce       " << buckets->size()
+       << " buckets (start and wait at op; FLOPs of the kernels between, "
+          "which the all-reduce overlaps):\n";
+    for (const json::Value &b : *buckets) {
+      const json::Object &o = *b.getAsObject();
+      const json::Array *params = o.getArray("parameters");
+      std::string names;
+      if (params && !params->empty()) {
+        names = params->front().getAsString().value_or("").str();
+        if (params->size() > 1)
+          names += " .. " + params->back().getAsString().value_or("").str();
+      }
+      int64_t overlap = o.getInteger("overlap_flops").value_or(0);
+      os << llvm::format("    %3lld  %10s  ops %5lld..%5lld  %10.4g FLOP "
+                         "(%5.1f %%)  %zu params  ",
+                         (long long)o.getInteger("bucket").value_or(0),
+                         mib(o.getInteger("bytes").value_or(0)).c_str(),
+                         (long long)o.getInteger("start").value_or(0),
+                         (long long)o.getInteger("wait").value_or(0),
+                         double(overlap),
+                         total ? 100.0 * overlap / total : 0.0,
+                         params ? params->size() : size_t(0))
+         << names << "\n";
+    }
   }
   if (const json::Object *s = report.getObject("schedule")) {
     os << "  schedule         " << s->getInteger("ops").value_or(0)

@@ -87,8 +87,9 @@ namespace nngc::nn {
 /// for MLIR's parser (`1.0`, not `1`).
 std::string formatFloatLiteral(double value);
 
-/// `v` seen through nn.reshape ops, which alias their input: the value
-/// that owns the memory.
+/// `v` seen through nn.reshape, nn.all_reduce_start and nn.all_reduce_wait
+/// ops, whose results alias their operands: the value that owns the
+/// memory.
 mlir::Value aliasRoot(mlir::Value v);
 
 /// The shape `a` and `b` broadcast to (NumPy rules), or failure.

@@ -26,5 +26,6 @@ include "nngc/Dialect/NN/IR/NNTransformerOps.td"
 include "nngc/Dialect/NN/IR/NNSeq2SeqOps.td"
 include "nngc/Dialect/NN/IR/NNTrainingOps.td"
 include "nngc/Dialect/NN/IR/NNFusedOps.td"
+include "nngc/Dialect/NN/IR/NNDistributedOps.td"
 
 #endif // NNGC_DIALECT_NN_IR_NNOPS_TD

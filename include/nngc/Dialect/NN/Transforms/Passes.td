@@ -175,6 +175,39 @@ def NNRematPass : Pass<"nngc-remat", "mlir::ModuleOp"> {
   let dependentDialects = ["::nngc::nn::NNDialect"];
 }
 
+def NNDistributePass : Pass<"nngc-distribute", "mlir::ModuleOp"> {
+  let summary = "Average gradients across data-parallel ranks, overlapped "
+                "with the backward pass";
+  let description = [{
+    For `nngc compile --distributed=mpi`: groups the parameters' gradients
+    into buckets and averages each bucket across the ranks with a
+    non-blocking all-reduce (`nn.all_reduce_start` / `nn.all_reduce_wait`),
+    so that communication overlaps the rest of the backward pass, as
+    PyTorch's DistributedDataParallel does with its hooks, but placed at
+    compile time.
+
+    Buckets are runs of parameters in reverse declaration order (the
+    backward pass finishes the last layers' gradients first), closed when
+    they reach `bucket-bytes`; since the gradient buffer lays the slots out
+    in declaration order, each bucket is one contiguous range of it, which
+    one all-reduce covers. A bucket's start is placed right after the last
+    of its gradients is computed; its wait right before the first op that
+    reads one of them (the gradient norm or the optimizer update), and
+    every such read takes the averaged value. A gradient that would not be
+    computed in its slot (a reshape's or an input's, or one value that is
+    the gradient of two parameters) is first copied there
+    (`nn.transpose` with the identity permutation). Buckets are recorded
+    on the model (`nngc.buckets`: the parameters of each) for the report
+    and the manifest. Runs after `nngc-remat` and before
+    `nngc-plan-memory`; models without gradients are left alone.
+  }];
+  let options = [
+    Option<"bucketBytes", "bucket-bytes", "int64_t", /*default=*/"1048576",
+           "Close a bucket once its gradients hold this many bytes">,
+  ];
+  let dependentDialects = ["::nngc::nn::NNDialect"];
+}
+
 def NNPlanMemoryPass : Pass<"nngc-plan-memory", "mlir::ModuleOp"> {
   let summary = "Static memory plan: a byte offset for every tensor";
   let description = [{
