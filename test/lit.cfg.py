@@ -12,7 +12,7 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.nngc_obj_root, "test")
-config.excludes = ["Unit", "Inputs", "e2e/nn_torch.py", "e2e/oracle.py", "interrupt.test.py", "resume.test.py", "determinism.test.py", "plot.test.py", "ux.test.py",
+config.excludes = ["Unit", "Inputs", "e2e/nn_torch.py", "e2e/oracle.py", "interrupt.test.py", "resume.test.py", "determinism.test.py", "distributed.test.py", "plot.test.py", "ux.test.py",
                    "e2e/safetensors_io.py", "CMakeLists.txt",
                    "lit.cfg.py", "lit.site.cfg.py.in"]
 
@@ -82,6 +82,9 @@ if os.path.isfile(os.path.join(statsmodels_data, "sunspots", "sunspots.csv")):
     config.available_features.add("statsmodels-data")
 if shutil.which("chromium"):
     config.available_features.add("chromium")
+# nngc built with MPI (--distributed=mpi) and a launcher to run it.
+if getattr(config, "nngc_mpi", "") in ("TRUE", "ON", "1") and shutil.which("mpirun"):
+    config.available_features.add("mpi")
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
     config.available_features.add("ptxas")
 
