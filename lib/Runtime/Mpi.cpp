@@ -17,6 +17,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -51,6 +52,8 @@ public:
     MPI_Comm_size(comm, &size_);
     if (const char *t = std::getenv("NNGC_COLLECTIVE_TIMEOUT"))
       timeoutSeconds = std::atof(t);
+    if (const char *t = std::getenv("NNGC_PROGRESS_US"))
+      progressMicros = std::max(1, std::atoi(t));
     progress = std::thread([this] { progressLoop(); });
   }
 
@@ -88,8 +91,8 @@ public:
     stats.buckets += 1;
     stats.bytes += 4 * n;
     wake.notify_one();
-    if (!overlap)
-      wait(bucket);
+    if (!overlap) // completed here; the step's wait then returns at once
+      complete(buckets[bucket], bucket);
   }
 
   void wait(int bucket) override {
@@ -99,14 +102,10 @@ public:
       fail("bucket " + std::to_string(bucket) + " waited for but not started");
     }
     Bucket &b = buckets[bucket];
-    Clock::time_point t0 = Clock::now();
-    pollUntil([&] { return testLocked(b); },
-              "the all-reduce of gradient bucket " + std::to_string(bucket));
-    stats.blockedSeconds += since(t0);
+    if (!b.completed)
+      complete(b, bucket);
     std::lock_guard<std::mutex> lock(mpi);
-    stats.inFlightSeconds +=
-        std::chrono::duration<double>(b.finished - b.start).count();
-    b.active = false;
+    b.active = b.completed = false;
   }
 
   void sum(double *data, int n, const char *what) override {
@@ -163,8 +162,22 @@ private:
   struct Bucket {
     MPI_Request request = MPI_REQUEST_NULL;
     Clock::time_point start, finished;
-    bool active = false, done = false;
+    /// Started and not yet waited for; its request has completed (seen
+    /// by a test); waited for already (in startSum, without overlap).
+    bool active = false, done = false, completed = false;
   };
+
+  /// Blocks until `b` has completed, counting the time.
+  void complete(Bucket &b, int bucket) {
+    Clock::time_point t0 = Clock::now();
+    pollUntil([&] { return testLocked(b); },
+              "the all-reduce of gradient bucket " + std::to_string(bucket));
+    stats.blockedSeconds += since(t0);
+    std::lock_guard<std::mutex> lock(mpi);
+    stats.inFlightSeconds +=
+        std::chrono::duration<double>(b.finished - b.start).count();
+    b.completed = true;
+  }
 
   /// Tests `b` (under the lock); true once it has completed.
   bool testLocked(Bucket &b) {
@@ -197,15 +210,23 @@ private:
         what);
   }
 
-  /// Polls `done` (spinning briefly, then sleeping between tests) until it
-  /// holds; after timeoutSeconds, reports `what` and aborts the job.
+  /// Polls `done` until it holds, as MPI_Wait would: each test moves the
+  /// collective on, so the first 50 ms spin (yielding the core to any
+  /// other runnable thread), then tests are 100 us apart; after
+  /// timeoutSeconds, reports `what` and aborts the job.
   template <typename F> void pollUntil(F done, const std::string &what) {
     Clock::time_point t0 = Clock::now();
+    bool patient = false;
     for (int64_t i = 0; !done(); ++i) {
-      if (i < 200)
+      if (patient)
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+      else
+        std::this_thread::yield();
+      if (i % 256 != 0)
         continue;
-      std::this_thread::sleep_for(std::chrono::microseconds(20));
-      if (i % 1024 == 0 && since(t0) > timeoutSeconds) {
+      double waited = since(t0);
+      patient = waited > 0.05;
+      if (waited > timeoutSeconds) {
         std::fprintf(stderr,
                      "nngc: rank %d of %d: no answer from the other ranks for "
                      "%.0f s in %s at step %lld: a rank has died or hangs; "
@@ -226,8 +247,8 @@ private:
     std::_Exit(1);
   }
 
-  /// While any bucket is in flight, test them every 50 us so that MPI
-  /// moves them on while the backward pass computes.
+  /// While any bucket is in flight, test them every progressMicros so
+  /// that MPI moves them on while the backward pass computes.
   void progressLoop() {
     std::unique_lock<std::mutex> lock(mpi);
     while (!stopping) {
@@ -239,7 +260,7 @@ private:
         if (b.active)
           testBucket(b);
       lock.unlock();
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      std::this_thread::sleep_for(std::chrono::microseconds(progressMicros));
       lock.lock();
     }
   }
@@ -250,6 +271,8 @@ private:
   std::mutex mpi;
   std::condition_variable wake;
   int inFlight = 0;
+  /// The progress thread's period (NNGC_PROGRESS_US).
+  int progressMicros = 50;
   bool stopping = false, finalized = false;
   std::thread progress;
 };

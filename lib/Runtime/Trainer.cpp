@@ -537,6 +537,30 @@ static std::string reportLines(const Json &report) {
     os << line;
   }
   os << (kinds.empty() ? "" : ")") << "\n";
+  if (report.has("all_reduce_buckets")) {
+    // A --distributed=mpi trainer: what each step all-reduces, and how
+    // much backward compute each bucket's all-reduce can overlap.
+    const std::vector<Json> &buckets = report.at("all_reduce_buckets").array;
+    double bytes = 0;
+    for (const Json &b : buckets)
+      bytes += b.at("bytes").asNumber();
+    std::snprintf(line, sizeof line,
+                  "all-reduce   %zu buckets, %.2f MiB per step, under mpirun:",
+                  buckets.size(), bytes / 1048576.0);
+    os << line << "\n";
+    for (const Json &b : buckets) {
+      const std::vector<Json> &params = b.at("parameters").array;
+      std::snprintf(line, sizeof line,
+                    "  bucket %lld  %.2f MiB  %zu parameters from %s, "
+                    "overlaps %.1f %% of the FLOPs\n",
+                    (long long)b.at("bucket").asInt(),
+                    b.at("bytes").asNumber() / 1048576.0, params.size(),
+                    params.empty() ? "-" : params.front().asString().c_str(),
+                    total > 0 ? 100 * b.at("overlap_flops").asNumber() / total
+                              : 0.0);
+      os << line;
+    }
+  }
   return os.str();
 }
 
