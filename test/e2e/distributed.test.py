@@ -81,13 +81,15 @@ for n, b in ((2, 16), (4, 8)):
             records(mpirun(n) + [exe, "train"] + run),
             ["train_loss", "val_loss", "val_accuracy"])
 
-# Character LSTM: 2 ranks x batch 8 vs 1 x 16, 20 steps.
+# Character LSTM: 2 ranks x batch 8 and 4 x 4 vs 1 x 16, 20 steps.
 lstm = open(os.path.join(ROOT, "examples", "char_lstm.mlir")).read()
 one = compile_model("lstm16", lstm.replace("32x", "16x"), False)
-dp = compile_model("lstm8_dp", lstm.replace("32x", "8x"), True)
 run = TEXT + ["--steps", "20", "--seed", "3", "--threads", "1", "--json"]
-compare("char_lstm, 2 ranks x batch 8 vs 1 x 16", records([one, "train"] + run),
-        records(mpirun(2) + [dp, "train"] + run), ["train_loss", "val_loss"])
+ref = records([one, "train"] + run)
+for n, b in ((2, 8), (4, 4)):
+    dp = compile_model(f"lstm{b}_dp", lstm.replace("32x", f"{b}x"), True)
+    compare(f"char_lstm, {n} ranks x batch {b} vs 1 x 16", ref,
+            records(mpirun(n) + [dp, "train"] + run), ["train_loss", "val_loss"])
 
 # A small GPT with dropout 0.1 (embeddings, attention, residuals): the
 # ranks draw the masks the global batch's rows get in one process.
