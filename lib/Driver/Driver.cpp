@@ -1,6 +1,7 @@
 //===- Driver.cpp - `nngc compile` as a library ---------------------------===//
 
 #include "nngc/Driver/Driver.h"
+#include "nngc/Conversion/NNToGPU/NNToGPU.h"
 #include "nngc/Dialect/NN/IR/NN.h"
 #include "nngc/Dialect/NN/Transforms/Report.h"
 
@@ -195,6 +196,20 @@ ExitCode nngc::compile(const CompileOptions &options) {
   if (!options.report.empty())
     if (ExitCode rc = writeReport(*module, options); rc != ExitCode::Success)
       return rc;
+  if (options.target == "cuda" && options.emit == EmitStage::PTX) {
+    if (failed(runStage(buildGPUKernelPipeline)))
+      return ExitCode::InputError;
+    passTiming.stop();
+    if (auto missing = (*module)->getAttrOfType<ArrayAttr>("nngc.gpu_missing");
+        missing && !missing.empty()) {
+      llvm::errs() << "nngc: note: no GPU kernel yet for";
+      for (Attribute a : missing)
+        llvm::errs() << " " << cast<StringAttr>(a).getValue();
+      llvm::errs() << " (the matrix products are to run in cuBLASLt)\n";
+    }
+    std::string ptx = ptxOf(*module);
+    return writeText(options.output, [&](llvm::raw_ostream &os) { os << ptx; });
+  }
   if (options.emit != EmitStage::NN &&
       failed(runStage(buildLowerToLLVMPipeline)))
     return ExitCode::InputError;

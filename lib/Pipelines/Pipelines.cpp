@@ -5,10 +5,25 @@
 #include "nngc/Dialect/NN/IR/NN.h"
 #include "nngc/Dialect/NN/Transforms/Passes.h"
 
+#include "nngc/Conversion/NNToGPU/NNToGPU.h"
+
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 
 using namespace mlir;
 
@@ -44,10 +59,31 @@ void nngc::buildLowerToLLVMPipeline(OpPassManager &pm,
       ConvertNNToLLVMPassOptions{options.numericsChecks}));
 }
 
+void nngc::buildGPUKernelPipeline(OpPassManager &pm,
+                                  const PipelineOptions &options) {
+  pm.addPass(createConvertNNToGPUKernelsPass(
+      ConvertNNToGPUKernelsPassOptions{options.gpuArch}));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createConvertSCFToCFPass());
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  nvvm.useBarePtrCallConv = true;
+  kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa"; // PTX: no CUDA toolkit needed
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
 void nngc::registerAllDialects(DialectRegistry &registry) {
   registry.insert<nn::NNDialect, LLVM::LLVMDialect>();
+  // The GPU kernels (--target=cuda) and their lowering to PTX.
+  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect, arith::ArithDialect,
+                  scf::SCFDialect, memref::MemRefDialect, cf::ControlFlowDialect>();
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
 }
 
 namespace {
@@ -67,6 +103,12 @@ struct LowerPipelineCLOptions
       llvm::cl::desc("check every op's results for --check-numerics"),
       llvm::cl::init(true)};
 };
+/// `--nngc-gpu-kernel-pipeline=chip=sm_90`.
+struct GPUPipelineCLOptions : public PassPipelineOptions<GPUPipelineCLOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("GPU architecture (sm_80, sm_90)"),
+                           llvm::cl::init("sm_80")};
+};
 } // namespace
 
 void nngc::registerAllPasses() {
@@ -80,6 +122,14 @@ void nngc::registerAllPasses() {
         PipelineOptions options;
         options.optLevel = cl.optLevel;
         buildTrainingPipeline(pm, options);
+      });
+  PassPipelineRegistration<GPUPipelineCLOptions>(
+      "nngc-gpu-kernel-pipeline",
+      "planned training graph -> GPU kernels -> PTX (gpu.binary)",
+      [](OpPassManager &pm, const GPUPipelineCLOptions &cl) {
+        PipelineOptions options;
+        options.gpuArch = cl.chip;
+        buildGPUKernelPipeline(pm, options);
       });
   PassPipelineRegistration<LowerPipelineCLOptions>(
       "nngc-lower-to-llvm-pipeline", "planned training graph -> LLVM dialect",

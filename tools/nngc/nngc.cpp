@@ -10,6 +10,8 @@
 
 #include "nngc/Driver/Driver.h"
 
+#include "llvm/ADT/StringRef.h"
+
 #include <boost/program_options.hpp>
 
 #include <cctype>
@@ -71,7 +73,13 @@ int main(int argc, char **argv) {
       "output,o", po::value(&options.output), "output file (- for stdout)")(
       "emit", po::value(&emit)->default_value("exe"),
       "what to write: nn (training graph), mlir (LLVM dialect), llvm (LLVM "
-      "IR), obj (object file), exe (trainer executable)")(
+      "IR), obj (object file), exe (trainer executable), ptx (the GPU "
+      "kernels, with --target=cuda)")(
+      "target", po::value(&options.target)->default_value("cpu"),
+      "cpu, or cuda (GPU kernels through MLIR's NVVM path; only --emit=ptx "
+      "and --emit=nn so far)")(
+      "gpu-arch", po::value(&options.pipeline.gpuArch)->default_value("sm_80"),
+      "with --target=cuda: the GPU architecture, sm_80 or later")(
       "opt-level,O", po::value(&opt)->default_value(2),
       "optimisation level 0-3: -O0 no nn optimisations, -O1 in-place "
       "memory plan, -O2 (and -O3) also nngc-fuse; the LLVM level is the "
@@ -140,13 +148,40 @@ int main(int argc, char **argv) {
       {"mlir", nngc::EmitStage::MLIR},
       {"llvm", nngc::EmitStage::LLVM},
       {"obj", nngc::EmitStage::Object},
-      {"exe", nngc::EmitStage::Executable}};
+      {"exe", nngc::EmitStage::Executable},
+      {"ptx", nngc::EmitStage::PTX}};
   bool known = false;
   for (auto &[name, stage] : kStages)
     if (emit == name)
       options.emit = stage, known = true;
   if (!known) {
-    std::cerr << "nngc: --emit must be nn, mlir, llvm, obj or exe\n";
+    std::cerr << "nngc: --emit must be nn, mlir, llvm, obj, exe or ptx\n";
+    return 1;
+  }
+  if (options.target != "cpu" && options.target != "cuda") {
+    std::cerr << "nngc: --target must be cpu or cuda, not '" << options.target
+              << "'\n";
+    return 1;
+  }
+  if (options.target == "cuda") {
+    llvm::StringRef arch = options.pipeline.gpuArch;
+    unsigned sm = 0;
+    if (!arch.consume_front("sm_") || arch.getAsInteger(10, sm) || sm < 80) {
+      std::cerr << "nngc: --gpu-arch must be sm_80 or later (sm_80, sm_86, "
+                   "sm_89, sm_90), not '"
+                << options.pipeline.gpuArch << "'\n";
+      return 1;
+    }
+    if (options.emit != nngc::EmitStage::PTX &&
+        options.emit != nngc::EmitStage::NN) {
+      std::cerr << "nngc: --target=cuda writes the GPU kernels (--emit=ptx) "
+                   "or the training graph (--emit=nn) only: the CUDA "
+                   "trainer's host side (launches, cuBLASLt products, the "
+                   "device arena) is not built yet (docs/CUDA.md)\n";
+      return 1;
+    }
+  } else if (options.emit == nngc::EmitStage::PTX) {
+    std::cerr << "nngc: --emit=ptx needs --target=cuda\n";
     return 1;
   }
   if (opt > 3) {

@@ -31,4 +31,34 @@ def ConvertNNToLLVMPass : Pass<"nngc-convert-nn-to-llvm", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def ConvertNNToGPUKernelsPass
+    : Pass<"nngc-convert-nn-to-gpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Build the GPU kernel of every nn op that has one";
+  let description = [{
+    The device half of `nngc compile --target=cuda`. Each nn op with a GPU
+    kernel pattern (lib/Conversion/NNToGPU, one file per op family:
+    activations and their gradients, broadcasting arithmetic and fills;
+    softmax, sums and the gradient norm; the optimizer updates) gets its
+    kernels as `gpu.func`s in one `gpu.module @nngc_kernels` targeting
+    `#nvvm.target<chip = ...>`. Tensors are flat static memrefs (bare
+    pointers once lowered); the launch shape is chosen here, per op: 256
+    threads a block, a grid-stride loop over elements, one warp per row for
+    reductions along the last axis (gpu.shuffle butterflies). The op
+    records its kernels and launches (`nngc.gpu_kernels`,
+    `nngc.gpu_launch` = [grid, block] each) for the host code. Ops with no
+    pattern yet (the matrix products, which go to cuBLASLt, and the rest)
+    are listed in the module's `nngc.gpu_missing`. Then
+    `convert-gpu-to-nvvm` and `gpu-module-to-binary{format=isa}` make PTX
+    (`nngc compile --target=cuda --emit=ptx`).
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_80\"",
+           "The GPU architecture (sm_80, sm_90, ...)">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::NVVM::NVVMDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // NNGC_CONVERSION_PASSES_TD

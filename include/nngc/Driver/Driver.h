@@ -19,7 +19,7 @@
 namespace nngc {
 
 /// How far `nngc compile` goes, and what it writes.
-enum class EmitStage { NN, MLIR, LLVM, Object, Executable };
+enum class EmitStage { NN, MLIR, LLVM, Object, Executable, PTX };
 
 /// Process exit codes of the driver.
 enum class ExitCode : int {
@@ -49,6 +49,9 @@ struct CompileOptions {
   /// Where the report goes (empty: stdout, or stderr when the output is
   /// stdout).
   std::string reportFile;
+  /// "cpu" (oneDNN and the runtime's kernels) or "cuda" (GPU kernels as
+  /// PTX; the CUDA trainer's host side is not built yet: --emit=ptx only).
+  std::string target = "cpu";
   /// MLIR options (e.g. --mlir-print-ir-after-all) passed through.
   std::vector<std::string> mlirOptions;
 };

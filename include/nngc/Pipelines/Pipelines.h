@@ -13,6 +13,8 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace nngc {
 
 /// Options shared by the stages.
@@ -35,6 +37,8 @@ struct PipelineOptions {
   /// Average gradients across data-parallel ranks (nngc-distribute, for
   /// `--distributed=mpi`), in buckets of about this many bytes (0: off).
   int64_t distributedBucketBytes = 0;
+  /// The GPU architecture of the kernels (`--gpu-arch`, --target=cuda).
+  std::string gpuArch = "sm_80";
 };
 
 /// nn model -> training graph: autodiff, optimizer, [fusion,] memory plan.
@@ -44,6 +48,11 @@ void buildTrainingPipeline(mlir::OpPassManager &pm,
 /// Planned training graph -> LLVM dialect (entry points + manifest).
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
                               const PipelineOptions &options = {});
+
+/// Planned training graph -> the GPU kernels of its ops, as PTX in a
+/// gpu.binary (`--target=cuda --emit=ptx`; docs/CUDA.md).
+void buildGPUKernelPipeline(mlir::OpPassManager &pm,
+                            const PipelineOptions &options = {});
 
 /// Registers the dialects nngc reads and produces.
 void registerAllDialects(mlir::DialectRegistry &registry);

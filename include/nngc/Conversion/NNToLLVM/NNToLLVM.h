@@ -3,21 +3,11 @@
 #ifndef NNGC_CONVERSION_NNTOLLVM_NNTOLLVM_H
 #define NNGC_CONVERSION_NNTOLLVM_NNTOLLVM_H
 
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/Pass/Pass.h"
+#include "nngc/Conversion/Passes.h"
+
 #include "mlir/Transforms/DialectConversion.h"
 
-namespace mlir::LLVM {
-class LLVMDialect;
-} // namespace mlir::LLVM
-
 namespace nngc {
-
-#define GEN_PASS_DECL
-#include "nngc/Conversion/Passes.h.inc"
-
-#define GEN_PASS_REGISTRATION
-#include "nngc/Conversion/Passes.h.inc"
 
 /// State the lowering patterns share: the primitives already created in
 /// nngc_setup, and counters for unique slots and globals.

@@ -1,0 +1,218 @@
+//===- KernelBuilder.cpp - helpers of the GPU kernel patterns -------------===//
+
+#include "KernelBuilder.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace nngc;
+
+MemRefType nngc::flatMemRef(Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  return MemRefType::get({type.getNumElements()}, type.getElementType());
+}
+
+KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
+                             StringRef name, TypeRange args)
+    : builder(module.getContext()), location(op->getLoc()), op(op) {
+  builder.setInsertionPoint(module.getBody()->getTerminator());
+  func = builder.create<gpu::GPUFuncOp>(
+      location, name, builder.getFunctionType(args, {}));
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                builder.getUnitAttr());
+  builder.setInsertionPointToStart(&func.getBody().front());
+}
+
+void KernelBuilder::finish(int64_t grid, int64_t block) {
+  builder.create<gpu::ReturnOp>(location);
+  // The launches the op needs, in order (a pattern may build several).
+  auto append = [&](StringRef key, Attribute value) {
+    SmallVector<Attribute> list;
+    if (auto old = op->getAttrOfType<ArrayAttr>(key))
+      list.append(old.begin(), old.end());
+    list.push_back(value);
+    op->setAttr(key, builder.getArrayAttr(list));
+  };
+  append("nngc.gpu_kernels", SymbolRefAttr::get(func));
+  append("nngc.gpu_launch", builder.getDenseI64ArrayAttr({grid, block}));
+}
+
+int64_t KernelBuilder::gridFor(int64_t n) {
+  // A grid-stride loop: at most 4096 blocks (a few waves on any GPU).
+  return std::max<int64_t>(1, std::min<int64_t>((n + kBlockSize - 1) /
+                                                    kBlockSize,
+                                                4096));
+}
+
+Value KernelBuilder::index(int64_t v) {
+  return builder.create<arith::ConstantIndexOp>(location, v);
+}
+Value KernelBuilder::f32(double v) {
+  return builder.create<arith::ConstantOp>(
+      location, builder.getF32FloatAttr(static_cast<float>(v)));
+}
+Value KernelBuilder::i32(int64_t v) {
+  return builder.create<arith::ConstantOp>(location,
+                                           builder.getI32IntegerAttr(v));
+}
+Value KernelBuilder::add(Value a, Value b) {
+  if (isa<IndexType>(a.getType()))
+    return builder.create<arith::AddIOp>(location, a, b);
+  return builder.create<arith::AddFOp>(location, a, b);
+}
+Value KernelBuilder::sub(Value a, Value b) {
+  if (isa<IndexType>(a.getType()))
+    return builder.create<arith::SubIOp>(location, a, b);
+  return builder.create<arith::SubFOp>(location, a, b);
+}
+Value KernelBuilder::mul(Value a, Value b) {
+  if (isa<IndexType>(a.getType()))
+    return builder.create<arith::MulIOp>(location, a, b);
+  return builder.create<arith::MulFOp>(location, a, b);
+}
+Value KernelBuilder::div(Value a, Value b) {
+  if (isa<IndexType>(a.getType()))
+    return builder.create<arith::DivUIOp>(location, a, b);
+  return builder.create<arith::DivFOp>(location, a, b);
+}
+Value KernelBuilder::fma(Value a, Value b, Value c) {
+  return builder.create<LLVM::FMAOp>(location, a, b, c);
+}
+Value KernelBuilder::max(Value a, Value b) {
+  return builder.create<arith::MaximumFOp>(location, a, b);
+}
+Value KernelBuilder::select(Value cond, Value a, Value b) {
+  return builder.create<arith::SelectOp>(location, cond, a, b);
+}
+Value KernelBuilder::gt(Value a, Value b) {
+  return builder.create<arith::CmpFOp>(location, arith::CmpFPredicate::OGT, a,
+                                       b);
+}
+Value KernelBuilder::load(Value memref, Value i) {
+  return builder.create<memref::LoadOp>(location, memref, ValueRange{i});
+}
+void KernelBuilder::store(Value v, Value memref, Value i) {
+  builder.create<memref::StoreOp>(location, v, memref, ValueRange{i});
+}
+
+Value KernelBuilder::callNVVM(StringRef intrinsic, Value x) {
+  return builder
+      .create<LLVM::CallIntrinsicOp>(location, builder.getF32Type(),
+                                     builder.getStringAttr(intrinsic),
+                                     ValueRange{x})
+      .getResult(0);
+}
+
+// exp(x) = 2^(x log2 e) with PTX's ex2.approx (2 ulp; without .ftz, so
+// subnormal results survive). The product's rounding adds |x| ulp at
+// most: within 1e-6 relative for the |x| < 20 softmax and losses see.
+Value KernelBuilder::exp(Value x) {
+  return callNVVM("llvm.nvvm.ex2.approx.f", mul(x, f32(M_LOG2E)));
+}
+
+Value KernelBuilder::log(Value x) {
+  return mul(callNVVM("llvm.nvvm.lg2.approx.f", x), f32(M_LN2));
+}
+
+// IEEE square root, rounded to nearest (as std::sqrt).
+Value KernelBuilder::sqrt(Value x) {
+  return callNVVM("llvm.nvvm.sqrt.rn.f", x);
+}
+
+// tanh: an odd Taylor polynomial below |x| = 0.3 (truncation under 2e-8
+// relative), else sign(x) (1 - e) / (1 + e) with e = exp(-2|x|), which has
+// no cancellation there and saturates to +-1.
+Value KernelBuilder::tanh(Value x) {
+  Value ax = callNVVM("llvm.nvvm.fabs.f", x);
+  Value x2 = mul(x, x);
+  Value p = f32(62.0 / 2835);
+  for (double c : {-17.0 / 315, 2.0 / 15, -1.0 / 3})
+    p = fma(p, x2, f32(c));
+  Value small = fma(mul(p, x2), x, x);
+  Value e = exp(mul(ax, f32(-2)));
+  Value t = div(sub(f32(1), e), add(f32(1), e));
+  Value large = builder.create<LLVM::CopySignOp>(location, t, x);
+  Value isSmall = builder.create<arith::CmpFOp>(
+      location, arith::CmpFPredicate::OLT, ax, f32(0.3));
+  return select(isSmall, small, large);
+}
+
+Value KernelBuilder::sigmoid(Value x) {
+  return div(f32(1), add(f32(1), exp(builder.create<arith::NegFOp>(location, x))));
+}
+
+// erf: Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), odd.
+Value KernelBuilder::erf(Value x) {
+  Value ax = callNVVM("llvm.nvvm.fabs.f", x);
+  Value t = div(f32(1), fma(f32(0.3275911), ax, f32(1)));
+  Value p = f32(1.061405429);
+  for (double c : {-1.453152027, 1.421413741, -0.284496736, 0.254829592})
+    p = fma(p, t, f32(c));
+  p = mul(p, t);
+  Value e = exp(builder.create<arith::NegFOp>(location, mul(ax, ax)));
+  Value y = sub(f32(1), mul(p, e));
+  return builder.create<LLVM::CopySignOp>(location, y, x);
+}
+
+Value KernelBuilder::globalId() {
+  Value b = builder.create<gpu::BlockIdOp>(location, gpu::Dimension::x);
+  Value d = builder.create<gpu::BlockDimOp>(location, gpu::Dimension::x);
+  Value t = builder.create<gpu::ThreadIdOp>(location, gpu::Dimension::x);
+  return add(mul(b, d), t);
+}
+
+Value KernelBuilder::gridThreads() {
+  Value g = builder.create<gpu::GridDimOp>(location, gpu::Dimension::x);
+  Value d = builder.create<gpu::BlockDimOp>(location, gpu::Dimension::x);
+  return mul(g, d);
+}
+
+Value KernelBuilder::lane() {
+  Value t = builder.create<gpu::ThreadIdOp>(location, gpu::Dimension::x);
+  return builder.create<arith::RemUIOp>(location, t, index(kWarpSize));
+}
+
+Value KernelBuilder::globalWarp() { return div(globalId(), index(kWarpSize)); }
+
+void KernelBuilder::gridStrideLoop(int64_t n,
+                                   const std::function<void(Value)> &body) {
+  auto loop = builder.create<scf::ForOp>(location, globalId(), index(n),
+                                         gridThreads());
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(loop.getBody());
+  body(loop.getInductionVar());
+}
+
+Value KernelBuilder::reduceLoop(Value start, Value end, Value step, Value init,
+                                const std::function<Value(Value, Value)> &body) {
+  auto loop =
+      builder.create<scf::ForOp>(location, start, end, step, ValueRange{init});
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(loop.getBody());
+  Value next = body(loop.getInductionVar(), loop.getRegionIterArgs()[0]);
+  builder.create<scf::YieldOp>(location, next);
+  return loop.getResult(0);
+}
+
+Value KernelBuilder::warpReduce(Value v, bool isMax) {
+  for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
+    auto shuffle = builder.create<gpu::ShuffleOp>(location, v, offset,
+                                                  kWarpSize,
+                                                  gpu::ShuffleMode::XOR);
+    Value other = shuffle.getShuffleResult();
+    v = isMax ? max(v, other) : add(v, other);
+  }
+  return v;
+}
+
+Value KernelBuilder::warpMax(Value v) { return warpReduce(v, true); }
+Value KernelBuilder::warpSum(Value v) { return warpReduce(v, false); }
+
+void KernelBuilder::ifThen(Value cond, const std::function<void()> &body) {
+  auto ifOp = builder.create<scf::IfOp>(location, cond, /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(ifOp.thenBlock());
+  body();
+}

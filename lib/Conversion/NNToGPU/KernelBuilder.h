@@ -1,0 +1,156 @@
+//===- KernelBuilder.h - building one nn op's GPU kernel ------*- C++ -*-===//
+//
+// Internal to lib/Conversion/NNToGPU. Each op family registers kernel
+// patterns (populate...GPUKernelPatterns); a pattern builds the op's
+// kernel as a gpu.func with the helpers here: flattened static memref
+// arguments, a grid-stride loop over elements, warp reductions with
+// gpu.shuffle, and the float functions the NVPTX back end has no
+// instruction for (exp, log, tanh, erf) from NVVM's ex2/lg2.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNGC_LIB_CONVERSION_NNTOGPU_KERNELBUILDER_H
+#define NNGC_LIB_CONVERSION_NNTOGPU_KERNELBUILDER_H
+
+#include "nngc/Conversion/NNToGPU/NNToGPU.h"
+#include "nngc/Dialect/NN/IR/NN.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <functional>
+
+namespace nngc {
+
+/// Threads per block of the kernels below.
+constexpr int64_t kBlockSize = 256;
+constexpr int64_t kWarpSize = 32;
+
+/// The kernel of one op under construction.
+class KernelBuilder {
+public:
+  /// A kernel named `name` in `module` for `op`, taking `args` (tensors as
+  /// flat static memrefs, then scalars).
+  KernelBuilder(mlir::gpu::GPUModuleOp module, mlir::Operation *op,
+                llvm::StringRef name, mlir::TypeRange args);
+
+  mlir::OpBuilder &b() { return builder; }
+  mlir::Location loc() const { return location; }
+  mlir::Value arg(unsigned i) { return func.getArgument(i); }
+  mlir::gpu::GPUFuncOp kernel() { return func; }
+
+  /// Records the launch on the op (`nngc.gpu_kernel`, `nngc.gpu_grid`,
+  /// `nngc.gpu_block`) and ends the kernel with gpu.return.
+  void finish(int64_t grid, int64_t block = kBlockSize);
+
+  // Constants and arithmetic.
+  mlir::Value index(int64_t v);
+  mlir::Value f32(double v);
+  mlir::Value i32(int64_t v);
+  mlir::Value add(mlir::Value a, mlir::Value b);
+  mlir::Value sub(mlir::Value a, mlir::Value b);
+  mlir::Value mul(mlir::Value a, mlir::Value b);
+  mlir::Value div(mlir::Value a, mlir::Value b);
+  mlir::Value fma(mlir::Value a, mlir::Value b, mlir::Value c);
+  mlir::Value max(mlir::Value a, mlir::Value b);
+  mlir::Value select(mlir::Value cond, mlir::Value a, mlir::Value b);
+  mlir::Value gt(mlir::Value a, mlir::Value b);
+  mlir::Value load(mlir::Value memref, mlir::Value i);
+  void store(mlir::Value v, mlir::Value memref, mlir::Value i);
+
+  // Float functions, accurate to a few ulp (or 1.5e-7 absolute for erf).
+  mlir::Value exp(mlir::Value x);
+  mlir::Value log(mlir::Value x);
+  mlir::Value sqrt(mlir::Value x);
+  mlir::Value tanh(mlir::Value x);
+  mlir::Value sigmoid(mlir::Value x);
+  mlir::Value erf(mlir::Value x);
+
+  /// The global thread index and the grid's thread count.
+  mlir::Value globalId();
+  mlir::Value gridThreads();
+  /// The thread's lane and warp within the grid (warp = global / 32).
+  mlir::Value lane();
+  mlir::Value globalWarp();
+  /// for (i = globalId; i < n; i += gridThreads) body(i).
+  void gridStrideLoop(int64_t n, const std::function<void(mlir::Value)> &body);
+  /// for (i = start; i < end; i += step) with one loop-carried f32,
+  /// returning its final value.
+  mlir::Value reduceLoop(mlir::Value start, mlir::Value end, mlir::Value step,
+                         mlir::Value init,
+                         const std::function<mlir::Value(mlir::Value,
+                                                         mlir::Value)> &body);
+  /// `v` reduced over the 32 lanes of the warp with butterfly shuffles
+  /// (every lane gets the result): max or add.
+  mlir::Value warpMax(mlir::Value v);
+  mlir::Value warpSum(mlir::Value v);
+  /// if (cond) body().
+  void ifThen(mlir::Value cond, const std::function<void()> &body);
+
+  /// Blocks for `n` independent elements, `kBlockSize` threads each.
+  static int64_t gridFor(int64_t n);
+
+private:
+  mlir::Value callNVVM(llvm::StringRef intrinsic, mlir::Value x);
+  mlir::Value warpReduce(mlir::Value v, bool isMax);
+
+  mlir::OpBuilder builder;
+  mlir::Location location;
+  mlir::Operation *op;
+  mlir::gpu::GPUFuncOp func;
+};
+
+/// A flat static memref of `v`'s elements (f32 or i64).
+mlir::MemRefType flatMemRef(mlir::Value v);
+
+/// Builds the GPU kernel of one kind of nn op.
+class GPUKernelPattern {
+public:
+  explicit GPUKernelPattern(llvm::StringRef opName) : opName(opName) {}
+  virtual ~GPUKernelPattern() = default;
+  /// The op's kernels in `module` (names start with `prefix`); failure if
+  /// this op cannot run on the GPU yet.
+  virtual mlir::LogicalResult build(mlir::Operation *op,
+                                    mlir::gpu::GPUModuleOp module,
+                                    llvm::StringRef prefix) const = 0;
+  llvm::StringRef getOpName() const { return opName; }
+
+private:
+  std::string opName;
+};
+
+/// The patterns of each op family, keyed by op name.
+using GPUKernelPatterns =
+    llvm::StringMap<std::unique_ptr<GPUKernelPattern>>;
+void populateElementwiseGPUKernelPatterns(GPUKernelPatterns &patterns);
+void populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns);
+void populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns);
+
+/// A pattern from a function, for the families' one-liners.
+template <typename OpT>
+void addKernel(GPUKernelPatterns &patterns,
+               std::function<mlir::LogicalResult(OpT, mlir::gpu::GPUModuleOp,
+                                                 llvm::StringRef)>
+                   build) {
+  struct Pattern : GPUKernelPattern {
+    Pattern(std::function<mlir::LogicalResult(OpT, mlir::gpu::GPUModuleOp,
+                                              llvm::StringRef)>
+                f)
+        : GPUKernelPattern(OpT::getOperationName()), f(std::move(f)) {}
+    mlir::LogicalResult build(mlir::Operation *op,
+                              mlir::gpu::GPUModuleOp module,
+                              llvm::StringRef prefix) const override {
+      return f(mlir::cast<OpT>(op), module, prefix);
+    }
+    std::function<mlir::LogicalResult(OpT, mlir::gpu::GPUModuleOp,
+                                      llvm::StringRef)>
+        f;
+  };
+  patterns[OpT::getOperationName()] = std::make_unique<Pattern>(build);
+}
+
+} // namespace nngc
+
+#endif // NNGC_LIB_CONVERSION_NNTOGPU_KERNELBUILDER_H

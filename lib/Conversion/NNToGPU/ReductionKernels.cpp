@@ -1,0 +1,204 @@
+//===- ReductionKernels.cpp - softmax, sums, the global gradient norm ----===//
+//
+// Reductions along the last axis use one warp per row: each lane strides
+// over the row, then butterfly shuffles (gpu.shuffle xor) combine the 32
+// partial results, so every lane holds the row's max and sum. Reductions
+// over other axes use one thread per output element. The gradient norm
+// accumulates each warp's sum of squares with one atomic add.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+using namespace nngc;
+using namespace nngc::nn;
+
+namespace {
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+int64_t elements(Value v) {
+  return cast<RankedTensorType>(v.getType()).getNumElements();
+}
+
+/// softmax (or log_softmax) of `x` over the middle dimension of
+/// (outer, axis, inner).
+template <typename OpT>
+LogicalResult buildSoftmax(OpT op, gpu::GPUModuleOp module, StringRef name,
+                           bool logSoftmax) {
+  Value in = op.getInput(), out = op.getResult();
+  ArrayRef<int64_t> shape = shapeOf(in);
+  int64_t rank = static_cast<int64_t>(shape.size());
+  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  int64_t outer = 1, inner = 1, n = shape[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= shape[d];
+  KernelBuilder k(module, op, name, {flatMemRef(in), flatMemRef(out)});
+  Value x = k.arg(0), y = k.arg(1);
+  auto finishRow = [&](Value base, Value start, Value step, Value stride,
+                       Value mx, Value sum) {
+    Value logSum = k.log(sum), inv = k.div(k.f32(1), sum);
+    auto loop = k.b().create<scf::ForOp>(k.loc(), start, k.index(n), step);
+    OpBuilder::InsertionGuard guard(k.b());
+    k.b().setInsertionPointToStart(loop.getBody());
+    Value at = k.add(base, k.mul(loop.getInductionVar(), stride));
+    Value shifted = k.sub(k.load(x, at), mx);
+    k.store(logSoftmax ? k.sub(shifted, logSum) : k.mul(k.exp(shifted), inv),
+            y, at);
+  };
+  Value minusInf = k.f32(-INFINITY);
+  if (inner == 1) {
+    // One warp per row.
+    int64_t rows = outer, warpsPerBlock = kBlockSize / kWarpSize;
+    Value row = k.globalWarp(), lane = k.lane();
+    Value inRange = k.b().create<arith::CmpIOp>(
+        k.loc(), arith::CmpIPredicate::ult, row, k.index(rows));
+    k.ifThen(inRange, [&] {
+      Value base = k.mul(row, k.index(n)), step = k.index(kWarpSize);
+      Value mx = k.reduceLoop(lane, k.index(n), step, minusInf,
+                              [&](Value j, Value acc) {
+                                return k.max(acc, k.load(x, k.add(base, j)));
+                              });
+      mx = k.warpMax(mx);
+      Value sum = k.reduceLoop(
+          lane, k.index(n), step, k.f32(0), [&](Value j, Value acc) {
+            return k.add(acc, k.exp(k.sub(k.load(x, k.add(base, j)), mx)));
+          });
+      sum = k.warpSum(sum);
+      finishRow(base, lane, step, k.index(1), mx, sum);
+    });
+    k.finish((rows + warpsPerBlock - 1) / warpsPerBlock);
+    return success();
+  }
+  // One thread per (outer, inner) column.
+  int64_t columns = outer * inner;
+  k.gridStrideLoop(columns, [&](Value c) {
+    Value o = k.div(c, k.index(inner));
+    Value i = k.b().create<arith::RemUIOp>(k.loc(), c, k.index(inner));
+    Value base = k.add(k.mul(o, k.index(n * inner)), i);
+    Value stride = k.index(inner), zero = k.index(0), one = k.index(1);
+    Value mx = k.reduceLoop(zero, k.index(n), one, minusInf,
+                            [&](Value j, Value acc) {
+                              return k.max(
+                                  acc, k.load(x, k.add(base, k.mul(j, stride))));
+                            });
+    Value sum = k.reduceLoop(zero, k.index(n), one, k.f32(0),
+                             [&](Value j, Value acc) {
+                               Value v = k.load(x, k.add(base, k.mul(j, stride)));
+                               return k.add(acc, k.exp(k.sub(v, mx)));
+                             });
+    finishRow(base, zero, one, stride, mx, sum);
+  });
+  k.finish(KernelBuilder::gridFor(columns));
+  return success();
+}
+
+} // namespace
+
+void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
+  addKernel<SoftmaxOp>(patterns, [](SoftmaxOp op, gpu::GPUModuleOp module,
+                                    StringRef name) {
+    return buildSoftmax(op, module, name, /*logSoftmax=*/false);
+  });
+  addKernel<LogSoftmaxOp>(patterns, [](LogSoftmaxOp op, gpu::GPUModuleOp module,
+                                       StringRef name) {
+    return buildSoftmax(op, module, name, /*logSoftmax=*/true);
+  });
+
+  // out = in summed over the dimensions it broadcasts along: one thread
+  // per output element, reading the input along the reduced dimensions.
+  addKernel<SumToOp>(patterns, [](SumToOp op, gpu::GPUModuleOp module,
+                                  StringRef name) {
+    Value in = op.getInput(), out = op.getResult();
+    ArrayRef<int64_t> is = shapeOf(in), os = shapeOf(out);
+    int64_t rank = static_cast<int64_t>(is.size());
+    int64_t lead = rank - static_cast<int64_t>(os.size());
+    // Each input dimension: kept (it indexes the output) or reduced.
+    SmallVector<int64_t> inStride(rank, 1), kept, reduced;
+    for (int64_t d = rank - 2; d >= 0; --d)
+      inStride[d] = inStride[d + 1] * is[d + 1];
+    for (int64_t d = 0; d < rank; ++d)
+      (d >= lead && os[d - lead] == is[d] ? kept : reduced).push_back(d);
+    int64_t outN = elements(out), count = elements(in) / std::max<int64_t>(outN, 1);
+    KernelBuilder k(module, op, name, {flatMemRef(in), flatMemRef(out)});
+    k.gridStrideLoop(outN, [&](Value o) {
+      // The input offset of output element o's first summand.
+      Value base = k.index(0), rest = o;
+      for (int64_t d : llvm::reverse(kept)) {
+        Value idx = k.b().create<arith::RemUIOp>(k.loc(), rest, k.index(is[d]));
+        rest = k.div(rest, k.index(is[d]));
+        base = k.add(base, k.mul(idx, k.index(inStride[d])));
+      }
+      Value sum = k.reduceLoop(
+          k.index(0), k.index(count), k.index(1), k.f32(0),
+          [&](Value j, Value acc) {
+            Value at = base, r = j;
+            for (int64_t d : llvm::reverse(reduced)) {
+              Value idx =
+                  k.b().create<arith::RemUIOp>(k.loc(), r, k.index(is[d]));
+              r = k.div(r, k.index(is[d]));
+              at = k.add(at, k.mul(idx, k.index(inStride[d])));
+            }
+            return k.add(acc, k.load(k.arg(0), at));
+          });
+      k.store(sum, k.arg(1), o);
+    });
+    k.finish(KernelBuilder::gridFor(outN));
+    return success();
+  });
+
+  // sqrt(sum of squares) over every gradient: zero the result, add each
+  // warp's partial sum atomically, take the square root (three launches).
+  addKernel<GradNormOp>(patterns, [](GradNormOp op, gpu::GPUModuleOp module,
+                                     StringRef name) {
+    Value out = op.getResult();
+    {
+      KernelBuilder k(module, op, (name + "_zero").str(), {flatMemRef(out)});
+      k.store(k.f32(0), k.arg(0), k.index(0));
+      k.finish(1, 1);
+    }
+    SmallVector<Type> args;
+    int64_t largest = 1;
+    for (Value g : op.getGrads()) {
+      args.push_back(flatMemRef(g));
+      largest = std::max(largest, elements(g));
+    }
+    args.push_back(flatMemRef(out));
+    {
+      KernelBuilder k(module, op, (name + "_squares").str(), args);
+      Value acc = k.f32(0);
+      Value id = k.globalId(), step = k.gridThreads();
+      for (auto [t, g] : llvm::enumerate(op.getGrads())) {
+        Value m = k.arg(t);
+        acc = k.reduceLoop(id, k.index(elements(g)), step, acc,
+                           [&](Value i, Value a) {
+                             Value v = k.load(m, i);
+                             return k.fma(v, v, a);
+                           });
+      }
+      acc = k.warpSum(acc);
+      Value first = k.b().create<arith::CmpIOp>(
+          k.loc(), arith::CmpIPredicate::eq, k.lane(), k.index(0));
+      Value result = k.arg(op.getGrads().size());
+      k.ifThen(first, [&] {
+        k.b().create<memref::AtomicRMWOp>(k.loc(), arith::AtomicRMWKind::addf,
+                                          acc, result, ValueRange{k.index(0)});
+      });
+      k.finish(KernelBuilder::gridFor(largest));
+    }
+    {
+      KernelBuilder k(module, op, (name + "_sqrt").str(), {flatMemRef(out)});
+      Value zero = k.index(0);
+      k.store(k.sqrt(k.load(k.arg(0), zero)), k.arg(0), zero);
+      k.finish(1, 1);
+    }
+    return success();
+  });
+}
