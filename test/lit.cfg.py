@@ -85,7 +85,10 @@ if shutil.which("chromium"):
 # nngc built with MPI (--distributed=mpi) and a launcher to run it.
 if getattr(config, "nngc_mpi", "") in ("TRUE", "ON", "1") and shutil.which("mpirun"):
     config.available_features.add("mpi")
-if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
+if ptxas:
     config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
 
 llvm_config.add_tool_substitutions(["nngc", "nngc-opt"], [config.nngc_tools_dir])

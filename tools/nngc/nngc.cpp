@@ -98,7 +98,7 @@ int main(int argc, char **argv) {
       "distributed", po::value(&distributed)->default_value("none"),
       "data-parallel training: mpi (run the trainer under mpirun; gradients "
       "averaged across ranks, overlapped with the backward pass) or none; "
-      "nccl needs the CUDA target, which this nngc does not have")(
+      "nccl needs the CUDA trainer, which is not built yet")(
       "bucket-size", po::value(&bucketSize)->default_value("1M"),
       "with --distributed: gradients per all-reduce (a size, as "
       "--max-memory's)")(
@@ -212,8 +212,9 @@ int main(int argc, char **argv) {
     options.pipeline.maxMemoryBytes = *bytes;
   }
   if (distributed == "nccl") {
-    std::cerr << "nngc: --distributed=nccl needs --target=cuda, which this "
-                 "nngc does not have yet; use --distributed=mpi\n";
+    std::cerr << "nngc: --distributed=nccl needs the CUDA trainer, which "
+                 "is not built yet (--target=cuda writes the GPU kernels "
+                 "only); use --distributed=mpi\n";
     return 1;
   }
   if (distributed != "mpi" && distributed != "none") {

@@ -34,7 +34,10 @@ LogicalResult buildSoftmax(OpT op, gpu::GPUModuleOp module, StringRef name,
   Value in = op.getInput(), out = op.getResult();
   ArrayRef<int64_t> shape = shapeOf(in);
   int64_t rank = static_cast<int64_t>(shape.size());
-  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  // (I64Attr's getter is unsigned.)
+  auto axis = static_cast<int64_t>(op.getAxis());
+  if (axis < 0)
+    axis += rank;
   int64_t outer = 1, inner = 1, n = shape[axis];
   for (int64_t d = 0; d < axis; ++d)
     outer *= shape[d];

@@ -1,0 +1,75 @@
+// nngc-convert-nn-to-gpu-kernels: each op with a GPU kernel pattern gets
+// its gpu.func kernels in @nngc_kernels and records them with their
+// launches ([grid, block]); ops without one are listed in nngc.gpu_missing.
+// RUN: nngc-opt --nngc-convert-nn-to-gpu-kernels %s | FileCheck %s
+// RUN: nngc-opt "--nngc-convert-nn-to-gpu-kernels=chip=sm_90" %s | FileCheck %s --check-prefix=SM90
+// SM90: gpu.module @nngc_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx78">]
+
+// CHECK: module attributes {gpu.container_module, nngc.gpu_missing = ["nn.linear"]}
+// CHECK: nn.relu %{{.*}} {nngc.gpu_kernels = [@k_4_relu], nngc.gpu_launch = [array<i64: 1, 256>]}
+// A large tensor: a grid-stride loop over at most 4096 blocks.
+// CHECK: nn.tanh %{{.*}} {nngc.gpu_kernels = [@k_5_tanh], nngc.gpu_launch = [array<i64: 4096, 256>]}
+// One warp per row: 4 rows of 8 warps a block.
+// CHECK: nn.softmax %{{.*}} {nngc.gpu_kernels = [@k_6_softmax], nngc.gpu_launch = [array<i64: 1, 256>]}
+// CHECK: nn.grad_norm {{.*}}nngc.gpu_kernels = [@k_12_grad_norm_zero, @k_12_grad_norm_squares, @k_12_grad_norm_sqrt], nngc.gpu_launch = [array<i64: 1, 1>, array<i64: 1, 256>, array<i64: 1, 1>]
+// CHECK: nn.sgd_update {{.*}}nngc.gpu_kernels = [@k_13_sgd_update]
+// CHECK: nn.multi_adam_update {{.*}}nngc.gpu_kernels = [@k_14_multi_adam_update_0, @k_14_multi_adam_update_1]
+
+// CHECK: gpu.module @nngc_kernels [#nvvm.target<O = 3, chip = "sm_80", features = "+ptx70">]
+// CHECK-LABEL: gpu.func @k_4_relu(%arg0: memref<160xf32>, %arg1: memref<160xf32>) kernel
+// CHECK: gpu.grid_dim x
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %c160 step
+// CHECK: %[[V:.*]] = memref.load %arg0[%[[I]]]
+// CHECK: arith.maximumf %[[V]]
+// CHECK-LABEL: gpu.func @k_5_tanh(%arg0: memref<2097152xf32>, %arg1: memref<2097152xf32>) kernel
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.f"
+// CHECK-LABEL: gpu.func @k_6_softmax
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: arith.maximumf
+// CHECK: gpu.shuffle  xor %{{.*}}, %c16_i32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.f"
+// CHECK: gpu.shuffle  xor
+// A softmax along the first axis: one thread per column.
+// CHECK-LABEL: gpu.func @k_7_log_softmax
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c40 step
+// CHECK-NOT: gpu.shuffle
+// CHECK: llvm.call_intrinsic "llvm.nvvm.lg2.approx.f"
+// CHECK-LABEL: gpu.func @k_8_add(%arg0: memref<160xf32>, %arg1: memref<40xf32>, %arg2: memref<160xf32>)
+// CHECK: arith.remui %{{.*}}, %c40
+// CHECK: arith.addf
+// CHECK-LABEL: gpu.func @k_9_gelu
+// CHECK: llvm.call_intrinsic "llvm.nvvm.fabs.f"
+// CHECK-LABEL: gpu.func @k_10_gelu_grad
+// CHECK-LABEL: gpu.func @k_11_sum_to(%arg0: memref<160xf32>, %arg1: memref<40xf32>)
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c4 step
+// CHECK-LABEL: gpu.func @k_12_grad_norm_squares(%arg0: memref<160xf32>, %arg1: memref<40xf32>, %arg2: memref<1xf32>)
+// CHECK: llvm.intr.fma
+// CHECK: gpu.shuffle  xor
+// CHECK: memref.atomic_rmw addf
+// CHECK-LABEL: gpu.func @k_12_grad_norm_sqrt
+// CHECK: llvm.call_intrinsic "llvm.nvvm.sqrt.rn.f"
+// SGD's scalars: clip, lr, first step.
+// CHECK-LABEL: gpu.func @k_13_sgd_update(%arg0: memref<40xf32>, %arg1: memref<40xf32>, %arg2: memref<40xf32>, %arg3: f32, %arg4: f32, %arg5: i32)
+// Adam's: clip, lr, step size, sqrt of the second bias correction.
+// CHECK-LABEL: gpu.func @k_14_multi_adam_update_0(%arg0: memref<40xf32>, %arg1: memref<40xf32>, %arg2: memref<40xf32>, %arg3: memref<40xf32>, %arg4: f32, %arg5: f32, %arg6: f32, %arg7: f32)
+// CHECK-LABEL: gpu.func @k_14_multi_adam_update_1(%arg0: memref<6xf32>
+nn.model @k {
+  %x = nn.input "x" : tensor<4x40xf32>
+  %b = nn.param "b" init(zeros) : tensor<40xf32>
+  %c = nn.param "c" init(zeros) : tensor<6xf32>
+  %wbig = nn.param "wbig" init(zeros) : tensor<2048x1024xf32>
+  %r = nn.relu %x : tensor<4x40xf32>
+  %big = nn.tanh %wbig : tensor<2048x1024xf32>
+  %s = nn.softmax %x : tensor<4x40xf32>
+  %ls = nn.log_softmax %x {axis = 0} : tensor<4x40xf32>
+  %a = nn.add %x, %b : tensor<4x40xf32>, tensor<40xf32>
+  %g = nn.gelu %x : tensor<4x40xf32>
+  %gg = nn.gelu_grad %r, %x : tensor<4x40xf32>
+  %t = nn.sum_to %x : tensor<4x40xf32> -> tensor<40xf32>
+  %n = nn.grad_norm %x, %b : tensor<4x40xf32>, tensor<40xf32>
+  nn.sgd_update %b, %t, %b grad_norm(%n) {lr = 0.1 : f64, momentum = 0.9 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64} : tensor<40xf32>, tensor<40xf32>
+  nn.multi_adam_update params(%b, %c) grads(%t, %c) exp_avgs(%b, %c) exp_avg_sqs(%b, %c) {lr = 1.0e-3 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, weight_decays = array<f64: 0.0, 0.0>} : tensor<40xf32>, tensor<6xf32>
+  %w = nn.param "w" init(zeros) : tensor<8x40xf32>
+  %z = nn.linear %x, %w : tensor<4x40xf32>, tensor<8x40xf32>
+}
