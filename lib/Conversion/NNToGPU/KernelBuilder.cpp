@@ -15,11 +15,17 @@ MemRefType nngc::flatMemRef(Value v) {
 }
 
 KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
-                             StringRef name, TypeRange args)
+                             StringRef name, TypeRange args,
+                             unsigned sharedArrays)
     : builder(module.getContext()), location(op->getLoc()), op(op) {
   builder.setInsertionPoint(module.getBody()->getTerminator());
+  auto workgroup = gpu::AddressSpaceAttr::get(builder.getContext(),
+                                              gpu::AddressSpace::Workgroup);
+  SmallVector<Type> shared(
+      sharedArrays,
+      MemRefType::get({kWarpSize}, builder.getF32Type(), AffineMap(), workgroup));
   func = builder.create<gpu::GPUFuncOp>(
-      location, name, builder.getFunctionType(args, {}));
+      location, name, builder.getFunctionType(args, {}), shared);
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
                 builder.getUnitAttr());
   builder.setInsertionPointToStart(&func.getBody().front());
@@ -215,4 +221,26 @@ void KernelBuilder::ifThen(Value cond, const std::function<void()> &body) {
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(ifOp.thenBlock());
   body();
+}
+
+Value KernelBuilder::threadId() {
+  return builder.create<gpu::ThreadIdOp>(location, gpu::Dimension::x);
+}
+
+Value KernelBuilder::cmpIndex(arith::CmpIPredicate p, Value a, Value b) {
+  return builder.create<arith::CmpIOp>(location, p, a, b);
+}
+
+Value KernelBuilder::blockSum(Value v, unsigned array, int64_t block) {
+  Value mem = shared(array), t = threadId();
+  Value w = div(t, index(kWarpSize)), l = lane();
+  v = warpSum(v);
+  ifThen(cmpIndex(arith::CmpIPredicate::eq, l, index(0)),
+         [&] { store(v, mem, w); });
+  builder.create<gpu::BarrierOp>(location);
+  // Every warp sums the warps' partial sums (so every thread has the
+  // total); lanes past the block's warps add 0.
+  Value part = load(mem, l);
+  Value mine = cmpIndex(arith::CmpIPredicate::ult, l, index(block / kWarpSize));
+  return warpSum(select(mine, part, f32(0)));
 }

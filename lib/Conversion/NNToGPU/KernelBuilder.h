@@ -34,11 +34,16 @@ public:
   /// A kernel named `name` in `module` for `op`, taking `args` (tensors as
   /// flat static memrefs, then scalars).
   KernelBuilder(mlir::gpu::GPUModuleOp module, mlir::Operation *op,
-                llvm::StringRef name, mlir::TypeRange args);
+                llvm::StringRef name, mlir::TypeRange args,
+                unsigned sharedArrays = 0);
 
   mlir::OpBuilder &b() { return builder; }
   mlir::Location loc() const { return location; }
   mlir::Value arg(unsigned i) { return func.getArgument(i); }
+  /// Shared (workgroup) array `i` of 32 floats (`sharedArrays` of them).
+  mlir::Value shared(unsigned i) {
+    return func.getWorkgroupAttributions()[i];
+  }
   mlir::gpu::GPUFuncOp kernel() { return func; }
 
   /// Records the launch on the op (`nngc.gpu_kernel`, `nngc.gpu_grid`,
@@ -88,6 +93,14 @@ public:
   mlir::Value warpSum(mlir::Value v);
   /// if (cond) body().
   void ifThen(mlir::Value cond, const std::function<void()> &body);
+  /// The sum of `v` over the block's threads (every thread gets it), with
+  /// shared array `array`; `block` is the block's size (a multiple of 32,
+  /// at most 1024). Every thread of the block must call it.
+  mlir::Value blockSum(mlir::Value v, unsigned array, int64_t block);
+  /// The thread's index in its block.
+  mlir::Value threadId();
+  mlir::Value cmpIndex(mlir::arith::CmpIPredicate p, mlir::Value a,
+                       mlir::Value b);
 
   /// Blocks for `n` independent elements, `kBlockSize` threads each.
   static int64_t gridFor(int64_t n);
@@ -127,6 +140,7 @@ using GPUKernelPatterns =
 void populateElementwiseGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns);
+void populateLossGPUKernelPatterns(GPUKernelPatterns &patterns);
 
 /// A pattern from a function, for the families' one-liners.
 template <typename OpT>

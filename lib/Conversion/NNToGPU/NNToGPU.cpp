@@ -59,6 +59,7 @@ struct ConvertNNToGPUKernelsPass
     populateElementwiseGPUKernelPatterns(patterns);
     populateReductionGPUKernelPatterns(patterns);
     populateOptimizerGPUKernelPatterns(patterns);
+    populateLossGPUKernelPatterns(patterns);
 
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto target = NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/3,

@@ -103,9 +103,82 @@ LogicalResult buildSoftmax(OpT op, gpu::GPUModuleOp module, StringRef name,
   return success();
 }
 
+/// The backward of softmax (dx = y (dy - sum(dy y))) or log-softmax
+/// (dx = dy - exp(y) sum(dy)) from the forward result y, laid out as the
+/// forward.
+template <typename OpT>
+LogicalResult buildSoftmaxGrad(OpT op, gpu::GPUModuleOp module, StringRef name,
+                               bool logSoftmax) {
+  Value dyV = op.getGrad(), yV = op.getSaved(), out = op.getResult();
+  ArrayRef<int64_t> shape = shapeOf(yV);
+  int64_t rank = static_cast<int64_t>(shape.size());
+  auto axis = static_cast<int64_t>(op.getAxis());
+  if (axis < 0)
+    axis += rank;
+  int64_t outer = 1, inner = 1, n = shape[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= shape[d];
+  KernelBuilder k(module, op, name,
+                  {flatMemRef(dyV), flatMemRef(yV), flatMemRef(out)});
+  Value dy = k.arg(0), y = k.arg(1), dx = k.arg(2);
+  // One row from `base`, elements start, start + step, ... (stride apart);
+  // `reduce` combines the per-thread dot product into the row's.
+  auto row = [&](Value base, Value start, Value step, Value stride,
+                 const std::function<Value(Value)> &reduce) {
+    Value dot = k.reduceLoop(start, k.index(n), step, k.f32(0),
+                             [&](Value j, Value acc) {
+                               Value at = k.add(base, k.mul(j, stride));
+                               Value g = k.load(dy, at);
+                               return logSoftmax ? k.add(acc, g)
+                                                 : k.fma(g, k.load(y, at), acc);
+                             });
+    dot = reduce(dot);
+    auto loop = k.b().create<scf::ForOp>(k.loc(), start, k.index(n), step);
+    OpBuilder::InsertionGuard guard(k.b());
+    k.b().setInsertionPointToStart(loop.getBody());
+    Value at = k.add(base, k.mul(loop.getInductionVar(), stride));
+    Value g = k.load(dy, at), v = k.load(y, at);
+    k.store(logSoftmax ? k.sub(g, k.mul(k.exp(v), dot))
+                       : k.mul(v, k.sub(g, dot)),
+            dx, at);
+  };
+  if (inner == 1) {
+    int64_t warpsPerBlock = kBlockSize / kWarpSize;
+    Value r = k.globalWarp();
+    k.ifThen(k.cmpIndex(arith::CmpIPredicate::ult, r, k.index(outer)), [&] {
+      row(k.mul(r, k.index(n)), k.lane(), k.index(kWarpSize), k.index(1),
+          [&](Value v) { return k.warpSum(v); });
+    });
+    k.finish((outer + warpsPerBlock - 1) / warpsPerBlock);
+    return success();
+  }
+  int64_t columns = outer * inner;
+  k.gridStrideLoop(columns, [&](Value c) {
+    Value o = k.div(c, k.index(inner));
+    Value i = k.b().create<arith::RemUIOp>(k.loc(), c, k.index(inner));
+    Value base = k.add(k.mul(o, k.index(n * inner)), i);
+    row(base, k.index(0), k.index(1), k.index(inner),
+        [](Value v) { return v; });
+  });
+  k.finish(KernelBuilder::gridFor(columns));
+  return success();
+}
+
 } // namespace
 
 void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
+  addKernel<SoftmaxGradOp>(patterns, [](SoftmaxGradOp op,
+                                        gpu::GPUModuleOp module,
+                                        StringRef name) {
+    return buildSoftmaxGrad(op, module, name, /*logSoftmax=*/false);
+  });
+  addKernel<LogSoftmaxGradOp>(patterns, [](LogSoftmaxGradOp op,
+                                           gpu::GPUModuleOp module,
+                                           StringRef name) {
+    return buildSoftmaxGrad(op, module, name, /*logSoftmax=*/true);
+  });
   addKernel<SoftmaxOp>(patterns, [](SoftmaxOp op, gpu::GPUModuleOp module,
                                     StringRef name) {
     return buildSoftmax(op, module, name, /*logSoftmax=*/false);

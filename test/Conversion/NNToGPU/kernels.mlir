@@ -54,6 +54,14 @@
 // Adam's: clip, lr, step size, sqrt of the second bias correction.
 // CHECK-LABEL: gpu.func @k_14_multi_adam_update_0(%arg0: memref<40xf32>, %arg1: memref<40xf32>, %arg2: memref<40xf32>, %arg3: memref<40xf32>, %arg4: f32, %arg5: f32, %arg6: f32, %arg7: f32)
 // CHECK-LABEL: gpu.func @k_14_multi_adam_update_1(%arg0: memref<6xf32>
+// The softmax backward along the last axis: dot(dy, y) by the warp.
+// CHECK-LABEL: gpu.func @k_17_softmax_grad(%arg0: memref<160xf32>, %arg1: memref<160xf32>, %arg2: memref<160xf32>)
+// CHECK: llvm.intr.fma
+// CHECK: gpu.shuffle  xor
+// CHECK-LABEL: gpu.func @k_18_log_softmax_grad
+// CHECK-NOT: gpu.shuffle
+// CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.f"
+// CHECK: gpu.return
 nn.model @k {
   %x = nn.input "x" : tensor<4x40xf32>
   %b = nn.param "b" init(zeros) : tensor<40xf32>
@@ -72,4 +80,6 @@ nn.model @k {
   nn.multi_adam_update params(%b, %c) grads(%t, %c) exp_avgs(%b, %c) exp_avg_sqs(%b, %c) {lr = 1.0e-3 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64, weight_decays = array<f64: 0.0, 0.0>} : tensor<40xf32>, tensor<6xf32>
   %w = nn.param "w" init(zeros) : tensor<8x40xf32>
   %z = nn.linear %x, %w : tensor<4x40xf32>, tensor<8x40xf32>
+  %sg = nn.softmax_grad %x, %s : tensor<4x40xf32>
+  %lsg = nn.log_softmax_grad %x, %ls {axis = 0} : tensor<4x40xf32>
 }

@@ -1,7 +1,7 @@
 // An MLP with every GPU kernel kind of the first slice in its training
 // step: tanh, GELU, leaky ReLU and their gradients, a broadcast add, a
-// softmax (one warp per row), sums, the gradient norm and SGD with
-// momentum.
+// softmax and its backward (one warp per row), MSE and its backward, sums,
+// the gradient norm and SGD with momentum.
 nn.model @softmax_mlp {
   %x = nn.input "x" : tensor<16x12xf32>
   %y = nn.input "y" : tensor<16x5xf32>

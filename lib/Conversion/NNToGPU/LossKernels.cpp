@@ -1,0 +1,262 @@
+//===- LossKernels.cpp - cross-entropy and MSE, forward and backward ------===//
+//
+// The CPU kernels' formulas (lib/Runtime/Kernels.cpp) over the batch's
+// valid rows, which the host passes as the last argument (i64) every step:
+//
+//   cross_entropy       one block of 1024 threads; a warp per position
+//                       (logsumexp by shuffles), the block's sums of the
+//                       losses and of the counted positions; loss = their
+//                       ratio (0 when none counts)
+//   cross_entropy_grad  a warp per position: (softmax - onehot) dl / count
+//                       (each block counts the positions first), 0 on
+//                       ignored positions and padding rows
+//   mse, mse_grad       sum of squares over one block; 2 (x - t) dl / n
+//
+// Labels out of range are skipped, as on the CPU, but not reported yet
+// (the CPU records the first in the context's error).
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuilder.h"
+
+using namespace mlir;
+using namespace nngc;
+using namespace nngc::nn;
+
+namespace {
+
+constexpr int64_t kLossBlock = 1024;
+
+/// (rows, positions, classes) of cross-entropy logits.
+std::array<int64_t, 3> ceDims(Value logits) {
+  auto type = cast<RankedTensorType>(logits.getType());
+  int64_t rows = type.getDimSize(0), classes = type.getShape().back();
+  return {rows, type.getNumElements() / rows / classes, classes};
+}
+
+int64_t elements(Value v) {
+  return cast<RankedTensorType>(v.getType()).getNumElements();
+}
+
+/// Whether `label` (i64) is counted: in range and not the ignored index.
+Value counted(KernelBuilder &k, Value label, int64_t classes,
+              std::optional<int64_t> ignore) {
+  auto i64 = [&](int64_t v) {
+    return k.b().create<arith::ConstantOp>(k.loc(),
+                                           k.b().getI64IntegerAttr(v));
+  };
+  Value ok = k.b().create<arith::AndIOp>(
+      k.loc(), k.cmpIndex(arith::CmpIPredicate::sge, label, i64(0)),
+      k.cmpIndex(arith::CmpIPredicate::slt, label, i64(classes)));
+  if (ignore)
+    ok = k.b().create<arith::AndIOp>(
+        k.loc(), ok, k.cmpIndex(arith::CmpIPredicate::ne, label, i64(*ignore)));
+  return ok;
+}
+
+/// The row's max and sum of exp(z - max) over `classes` logits from
+/// `base`, by the warp's lanes (every lane gets both).
+std::pair<Value, Value> rowStats(KernelBuilder &k, Value logits, Value base,
+                                 int64_t classes) {
+  Value lane = k.lane(), step = k.index(kWarpSize), end = k.index(classes);
+  Value mx = k.reduceLoop(lane, end, step, k.f32(-INFINITY),
+                          [&](Value j, Value acc) {
+                            return k.max(acc, k.load(logits, k.add(base, j)));
+                          });
+  mx = k.warpMax(mx);
+  Value sum = k.reduceLoop(lane, end, step, k.f32(0), [&](Value j, Value acc) {
+    return k.add(acc, k.exp(k.sub(k.load(logits, k.add(base, j)), mx)));
+  });
+  return {mx, k.warpSum(sum)};
+}
+
+/// The valid rows' elements: the i64 argument times `perRow`, as an index.
+Value validElements(KernelBuilder &k, Value validRows, int64_t perRow) {
+  Value rows = k.b().create<arith::IndexCastOp>(k.loc(), k.b().getIndexType(),
+                                                validRows);
+  return k.mul(rows, k.index(perRow));
+}
+
+LogicalResult buildCrossEntropy(CrossEntropyOp op, gpu::GPUModuleOp module,
+                                StringRef name) {
+  auto [rows, positions, classes] = ceDims(op.getLogits());
+  std::optional<int64_t> ignore = op.getIgnoreIndex();
+  OpBuilder types(op->getContext());
+  KernelBuilder k(module, op, name,
+                  {flatMemRef(op.getLogits()), flatMemRef(op.getLabels()),
+                   flatMemRef(op.getResult()), types.getI64Type()},
+                  /*sharedArrays=*/2);
+  Value logits = k.arg(0), labels = k.arg(1);
+  Value n = validElements(k, k.arg(3), positions);
+  Value warp = k.div(k.threadId(), k.index(kWarpSize));
+  auto loop = k.b().create<scf::ForOp>(
+      k.loc(), warp, n, k.index(kLossBlock / kWarpSize),
+      ValueRange{k.f32(0), k.f32(0)});
+  {
+    OpBuilder::InsertionGuard guard(k.b());
+    k.b().setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value acc = loop.getRegionIterArgs()[0], cnt = loop.getRegionIterArgs()[1];
+    Value label = k.load(labels, i);
+    auto ifOp = k.b().create<scf::IfOp>(
+        k.loc(), TypeRange{k.b().getF32Type(), k.b().getF32Type()},
+        counted(k, label, classes, ignore), /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard inner(k.b());
+      k.b().setInsertionPointToStart(ifOp.thenBlock());
+      Value base = k.mul(i, k.index(classes));
+      auto [mx, sum] = rowStats(k, logits, base, classes);
+      Value at = k.add(base, k.b().create<arith::IndexCastOp>(
+                                 k.loc(), k.b().getIndexType(), label));
+      Value loss = k.sub(k.add(k.log(sum), mx), k.load(logits, at));
+      k.b().create<scf::YieldOp>(
+          k.loc(), ValueRange{k.add(acc, loss), k.add(cnt, k.f32(1))});
+      k.b().setInsertionPointToStart(ifOp.elseBlock());
+      k.b().create<scf::YieldOp>(k.loc(), ValueRange{acc, cnt});
+    }
+    k.b().create<scf::YieldOp>(k.loc(), ifOp.getResults());
+  }
+  // Each warp's lanes hold the same sums: lane 0 contributes them.
+  Value first = k.cmpIndex(arith::CmpIPredicate::eq, k.lane(), k.index(0));
+  Value total = k.blockSum(k.select(first, loop.getResult(0), k.f32(0)), 0,
+                           kLossBlock);
+  Value count = k.blockSum(k.select(first, loop.getResult(1), k.f32(0)), 1,
+                           kLossBlock);
+  k.ifThen(k.cmpIndex(arith::CmpIPredicate::eq, k.threadId(), k.index(0)), [&] {
+    Value any = k.gt(count, k.f32(0));
+    k.store(k.select(any, k.div(total, count), k.f32(0)), k.arg(2), k.index(0));
+  });
+  k.finish(1, kLossBlock);
+  return success();
+}
+
+LogicalResult buildCrossEntropyGrad(CrossEntropyGradOp op,
+                                    gpu::GPUModuleOp module, StringRef name) {
+  auto [rows, positions, classes] = ceDims(op.getInput());
+  std::optional<int64_t> ignore = op.getIgnoreIndex();
+  OpBuilder types(op->getContext());
+  KernelBuilder k(module, op, name,
+                  {flatMemRef(op.getGrad()), flatMemRef(op.getInput()),
+                   flatMemRef(op.getTarget()), flatMemRef(op.getResult()),
+                   types.getI64Type()},
+                  /*sharedArrays=*/1);
+  Value logits = k.arg(1), labels = k.arg(2), dx = k.arg(3);
+  Value n = validElements(k, k.arg(4), positions);
+  // Every block counts the positions (the loss's divisor).
+  Value mine = k.reduceLoop(k.threadId(), n, k.index(kBlockSize), k.f32(0),
+                            [&](Value i, Value acc) {
+                              Value ok = counted(k, k.load(labels, i), classes,
+                                                 ignore);
+                              return k.add(acc, k.select(ok, k.f32(1), k.f32(0)));
+                            });
+  Value count = k.blockSum(mine, 0, kBlockSize);
+  Value scale = k.select(k.gt(count, k.f32(0)),
+                         k.div(k.load(k.arg(0), k.index(0)), count), k.f32(0));
+  int64_t all = rows * positions;
+  Value warps = k.div(k.gridThreads(), k.index(kWarpSize));
+  auto loop = k.b().create<scf::ForOp>(k.loc(), k.globalWarp(), k.index(all),
+                                       warps);
+  OpBuilder::InsertionGuard guard(k.b());
+  k.b().setInsertionPointToStart(loop.getBody());
+  Value i = loop.getInductionVar();
+  Value base = k.mul(i, k.index(classes));
+  Value lane = k.lane(), step = k.index(kWarpSize), end = k.index(classes);
+  auto zeroRow = [&] {
+    auto zero = k.b().create<scf::ForOp>(k.loc(), lane, end, step);
+    OpBuilder::InsertionGuard g(k.b());
+    k.b().setInsertionPointToStart(zero.getBody());
+    k.store(k.f32(0), dx, k.add(base, zero.getInductionVar()));
+  };
+  Value valid = k.cmpIndex(arith::CmpIPredicate::ult, i, n);
+  auto ifValid = k.b().create<scf::IfOp>(k.loc(), valid, /*withElse=*/true);
+  k.b().setInsertionPointToStart(ifValid.elseBlock());
+  zeroRow();
+  k.b().setInsertionPointToStart(ifValid.thenBlock());
+  // A valid row: (the label, loaded in range only).
+  Value label = k.load(labels, i);
+  Value skip = k.b().create<arith::ConstantOp>(k.loc(), k.b().getBoolAttr(false));
+  if (ignore)
+    skip = k.cmpIndex(arith::CmpIPredicate::eq, label,
+                      k.b().create<arith::ConstantOp>(
+                          k.loc(), k.b().getI64IntegerAttr(*ignore)));
+  auto ifIgnored = k.b().create<scf::IfOp>(k.loc(), skip, /*withElse=*/true);
+  k.b().setInsertionPointToStart(ifIgnored.thenBlock());
+  zeroRow();
+  k.b().setInsertionPointToStart(ifIgnored.elseBlock());
+  auto [mx, sum] = rowStats(k, logits, base, classes);
+  Value factor = k.div(scale, sum);
+  Value target = k.b().create<arith::IndexCastOp>(k.loc(), k.b().getIndexType(),
+                                                  label);
+  auto write = k.b().create<scf::ForOp>(k.loc(), lane, end, step);
+  k.b().setInsertionPointToStart(write.getBody());
+  Value j = write.getInductionVar(), at = k.add(base, j);
+  Value p = k.mul(k.exp(k.sub(k.load(logits, at), mx)), factor);
+  Value hit = k.cmpIndex(arith::CmpIPredicate::eq, j, target);
+  k.store(k.select(hit, k.sub(p, scale), p), dx, at);
+  k.b().setInsertionPoint(loop.getBody()->getTerminator());
+  k.b().setInsertionPointAfter(loop);
+  k.finish(std::min<int64_t>((all + kBlockSize / kWarpSize - 1) /
+                                 (kBlockSize / kWarpSize),
+                             4096));
+  return success();
+}
+
+} // namespace
+
+void nngc::populateLossGPUKernelPatterns(GPUKernelPatterns &patterns) {
+  addKernel<CrossEntropyOp>(patterns, buildCrossEntropy);
+  addKernel<CrossEntropyGradOp>(patterns, buildCrossEntropyGrad);
+
+  addKernel<MSEOp>(patterns, [](MSEOp op, gpu::GPUModuleOp module,
+                                StringRef name) {
+    Value x = op.getInput();
+    int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
+    OpBuilder types(op->getContext());
+    KernelBuilder k(module, op, name,
+                    {flatMemRef(x), flatMemRef(op.getTarget()),
+                     flatMemRef(op.getResult()), types.getI64Type()},
+                    /*sharedArrays=*/1);
+    Value n = validElements(k, k.arg(3), elements(x) / rows);
+    Value mine = k.reduceLoop(k.threadId(), n, k.index(kLossBlock), k.f32(0),
+                              [&](Value i, Value acc) {
+                                Value d = k.sub(k.load(k.arg(0), i),
+                                                k.load(k.arg(1), i));
+                                return k.fma(d, d, acc);
+                              });
+    Value total = k.blockSum(mine, 0, kLossBlock);
+    k.ifThen(k.cmpIndex(arith::CmpIPredicate::eq, k.threadId(), k.index(0)),
+             [&] {
+               Value count = k.b().create<arith::UIToFPOp>(
+                   k.loc(), k.b().getF32Type(),
+                   k.b().create<arith::IndexCastOp>(k.loc(),
+                                                    k.b().getI64Type(), n));
+               k.store(k.div(total, count), k.arg(2), k.index(0));
+             });
+    k.finish(1, kLossBlock);
+    return success();
+  });
+
+  addKernel<MSEGradOp>(patterns, [](MSEGradOp op, gpu::GPUModuleOp module,
+                                    StringRef name) {
+    Value x = op.getInput();
+    int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
+    OpBuilder types(op->getContext());
+    KernelBuilder k(module, op, name,
+                    {flatMemRef(op.getGrad()), flatMemRef(x),
+                     flatMemRef(op.getTarget()), flatMemRef(op.getResult()),
+                     types.getI64Type()});
+    Value n = validElements(k, k.arg(4), elements(x) / rows);
+    Value count = k.b().create<arith::UIToFPOp>(
+        k.loc(), k.b().getF32Type(),
+        k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), n));
+    Value scale = k.div(k.mul(k.f32(2), k.load(k.arg(0), k.index(0))), count);
+    int64_t all = elements(x);
+    k.gridStrideLoop(all, [&](Value i) {
+      Value d = k.mul(scale, k.sub(k.load(k.arg(1), i), k.load(k.arg(2), i)));
+      Value valid = k.cmpIndex(arith::CmpIPredicate::ult, i, n);
+      k.store(k.select(valid, d, k.f32(0)), k.arg(3), i);
+    });
+    k.finish(KernelBuilder::gridFor(all));
+    return success();
+  });
+}
