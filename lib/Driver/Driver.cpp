@@ -205,7 +205,7 @@ ExitCode nngc::compile(const CompileOptions &options) {
       llvm::errs() << "nngc: note: no GPU kernel yet for";
       for (Attribute a : missing)
         llvm::errs() << " " << cast<StringAttr>(a).getValue();
-      llvm::errs() << " (the matrix products are to run in cuBLASLt)\n";
+      llvm::errs() << " (docs/CUDA.md)\n";
     }
     std::string ptx = ptxOf(*module);
     return writeText(options.output, [&](llvm::raw_ostream &os) { os << ptx; });

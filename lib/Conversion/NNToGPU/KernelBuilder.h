@@ -141,6 +141,8 @@ void populateElementwiseGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateLossGPUKernelPatterns(GPUKernelPatterns &patterns);
+void populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns);
+void populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns);
 
 /// A pattern from a function, for the families' one-liners.
 template <typename OpT>

@@ -11,6 +11,7 @@
 //                       (each block counts the positions first), 0 on
 //                       ignored positions and padding rows
 //   mse, mse_grad       sum of squares over one block; 2 (x - t) dl / n
+//   binary_cross_entropy (with logits) and its gradient, the same way
 //
 // Labels out of range are skipped, as on the CPU, but not reported yet
 // (the CPU records the first in the context's error).
@@ -18,6 +19,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "KernelBuilder.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 using namespace mlir;
 using namespace nngc;
@@ -233,6 +236,71 @@ void nngc::populateLossGPUKernelPatterns(GPUKernelPatterns &patterns) {
                k.store(k.div(total, count), k.arg(2), k.index(0));
              });
     k.finish(1, kLossBlock);
+    return success();
+  });
+
+  // max(x, 0) - x t + log(1 + exp(-|x|)), as the CPU (and torch's
+  // binary_cross_entropy_with_logits).
+  addKernel<BinaryCrossEntropyOp>(patterns, [](BinaryCrossEntropyOp op,
+                                               gpu::GPUModuleOp module,
+                                               StringRef name) {
+    Value x = op.getLogits();
+    int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
+    OpBuilder types(op->getContext());
+    KernelBuilder k(module, op, name,
+                    {flatMemRef(x), flatMemRef(op.getTarget()),
+                     flatMemRef(op.getResult()), types.getI64Type()},
+                    /*sharedArrays=*/1);
+    Value n = validElements(k, k.arg(3), elements(x) / rows);
+    Value mine = k.reduceLoop(
+        k.threadId(), n, k.index(kLossBlock), k.f32(0), [&](Value i, Value acc) {
+          Value v = k.load(k.arg(0), i), t = k.load(k.arg(1), i);
+          Value ax = k.b().create<LLVM::CallIntrinsicOp>(
+                              k.loc(), k.b().getF32Type(),
+                              k.b().getStringAttr("llvm.nvvm.fabs.f"),
+                              ValueRange{v})
+                         .getResult(0);
+          Value soft = k.log(k.add(k.f32(1),
+                                   k.exp(k.b().create<arith::NegFOp>(k.loc(), ax))));
+          Value l = k.add(k.sub(k.max(v, k.f32(0)), k.mul(v, t)), soft);
+          return k.add(acc, l);
+        });
+    Value total = k.blockSum(mine, 0, kLossBlock);
+    k.ifThen(k.cmpIndex(arith::CmpIPredicate::eq, k.threadId(), k.index(0)),
+             [&] {
+               Value count = k.b().create<arith::UIToFPOp>(
+                   k.loc(), k.b().getF32Type(),
+                   k.b().create<arith::IndexCastOp>(k.loc(),
+                                                    k.b().getI64Type(), n));
+               k.store(k.div(total, count), k.arg(2), k.index(0));
+             });
+    k.finish(1, kLossBlock);
+    return success();
+  });
+
+  addKernel<BinaryCrossEntropyGradOp>(patterns, [](BinaryCrossEntropyGradOp op,
+                                                   gpu::GPUModuleOp module,
+                                                   StringRef name) {
+    Value x = op.getInput();
+    int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
+    OpBuilder types(op->getContext());
+    KernelBuilder k(module, op, name,
+                    {flatMemRef(op.getGrad()), flatMemRef(x),
+                     flatMemRef(op.getTarget()), flatMemRef(op.getResult()),
+                     types.getI64Type()});
+    Value n = validElements(k, k.arg(4), elements(x) / rows);
+    Value count = k.b().create<arith::UIToFPOp>(
+        k.loc(), k.b().getF32Type(),
+        k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), n));
+    Value scale = k.div(k.load(k.arg(0), k.index(0)), count);
+    int64_t all = elements(x);
+    k.gridStrideLoop(all, [&](Value i) {
+      Value d = k.mul(scale, k.sub(k.sigmoid(k.load(k.arg(1), i)),
+                                   k.load(k.arg(2), i)));
+      Value valid = k.cmpIndex(arith::CmpIPredicate::ult, i, n);
+      k.store(k.select(valid, d, k.f32(0)), k.arg(3), i);
+    });
+    k.finish(KernelBuilder::gridFor(all));
     return success();
   });
 

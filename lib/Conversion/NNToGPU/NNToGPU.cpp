@@ -60,6 +60,8 @@ struct ConvertNNToGPUKernelsPass
     populateReductionGPUKernelPatterns(patterns);
     populateOptimizerGPUKernelPatterns(patterns);
     populateLossGPUKernelPatterns(patterns);
+    populateSequenceGPUKernelPatterns(patterns);
+    populateTensorGPUKernelPatterns(patterns);
 
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto target = NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/3,

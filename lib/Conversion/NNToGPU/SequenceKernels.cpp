@@ -1,0 +1,174 @@
+//===- SequenceKernels.cpp - token embeddings, dropout --------------------===//
+//
+// nn.embedding gathers one row of the table per token, a thread per
+// element; an id out of range gives a zero row, as on the CPU (which also
+// reports it; the GPU does not yet). nn.embedding_grad zeroes the table's
+// gradient, then adds each token's gradient row into it with atomic adds
+// (two launches), skipping `padding_idx`: the order of the additions, and
+// so the last bits of rows that several tokens share, may differ from run
+// to run, unlike the CPU's.
+//
+// nn.dropout and nn.dropout_grad draw the CPU runtime's masks (the same
+// hash of the same key and element index), so a GPU step drops the
+// elements a CPU step drops.
+//
+// The recurrent layers' gate arithmetic is not here yet.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuilder.h"
+
+using namespace mlir;
+using namespace nngc;
+using namespace nngc::nn;
+
+namespace {
+
+int64_t elements(Value v) {
+  return cast<RankedTensorType>(v.getType()).getNumElements();
+}
+
+/// Whether the i64 `id` is a row of a `vocab`-row table (and, with
+/// `skip`, not that one).
+Value rowOk(KernelBuilder &k, Value id, int64_t vocab,
+            std::optional<int64_t> skip = std::nullopt) {
+  auto i64 = [&](int64_t v) {
+    return k.b().create<arith::ConstantOp>(k.loc(),
+                                           k.b().getI64IntegerAttr(v));
+  };
+  Value ok = k.b().create<arith::AndIOp>(
+      k.loc(), k.cmpIndex(arith::CmpIPredicate::sge, id, i64(0)),
+      k.cmpIndex(arith::CmpIPredicate::slt, id, i64(vocab)));
+  if (skip)
+    ok = k.b().create<arith::AndIOp>(
+        k.loc(), ok, k.cmpIndex(arith::CmpIPredicate::ne, id, i64(*skip)));
+  return ok;
+}
+
+/// The runtime's hash32 (DnnlUtils.h) on an i32.
+Value hash32(KernelBuilder &k, Value x) {
+  auto c = [&](uint32_t v) {
+    return k.b().create<arith::ConstantOp>(
+        k.loc(), k.b().getI32IntegerAttr(static_cast<int32_t>(v)));
+  };
+  auto xorShift = [&](Value v, uint32_t s) {
+    return k.b().create<arith::XOrIOp>(
+        k.loc(), v, k.b().create<arith::ShRUIOp>(k.loc(), v, c(s)));
+  };
+  x = xorShift(x, 16);
+  x = k.b().create<arith::MulIOp>(k.loc(), x, c(0x7feb352dU));
+  x = xorShift(x, 15);
+  x = k.b().create<arith::MulIOp>(k.loc(), x, c(0x846ca68bU));
+  return xorShift(x, 16);
+}
+
+/// out = in * (draw >= threshold ? scale : 0) with the CPU's draws
+/// (applyDropout): element i of the op is element offset + i of the mask
+/// `key` = (k1, k2). Arguments after the two tensors: k1, k2, threshold
+/// (i32; p of 2^32), scale (f32, 1 / (1 - p)), offset (i64: the rank's
+/// place in the global batch). Threshold 0 and scale 1 copy.
+LogicalResult buildDropout(Operation *op, Value in, Value out,
+                           gpu::GPUModuleOp module, StringRef name) {
+  OpBuilder types(op->getContext());
+  Type i32 = types.getI32Type();
+  KernelBuilder k(module, op, name,
+                  {flatMemRef(in), flatMemRef(out), i32, i32, i32,
+                   types.getF32Type(), types.getI64Type()});
+  Value k1 = k.arg(2), k2 = k.arg(3), threshold = k.arg(4), scale = k.arg(5),
+        offset = k.arg(6);
+  int64_t n = elements(out);
+  k.gridStrideLoop(n, [&](Value i) {
+    OpBuilder &b = k.b();
+    Location loc = k.loc();
+    Value g = b.create<arith::AddIOp>(
+        loc, offset, b.create<arith::IndexCastOp>(loc, b.getI64Type(), i));
+    // Block g / 2^32 of the mask, element g % 2^32 within it.
+    Value block = b.create<arith::TruncIOp>(
+        loc, b.getI32Type(),
+        b.create<arith::ShRUIOp>(
+            loc, g,
+            b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(32))));
+    Value first = b.create<arith::TruncIOp>(loc, b.getI32Type(), g);
+    Value kb = b.create<arith::XOrIOp>(loc, k2, hash32(k, block));
+    Value draw = hash32(
+        k, b.create<arith::AddIOp>(
+               loc, hash32(k, b.create<arith::XOrIOp>(loc, first, k1)), kb));
+    Value keep = k.cmpIndex(arith::CmpIPredicate::uge, draw, threshold);
+    k.store(k.mul(k.load(k.arg(0), i), k.select(keep, scale, k.f32(0))),
+            k.arg(1), i);
+  });
+  k.finish(KernelBuilder::gridFor(n));
+  return success();
+}
+
+} // namespace
+
+void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
+  addKernel<DropoutOp>(patterns, [](DropoutOp op, gpu::GPUModuleOp module,
+                                    StringRef name) {
+    return buildDropout(op, op.getInput(), op.getResult(), module, name);
+  });
+  addKernel<DropoutGradOp>(patterns, [](DropoutGradOp op,
+                                        gpu::GPUModuleOp module,
+                                        StringRef name) {
+    return buildDropout(op, op.getGrad(), op.getResult(), module, name);
+  });
+  addKernel<EmbeddingOp>(patterns, [](EmbeddingOp op, gpu::GPUModuleOp module,
+                                      StringRef name) {
+    auto table = cast<RankedTensorType>(op.getWeight().getType());
+    int64_t vocab = table.getDimSize(0), dim = table.getDimSize(1);
+    KernelBuilder k(module, op, name,
+                    {flatMemRef(op.getIds()), flatMemRef(op.getWeight()),
+                     flatMemRef(op.getResult())});
+    int64_t n = elements(op.getResult());
+    k.gridStrideLoop(n, [&](Value i) {
+      Value token = k.div(i, k.index(dim));
+      Value col = k.b().create<arith::RemUIOp>(k.loc(), i, k.index(dim));
+      Value id = k.load(k.arg(0), token);
+      Value ok = rowOk(k, id, vocab);
+      // An id out of range reads row 0 and is replaced by 0.
+      Value safe = k.b().create<arith::SelectOp>(
+          k.loc(), ok, id,
+          k.b().create<arith::ConstantOp>(k.loc(), k.b().getI64IntegerAttr(0)));
+      Value row = k.b().create<arith::IndexCastOp>(k.loc(),
+                                                   k.b().getIndexType(), safe);
+      Value v = k.load(k.arg(1), k.add(k.mul(row, k.index(dim)), col));
+      k.store(k.select(ok, v, k.f32(0)), k.arg(2), i);
+    });
+    k.finish(KernelBuilder::gridFor(n));
+    return success();
+  });
+
+  addKernel<EmbeddingGradOp>(patterns, [](EmbeddingGradOp op,
+                                          gpu::GPUModuleOp module,
+                                          StringRef name) {
+    auto table = cast<RankedTensorType>(op.getResult().getType());
+    int64_t vocab = table.getDimSize(0), dim = table.getDimSize(1);
+    int64_t tableN = elements(op.getResult()), n = elements(op.getGrad());
+    {
+      KernelBuilder k(module, op, (name + "_zero").str(),
+                      {flatMemRef(op.getResult())});
+      k.gridStrideLoop(tableN, [&](Value i) { k.store(k.f32(0), k.arg(0), i); });
+      k.finish(KernelBuilder::gridFor(tableN));
+    }
+    KernelBuilder k(module, op, (name + "_add").str(),
+                    {flatMemRef(op.getGrad()), flatMemRef(op.getIds()),
+                     flatMemRef(op.getResult())});
+    std::optional<int64_t> padding = op.getPaddingIdx();
+    k.gridStrideLoop(n, [&](Value i) {
+      Value token = k.div(i, k.index(dim));
+      Value col = k.b().create<arith::RemUIOp>(k.loc(), i, k.index(dim));
+      Value id = k.load(k.arg(1), token);
+      k.ifThen(rowOk(k, id, vocab, padding), [&] {
+        Value row = k.b().create<arith::IndexCastOp>(
+            k.loc(), k.b().getIndexType(), id);
+        Value at = k.add(k.mul(row, k.index(dim)), col);
+        k.b().create<memref::AtomicRMWOp>(k.loc(), arith::AtomicRMWKind::addf,
+                                          k.load(k.arg(0), i), k.arg(2),
+                                          ValueRange{at});
+      });
+    });
+    k.finish(KernelBuilder::gridFor(n));
+    return success();
+  });
+}

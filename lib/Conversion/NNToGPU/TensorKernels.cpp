@@ -1,0 +1,276 @@
+//===- TensorKernels.cpp - slices, concatenation, layer norm --------------===//
+//
+// Tensor plumbing over (outer, n, inner) views around an axis, a thread per
+// output element: nn.slice and nn.select copy a range, nn.slice_grad
+// writes it into zeros, nn.concat copies each input into its range (one
+// launch per input).
+//
+// nn.layer_norm: a warp per row, mean then variance in two passes over the
+// row (shuffle sums), y = (x - mean) rstd w + b. nn.layer_norm_grad
+// recomputes each row's statistics from the input (no state is kept
+// between the kernels), writes dx, and adds each row's share of dw and db
+// with atomic adds after zeroing them: the order of those additions, so
+// the last bits of dw and db, may differ from run to run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuilder.h"
+
+using namespace mlir;
+using namespace nngc;
+using namespace nngc::nn;
+
+namespace {
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+int64_t elements(Value v) {
+  return cast<RankedTensorType>(v.getType()).getNumElements();
+}
+
+/// (outer, n, inner) of `v` around `axis` (negative: from the end).
+std::array<int64_t, 3> aroundAxis(Value v, int64_t axis) {
+  ArrayRef<int64_t> shape = shapeOf(v);
+  auto rank = static_cast<int64_t>(shape.size());
+  if (axis < 0)
+    axis += rank;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= shape[d];
+  return {outer, shape[axis], inner};
+}
+
+/// Copies the (outer, count, inner) block of `src` (n = srcN along the
+/// axis) at `srcStart` to `dst` (n = dstN) at `dstStart`, a thread per
+/// copied element; with `zeroRest`, the rest of `dst` becomes 0 (a thread
+/// per element of dst then).
+void copyRange(KernelBuilder &k, Value src, Value dst, int64_t outer,
+               int64_t inner, int64_t srcN, int64_t srcStart, int64_t dstN,
+               int64_t dstStart, int64_t count, bool zeroRest) {
+  int64_t total = outer * (zeroRest ? dstN : count) * inner;
+  int64_t span = zeroRest ? dstN : count;
+  k.gridStrideLoop(total, [&](Value i) {
+    Value o = k.div(i, k.index(span * inner));
+    Value r = k.b().create<arith::RemUIOp>(k.loc(), i, k.index(span * inner));
+    Value j = k.div(r, k.index(inner));
+    Value c = k.b().create<arith::RemUIOp>(k.loc(), r, k.index(inner));
+    auto at = [&](int64_t n, Value jj) {
+      return k.add(k.mul(k.add(k.mul(o, k.index(n)), jj), k.index(inner)), c);
+    };
+    if (!zeroRest) {
+      Value v = k.load(src, at(srcN, k.add(j, k.index(srcStart))));
+      k.store(v, dst, at(dstN, k.add(j, k.index(dstStart))));
+      return;
+    }
+    // dst element j of the axis holds src element j - dstStart, if any.
+    Value from = k.index(dstStart), to = k.index(dstStart + count);
+    Value inside = k.b().create<arith::AndIOp>(
+        k.loc(), k.cmpIndex(arith::CmpIPredicate::uge, j, from),
+        k.cmpIndex(arith::CmpIPredicate::ult, j, to));
+    Value sj = k.select(inside, k.sub(j, from), k.index(0));
+    Value v = k.load(src, at(srcN, k.add(sj, k.index(srcStart))));
+    k.store(k.select(inside, v, k.f32(0)), dst, at(dstN, j));
+  });
+  k.finish(KernelBuilder::gridFor(total));
+}
+
+/// A row's mean and 1 / sqrt(variance + eps) over `n` elements from
+/// `base`, by the warp (every lane gets both).
+std::pair<Value, Value> rowMoments(KernelBuilder &k, Value x, Value base,
+                                   int64_t n, double eps) {
+  Value lane = k.lane(), step = k.index(kWarpSize), end = k.index(n);
+  Value sum = k.reduceLoop(lane, end, step, k.f32(0), [&](Value j, Value a) {
+    return k.add(a, k.load(x, k.add(base, j)));
+  });
+  Value mean = k.div(k.warpSum(sum), k.f32(static_cast<double>(n)));
+  Value sq = k.reduceLoop(lane, end, step, k.f32(0), [&](Value j, Value a) {
+    Value d = k.sub(k.load(x, k.add(base, j)), mean);
+    return k.fma(d, d, a);
+  });
+  Value var = k.div(k.warpSum(sq), k.f32(static_cast<double>(n)));
+  Value rstd = k.div(k.f32(1), k.sqrt(k.add(var, k.f32(eps))));
+  return {mean, rstd};
+}
+
+/// `body(j)` for j = lane, lane + 32, ... < n.
+void laneLoop(KernelBuilder &k, int64_t n,
+              const std::function<void(Value)> &body) {
+  auto loop = k.b().create<scf::ForOp>(k.loc(), k.lane(), k.index(n),
+                                       k.index(kWarpSize));
+  OpBuilder::InsertionGuard guard(k.b());
+  k.b().setInsertionPointToStart(loop.getBody());
+  body(loop.getInductionVar());
+}
+
+/// A warp per row: `body(base)` for the rows of `rows`.
+void warpPerRow(KernelBuilder &k, int64_t rows, int64_t n,
+                const std::function<void(Value)> &body) {
+  Value r = k.globalWarp();
+  k.ifThen(k.cmpIndex(arith::CmpIPredicate::ult, r, k.index(rows)),
+           [&] { body(k.mul(r, k.index(n))); });
+  int64_t warps = kBlockSize / kWarpSize;
+  k.finish((rows + warps - 1) / warps);
+}
+
+} // namespace
+
+void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
+  addKernel<SliceOp>(patterns, [](SliceOp op, gpu::GPUModuleOp module,
+                                  StringRef name) {
+    auto [outer, n, inner] =
+        aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
+    auto [o2, count, i2] =
+        aroundAxis(op.getResult(), static_cast<int64_t>(op.getAxis()));
+    KernelBuilder k(module, op, name,
+                    {flatMemRef(op.getInput()), flatMemRef(op.getResult())});
+    copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
+              static_cast<int64_t>(op.getStart()), count, 0, count, false);
+    return success();
+  });
+  addKernel<SelectOp>(patterns, [](SelectOp op, gpu::GPUModuleOp module,
+                                   StringRef name) {
+    auto [outer, n, inner] =
+        aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
+    KernelBuilder k(module, op, name,
+                    {flatMemRef(op.getInput()), flatMemRef(op.getResult())});
+    copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
+              static_cast<int64_t>(op.getIndex()), 1, 0, 1, false);
+    return success();
+  });
+  addKernel<SliceGradOp>(patterns, [](SliceGradOp op, gpu::GPUModuleOp module,
+                                      StringRef name) {
+    auto axis = static_cast<int64_t>(op.getAxis());
+    auto [outer, n, inner] = aroundAxis(op.getResult(), axis);
+    auto [o2, count, i2] = aroundAxis(op.getGrad(), axis);
+    KernelBuilder k(module, op, name,
+                    {flatMemRef(op.getGrad()), flatMemRef(op.getResult())});
+    copyRange(k, k.arg(0), k.arg(1), outer, inner, count, 0, n,
+              static_cast<int64_t>(op.getStart()), count, true);
+    return success();
+  });
+  addKernel<ConcatOp>(patterns, [](ConcatOp op, gpu::GPUModuleOp module,
+                                   StringRef name) {
+    auto axis = static_cast<int64_t>(op.getAxis());
+    auto [outer, n, inner] = aroundAxis(op.getResult(), axis);
+    int64_t at = 0;
+    for (auto [i, in] : llvm::enumerate(op.getInputs())) {
+      auto [o2, count, i2] = aroundAxis(in, axis);
+      KernelBuilder k(module, op, (name + "_" + std::to_string(i)).str(),
+                      {flatMemRef(in), flatMemRef(op.getResult())});
+      copyRange(k, k.arg(0), k.arg(1), outer, inner, count, 0, n, at, count,
+                false);
+      at += count;
+    }
+    return success();
+  });
+
+  addKernel<ArangeOp>(patterns, [](ArangeOp op, gpu::GPUModuleOp module,
+                                   StringRef name) {
+    KernelBuilder k(module, op, name, {flatMemRef(op.getResult())});
+    int64_t n = elements(op.getResult());
+    k.gridStrideLoop(n, [&](Value i) {
+      k.store(k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), i),
+              k.arg(0), i);
+    });
+    k.finish(KernelBuilder::gridFor(n));
+    return success();
+  });
+
+  addKernel<LayerNormOp>(patterns, [](LayerNormOp op, gpu::GPUModuleOp module,
+                                      StringRef name) {
+    Value in = op.getInput(), w = op.getWeight(), bias = op.getBias();
+    int64_t n = op.getNormalizedSize(), rows = elements(in) / n;
+    SmallVector<Type> args = {flatMemRef(in)};
+    if (w)
+      args.push_back(flatMemRef(w));
+    if (bias)
+      args.push_back(flatMemRef(bias));
+    args.push_back(flatMemRef(op.getResult()));
+    KernelBuilder k(module, op, name, args);
+    Value x = k.arg(0), y = k.arg(args.size() - 1);
+    Value wm = w ? k.arg(1) : Value(), bm = bias ? k.arg(w ? 2 : 1) : Value();
+    double eps = op.getEps().convertToDouble();
+    warpPerRow(k, rows, n, [&](Value base) {
+      auto [mean, rstd] = rowMoments(k, x, base, n, eps);
+      laneLoop(k, n, [&](Value j) {
+        Value v = k.mul(k.sub(k.load(x, k.add(base, j)), mean), rstd);
+        if (wm)
+          v = k.mul(v, k.load(wm, j));
+        if (bm)
+          v = k.add(v, k.load(bm, j));
+        k.store(v, y, k.add(base, j));
+      });
+    });
+    return success();
+  });
+
+  addKernel<LayerNormGradOp>(patterns, [](LayerNormGradOp op,
+                                          gpu::GPUModuleOp module,
+                                          StringRef name) {
+    Value in = op.getInput(), w = op.getWeight(), bias = op.getBias();
+    ArrayRef<int64_t> shape = shapeOf(in);
+    int64_t n = 1;
+    for (int64_t d :
+         shape.take_back(static_cast<int64_t>(op.getNormalizedDims())))
+      n *= d;
+    int64_t rows = elements(in) / n;
+    auto results = op.getResults();
+    // dw and db first: zeroed, then accumulated by the rows.
+    for (unsigned r = 1; r < results.size(); ++r) {
+      KernelBuilder k(module, op, (name + "_zero" + std::to_string(r)).str(),
+                      {flatMemRef(results[r])});
+      k.gridStrideLoop(n, [&](Value i) { k.store(k.f32(0), k.arg(0), i); });
+      k.finish(KernelBuilder::gridFor(n));
+    }
+    SmallVector<Type> args = {flatMemRef(op.getGrad()), flatMemRef(in)};
+    if (w)
+      args.push_back(flatMemRef(w));
+    for (Value r : results)
+      args.push_back(flatMemRef(r));
+    KernelBuilder k(module, op, name, args);
+    Value dy = k.arg(0), x = k.arg(1), wm = w ? k.arg(2) : Value();
+    unsigned first = w ? 3 : 2;
+    Value dx = k.arg(first);
+    Value dw = w ? k.arg(first + 1) : Value();
+    Value db = bias ? k.arg(first + (w ? 2 : 1)) : Value();
+    double eps = op.getEps().convertToDouble();
+    warpPerRow(k, rows, n, [&](Value base) {
+      auto [mean, rstd] = rowMoments(k, x, base, n, eps);
+      auto xhat = [&](Value j) {
+        return k.mul(k.sub(k.load(x, k.add(base, j)), mean), rstd);
+      };
+      auto gOf = [&](Value j) {
+        Value g = k.load(dy, k.add(base, j));
+        return wm ? k.mul(g, k.load(wm, j)) : g;
+      };
+      // dx = rstd (g - mean(g) - xhat mean(g xhat)), g = dy w.
+      Value lane = k.lane(), step = k.index(kWarpSize), end = k.index(n);
+      Value sg = k.reduceLoop(lane, end, step, k.f32(0), [&](Value j, Value a) {
+        return k.add(a, gOf(j));
+      });
+      Value sgx = k.reduceLoop(lane, end, step, k.f32(0),
+                               [&](Value j, Value a) {
+                                 return k.fma(gOf(j), xhat(j), a);
+                               });
+      Value inv = k.f32(1.0 / static_cast<double>(n));
+      Value mg = k.mul(k.warpSum(sg), inv), mgx = k.mul(k.warpSum(sgx), inv);
+      laneLoop(k, n, [&](Value j) {
+        Value xh = xhat(j);
+        Value d = k.mul(rstd, k.sub(k.sub(gOf(j), mg), k.mul(xh, mgx)));
+        k.store(d, dx, k.add(base, j));
+        Value g = k.load(dy, k.add(base, j));
+        if (dw)
+          k.b().create<memref::AtomicRMWOp>(k.loc(), arith::AtomicRMWKind::addf,
+                                            k.mul(g, xh), dw, ValueRange{j});
+        if (db)
+          k.b().create<memref::AtomicRMWOp>(k.loc(), arith::AtomicRMWKind::addf,
+                                            g, db, ValueRange{j});
+      });
+    });
+    return success();
+  });
+}
