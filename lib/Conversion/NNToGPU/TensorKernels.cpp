@@ -1,9 +1,9 @@
-//===- TensorKernels.cpp - slices, concatenation, layer norm --------------===//
+//===- TensorKernels.cpp - reductions, slices, concat, layer norm ---------===//
 //
 // Tensor plumbing over (outer, n, inner) views around an axis, a thread per
 // output element: nn.slice and nn.select copy a range, nn.slice_grad
 // writes it into zeros, nn.concat copies each input into its range (one
-// launch per input).
+// launch per input), nn.reduce and its backward go a thread per column.
 //
 // nn.layer_norm: a warp per row, mean then variance in two passes over the
 // row (shuffle sums), y = (x - mean) rstd w + b. nn.layer_norm_grad
@@ -165,6 +165,129 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
                 false);
       at += count;
     }
+    return success();
+  });
+
+  // nn.reduce (sum, mean, max over an axis, with an optional mask of one
+  // value per maskDiv elements): a thread per (outer, inner) column. Its
+  // backward spreads the gradient as the CPU does: to every kept element
+  // (sum), divided by their count (mean), to the first maximum (max).
+  auto reduceView = [](KernelBuilder &k, Value in, Value mask, int64_t axis,
+                       Value c, int64_t n, int64_t inner) {
+    Value o = k.div(c, k.index(inner));
+    Value i = k.b().create<arith::RemUIOp>(k.loc(), c, k.index(inner));
+    Value base = k.add(k.mul(o, k.index(n * inner)), i);
+    int64_t maskDiv = mask ? elements(in) / elements(mask) : 1;
+    auto at = [&, base, inner](Value j) {
+      return k.add(base, k.mul(j, k.index(inner)));
+    };
+    auto kept = [&, maskDiv, at](Value j, Value maskMem) -> Value {
+      if (!maskMem)
+        return k.b().create<arith::ConstantOp>(k.loc(), k.b().getBoolAttr(true));
+      Value m = k.load(maskMem, k.div(at(j), k.index(maskDiv)));
+      return k.b().create<arith::CmpFOp>(k.loc(), arith::CmpFPredicate::UNE, m,
+                                         k.f32(0));
+    };
+    return std::make_pair(std::function<Value(Value)>(at),
+                          std::function<Value(Value, Value)>(kept));
+  };
+  addKernel<ReduceOp>(patterns, [reduceView](ReduceOp op,
+                                             gpu::GPUModuleOp module,
+                                             StringRef name) {
+    Value in = op.getInput(), mask = op.getMask();
+    int64_t axis = op.getNormalizedAxis();
+    auto [outer, n, inner] = aroundAxis(in, axis);
+    SmallVector<Type> args = {flatMemRef(in)};
+    if (mask)
+      args.push_back(flatMemRef(mask));
+    args.push_back(flatMemRef(op.getResult()));
+    KernelBuilder k(module, op, name, args);
+    Value maskMem = mask ? k.arg(1) : Value(), out = k.arg(args.size() - 1);
+    ReduceKind kind = op.getKind();
+    k.gridStrideLoop(outer * inner, [&](Value c) {
+      auto [at, kept] = reduceView(k, in, mask, axis, c, n, inner);
+      auto loop = k.b().create<scf::ForOp>(
+          k.loc(), k.index(0), k.index(n), k.index(1),
+          ValueRange{k.f32(0), k.f32(-INFINITY), k.f32(0)});
+      {
+        OpBuilder::InsertionGuard guard(k.b());
+        k.b().setInsertionPointToStart(loop.getBody());
+        Value j = loop.getInductionVar();
+        auto carried = loop.getRegionIterArgs();
+        Value keep = kept(j, maskMem), x = k.load(k.arg(0), at(j));
+        k.b().create<scf::YieldOp>(
+            k.loc(),
+            ValueRange{k.select(keep, k.add(carried[0], x), carried[0]),
+                       k.select(keep, k.max(carried[1], x), carried[1]),
+                       k.select(keep, k.add(carried[2], k.f32(1)), carried[2])});
+      }
+      Value sum = loop.getResult(0), best = loop.getResult(1),
+            count = loop.getResult(2);
+      Value r = kind == ReduceKind::sum    ? sum
+                : kind == ReduceKind::mean ? k.div(sum, count)
+                                           : best;
+      k.store(k.select(k.gt(count, k.f32(0)), r, k.f32(0)), out, c);
+    });
+    k.finish(KernelBuilder::gridFor(outer * inner));
+    return success();
+  });
+  addKernel<ReduceGradOp>(patterns, [reduceView](ReduceGradOp op,
+                                                 gpu::GPUModuleOp module,
+                                                 StringRef name) {
+    Value in = op.getInput(), mask = op.getMask();
+    auto axis = static_cast<int64_t>(op.getAxis());
+    if (axis < 0)
+      axis += static_cast<int64_t>(shapeOf(in).size());
+    auto [outer, n, inner] = aroundAxis(in, axis);
+    SmallVector<Type> args = {flatMemRef(op.getGrad()), flatMemRef(in),
+                              flatMemRef(op.getOutput())};
+    if (mask)
+      args.push_back(flatMemRef(mask));
+    args.push_back(flatMemRef(op.getResult()));
+    KernelBuilder k(module, op, name, args);
+    Value maskMem = mask ? k.arg(3) : Value(), dx = k.arg(args.size() - 1);
+    ReduceKind kind = op.getKind();
+    k.gridStrideLoop(outer * inner, [&](Value c) {
+      auto [at, kept] = reduceView(k, in, mask, axis, c, n, inner);
+      Value g = k.load(k.arg(0), c), best = k.load(k.arg(2), c);
+      // The kept elements' count, and the first that equals the maximum
+      // (n if none).
+      auto scan = k.b().create<scf::ForOp>(
+          k.loc(), k.index(0), k.index(n), k.index(1),
+          ValueRange{k.f32(0), k.index(n)});
+      {
+        OpBuilder::InsertionGuard guard(k.b());
+        k.b().setInsertionPointToStart(scan.getBody());
+        Value j = scan.getInductionVar();
+        auto carried = scan.getRegionIterArgs();
+        Value keep = kept(j, maskMem);
+        Value isMax = k.b().create<arith::AndIOp>(
+            k.loc(), keep,
+            k.b().create<arith::AndIOp>(
+                k.loc(),
+                k.b().create<arith::CmpFOp>(k.loc(), arith::CmpFPredicate::OEQ,
+                                            k.load(k.arg(1), at(j)), best),
+                k.cmpIndex(arith::CmpIPredicate::eq, carried[1], k.index(n))));
+        k.b().create<scf::YieldOp>(
+            k.loc(),
+            ValueRange{k.select(keep, k.add(carried[0], k.f32(1)), carried[0]),
+                       k.select(isMax, j, carried[1])});
+      }
+      Value count = scan.getResult(0), first = scan.getResult(1);
+      auto write = k.b().create<scf::ForOp>(k.loc(), k.index(0), k.index(n),
+                                            k.index(1));
+      OpBuilder::InsertionGuard guard(k.b());
+      k.b().setInsertionPointToStart(write.getBody());
+      Value j = write.getInductionVar();
+      Value d = kind == ReduceKind::sum    ? g
+                : kind == ReduceKind::mean ? k.div(g, count)
+                                           : k.select(k.cmpIndex(
+                                                          arith::CmpIPredicate::eq,
+                                                          j, first),
+                                                      g, k.f32(0));
+      k.store(k.select(kept(j, maskMem), d, k.f32(0)), dx, at(j));
+    });
+    k.finish(KernelBuilder::gridFor(outer * inner));
     return success();
   });
 
