@@ -139,7 +139,7 @@ def rank_pid(exe, rank):
 dp16 = os.path.join(WORK, "mlp16_dp")
 long_run = DIGITS + ["--epochs", "100000", "--threads", "1", "--quiet"]
 for how, sig in (("hangs", signal.SIGSTOP), ("dies", signal.SIGKILL)):
-    job = subprocess.Popen(mpirun(2) + ["-x", "NNGC_COLLECTIVE_TIMEOUT=3", dp16, "train"]
+    job = subprocess.Popen(mpirun(2) + ["-x", "NNGC_COLLECTIVE_TIMEOUT=5", dp16, "train"]
                            + long_run, env=ENV, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     pid = None
