@@ -15,10 +15,6 @@ using namespace nngc::nn;
 
 namespace {
 
-int64_t elements(Value v) {
-  return cast<RankedTensorType>(v.getType()).getNumElements();
-}
-
 /// result[i] = f(input[i]).
 template <typename OpT>
 void addUnary(GPUKernelPatterns &patterns,

@@ -14,6 +14,27 @@ MemRefType nngc::flatMemRef(Value v) {
   return MemRefType::get({type.getNumElements()}, type.getElementType());
 }
 
+ArrayRef<int64_t> nngc::staticShape(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+int64_t nngc::elements(Value v) {
+  return cast<RankedTensorType>(v.getType()).getNumElements();
+}
+
+std::array<int64_t, 3> nngc::aroundAxis(Value v, int64_t axis) {
+  ArrayRef<int64_t> shape = staticShape(v);
+  auto rank = static_cast<int64_t>(shape.size());
+  if (axis < 0)
+    axis += rank;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= shape[d];
+  return {outer, shape[axis], inner};
+}
+
 KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
                              StringRef name, TypeRange args,
                              unsigned sharedArrays)

@@ -20,6 +20,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
+#include <array>
 #include <functional>
 
 namespace nngc {
@@ -117,6 +118,11 @@ private:
 
 /// A flat static memref of `v`'s elements (f32 or i64).
 mlir::MemRefType flatMemRef(mlir::Value v);
+/// The static shape and the element count of the tensor value `v`.
+llvm::ArrayRef<int64_t> staticShape(mlir::Value v);
+int64_t elements(mlir::Value v);
+/// (outer, n, inner) of `v`'s shape around `axis` (negative: from the end).
+std::array<int64_t, 3> aroundAxis(mlir::Value v, int64_t axis);
 
 /// Builds the GPU kernel of one kind of nn op.
 class GPUKernelPattern {

@@ -37,10 +37,6 @@ std::array<int64_t, 3> ceDims(Value logits) {
   return {rows, type.getNumElements() / rows / classes, classes};
 }
 
-int64_t elements(Value v) {
-  return cast<RankedTensorType>(v.getType()).getNumElements();
-}
-
 /// Whether `label` (i64) is counted: in range and not the ignored index.
 Value counted(KernelBuilder &k, Value label, int64_t classes,
               std::optional<int64_t> ignore) {
@@ -204,6 +200,66 @@ LogicalResult buildCrossEntropyGrad(CrossEntropyGradOp op,
   return success();
 }
 
+/// An elementwise term of `x` and `t`, for the pointwise losses.
+using Term = std::function<Value(KernelBuilder &, Value, Value)>;
+
+/// mean over the valid rows' elements of term(x, t): one block of 1024
+/// threads; the valid rows are the last argument.
+LogicalResult buildPointwiseLoss(Operation *op, Value x, Value t,
+                                 gpu::GPUModuleOp module, StringRef name,
+                                 const Term &term) {
+  int64_t rows = staticShape(x)[0];
+  OpBuilder types(op->getContext());
+  KernelBuilder k(module, op, name,
+                  {flatMemRef(x), flatMemRef(t), flatMemRef(op->getResult(0)),
+                   types.getI64Type()},
+                  /*sharedArrays=*/1);
+  Value n = validElements(k, k.arg(3), elements(x) / rows);
+  Value mine = k.reduceLoop(k.threadId(), n, k.index(kLossBlock), k.f32(0),
+                            [&](Value i, Value acc) {
+                              return k.add(acc, term(k, k.load(k.arg(0), i),
+                                                     k.load(k.arg(1), i)));
+                            });
+  Value total = k.blockSum(mine, 0, kLossBlock);
+  k.ifThen(k.cmpIndex(arith::CmpIPredicate::eq, k.threadId(), k.index(0)),
+           [&] {
+             Value count = k.b().create<arith::UIToFPOp>(
+                 k.loc(), k.b().getF32Type(),
+                 k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(),
+                                                  n));
+             k.store(k.div(total, count), k.arg(2), k.index(0));
+           });
+  k.finish(1, kLossBlock);
+  return success();
+}
+
+/// dx = factor dl / n term(x, t) on the valid rows, 0 on padding; the op
+/// has operands (dl, x, t).
+LogicalResult buildPointwiseLossGrad(Operation *op, gpu::GPUModuleOp module,
+                                     StringRef name, double factor,
+                                     const Term &term) {
+  Value dl = op->getOperand(0), x = op->getOperand(1), t = op->getOperand(2);
+  int64_t rows = staticShape(x)[0];
+  OpBuilder types(op->getContext());
+  KernelBuilder k(module, op, name,
+                  {flatMemRef(dl), flatMemRef(x), flatMemRef(t),
+                   flatMemRef(op->getResult(0)), types.getI64Type()});
+  Value n = validElements(k, k.arg(4), elements(x) / rows);
+  Value count = k.b().create<arith::UIToFPOp>(
+      k.loc(), k.b().getF32Type(),
+      k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), n));
+  Value scale =
+      k.div(k.mul(k.f32(factor), k.load(k.arg(0), k.index(0))), count);
+  int64_t all = elements(x);
+  k.gridStrideLoop(all, [&](Value i) {
+    Value d = k.mul(scale, term(k, k.load(k.arg(1), i), k.load(k.arg(2), i)));
+    Value valid = k.cmpIndex(arith::CmpIPredicate::ult, i, n);
+    k.store(k.select(valid, d, k.f32(0)), k.arg(3), i);
+  });
+  k.finish(KernelBuilder::gridFor(all));
+  return success();
+}
+
 } // namespace
 
 void nngc::populateLossGPUKernelPatterns(GPUKernelPatterns &patterns) {
@@ -212,119 +268,44 @@ void nngc::populateLossGPUKernelPatterns(GPUKernelPatterns &patterns) {
 
   addKernel<MSEOp>(patterns, [](MSEOp op, gpu::GPUModuleOp module,
                                 StringRef name) {
-    Value x = op.getInput();
-    int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
-    OpBuilder types(op->getContext());
-    KernelBuilder k(module, op, name,
-                    {flatMemRef(x), flatMemRef(op.getTarget()),
-                     flatMemRef(op.getResult()), types.getI64Type()},
-                    /*sharedArrays=*/1);
-    Value n = validElements(k, k.arg(3), elements(x) / rows);
-    Value mine = k.reduceLoop(k.threadId(), n, k.index(kLossBlock), k.f32(0),
-                              [&](Value i, Value acc) {
-                                Value d = k.sub(k.load(k.arg(0), i),
-                                                k.load(k.arg(1), i));
-                                return k.fma(d, d, acc);
+    return buildPointwiseLoss(op, op.getInput(), op.getTarget(), module, name,
+                              [](KernelBuilder &k, Value x, Value t) {
+                                Value d = k.sub(x, t);
+                                return k.mul(d, d);
                               });
-    Value total = k.blockSum(mine, 0, kLossBlock);
-    k.ifThen(k.cmpIndex(arith::CmpIPredicate::eq, k.threadId(), k.index(0)),
-             [&] {
-               Value count = k.b().create<arith::UIToFPOp>(
-                   k.loc(), k.b().getF32Type(),
-                   k.b().create<arith::IndexCastOp>(k.loc(),
-                                                    k.b().getI64Type(), n));
-               k.store(k.div(total, count), k.arg(2), k.index(0));
-             });
-    k.finish(1, kLossBlock);
-    return success();
   });
-
+  addKernel<MSEGradOp>(patterns, [](MSEGradOp op, gpu::GPUModuleOp module,
+                                    StringRef name) {
+    return buildPointwiseLossGrad(op, module, name, 2,
+                                  [](KernelBuilder &k, Value x, Value t) {
+                                    return k.sub(x, t);
+                                  });
+  });
   // max(x, 0) - x t + log(1 + exp(-|x|)), as the CPU (and torch's
-  // binary_cross_entropy_with_logits).
+  // binary_cross_entropy_with_logits); its gradient sigmoid(x) - t.
   addKernel<BinaryCrossEntropyOp>(patterns, [](BinaryCrossEntropyOp op,
                                                gpu::GPUModuleOp module,
                                                StringRef name) {
-    Value x = op.getLogits();
-    int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
-    OpBuilder types(op->getContext());
-    KernelBuilder k(module, op, name,
-                    {flatMemRef(x), flatMemRef(op.getTarget()),
-                     flatMemRef(op.getResult()), types.getI64Type()},
-                    /*sharedArrays=*/1);
-    Value n = validElements(k, k.arg(3), elements(x) / rows);
-    Value mine = k.reduceLoop(
-        k.threadId(), n, k.index(kLossBlock), k.f32(0), [&](Value i, Value acc) {
-          Value v = k.load(k.arg(0), i), t = k.load(k.arg(1), i);
-          Value ax = k.b().create<LLVM::CallIntrinsicOp>(
-                              k.loc(), k.b().getF32Type(),
-                              k.b().getStringAttr("llvm.nvvm.fabs.f"),
-                              ValueRange{v})
+    return buildPointwiseLoss(
+        op, op.getLogits(), op.getTarget(), module, name,
+        [](KernelBuilder &k, Value x, Value t) {
+          Value ax = k.b()
+                         .create<LLVM::CallIntrinsicOp>(
+                             k.loc(), k.b().getF32Type(),
+                             k.b().getStringAttr("llvm.nvvm.fabs.f"),
+                             ValueRange{x})
                          .getResult(0);
-          Value soft = k.log(k.add(k.f32(1),
-                                   k.exp(k.b().create<arith::NegFOp>(k.loc(), ax))));
-          Value l = k.add(k.sub(k.max(v, k.f32(0)), k.mul(v, t)), soft);
-          return k.add(acc, l);
+          Value soft = k.log(
+              k.add(k.f32(1), k.exp(k.b().create<arith::NegFOp>(k.loc(), ax))));
+          return k.add(k.sub(k.max(x, k.f32(0)), k.mul(x, t)), soft);
         });
-    Value total = k.blockSum(mine, 0, kLossBlock);
-    k.ifThen(k.cmpIndex(arith::CmpIPredicate::eq, k.threadId(), k.index(0)),
-             [&] {
-               Value count = k.b().create<arith::UIToFPOp>(
-                   k.loc(), k.b().getF32Type(),
-                   k.b().create<arith::IndexCastOp>(k.loc(),
-                                                    k.b().getI64Type(), n));
-               k.store(k.div(total, count), k.arg(2), k.index(0));
-             });
-    k.finish(1, kLossBlock);
-    return success();
   });
-
   addKernel<BinaryCrossEntropyGradOp>(patterns, [](BinaryCrossEntropyGradOp op,
                                                    gpu::GPUModuleOp module,
                                                    StringRef name) {
-    Value x = op.getInput();
-    int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
-    OpBuilder types(op->getContext());
-    KernelBuilder k(module, op, name,
-                    {flatMemRef(op.getGrad()), flatMemRef(x),
-                     flatMemRef(op.getTarget()), flatMemRef(op.getResult()),
-                     types.getI64Type()});
-    Value n = validElements(k, k.arg(4), elements(x) / rows);
-    Value count = k.b().create<arith::UIToFPOp>(
-        k.loc(), k.b().getF32Type(),
-        k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), n));
-    Value scale = k.div(k.load(k.arg(0), k.index(0)), count);
-    int64_t all = elements(x);
-    k.gridStrideLoop(all, [&](Value i) {
-      Value d = k.mul(scale, k.sub(k.sigmoid(k.load(k.arg(1), i)),
-                                   k.load(k.arg(2), i)));
-      Value valid = k.cmpIndex(arith::CmpIPredicate::ult, i, n);
-      k.store(k.select(valid, d, k.f32(0)), k.arg(3), i);
-    });
-    k.finish(KernelBuilder::gridFor(all));
-    return success();
-  });
-
-  addKernel<MSEGradOp>(patterns, [](MSEGradOp op, gpu::GPUModuleOp module,
-                                    StringRef name) {
-    Value x = op.getInput();
-    int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
-    OpBuilder types(op->getContext());
-    KernelBuilder k(module, op, name,
-                    {flatMemRef(op.getGrad()), flatMemRef(x),
-                     flatMemRef(op.getTarget()), flatMemRef(op.getResult()),
-                     types.getI64Type()});
-    Value n = validElements(k, k.arg(4), elements(x) / rows);
-    Value count = k.b().create<arith::UIToFPOp>(
-        k.loc(), k.b().getF32Type(),
-        k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), n));
-    Value scale = k.div(k.mul(k.f32(2), k.load(k.arg(0), k.index(0))), count);
-    int64_t all = elements(x);
-    k.gridStrideLoop(all, [&](Value i) {
-      Value d = k.mul(scale, k.sub(k.load(k.arg(1), i), k.load(k.arg(2), i)));
-      Value valid = k.cmpIndex(arith::CmpIPredicate::ult, i, n);
-      k.store(k.select(valid, d, k.f32(0)), k.arg(3), i);
-    });
-    k.finish(KernelBuilder::gridFor(all));
-    return success();
+    return buildPointwiseLossGrad(op, module, name, 1,
+                                  [](KernelBuilder &k, Value x, Value t) {
+                                    return k.sub(k.sigmoid(x), t);
+                                  });
   });
 }

@@ -22,10 +22,6 @@ using namespace nngc::nn;
 
 namespace {
 
-int64_t elements(Value v) {
-  return cast<RankedTensorType>(v.getType()).getNumElements();
-}
-
 void sgdKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
                Value param, Value grad, Value buffer, double momentum,
                double dampening, double weightDecay, bool nesterov) {

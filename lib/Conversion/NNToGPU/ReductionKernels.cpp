@@ -18,31 +18,14 @@ using namespace nngc::nn;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-int64_t elements(Value v) {
-  return cast<RankedTensorType>(v.getType()).getNumElements();
-}
-
 /// softmax (or log_softmax) of `x` over the middle dimension of
 /// (outer, axis, inner).
 template <typename OpT>
 LogicalResult buildSoftmax(OpT op, gpu::GPUModuleOp module, StringRef name,
                            bool logSoftmax) {
   Value in = op.getInput(), out = op.getResult();
-  ArrayRef<int64_t> shape = shapeOf(in);
-  int64_t rank = static_cast<int64_t>(shape.size());
   // (I64Attr's getter is unsigned.)
-  auto axis = static_cast<int64_t>(op.getAxis());
-  if (axis < 0)
-    axis += rank;
-  int64_t outer = 1, inner = 1, n = shape[axis];
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= shape[d];
-  for (int64_t d = axis + 1; d < rank; ++d)
-    inner *= shape[d];
+  auto [outer, n, inner] = aroundAxis(in, static_cast<int64_t>(op.getAxis()));
   KernelBuilder k(module, op, name, {flatMemRef(in), flatMemRef(out)});
   Value x = k.arg(0), y = k.arg(1);
   auto finishRow = [&](Value base, Value start, Value step, Value stride,
@@ -110,16 +93,7 @@ template <typename OpT>
 LogicalResult buildSoftmaxGrad(OpT op, gpu::GPUModuleOp module, StringRef name,
                                bool logSoftmax) {
   Value dyV = op.getGrad(), yV = op.getSaved(), out = op.getResult();
-  ArrayRef<int64_t> shape = shapeOf(yV);
-  int64_t rank = static_cast<int64_t>(shape.size());
-  auto axis = static_cast<int64_t>(op.getAxis());
-  if (axis < 0)
-    axis += rank;
-  int64_t outer = 1, inner = 1, n = shape[axis];
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= shape[d];
-  for (int64_t d = axis + 1; d < rank; ++d)
-    inner *= shape[d];
+  auto [outer, n, inner] = aroundAxis(yV, static_cast<int64_t>(op.getAxis()));
   KernelBuilder k(module, op, name,
                   {flatMemRef(dyV), flatMemRef(yV), flatMemRef(out)});
   Value dy = k.arg(0), y = k.arg(1), dx = k.arg(2);
@@ -193,7 +167,7 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
   addKernel<SumToOp>(patterns, [](SumToOp op, gpu::GPUModuleOp module,
                                   StringRef name) {
     Value in = op.getInput(), out = op.getResult();
-    ArrayRef<int64_t> is = shapeOf(in), os = shapeOf(out);
+    ArrayRef<int64_t> is = staticShape(in), os = staticShape(out);
     int64_t rank = static_cast<int64_t>(is.size());
     int64_t lead = rank - static_cast<int64_t>(os.size());
     // Each input dimension: kept (it indexes the output) or reduced.

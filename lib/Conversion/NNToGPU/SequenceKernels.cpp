@@ -24,10 +24,6 @@ using namespace nngc::nn;
 
 namespace {
 
-int64_t elements(Value v) {
-  return cast<RankedTensorType>(v.getType()).getNumElements();
-}
-
 /// Whether the i64 `id` is a row of a `vocab`-row table (and, with
 /// `skip`, not that one).
 Value rowOk(KernelBuilder &k, Value id, int64_t vocab,

@@ -22,28 +22,6 @@ using namespace nngc::nn;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-int64_t elements(Value v) {
-  return cast<RankedTensorType>(v.getType()).getNumElements();
-}
-
-/// (outer, n, inner) of `v` around `axis` (negative: from the end).
-std::array<int64_t, 3> aroundAxis(Value v, int64_t axis) {
-  ArrayRef<int64_t> shape = shapeOf(v);
-  auto rank = static_cast<int64_t>(shape.size());
-  if (axis < 0)
-    axis += rank;
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= shape[d];
-  for (int64_t d = axis + 1; d < rank; ++d)
-    inner *= shape[d];
-  return {outer, shape[axis], inner};
-}
-
 /// Copies the (outer, count, inner) block of `src` (n = srcN along the
 /// axis) at `srcStart` to `dst` (n = dstN) at `dstStart`, a thread per
 /// copied element; with `zeroRest`, the rest of `dst` becomes 0 (a thread
@@ -237,7 +215,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     Value in = op.getInput(), mask = op.getMask();
     auto axis = static_cast<int64_t>(op.getAxis());
     if (axis < 0)
-      axis += static_cast<int64_t>(shapeOf(in).size());
+      axis += static_cast<int64_t>(staticShape(in).size());
     auto [outer, n, inner] = aroundAxis(in, axis);
     SmallVector<Type> args = {flatMemRef(op.getGrad()), flatMemRef(in),
                               flatMemRef(op.getOutput())};
@@ -335,7 +313,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
                                           gpu::GPUModuleOp module,
                                           StringRef name) {
     Value in = op.getInput(), w = op.getWeight(), bias = op.getBias();
-    ArrayRef<int64_t> shape = shapeOf(in);
+    ArrayRef<int64_t> shape = staticShape(in);
     int64_t n = 1;
     for (int64_t d :
          shape.take_back(static_cast<int64_t>(op.getNormalizedDims())))

@@ -27,7 +27,8 @@
 // CHECK: scf.if
 // CHECK: } else {
 // CHECK-LABEL: gpu.func @l_5_mse(
-// CHECK: llvm.intr.fma
+// CHECK: arith.subf
+// CHECK: arith.mulf
 // CHECK: gpu.barrier
 // CHECK-LABEL: gpu.func @l_6_mse_grad(
 // CHECK: arith.cmpi ult
