@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -62,15 +63,6 @@ public:
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
-  std::string describe() const override {
-    char version[MPI_MAX_LIBRARY_VERSION_STRING];
-    int len = 0;
-    MPI_Get_library_version(version, &len);
-    std::string v(version, len);
-    size_t comma = v.find(',');
-    return comma == std::string::npos ? v : v.substr(0, comma);
-  }
-
   void startSum(int bucket, float *data, int64_t n) override {
     Clock::time_point t0 = Clock::now();
     {
@@ -81,6 +73,11 @@ public:
       Bucket &b = buckets[bucket];
       if (b.active)
         fail("bucket " + std::to_string(bucket) + " started twice");
+      if (n > INT_MAX) // MPI counts are ints
+        fail("bucket " + std::to_string(bucket) + " has " + std::to_string(n) +
+             " gradients, more than one MPI all-reduce takes (2^31 - 1): "
+             "compile with a smaller --bucket-size, unless one parameter "
+             "alone is that large");
       MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(n), MPI_FLOAT,
                      MPI_SUM, comm, &b.request);
       b.start = t0;

@@ -20,7 +20,6 @@
 #define NNGC_RUNTIME_COLLECTIVES_H
 
 #include <cstdint>
-#include <string>
 
 namespace nngc::rt {
 
@@ -29,8 +28,6 @@ public:
   virtual ~Collectives() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
-  /// "Open MPI v4.1.4" and so on, for `info` lines.
-  virtual std::string describe() const = 0;
 
   /// Starts summing `n` floats at `data` across the ranks, in place;
   /// `bucket` names the request for wait().
