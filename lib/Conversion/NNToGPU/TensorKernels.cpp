@@ -3,7 +3,8 @@
 // Tensor plumbing over (outer, n, inner) views around an axis, a thread per
 // output element: nn.slice and nn.select copy a range, nn.slice_grad
 // writes it into zeros, nn.concat copies each input into its range (one
-// launch per input), nn.reduce and its backward go a thread per column.
+// launch per input), nn.transpose reads through permuted strides, and
+// nn.reduce and its backward go a thread per column.
 //
 // nn.layer_norm: a warp per row, mean then variance in two passes over the
 // row (shuffle sums), y = (x - mean) rstd w + b. nn.layer_norm_grad
@@ -266,6 +267,33 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
       k.store(k.select(kept(j, maskMem), d, k.f32(0)), dx, at(j));
     });
     k.finish(KernelBuilder::gridFor(outer * inner));
+    return success();
+  });
+
+  // out dimension d is input dimension perm[d]: a thread per output
+  // element, its input offset from the permuted strides.
+  addKernel<TransposeOp>(patterns, [](TransposeOp op, gpu::GPUModuleOp module,
+                                      StringRef name) {
+    ArrayRef<int64_t> in = staticShape(op.getInput()),
+                      out = staticShape(op.getResult());
+    ArrayRef<int64_t> perm = op.getPermutation();
+    auto rank = static_cast<int64_t>(in.size());
+    SmallVector<int64_t> inStride(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      inStride[d] = inStride[d + 1] * in[d + 1];
+    KernelBuilder k(module, op, name,
+                    {flatMemRef(op.getInput()), flatMemRef(op.getResult())});
+    int64_t n = elements(op.getResult());
+    k.gridStrideLoop(n, [&](Value i) {
+      Value rest = i, at = k.index(0);
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        Value idx = k.b().create<arith::RemUIOp>(k.loc(), rest, k.index(out[d]));
+        rest = k.div(rest, k.index(out[d]));
+        at = k.add(at, k.mul(idx, k.index(inStride[perm[d]])));
+      }
+      k.store(k.load(k.arg(0), at), k.arg(1), i);
+    });
+    k.finish(KernelBuilder::gridFor(n));
     return success();
   });
 

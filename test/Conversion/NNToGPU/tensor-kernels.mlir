@@ -6,7 +6,7 @@
 // CHECK: nn.concat {{.*}}nngc.gpu_kernels = [@t_10_concat_0, @t_10_concat_1]
 // A warp per row: 16 rows, 8 warps a block.
 // CHECK: nn.layer_norm {{.*}}nngc.gpu_launch = [array<i64: 2, 256>]
-// CHECK: nn.layer_norm_grad {{.*}}nngc.gpu_kernels = [@t_15_layer_norm_grad_zero1, @t_15_layer_norm_grad_zero2, @t_15_layer_norm_grad]
+// CHECK: nn.layer_norm_grad {{.*}}nngc.gpu_kernels = [@t_16_layer_norm_grad_zero1, @t_16_layer_norm_grad_zero2, @t_16_layer_norm_grad]
 
 // An id out of range reads row 0 and writes 0.
 // CHECK-LABEL: gpu.func @t_6_embedding(%arg0: memref<16xi64>, %arg1: memref<60xf32>, %arg2: memref<96xf32>)
@@ -42,8 +42,16 @@
 // CHECK: arith.muli %{{.*}}, %c-2073254261_i32 : i32
 // CHECK: arith.cmpi uge, %{{.*}}, %arg4 : i32
 // CHECK-LABEL: gpu.func @t_14_dropout_grad
+// Output [8, 2, 6] from input [2, 8, 6]: output dimension 0 steps the
+// input by 6, dimension 1 by 48.
+// CHECK-LABEL: gpu.func @t_15_transpose(%arg0: memref<96xf32>, %arg1: memref<96xf32>)
+// CHECK: arith.remui %{{.*}}, %c6
+// CHECK: arith.remui %{{.*}}, %c2
+// CHECK: arith.muli %{{.*}}, %c48
+// CHECK: arith.remui %{{.*}}, %c8
+// CHECK: arith.muli %{{.*}}, %c6
 // The statistics again from the input, dx, then dw and db by atomic adds.
-// CHECK-LABEL: gpu.func @t_15_layer_norm_grad(%arg0: memref<96xf32>, %arg1: memref<96xf32>, %arg2: memref<6xf32>, %arg3: memref<96xf32>, %arg4: memref<6xf32>, %arg5: memref<6xf32>)
+// CHECK-LABEL: gpu.func @t_16_layer_norm_grad(%arg0: memref<96xf32>, %arg1: memref<96xf32>, %arg2: memref<6xf32>, %arg3: memref<96xf32>, %arg4: memref<6xf32>, %arg5: memref<6xf32>)
 // CHECK: llvm.call_intrinsic "llvm.nvvm.sqrt.rn.f"
 // CHECK: memref.store {{.*}}, %arg3
 // CHECK: memref.atomic_rmw addf {{.*}}, %arg4
@@ -64,5 +72,6 @@ nn.model @t {
   %l = nn.layer_norm %x weight(%w : tensor<6xf32>) bias(%b : tensor<6xf32>) : tensor<2x8x6xf32>
   %d = nn.dropout %x {p = 0.1} : tensor<2x8x6xf32>
   %dd = nn.dropout_grad %z, %d {p = 0.1} : tensor<2x8x6xf32>
+  %tr = nn.transpose %x {permutation = array<i64: 1, 0, 2>} : tensor<2x8x6xf32> -> tensor<8x2x6xf32>
   %g:3 = nn.layer_norm_grad %z, %x weight(%w : tensor<6xf32>) bias(%b : tensor<6xf32>) output(%l) {eps = 1.0e-05 : f64, normalized_dims = 1 : i64} : tensor<2x8x6xf32> -> tensor<2x8x6xf32>, tensor<6xf32>, tensor<6xf32>
 }
