@@ -313,12 +313,16 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
   head << "training " << m.model << " on " << train.size() << " sentences ("
        << val.size() << " for validation), " << vocab.size()
        << " words, length " << si.seq << " (" << tr.truncated + va.truncated
-       << " cut), batch " << si.batch << ", " << omp_get_max_threads()
+       << " cut), batch " << si.batch
+       << (run.job ? " on each of " + std::to_string(run.ranks()) + " ranks"
+                   : std::string())
+       << ", " << omp_get_max_threads()
        << " threads"
        << (si.mask ? "" : "; no \"mask\" input: padding is not masked") << "\n";
   run.info(head.str());
-  int64_t steps =
-      (static_cast<int64_t>(tr.ids.size()) + si.batch - 1) / si.batch;
+  // In a job, a step takes a global batch (TrainRun::runEpochs).
+  int64_t global = run.globalBatch(si.batch);
+  int64_t steps = (static_cast<int64_t>(tr.ids.size()) + global - 1) / global;
   run.setTotalSteps(epochs * steps);
 
   auto save = [&]() {

@@ -400,12 +400,17 @@ int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
   std::vector<float> z = scale.apply(s);
   int64_t batch = si.batch;
   auto nTrain = static_cast<int64_t>(sp.train.size());
-  int64_t steps = (nTrain + batch - 1) / batch;
+  // In a job, a step takes a global batch (TrainRun::runEpochs).
+  int64_t global = run.globalBatch(batch);
+  int64_t steps = (nTrain + global - 1) / global;
   head << "training " << m.model << " on " << dataPath << ": "
        << s.values.size() << " values (" << sp.heldOutStart << " for training, "
        << s.values.size() - sp.heldOutStart << " held out), windows of "
        << si.past << " -> " << si.horizon << ", " << nTrain
-       << " training windows, batch " << batch << ", " << steps
+       << " training windows, batch " << batch
+       << (run.job ? " on each of " + std::to_string(run.ranks()) + " ranks"
+                   : std::string())
+       << ", " << steps
        << " steps per epoch, " << omp_get_max_threads() << " threads\n";
   run.info(head.str());
   run.setTotalSteps(epochs * steps);

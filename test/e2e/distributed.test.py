@@ -1,20 +1,23 @@
 """Data-parallel training (distributed.test): N ranks of a --distributed=mpi
 trainer with batch B must log the losses one process logs with the global
 batch N x B, for an MLP (table data, with a final partial batch that leaves
-some ranks without rows), an LSTM and a GPT with dropout (text); a run
+some ranks without rows), an LSTM and a GPT with dropout (text), a BiLSTM
+sentence classifier and an LSTM forecaster; a run
 resumed with another number of ranks must continue as one process would;
 a rank that hangs or dies must end the job with an error, not a hang.
 
-    distributed.test.py NNGC WORKDIR SKLEARN_DATA SHARED_DATA
+    distributed.test.py NNGC WORKDIR SKLEARN_DATA SHARED_DATA [SUNSPOTS_CSV]
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 
 NNGC, WORK, SKLEARN, SHARED = sys.argv[1:5]
+SUNSPOTS = sys.argv[5] if len(sys.argv) > 5 else None
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "examples"))
 from make_gpt import gpt  # noqa: E402
@@ -90,6 +93,32 @@ for n, b in ((2, 8), (4, 4)):
     dp = compile_model(f"lstm{b}_dp", lstm.replace("32x", f"{b}x"), True)
     compare(f"char_lstm, {n} ranks x batch {b} vs 1 x 16", ref,
             records(mpirun(n) + [dp, "train"] + run), ["train_loss", "val_loss"])
+
+# The sentence classifier (a BiLSTM over masked, padded sentences) and
+# the forecaster (an LSTM on sunspot windows) shard epochs as the table
+# trainer does.
+def batch_of(text, old, new):
+    return re.sub(rf"(?<![0-9]){old}x", f"{new}x", text)
+
+
+bil = open(os.path.join(ROOT, "examples", "bilstm_sentiment.mlir")).read()
+one = compile_model("bil32", bil, False)
+dp = compile_model("bil16_dp", batch_of(bil, 32, 16), True)
+sentences = ["--data", os.path.join(SHARED, "sentiment", "yelp_labelled.txt"),
+             "--val-split", "0.1", "--epochs", "1", "--seed", "3", "--threads", "1",
+             "--json"]
+compare("bilstm_sentiment, 2 ranks x batch 16 vs 1 x 32",
+        records([one, "train"] + sentences),
+        records(mpirun(2) + [dp, "train"] + sentences), ["train_loss", "val_loss"])
+if SUNSPOTS and os.path.exists(SUNSPOTS):
+    fc = open(os.path.join(ROOT, "examples", "lstm_forecast.mlir")).read()
+    one = compile_model("fc16", fc, False)
+    dp = compile_model("fc8_dp", batch_of(fc, 16, 8), True)
+    series = ["--data", SUNSPOTS, "--column", "SUNACTIVITY", "--epochs", "2", "--seed",
+              "3", "--threads", "1", "--json"]
+    compare("lstm_forecast, 2 ranks x batch 8 vs 1 x 16",
+            records([one, "train"] + series),
+            records(mpirun(2) + [dp, "train"] + series), ["train_loss", "val_loss"])
 
 # A small GPT with dropout 0.1 (embeddings, attention, residuals): the
 # ranks draw the masks the global batch's rows get in one process.
