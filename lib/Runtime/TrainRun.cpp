@@ -383,13 +383,14 @@ void TrainRun::stepDone(float loss, double weight, int64_t samples,
     // The global batch's loss (each rank's weighted by its rows), its
     // samples, and whether any rank was asked to stop.
     int local = stopSignal ? 128 + stopSignal : 0;
-    double v[5] = {double(loss) * weight, weight, double(samples),
+    double lw = shardLossWeight >= 0 ? shardLossWeight : weight;
+    double v[6] = {double(loss) * lw, lw, weight, double(samples),
                    double(local == 130), double(local == 143)};
-    job->sum(v, 5, "the sum of the step's losses");
+    job->sum(v, 6, "the sum of the step's losses");
     loss = static_cast<float>(v[1] > 0 ? v[0] / v[1] : 0);
-    weight = v[1];
-    samples = static_cast<int64_t>(v[2]);
-    agreedStop = v[4] > 0 ? 143 : v[3] > 0 ? 130 : 0;
+    weight = v[2];
+    samples = static_cast<int64_t>(v[3]);
+    agreedStop = v[5] > 0 ? 143 : v[4] > 0 ? 130 : 0;
   }
   if (!std::isfinite(loss)) {
     clearProgress();
@@ -453,7 +454,8 @@ int TrainRun::runEpochs(
     int64_t total, int64_t steps, std::vector<int64_t> order, bool cumulative,
     const std::function<int64_t(const std::vector<int64_t> &, int64_t)> &fill,
     const std::function<void(int64_t)> &endEpoch,
-    const std::function<void()> &save) {
+    const std::function<void()> &save,
+    const std::function<double(int64_t)> &rowWeight) {
   uint64_t seed = pos.seed;
   std::vector<int64_t> base = order;
   // A resumed run replays the shuffles of the epochs before its own.
@@ -480,23 +482,37 @@ int TrainRun::runEpochs(
       shard.clear();
       scale.assign(steps, 0.f);
       std::vector<int64_t> own(steps, 0);
+      std::vector<double> ownWeight(steps, 0);
       auto n = static_cast<int64_t>(order.size());
+      auto weightOf = [&](int64_t row) {
+        return rowWeight ? rowWeight(row) : 1.0;
+      };
       for (int64_t b = 0; b < steps; ++b) {
         int64_t first = b * global, rows = std::min(global, n - first);
         int64_t from = first + rank() * batch;
         own[b] = std::clamp<int64_t>(first + rows - from, 0, batch);
-        for (int64_t i = 0; i < own[b]; ++i)
+        // Every rank knows the whole order, so each works out the global
+        // batch's weight alone.
+        double all = 0;
+        for (int64_t i = first; i < first + rows; ++i)
+          all += weightOf(order[i]);
+        for (int64_t i = 0; i < own[b]; ++i) {
           shard.push_back(order[from + i]);
+          ownWeight[b] += weightOf(order[from + i]);
+        }
         if (own[b] == 0) // a row to compute on, at gradient scale 0
           shard.push_back(order[first]);
-        scale[b] = static_cast<float>(own[b]) / static_cast<float>(rows);
+        scale[b] = all > 0 ? static_cast<float>(ownWeight[b] / all) : 0.f;
       }
       auto fillShard = [&](int64_t b) {
         fill(shard, b);
         model.ctx.gradScale = scale[b];
+        shardLossWeight = rowWeight ? ownWeight[b] : -1;
         return own[b];
       };
-      if (int status = epochSteps(steps, fillShard, save))
+      int status = epochSteps(steps, fillShard, save);
+      shardLossWeight = -1;
+      if (status)
         return status;
     }
     endEpoch(epoch);

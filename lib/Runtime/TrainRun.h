@@ -144,11 +144,16 @@ public:
   /// shuffled order, laid out as one process's order would be: its batch b
   /// is the rank's rows of global batch b. A rank with no rows in a final
   /// partial batch computes one row at gradient scale 0.
+  /// `rowWeight(row)` (or 1 when null) is what a row adds to its batch's
+  /// loss denominator (a translation pair's target tokens): in a job each
+  /// rank scales its gradients, and weighs its loss, by its share of the
+  /// global batch's weight.
   int runEpochs(
       int64_t total, int64_t steps, std::vector<int64_t> order, bool cumulative,
       const std::function<int64_t(const std::vector<int64_t> &, int64_t)> &fill,
       const std::function<void(int64_t)> &endEpoch,
-      const std::function<void()> &save);
+      const std::function<void()> &save,
+      const std::function<double(int64_t)> &rowWeight = nullptr);
   /// The running mean since the last call, which restarts it; it also
   /// fixes the throughput the next record reports (before evaluation).
   double takeMeanLoss();
@@ -198,6 +203,9 @@ private:
   /// whether rank 0's parameters have been broadcast.
   int agreedStop = 0;
   bool synced = false;
+  /// In a job: the weight of this rank's part of the step's loss (its
+  /// share of the loss denominator), when it is not the rows.
+  double shardLossWeight = -1;
   double lr() const;
   std::string lastGood() const;
   void progress(const std::string &where);

@@ -1187,15 +1187,6 @@ int runCommand(Model &model, const std::string &cmd, int argc, char **argv) {
   bool series = isForecaster(model.manifest);
   bool pairs = isTranslator(model.manifest);
   if (cmd == "train") {
-    // A translator's loss averages over each batch's target tokens, which
-    // the ranks' shards share out unevenly: averaging the ranks' gradients
-    // by rows would not give one process's gradient.
-    if (model.ctx.comm && model.ctx.comm->size() > 1 && pairs)
-      throw std::runtime_error(
-          "data-parallel training (mpirun -np N, N > 1) of a translation "
-          "model is not supported yet (its loss averages over target "
-          "tokens, which the ranks' shards split unevenly); it runs as one "
-          "process");
     return isLanguageModel(model.manifest)
                ? cmdTrainText(model, argc - 1, argv + 1)
            : sentences ? cmdTrainSentences(model, argc - 1, argv + 1)

@@ -239,20 +239,25 @@ int64_t fillBatch(Model &model, const BatchBuffers &buf, const PairInputs &pi,
   return n;
 }
 
+/// The loss per target token (<eos> included) over all of `e`: each
+/// batch's mean weighted by its tokens, so the figure does not depend on
+/// the compiled batch.
 double meanLoss(Model &model, const PairInputs &pi, const Vocabs &v,
                 const Encoded &e) {
   std::vector<int64_t> order(e.src.size());
   std::iota(order.begin(), order.end(), 0);
-  double sum = 0;
-  int64_t rows = 0;
+  double sum = 0, tokens = 0;
   for (size_t b = 0; b < order.size(); b += pi.batch) {
     int64_t n =
         fillBatch(model, modelBuffers(model, pi), pi, v, e, order, b, true);
     model.eval();
-    sum += double(model.loss()) * n;
-    rows += n;
+    double t = 0;
+    for (int64_t i = 0; i < n; ++i)
+      t += static_cast<double>(e.tgt[order[b + i]].size() + 1);
+    sum += double(model.loss()) * t;
+    tokens += t;
   }
-  return rows ? sum / rows : 0;
+  return tokens > 0 ? sum / tokens : 0;
 }
 
 /// The compiled incremental decoder: the encode model's source inputs,
@@ -725,7 +730,10 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
   head << "training " << m.model << " on " << train.size() << " pairs ("
        << val.size() << " held out), vocabularies " << v.src.size() << " and "
        << v.tgt.size() << " words, lengths " << pi.srcLen << " and "
-       << pi.tgtLen << " (" << tr.cut << " cut), batch " << pi.batch << ", "
+       << pi.tgtLen << " (" << tr.cut << " cut), batch " << pi.batch
+       << (run.job ? " on each of " + std::to_string(run.ranks()) + " ranks"
+                   : std::string())
+       << ", "
        << omp_get_max_threads() << " threads"
        << (pi.srcMask ? "" : "; no \"src_mask\" input: padding is not masked")
        << "\n";
@@ -733,7 +741,9 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
     head << "held-out translations decode with " << decodeNote << "\n";
   run.info(head.str());
   auto nTrain = static_cast<int64_t>(tr.src.size());
-  int64_t steps = (nTrain + pi.batch - 1) / pi.batch;
+  // In a job, a step takes a global batch (TrainRun::runEpochs).
+  int64_t global = run.globalBatch(pi.batch);
+  int64_t steps = (nTrain + global - 1) / global;
   run.setTotalSteps(epochs * steps);
 
   auto save = [&]() {
@@ -774,8 +784,13 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
     std::snprintf(buf, sizeof(buf), "  %.1fs", secondsSince(run.startTime()));
     run.record(line + buf, json);
   };
+  // The loss averages over the target tokens, <eos> included: in a job
+  // each rank's share of a batch is its share of those.
+  auto tokens = [&](int64_t row) {
+    return static_cast<double>(tr.tgt[row].size() + 1);
+  };
   if (int status = run.runEpochs(epochs, steps, order, /*cumulative=*/true,
-                                 fill, endEpoch, save))
+                                 fill, endEpoch, save, tokens))
     return status;
   std::string tail = "done: " + std::to_string(model.ctx.step) + " steps";
   if (!runOptions.save.empty())

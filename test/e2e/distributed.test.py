@@ -2,7 +2,8 @@
 trainer with batch B must log the losses one process logs with the global
 batch N x B, for an MLP (table data, with a final partial batch that leaves
 some ranks without rows), an LSTM and a GPT with dropout (text), a BiLSTM
-sentence classifier and an LSTM forecaster; a run
+sentence classifier, an LSTM forecaster and a GRU translator (whose loss
+averages over target tokens); a run
 resumed with another number of ranks must continue as one process would;
 a rank that hangs or dies must end the job with an error, not a hang.
 
@@ -119,6 +120,20 @@ if SUNSPOTS and os.path.exists(SUNSPOTS):
     compare("lstm_forecast, 2 ranks x batch 8 vs 1 x 16",
             records([one, "train"] + series),
             records(mpirun(2) + [dp, "train"] + series), ["train_loss", "val_loss"])
+
+# The GRU translator with attention: its loss averages over target
+# tokens, so each rank weighs its gradients by its share of the global
+# batch's tokens (700 pairs: 20 steps of 32, 2 ranks x 16).
+pairs = os.path.join(WORK, "pairs.txt")
+with open(os.path.join(SHARED, "translation", "eng-fra.txt")) as f, open(pairs, "w") as out:
+    out.writelines(f.readlines()[:700])
+s2s = open(os.path.join(ROOT, "examples", "seq2seq_gru_attention.mlir")).read()
+one = compile_model("s2s32", s2s, False)
+dp = compile_model("s2s16_dp", batch_of(s2s, 32, 16), True)
+translate = ["--data", pairs, "--epochs", "1", "--seed", "3", "--threads", "1", "--json"]
+compare("seq2seq_gru_attention, 2 ranks x batch 16 vs 1 x 32",
+        records([one, "train"] + translate),
+        records(mpirun(2) + [dp, "train"] + translate), ["train_loss", "val_loss", "val_bleu"])
 
 # A small GPT with dropout 0.1 (embeddings, attention, residuals): the
 # ranks draw the masks the global batch's rows get in one process.
