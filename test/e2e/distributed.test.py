@@ -23,8 +23,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "examples"))
 from make_gpt import gpt  # noqa: E402
 
+# Containers often forbid the cross-process reads (CMA) Open MPI's
+# shared-memory transport uses for large messages: copy through shared
+# memory instead, which works everywhere.
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+           OMPI_MCA_rmaps_base_oversubscribe="1",
+           OMPI_MCA_btl_vader_single_copy_mechanism="none")
 TOL = 1e-5
 DIGITS = ["--data", os.path.join(SKLEARN, "digits.csv.gz"), "--no-header",
           "--val-split", "0.21"]
