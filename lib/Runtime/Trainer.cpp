@@ -30,6 +30,7 @@
 #include <numeric>
 #include <random>
 #include <sstream>
+#include <sched.h>
 #include <unistd.h>
 
 using namespace nngc::rt;
@@ -1160,6 +1161,7 @@ const char *kUsage =
 /// oneDNN's matmuls on every core (`--threads 1` ran two threads). The
 /// subcommand's own parser still validates the option.
 void applyThreadsEarly(int argc, char **argv) {
+  bool given = false;
   for (int i = 2; i < argc; ++i) {
     const char *v = nullptr;
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
@@ -1168,11 +1170,28 @@ void applyThreadsEarly(int argc, char **argv) {
       v = argv[i] + 10;
     if (!v)
       continue;
+    given = true;
     char *end = nullptr;
     long n = std::strtol(v, &end, 10);
     if (end != v && !*end && n > 0 && n <= 4096)
       omp_set_num_threads(static_cast<int>(n));
   }
+  // Several ranks of an MPI job on one machine, not bound to cores of
+  // their own (mpirun --bind-to none, or more ranks than cores): OpenMP
+  // would give each all the cores. Share them out instead. (A rank bound
+  // to some cores already gets that many threads: libgomp counts the
+  // affinity mask.)
+  const char *local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  if (!local)
+    local = std::getenv("MPI_LOCALNRANKS"); // MPICH's Hydra
+  long ranks = local ? std::strtol(local, nullptr, 10) : 1;
+  cpu_set_t mask;
+  if (given || ranks <= 1 ||
+      sched_getaffinity(0, sizeof(mask), &mask) != 0)
+    return;
+  long cpus = CPU_COUNT(&mask), online = sysconf(_SC_NPROCESSORS_ONLN);
+  if (cpus >= online)
+    omp_set_num_threads(static_cast<int>(std::max(1L, cpus / ranks)));
 }
 
 } // namespace
