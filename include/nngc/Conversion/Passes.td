@@ -47,7 +47,9 @@ def ConvertNNToGPUKernelsPass
     records its kernels and launches (`nngc.gpu_kernels`,
     `nngc.gpu_launch` = [grid, block] each) for the host code. Ops with no
     pattern yet (the matrix products, which go to cuBLASLt, and the rest)
-    are listed in the module's `nngc.gpu_missing`. Then
+    are listed in the module's `nngc.gpu_missing`. Identical kernels
+    (ops of the same kind on the same shapes) are kept once and shared.
+    Then
     `convert-gpu-to-nvvm` and `gpu-module-to-binary{format=isa}` make PTX
     (`nngc compile --target=cuda --emit=ptx`).
   }];

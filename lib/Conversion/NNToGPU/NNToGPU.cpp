@@ -94,6 +94,45 @@ struct ConvertNNToGPUKernelsPass
     for (const std::string &m : missing)
       names.push_back(b.getStringAttr(m));
     module->setAttr("nngc.gpu_missing", b.getArrayAttr(names));
+    shareIdenticalKernels(module, kernels);
+  }
+
+  /// Ops of the same kind on the same shapes (the blocks of a Transformer)
+  /// get identical kernels: keep the first of each, and point every op at
+  /// it.
+  static void shareIdenticalKernels(ModuleOp module,
+                                    gpu::GPUModuleOp kernels) {
+    llvm::StringMap<SymbolRefAttr> first;
+    llvm::DenseMap<Attribute, Attribute> replace;
+    SmallVector<gpu::GPUFuncOp> dead;
+    for (gpu::GPUFuncOp f : kernels.getOps<gpu::GPUFuncOp>()) {
+      // The kernel as text (printed on its own: local scope), less its
+      // name.
+      std::string key;
+      llvm::raw_string_ostream os(key);
+      f->print(os, OpPrintingFlags().useLocalScope());
+      std::string name = ("@" + f.getName()).str();
+      if (size_t at = key.find(name); at != std::string::npos)
+        key.erase(at, name.size());
+      auto [it, inserted] = first.try_emplace(key, SymbolRefAttr::get(f));
+      if (!inserted) {
+        replace[SymbolRefAttr::get(f)] = it->second;
+        dead.push_back(f);
+      }
+    }
+    if (dead.empty())
+      return;
+    module.walk([&](Operation *op) {
+      auto list = op->getAttrOfType<ArrayAttr>("nngc.gpu_kernels");
+      if (!list)
+        return;
+      SmallVector<Attribute> refs;
+      for (Attribute a : list)
+        refs.push_back(replace.lookup(a) ? replace.lookup(a) : a);
+      op->setAttr("nngc.gpu_kernels", ArrayAttr::get(op->getContext(), refs));
+    });
+    for (gpu::GPUFuncOp f : dead)
+      f.erase();
   }
 };
 

@@ -6,7 +6,10 @@
 // CHECK: nn.concat {{.*}}nngc.gpu_kernels = [@t_10_concat_0, @t_10_concat_1]
 // A warp per row: 16 rows, 8 warps a block.
 // CHECK: nn.layer_norm {{.*}}nngc.gpu_launch = [array<i64: 2, 256>]
-// CHECK: nn.layer_norm_grad {{.*}}nngc.gpu_kernels = [@t_16_layer_norm_grad_zero1, @t_16_layer_norm_grad_zero2, @t_16_layer_norm_grad]
+// Identical kernels are shared: dropout_grad runs dropout's kernel (the
+// same mask on the same shape), and dw and db are zeroed by one kernel.
+// CHECK: nn.dropout_grad {{.*}}nngc.gpu_kernels = [@t_13_dropout]
+// CHECK: nn.layer_norm_grad {{.*}}nngc.gpu_kernels = [@t_16_layer_norm_grad_zero1, @t_16_layer_norm_grad_zero1, @t_16_layer_norm_grad]
 
 // An id out of range reads row 0 and writes 0.
 // CHECK-LABEL: gpu.func @t_6_embedding(%arg0: memref<16xi64>, %arg1: memref<60xf32>, %arg2: memref<96xf32>)
@@ -41,7 +44,7 @@
 // CHECK: arith.muli %{{.*}}, %c2146121005_i32 : i32
 // CHECK: arith.muli %{{.*}}, %c-2073254261_i32 : i32
 // CHECK: arith.cmpi uge, %{{.*}}, %arg4 : i32
-// CHECK-LABEL: gpu.func @t_14_dropout_grad
+// CHECK-NOT: gpu.func @t_14_dropout_grad
 // Output [8, 2, 6] from input [2, 8, 6]: output dimension 0 steps the
 // input by 6, dimension 1 by 48.
 // CHECK-LABEL: gpu.func @t_15_transpose(%arg0: memref<96xf32>, %arg1: memref<96xf32>)
@@ -51,6 +54,8 @@
 // CHECK: arith.remui %{{.*}}, %c8
 // CHECK: arith.muli %{{.*}}, %c6
 // The statistics again from the input, dx, then dw and db by atomic adds.
+// CHECK: gpu.func @t_16_layer_norm_grad_zero1(
+// CHECK-NOT: gpu.func @t_16_layer_norm_grad_zero2
 // CHECK-LABEL: gpu.func @t_16_layer_norm_grad(%arg0: memref<96xf32>, %arg1: memref<96xf32>, %arg2: memref<6xf32>, %arg3: memref<96xf32>, %arg4: memref<6xf32>, %arg5: memref<6xf32>)
 // CHECK: llvm.call_intrinsic "llvm.nvvm.sqrt.rn.f"
 // CHECK: memref.store {{.*}}, %arg3
