@@ -195,13 +195,17 @@ struct Score {
   double accuracy() const { return rows ? double(correct) / rows : 0; }
 };
 
-Score evaluate(Model &model, const SentenceInputs &si, const Encoded &e) {
+/// The loss and accuracy on `e`; in a job (`run`'s, when it has one) each
+/// rank evaluates every N-th batch and the sums are shared.
+Score evaluate(Model &model, const SentenceInputs &si, const Encoded &e,
+               TrainRun *run = nullptr) {
+  int64_t rank = run ? run->rank() : 0, ranks = run ? run->ranks() : 1;
   Score s;
   std::vector<int64_t> order(e.ids.size());
   std::iota(order.begin(), order.end(), 0);
   const OutputInfo *out = logitsOutput(model.manifest, si.classes);
   s.hasAccuracy = out != nullptr;
-  for (size_t b = 0; b < order.size(); b += si.batch) {
+  for (size_t b = rank * si.batch; b < order.size(); b += ranks * si.batch) {
     int64_t n = fillBatch(model, si, e, order, b);
     model.eval();
     s.loss += double(model.loss()) * n;
@@ -214,6 +218,13 @@ Score evaluate(Model &model, const SentenceInputs &si, const Encoded &e) {
       s.correct +=
           std::max_element(r, r + si.classes) - r == e.labels[order[b + i]];
     }
+  }
+  if (ranks > 1) {
+    double sums[3] = {s.loss, double(s.rows), double(s.correct)};
+    run->sumAcrossRanks(sums, 3, "the sum of the validation metrics");
+    s.loss = sums[0];
+    s.rows = static_cast<int64_t>(sums[1]);
+    s.correct = static_cast<int64_t>(sums[2]);
   }
   s.loss /= std::max<int64_t>(s.rows, 1);
   return s;
@@ -347,7 +358,7 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
         .add("step", model.ctx.step)
         .add("train_loss", trainLoss);
     if (!va.ids.empty()) {
-      Score sc = evaluate(model, si, va);
+      Score sc = evaluate(model, si, va, &run);
       run.lastValLoss = sc.loss;
       line += "  val " + scoreText(sc);
       json.add("val_loss", sc.loss);
