@@ -77,8 +77,9 @@ void nngc::buildGPUKernelPipeline(OpPassManager &pm,
 void nngc::registerAllDialects(DialectRegistry &registry) {
   registry.insert<nn::NNDialect, LLVM::LLVMDialect>();
   // The GPU kernels (--target=cuda) and their lowering to PTX.
-  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect, arith::ArithDialect,
-                  scf::SCFDialect, memref::MemRefDialect, cf::ControlFlowDialect>();
+  registry
+      .insert<gpu::GPUDialect, NVVM::NVVMDialect, arith::ArithDialect,
+              scf::SCFDialect, memref::MemRefDialect, cf::ControlFlowDialect>();
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);

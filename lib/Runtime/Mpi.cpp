@@ -43,8 +43,9 @@ public:
     int provided = 0;
     MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
     if (provided < MPI_THREAD_SERIALIZED) {
-      std::fprintf(stderr, "nngc: this MPI offers thread level %d, below "
-                           "MPI_THREAD_SERIALIZED\n",
+      std::fprintf(stderr,
+                   "nngc: this MPI offers thread level %d, below "
+                   "MPI_THREAD_SERIALIZED\n",
                    provided);
       MPI_Abort(MPI_COMM_WORLD, 1);
     }

@@ -327,8 +327,7 @@ int nngc::rt::cmdTrainSentences(Model &model, int argc, char **argv) {
        << " cut), batch " << si.batch
        << (run.job ? " on each of " + std::to_string(run.ranks()) + " ranks"
                    : std::string())
-       << ", " << omp_get_max_threads()
-       << " threads"
+       << ", " << omp_get_max_threads() << " threads"
        << (si.mask ? "" : "; no \"mask\" input: padding is not masked") << "\n";
   run.info(head.str());
   // In a job, a step takes a global batch (TrainRun::runEpochs).

@@ -410,8 +410,8 @@ int nngc::rt::cmdTrainSeries(Model &model, int argc, char **argv) {
        << " training windows, batch " << batch
        << (run.job ? " on each of " + std::to_string(run.ranks()) + " ranks"
                    : std::string())
-       << ", " << steps
-       << " steps per epoch, " << omp_get_max_threads() << " threads\n";
+       << ", " << steps << " steps per epoch, " << omp_get_max_threads()
+       << " threads\n";
   run.info(head.str());
   run.setTotalSteps(epochs * steps);
 

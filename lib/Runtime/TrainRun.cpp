@@ -384,8 +384,9 @@ void TrainRun::stepDone(float loss, double weight, int64_t samples,
     // samples, and whether any rank was asked to stop.
     int local = stopSignal ? 128 + stopSignal : 0;
     double lw = shardLossWeight >= 0 ? shardLossWeight : weight;
-    double v[6] = {double(loss) * lw, lw, weight, double(samples),
-                   double(local == 130), double(local == 143)};
+    double v[6] = {
+        double(loss) * lw,   lw, weight, double(samples), double(local == 130),
+        double(local == 143)};
     job->sum(v, 6, "the sum of the step's losses");
     loss = static_cast<float>(v[1] > 0 ? v[0] / v[1] : 0);
     weight = v[2];

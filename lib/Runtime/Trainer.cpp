@@ -29,8 +29,8 @@
 #include <iostream>
 #include <numeric>
 #include <random>
-#include <sstream>
 #include <sched.h>
+#include <sstream>
 #include <unistd.h>
 
 using namespace nngc::rt;
@@ -756,14 +756,15 @@ int cmdTrain(Model &model, int argc, char **argv) {
   // In a job of N ranks a step takes a global batch of N x the compiled
   // batch, each rank its shard (TrainRun::runEpochs).
   int64_t batch = m.batch, global = run.globalBatch(batch);
-  int64_t steps = (static_cast<int64_t>(trainRows.size()) + global - 1) / global;
+  int64_t steps =
+      (static_cast<int64_t>(trainRows.size()) + global - 1) / global;
   int64_t partial = trainRows.size() % global;
   head << "training " << m.model << ": " << trainRows.size() << " rows, "
        << (val.rows ? std::to_string(val.rows) : "no")
        << " validation rows, batch " << batch;
   if (run.job)
-    head << " on each of " << run.ranks() << " ranks (global batch "
-         << global << ")";
+    head << " on each of " << run.ranks() << " ranks (global batch " << global
+         << ")";
   head << ", " << steps << " steps per epoch";
   if (partial)
     head << " (the last batch has " << partial
@@ -1130,10 +1131,10 @@ int cmdBench(Model &model, int argc, char **argv) {
       "\"primitive_mib\":%.1f,\"planned_kept_mib\":%.1f%s}\n",
       jsonQuote(m.model).c_str(), (long long)m.batch, omp_get_max_threads(),
       (long long)steps, median, ms.front(), ms.back(),
-      m.batch * (job ? job->size() : 1) / (median / 1e3),
-      rssMiB, model.loss(), 1e3 * model.ctx.rnnPackSeconds / steps,
-      (long long)osThreads, model.ctx.primitiveBytes() / 1048576.0,
-      m.keptBytes / 1048576.0, jobJson.c_str());
+      m.batch * (job ? job->size() : 1) / (median / 1e3), rssMiB, model.loss(),
+      1e3 * model.ctx.rnnPackSeconds / steps, (long long)osThreads,
+      model.ctx.primitiveBytes() / 1048576.0, m.keptBytes / 1048576.0,
+      jobJson.c_str());
   return 0;
 }
 
@@ -1186,8 +1187,7 @@ void applyThreadsEarly(int argc, char **argv) {
     local = std::getenv("MPI_LOCALNRANKS"); // MPICH's Hydra
   long ranks = local ? std::strtol(local, nullptr, 10) : 1;
   cpu_set_t mask;
-  if (given || ranks <= 1 ||
-      sched_getaffinity(0, sizeof(mask), &mask) != 0)
+  if (given || ranks <= 1 || sched_getaffinity(0, sizeof(mask), &mask) != 0)
     return;
   long cpus = CPU_COUNT(&mask), online = sysconf(_SC_NPROCESSORS_ONLN);
   if (cpus >= online)
@@ -1248,8 +1248,7 @@ int runCommand(Model &model, const std::string &cmd, int argc, char **argv) {
 /// only scale). Null otherwise.
 Collectives *joinJob(Model &model, const std::string &cmd, int *argc,
                      char ***argv) {
-  if (model.manifest.distributed != "mpi" ||
-      (cmd != "train" && cmd != "bench"))
+  if (model.manifest.distributed != "mpi" || (cmd != "train" && cmd != "bench"))
     return nullptr;
   if (!mpiCollectives)
     throw std::runtime_error("this trainer was compiled with "

@@ -733,8 +733,7 @@ int nngc::rt::cmdTrainPairs(Model &model, int argc, char **argv) {
        << pi.tgtLen << " (" << tr.cut << " cut), batch " << pi.batch
        << (run.job ? " on each of " + std::to_string(run.ranks()) + " ranks"
                    : std::string())
-       << ", "
-       << omp_get_max_threads() << " threads"
+       << ", " << omp_get_max_threads() << " threads"
        << (pi.srcMask ? "" : "; no \"src_mask\" input: padding is not masked")
        << "\n";
   if (!val.empty())

@@ -101,9 +101,8 @@ int main(int argc, char **argv) {
       "nccl needs the CUDA trainer, which is not built yet")(
       "bucket-size", po::value(&bucketSize)->default_value("1M"),
       "with --distributed: gradients per all-reduce (a size, as "
-      "--max-memory's)")(
-      "runtime-dir", po::value(&options.runtimeDir),
-      "folder holding libnngc_trainer.a")(
+      "--max-memory's)")("runtime-dir", po::value(&options.runtimeDir),
+                         "folder holding libnngc_trainer.a")(
       "linker", po::value(&options.linker)->default_value("c++"),
       "C++ compiler driver used to link")("timings",
                                           "print the time of each phase")(
@@ -144,12 +143,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   static const std::pair<const char *, nngc::EmitStage> kStages[] = {
-      {"nn", nngc::EmitStage::NN},
-      {"mlir", nngc::EmitStage::MLIR},
-      {"llvm", nngc::EmitStage::LLVM},
-      {"obj", nngc::EmitStage::Object},
-      {"exe", nngc::EmitStage::Executable},
-      {"ptx", nngc::EmitStage::PTX}};
+      {"nn", nngc::EmitStage::NN},          {"mlir", nngc::EmitStage::MLIR},
+      {"llvm", nngc::EmitStage::LLVM},      {"obj", nngc::EmitStage::Object},
+      {"exe", nngc::EmitStage::Executable}, {"ptx", nngc::EmitStage::PTX}};
   bool known = false;
   for (auto &[name, stage] : kStages)
     if (emit == name)
@@ -218,8 +214,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (distributed != "mpi" && distributed != "none") {
-    std::cerr << "nngc: --distributed must be mpi or none, not '"
-              << distributed << "'\n";
+    std::cerr << "nngc: --distributed must be mpi or none, not '" << distributed
+              << "'\n";
     return 1;
   }
   if (distributed == "mpi") {

@@ -19,36 +19,36 @@ namespace {
 template <typename OpT>
 void addUnary(GPUKernelPatterns &patterns,
               std::function<Value(KernelBuilder &, OpT, Value)> f) {
-  addKernel<OpT>(patterns, [f](OpT op, gpu::GPUModuleOp module,
-                               StringRef name) {
-    Value in = op->getOperand(0), out = op->getResult(0);
-    KernelBuilder k(module, op, name, {flatMemRef(in), flatMemRef(out)});
-    int64_t n = elements(out);
-    k.gridStrideLoop(n, [&](Value i) {
-      k.store(f(k, op, k.load(k.arg(0), i)), k.arg(1), i);
-    });
-    k.finish(KernelBuilder::gridFor(n));
-    return success();
-  });
+  addKernel<OpT>(
+      patterns, [f](OpT op, gpu::GPUModuleOp module, StringRef name) {
+        Value in = op->getOperand(0), out = op->getResult(0);
+        KernelBuilder k(module, op, name, {flatMemRef(in), flatMemRef(out)});
+        int64_t n = elements(out);
+        k.gridStrideLoop(n, [&](Value i) {
+          k.store(f(k, op, k.load(k.arg(0), i)), k.arg(1), i);
+        });
+        k.finish(KernelBuilder::gridFor(n));
+        return success();
+      });
 }
 
 /// result[i] = f(grad[i], saved[i]).
 template <typename OpT>
 void addGrad(GPUKernelPatterns &patterns,
              std::function<Value(KernelBuilder &, OpT, Value, Value)> f) {
-  addKernel<OpT>(patterns, [f](OpT op, gpu::GPUModuleOp module,
-                               StringRef name) {
-    Value grad = op.getGrad(), saved = op.getSaved(), out = op.getResult();
-    KernelBuilder k(module, op, name,
-                    {flatMemRef(grad), flatMemRef(saved), flatMemRef(out)});
-    int64_t n = elements(out);
-    k.gridStrideLoop(n, [&](Value i) {
-      Value g = k.load(k.arg(0), i), s = k.load(k.arg(1), i);
-      k.store(f(k, op, g, s), k.arg(2), i);
-    });
-    k.finish(KernelBuilder::gridFor(n));
-    return success();
-  });
+  addKernel<OpT>(
+      patterns, [f](OpT op, gpu::GPUModuleOp module, StringRef name) {
+        Value grad = op.getGrad(), saved = op.getSaved(), out = op.getResult();
+        KernelBuilder k(module, op, name,
+                        {flatMemRef(grad), flatMemRef(saved), flatMemRef(out)});
+        int64_t n = elements(out);
+        k.gridStrideLoop(n, [&](Value i) {
+          Value g = k.load(k.arg(0), i), s = k.load(k.arg(1), i);
+          k.store(f(k, op, g, s), k.arg(2), i);
+        });
+        k.finish(KernelBuilder::gridFor(n));
+        return success();
+      });
 }
 
 Value gelu(KernelBuilder &k, GeluApproximation approx, Value x) {
@@ -57,8 +57,8 @@ Value gelu(KernelBuilder &k, GeluApproximation approx, Value x) {
                         k.fma(k.mul(k.f32(0.044715), k.mul(x, x)), x, x));
     return k.mul(k.mul(k.f32(0.5), x), k.add(k.f32(1), k.tanh(inner)));
   }
-  Value cdf = k.mul(k.f32(0.5),
-                    k.add(k.f32(1), k.erf(k.mul(x, k.f32(M_SQRT1_2)))));
+  Value cdf =
+      k.mul(k.f32(0.5), k.add(k.f32(1), k.erf(k.mul(x, k.f32(M_SQRT1_2)))));
   return k.mul(x, cdf);
 }
 
@@ -75,10 +75,10 @@ Value geluGrad(KernelBuilder &k, GeluApproximation approx, Value g, Value x) {
     return k.mul(g, d);
   }
   // Phi(x) + x phi(x).
-  Value cdf = k.mul(k.f32(0.5),
-                    k.add(k.f32(1), k.erf(k.mul(x, k.f32(M_SQRT1_2)))));
-  Value pdf = k.mul(k.f32(0.3989422804014327),
-                    k.exp(k.mul(k.f32(-0.5), k.mul(x, x))));
+  Value cdf =
+      k.mul(k.f32(0.5), k.add(k.f32(1), k.erf(k.mul(x, k.f32(M_SQRT1_2)))));
+  Value pdf =
+      k.mul(k.f32(0.3989422804014327), k.exp(k.mul(k.f32(-0.5), k.mul(x, x))));
   return k.mul(g, k.fma(x, pdf, cdf));
 }
 
@@ -136,11 +136,11 @@ void nngc::populateElementwiseGPUKernelPatterns(GPUKernelPatterns &patterns) {
   addUnary<ReluOp>(patterns, [](KernelBuilder &k, ReluOp, Value x) {
     return k.max(x, k.f32(0));
   });
-  addUnary<LeakyReluOp>(patterns, [](KernelBuilder &k, LeakyReluOp op,
-                                     Value x) {
-    Value slope = k.f32(op.getNegativeSlope().convertToDouble());
-    return k.select(k.gt(x, k.f32(0)), x, k.mul(slope, x));
-  });
+  addUnary<LeakyReluOp>(
+      patterns, [](KernelBuilder &k, LeakyReluOp op, Value x) {
+        Value slope = k.f32(op.getNegativeSlope().convertToDouble());
+        return k.select(k.gt(x, k.f32(0)), x, k.mul(slope, x));
+      });
   addUnary<SigmoidOp>(patterns, [](KernelBuilder &k, SigmoidOp, Value x) {
     return k.sigmoid(x);
   });
@@ -155,42 +155,42 @@ void nngc::populateElementwiseGPUKernelPatterns(GPUKernelPatterns &patterns) {
 
   // `saved` is the forward input (relu, leaky relu, gelu) or result
   // (sigmoid, tanh, and relu with from_result: relu(x) > 0 iff x > 0).
-  addGrad<ReluGradOp>(patterns, [](KernelBuilder &k, ReluGradOp, Value g,
-                                   Value s) {
-    return k.select(k.gt(s, k.f32(0)), g, k.f32(0));
-  });
-  addGrad<LeakyReluGradOp>(patterns, [](KernelBuilder &k, LeakyReluGradOp op,
-                                        Value g, Value s) {
-    Value slope = k.f32(op.getNegativeSlope().convertToDouble());
-    return k.select(k.gt(s, k.f32(0)), g, k.mul(slope, g));
-  });
-  addGrad<SigmoidGradOp>(patterns, [](KernelBuilder &k, SigmoidGradOp, Value g,
-                                      Value y) {
-    return k.mul(g, k.mul(y, k.sub(k.f32(1), y)));
-  });
-  addGrad<TanhGradOp>(patterns, [](KernelBuilder &k, TanhGradOp, Value g,
-                                   Value y) {
-    return k.mul(g, k.sub(k.f32(1), k.mul(y, y)));
-  });
-  addGrad<GeluGradOp>(patterns, [](KernelBuilder &k, GeluGradOp op, Value g,
-                                   Value x) {
-    return geluGrad(k, op.getApproximate(), g, x);
-  });
+  addGrad<ReluGradOp>(patterns,
+                      [](KernelBuilder &k, ReluGradOp, Value g, Value s) {
+                        return k.select(k.gt(s, k.f32(0)), g, k.f32(0));
+                      });
+  addGrad<LeakyReluGradOp>(
+      patterns, [](KernelBuilder &k, LeakyReluGradOp op, Value g, Value s) {
+        Value slope = k.f32(op.getNegativeSlope().convertToDouble());
+        return k.select(k.gt(s, k.f32(0)), g, k.mul(slope, g));
+      });
+  addGrad<SigmoidGradOp>(patterns,
+                         [](KernelBuilder &k, SigmoidGradOp, Value g, Value y) {
+                           return k.mul(g, k.mul(y, k.sub(k.f32(1), y)));
+                         });
+  addGrad<TanhGradOp>(patterns,
+                      [](KernelBuilder &k, TanhGradOp, Value g, Value y) {
+                        return k.mul(g, k.sub(k.f32(1), k.mul(y, y)));
+                      });
+  addGrad<GeluGradOp>(patterns,
+                      [](KernelBuilder &k, GeluGradOp op, Value g, Value x) {
+                        return geluGrad(k, op.getApproximate(), g, x);
+                      });
 
-  addBinary<AddOp>(patterns,
-                   [](KernelBuilder &k, Value a, Value b) { return k.add(a, b); });
-  addBinary<SubOp>(patterns,
-                   [](KernelBuilder &k, Value a, Value b) { return k.sub(a, b); });
-  addBinary<MulOp>(patterns,
-                   [](KernelBuilder &k, Value a, Value b) { return k.mul(a, b); });
+  addBinary<AddOp>(
+      patterns, [](KernelBuilder &k, Value a, Value b) { return k.add(a, b); });
+  addBinary<SubOp>(
+      patterns, [](KernelBuilder &k, Value a, Value b) { return k.sub(a, b); });
+  addBinary<MulOp>(
+      patterns, [](KernelBuilder &k, Value a, Value b) { return k.mul(a, b); });
 
-  addKernel<FillOp>(patterns, [](FillOp op, gpu::GPUModuleOp module,
-                                 StringRef name) {
-    KernelBuilder k(module, op, name, {flatMemRef(op.getResult())});
-    int64_t n = elements(op.getResult());
-    Value v = k.f32(op.getValue().convertToDouble());
-    k.gridStrideLoop(n, [&](Value i) { k.store(v, k.arg(0), i); });
-    k.finish(KernelBuilder::gridFor(n));
-    return success();
-  });
+  addKernel<FillOp>(
+      patterns, [](FillOp op, gpu::GPUModuleOp module, StringRef name) {
+        KernelBuilder k(module, op, name, {flatMemRef(op.getResult())});
+        int64_t n = elements(op.getResult());
+        Value v = k.f32(op.getValue().convertToDouble());
+        k.gridStrideLoop(n, [&](Value i) { k.store(v, k.arg(0), i); });
+        k.finish(KernelBuilder::gridFor(n));
+        return success();
+      });
 }

@@ -42,9 +42,9 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
   builder.setInsertionPoint(module.getBody()->getTerminator());
   auto workgroup = gpu::AddressSpaceAttr::get(builder.getContext(),
                                               gpu::AddressSpace::Workgroup);
-  SmallVector<Type> shared(
-      sharedArrays,
-      MemRefType::get({kWarpSize}, builder.getF32Type(), AffineMap(), workgroup));
+  SmallVector<Type> shared(sharedArrays,
+                           MemRefType::get({kWarpSize}, builder.getF32Type(),
+                                           AffineMap(), workgroup));
   func = builder.create<gpu::GPUFuncOp>(
       location, name, builder.getFunctionType(args, {}), shared);
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
@@ -68,9 +68,8 @@ void KernelBuilder::finish(int64_t grid, int64_t block) {
 
 int64_t KernelBuilder::gridFor(int64_t n) {
   // A grid-stride loop: at most 4096 blocks (a few waves on any GPU).
-  return std::max<int64_t>(1, std::min<int64_t>((n + kBlockSize - 1) /
-                                                    kBlockSize,
-                                                4096));
+  return std::max<int64_t>(
+      1, std::min<int64_t>((n + kBlockSize - 1) / kBlockSize, 4096));
 }
 
 Value KernelBuilder::index(int64_t v) {
@@ -167,7 +166,8 @@ Value KernelBuilder::tanh(Value x) {
 }
 
 Value KernelBuilder::sigmoid(Value x) {
-  return div(f32(1), add(f32(1), exp(builder.create<arith::NegFOp>(location, x))));
+  return div(f32(1),
+             add(f32(1), exp(builder.create<arith::NegFOp>(location, x))));
 }
 
 // erf: Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), odd.
@@ -205,15 +205,16 @@ Value KernelBuilder::globalWarp() { return div(globalId(), index(kWarpSize)); }
 
 void KernelBuilder::gridStrideLoop(int64_t n,
                                    const std::function<void(Value)> &body) {
-  auto loop = builder.create<scf::ForOp>(location, globalId(), index(n),
-                                         gridThreads());
+  auto loop =
+      builder.create<scf::ForOp>(location, globalId(), index(n), gridThreads());
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(loop.getBody());
   body(loop.getInductionVar());
 }
 
-Value KernelBuilder::reduceLoop(Value start, Value end, Value step, Value init,
-                                const std::function<Value(Value, Value)> &body) {
+Value KernelBuilder::reduceLoop(
+    Value start, Value end, Value step, Value init,
+    const std::function<Value(Value, Value)> &body) {
   auto loop =
       builder.create<scf::ForOp>(location, start, end, step, ValueRange{init});
   OpBuilder::InsertionGuard guard(builder);
@@ -225,9 +226,8 @@ Value KernelBuilder::reduceLoop(Value start, Value end, Value step, Value init,
 
 Value KernelBuilder::warpReduce(Value v, bool isMax) {
   for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
-    auto shuffle = builder.create<gpu::ShuffleOp>(location, v, offset,
-                                                  kWarpSize,
-                                                  gpu::ShuffleMode::XOR);
+    auto shuffle = builder.create<gpu::ShuffleOp>(
+        location, v, offset, kWarpSize, gpu::ShuffleMode::XOR);
     Value other = shuffle.getShuffleResult();
     v = isMax ? max(v, other) : add(v, other);
   }
@@ -264,4 +264,25 @@ Value KernelBuilder::blockSum(Value v, unsigned array, int64_t block) {
   Value part = load(mem, l);
   Value mine = cmpIndex(arith::CmpIPredicate::ult, l, index(block / kWarpSize));
   return warpSum(select(mine, part, f32(0)));
+}
+
+Value KernelBuilder::inRange(Value v, int64_t n,
+                             std::optional<int64_t> except) {
+  auto i64 = [&](int64_t c) {
+    return builder.create<arith::ConstantOp>(location,
+                                             builder.getI64IntegerAttr(c));
+  };
+  Value ok = builder.create<arith::AndIOp>(
+      location, cmpIndex(arith::CmpIPredicate::sge, v, i64(0)),
+      cmpIndex(arith::CmpIPredicate::slt, v, i64(n)));
+  if (except)
+    ok = builder.create<arith::AndIOp>(
+        location, ok, cmpIndex(arith::CmpIPredicate::ne, v, i64(*except)));
+  return ok;
+}
+
+Value KernelBuilder::columnBase(Value c, int64_t n, int64_t inner) {
+  Value o = div(c, index(inner));
+  Value i = builder.create<arith::RemUIOp>(location, c, index(inner));
+  return add(mul(o, index(n * inner)), i);
 }

@@ -22,6 +22,7 @@
 
 #include <array>
 #include <functional>
+#include <optional>
 
 namespace nngc {
 
@@ -42,9 +43,7 @@ public:
   mlir::Location loc() const { return location; }
   mlir::Value arg(unsigned i) { return func.getArgument(i); }
   /// Shared (workgroup) array `i` of 32 floats (`sharedArrays` of them).
-  mlir::Value shared(unsigned i) {
-    return func.getWorkgroupAttributions()[i];
-  }
+  mlir::Value shared(unsigned i) { return func.getWorkgroupAttributions()[i]; }
   mlir::gpu::GPUFuncOp kernel() { return func; }
 
   /// Records the launch on the op (`nngc.gpu_kernel`, `nngc.gpu_grid`,
@@ -84,10 +83,10 @@ public:
   void gridStrideLoop(int64_t n, const std::function<void(mlir::Value)> &body);
   /// for (i = start; i < end; i += step) with one loop-carried f32,
   /// returning its final value.
-  mlir::Value reduceLoop(mlir::Value start, mlir::Value end, mlir::Value step,
-                         mlir::Value init,
-                         const std::function<mlir::Value(mlir::Value,
-                                                         mlir::Value)> &body);
+  mlir::Value
+  reduceLoop(mlir::Value start, mlir::Value end, mlir::Value step,
+             mlir::Value init,
+             const std::function<mlir::Value(mlir::Value, mlir::Value)> &body);
   /// `v` reduced over the 32 lanes of the warp with butterfly shuffles
   /// (every lane gets the result): max or add.
   mlir::Value warpMax(mlir::Value v);
@@ -98,6 +97,12 @@ public:
   /// shared array `array`; `block` is the block's size (a multiple of 32,
   /// at most 1024). Every thread of the block must call it.
   mlir::Value blockSum(mlir::Value v, unsigned array, int64_t block);
+  /// Whether the i64 `v` is in [0, n) (and, with `except`, not that).
+  mlir::Value inRange(mlir::Value v, int64_t n,
+                      std::optional<int64_t> except = std::nullopt);
+  /// The offset of column `c`'s first element in an (outer, n, inner)
+  /// tensor: column c is (c / inner, c % inner).
+  mlir::Value columnBase(mlir::Value c, int64_t n, int64_t inner);
   /// The thread's index in its block.
   mlir::Value threadId();
   mlir::Value cmpIndex(mlir::arith::CmpIPredicate p, mlir::Value a,
@@ -141,8 +146,7 @@ private:
 };
 
 /// The patterns of each op family, keyed by op name.
-using GPUKernelPatterns =
-    llvm::StringMap<std::unique_ptr<GPUKernelPattern>>;
+using GPUKernelPatterns = llvm::StringMap<std::unique_ptr<GPUKernelPattern>>;
 void populateElementwiseGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns);

@@ -37,31 +37,15 @@ std::array<int64_t, 3> ceDims(Value logits) {
   return {rows, type.getNumElements() / rows / classes, classes};
 }
 
-/// Whether `label` (i64) is counted: in range and not the ignored index.
-Value counted(KernelBuilder &k, Value label, int64_t classes,
-              std::optional<int64_t> ignore) {
-  auto i64 = [&](int64_t v) {
-    return k.b().create<arith::ConstantOp>(k.loc(),
-                                           k.b().getI64IntegerAttr(v));
-  };
-  Value ok = k.b().create<arith::AndIOp>(
-      k.loc(), k.cmpIndex(arith::CmpIPredicate::sge, label, i64(0)),
-      k.cmpIndex(arith::CmpIPredicate::slt, label, i64(classes)));
-  if (ignore)
-    ok = k.b().create<arith::AndIOp>(
-        k.loc(), ok, k.cmpIndex(arith::CmpIPredicate::ne, label, i64(*ignore)));
-  return ok;
-}
-
 /// The row's max and sum of exp(z - max) over `classes` logits from
 /// `base`, by the warp's lanes (every lane gets both).
 std::pair<Value, Value> rowStats(KernelBuilder &k, Value logits, Value base,
                                  int64_t classes) {
   Value lane = k.lane(), step = k.index(kWarpSize), end = k.index(classes);
-  Value mx = k.reduceLoop(lane, end, step, k.f32(-INFINITY),
-                          [&](Value j, Value acc) {
-                            return k.max(acc, k.load(logits, k.add(base, j)));
-                          });
+  Value mx =
+      k.reduceLoop(lane, end, step, k.f32(-INFINITY), [&](Value j, Value acc) {
+        return k.max(acc, k.load(logits, k.add(base, j)));
+      });
   mx = k.warpMax(mx);
   Value sum = k.reduceLoop(lane, end, step, k.f32(0), [&](Value j, Value acc) {
     return k.add(acc, k.exp(k.sub(k.load(logits, k.add(base, j)), mx)));
@@ -88,9 +72,9 @@ LogicalResult buildCrossEntropy(CrossEntropyOp op, gpu::GPUModuleOp module,
   Value logits = k.arg(0), labels = k.arg(1);
   Value n = validElements(k, k.arg(3), positions);
   Value warp = k.div(k.threadId(), k.index(kWarpSize));
-  auto loop = k.b().create<scf::ForOp>(
-      k.loc(), warp, n, k.index(kLossBlock / kWarpSize),
-      ValueRange{k.f32(0), k.f32(0)});
+  auto loop = k.b().create<scf::ForOp>(k.loc(), warp, n,
+                                       k.index(kLossBlock / kWarpSize),
+                                       ValueRange{k.f32(0), k.f32(0)});
   {
     OpBuilder::InsertionGuard guard(k.b());
     k.b().setInsertionPointToStart(loop.getBody());
@@ -99,7 +83,7 @@ LogicalResult buildCrossEntropy(CrossEntropyOp op, gpu::GPUModuleOp module,
     Value label = k.load(labels, i);
     auto ifOp = k.b().create<scf::IfOp>(
         k.loc(), TypeRange{k.b().getF32Type(), k.b().getF32Type()},
-        counted(k, label, classes, ignore), /*withElse=*/true);
+        k.inRange(label, classes, ignore), /*withElse=*/true);
     {
       OpBuilder::InsertionGuard inner(k.b());
       k.b().setInsertionPointToStart(ifOp.thenBlock());
@@ -117,10 +101,10 @@ LogicalResult buildCrossEntropy(CrossEntropyOp op, gpu::GPUModuleOp module,
   }
   // Each warp's lanes hold the same sums: lane 0 contributes them.
   Value first = k.cmpIndex(arith::CmpIPredicate::eq, k.lane(), k.index(0));
-  Value total = k.blockSum(k.select(first, loop.getResult(0), k.f32(0)), 0,
-                           kLossBlock);
-  Value count = k.blockSum(k.select(first, loop.getResult(1), k.f32(0)), 1,
-                           kLossBlock);
+  Value total =
+      k.blockSum(k.select(first, loop.getResult(0), k.f32(0)), 0, kLossBlock);
+  Value count =
+      k.blockSum(k.select(first, loop.getResult(1), k.f32(0)), 1, kLossBlock);
   k.ifThen(k.cmpIndex(arith::CmpIPredicate::eq, k.threadId(), k.index(0)), [&] {
     Value any = k.gt(count, k.f32(0));
     k.store(k.select(any, k.div(total, count), k.f32(0)), k.arg(2), k.index(0));
@@ -142,19 +126,18 @@ LogicalResult buildCrossEntropyGrad(CrossEntropyGradOp op,
   Value logits = k.arg(1), labels = k.arg(2), dx = k.arg(3);
   Value n = validElements(k, k.arg(4), positions);
   // Every block counts the positions (the loss's divisor).
-  Value mine = k.reduceLoop(k.threadId(), n, k.index(kBlockSize), k.f32(0),
-                            [&](Value i, Value acc) {
-                              Value ok = counted(k, k.load(labels, i), classes,
-                                                 ignore);
-                              return k.add(acc, k.select(ok, k.f32(1), k.f32(0)));
-                            });
+  Value mine = k.reduceLoop(
+      k.threadId(), n, k.index(kBlockSize), k.f32(0), [&](Value i, Value acc) {
+        Value ok = k.inRange(k.load(labels, i), classes, ignore);
+        return k.add(acc, k.select(ok, k.f32(1), k.f32(0)));
+      });
   Value count = k.blockSum(mine, 0, kBlockSize);
   Value scale = k.select(k.gt(count, k.f32(0)),
                          k.div(k.load(k.arg(0), k.index(0)), count), k.f32(0));
   int64_t all = rows * positions;
   Value warps = k.div(k.gridThreads(), k.index(kWarpSize));
-  auto loop = k.b().create<scf::ForOp>(k.loc(), k.globalWarp(), k.index(all),
-                                       warps);
+  auto loop =
+      k.b().create<scf::ForOp>(k.loc(), k.globalWarp(), k.index(all), warps);
   OpBuilder::InsertionGuard guard(k.b());
   k.b().setInsertionPointToStart(loop.getBody());
   Value i = loop.getInductionVar();
@@ -173,7 +156,8 @@ LogicalResult buildCrossEntropyGrad(CrossEntropyGradOp op,
   k.b().setInsertionPointToStart(ifValid.thenBlock());
   // A valid row: (the label, loaded in range only).
   Value label = k.load(labels, i);
-  Value skip = k.b().create<arith::ConstantOp>(k.loc(), k.b().getBoolAttr(false));
+  Value skip =
+      k.b().create<arith::ConstantOp>(k.loc(), k.b().getBoolAttr(false));
   if (ignore)
     skip = k.cmpIndex(arith::CmpIPredicate::eq, label,
                       k.b().create<arith::ConstantOp>(
@@ -184,8 +168,8 @@ LogicalResult buildCrossEntropyGrad(CrossEntropyGradOp op,
   k.b().setInsertionPointToStart(ifIgnored.elseBlock());
   auto [mx, sum] = rowStats(k, logits, base, classes);
   Value factor = k.div(scale, sum);
-  Value target = k.b().create<arith::IndexCastOp>(k.loc(), k.b().getIndexType(),
-                                                  label);
+  Value target =
+      k.b().create<arith::IndexCastOp>(k.loc(), k.b().getIndexType(), label);
   auto write = k.b().create<scf::ForOp>(k.loc(), lane, end, step);
   k.b().setInsertionPointToStart(write.getBody());
   Value j = write.getInductionVar(), at = k.add(base, j);
@@ -194,9 +178,8 @@ LogicalResult buildCrossEntropyGrad(CrossEntropyGradOp op,
   k.store(k.select(hit, k.sub(p, scale), p), dx, at);
   k.b().setInsertionPoint(loop.getBody()->getTerminator());
   k.b().setInsertionPointAfter(loop);
-  k.finish(std::min<int64_t>((all + kBlockSize / kWarpSize - 1) /
-                                 (kBlockSize / kWarpSize),
-                             4096));
+  k.finish(std::min<int64_t>(
+      (all + kBlockSize / kWarpSize - 1) / (kBlockSize / kWarpSize), 4096));
   return success();
 }
 
@@ -215,20 +198,17 @@ LogicalResult buildPointwiseLoss(Operation *op, Value x, Value t,
                    types.getI64Type()},
                   /*sharedArrays=*/1);
   Value n = validElements(k, k.arg(3), elements(x) / rows);
-  Value mine = k.reduceLoop(k.threadId(), n, k.index(kLossBlock), k.f32(0),
-                            [&](Value i, Value acc) {
-                              return k.add(acc, term(k, k.load(k.arg(0), i),
-                                                     k.load(k.arg(1), i)));
-                            });
+  Value mine = k.reduceLoop(
+      k.threadId(), n, k.index(kLossBlock), k.f32(0), [&](Value i, Value acc) {
+        return k.add(acc, term(k, k.load(k.arg(0), i), k.load(k.arg(1), i)));
+      });
   Value total = k.blockSum(mine, 0, kLossBlock);
-  k.ifThen(k.cmpIndex(arith::CmpIPredicate::eq, k.threadId(), k.index(0)),
-           [&] {
-             Value count = k.b().create<arith::UIToFPOp>(
-                 k.loc(), k.b().getF32Type(),
-                 k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(),
-                                                  n));
-             k.store(k.div(total, count), k.arg(2), k.index(0));
-           });
+  k.ifThen(k.cmpIndex(arith::CmpIPredicate::eq, k.threadId(), k.index(0)), [&] {
+    Value count = k.b().create<arith::UIToFPOp>(
+        k.loc(), k.b().getF32Type(),
+        k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), n));
+    k.store(k.div(total, count), k.arg(2), k.index(0));
+  });
   k.finish(1, kLossBlock);
   return success();
 }
@@ -266,21 +246,20 @@ void nngc::populateLossGPUKernelPatterns(GPUKernelPatterns &patterns) {
   addKernel<CrossEntropyOp>(patterns, buildCrossEntropy);
   addKernel<CrossEntropyGradOp>(patterns, buildCrossEntropyGrad);
 
-  addKernel<MSEOp>(patterns, [](MSEOp op, gpu::GPUModuleOp module,
-                                StringRef name) {
-    return buildPointwiseLoss(op, op.getInput(), op.getTarget(), module, name,
-                              [](KernelBuilder &k, Value x, Value t) {
-                                Value d = k.sub(x, t);
-                                return k.mul(d, d);
-                              });
-  });
-  addKernel<MSEGradOp>(patterns, [](MSEGradOp op, gpu::GPUModuleOp module,
-                                    StringRef name) {
-    return buildPointwiseLossGrad(op, module, name, 2,
-                                  [](KernelBuilder &k, Value x, Value t) {
-                                    return k.sub(x, t);
+  addKernel<MSEOp>(
+      patterns, [](MSEOp op, gpu::GPUModuleOp module, StringRef name) {
+        return buildPointwiseLoss(op, op.getInput(), op.getTarget(), module,
+                                  name, [](KernelBuilder &k, Value x, Value t) {
+                                    Value d = k.sub(x, t);
+                                    return k.mul(d, d);
                                   });
-  });
+      });
+  addKernel<MSEGradOp>(
+      patterns, [](MSEGradOp op, gpu::GPUModuleOp module, StringRef name) {
+        return buildPointwiseLossGrad(
+            op, module, name, 2,
+            [](KernelBuilder &k, Value x, Value t) { return k.sub(x, t); });
+      });
   // max(x, 0) - x t + log(1 + exp(-|x|)), as the CPU (and torch's
   // binary_cross_entropy_with_logits); its gradient sigmoid(x) - t.
   addKernel<BinaryCrossEntropyOp>(patterns, [](BinaryCrossEntropyOp op,
@@ -289,23 +268,23 @@ void nngc::populateLossGPUKernelPatterns(GPUKernelPatterns &patterns) {
     return buildPointwiseLoss(
         op, op.getLogits(), op.getTarget(), module, name,
         [](KernelBuilder &k, Value x, Value t) {
-          Value ax = k.b()
-                         .create<LLVM::CallIntrinsicOp>(
-                             k.loc(), k.b().getF32Type(),
-                             k.b().getStringAttr("llvm.nvvm.fabs.f"),
-                             ValueRange{x})
-                         .getResult(0);
+          Value ax =
+              k.b()
+                  .create<LLVM::CallIntrinsicOp>(
+                      k.loc(), k.b().getF32Type(),
+                      k.b().getStringAttr("llvm.nvvm.fabs.f"), ValueRange{x})
+                  .getResult(0);
           Value soft = k.log(
               k.add(k.f32(1), k.exp(k.b().create<arith::NegFOp>(k.loc(), ax))));
           return k.add(k.sub(k.max(x, k.f32(0)), k.mul(x, t)), soft);
         });
   });
-  addKernel<BinaryCrossEntropyGradOp>(patterns, [](BinaryCrossEntropyGradOp op,
-                                                   gpu::GPUModuleOp module,
-                                                   StringRef name) {
-    return buildPointwiseLossGrad(op, module, name, 1,
-                                  [](KernelBuilder &k, Value x, Value t) {
-                                    return k.sub(k.sigmoid(x), t);
-                                  });
-  });
+  addKernel<BinaryCrossEntropyGradOp>(
+      patterns,
+      [](BinaryCrossEntropyGradOp op, gpu::GPUModuleOp module, StringRef name) {
+        return buildPointwiseLossGrad(op, module, name, 1,
+                                      [](KernelBuilder &k, Value x, Value t) {
+                                        return k.sub(k.sigmoid(x), t);
+                                      });
+      });
 }

@@ -29,7 +29,8 @@ std::string nngc::ptxFeaturesFor(StringRef chip) {
   // sm_90 needs PTX ISA 7.8; 7.0 covers sm_80 and sm_86.
   int sm = 0;
   if (chip.consume_front("sm_"))
-    chip.take_while([](char c) { return std::isdigit(c); }).getAsInteger(10, sm);
+    chip.take_while([](char c) { return std::isdigit(c); })
+        .getAsInteger(10, sm);
   return sm >= 90 ? "+ptx78" : sm >= 87 ? "+ptx74" : "+ptx70";
 }
 
@@ -64,11 +65,10 @@ struct ConvertNNToGPUKernelsPass
     populateTensorGPUKernelPatterns(patterns);
 
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    auto target = NVVM::NVVMTargetAttr::get(ctx, /*optLevel=*/3,
-                                            "nvptx64-nvidia-cuda", chip,
-                                            ptxFeaturesFor(chip));
-    auto kernels = b.create<gpu::GPUModuleOp>(
-        module.getLoc(), "nngc_kernels", ArrayRef<Attribute>{target});
+    auto target = NVVM::NVVMTargetAttr::get(
+        ctx, /*optLevel=*/3, "nvptx64-nvidia-cuda", chip, ptxFeaturesFor(chip));
+    auto kernels = b.create<gpu::GPUModuleOp>(module.getLoc(), "nngc_kernels",
+                                              ArrayRef<Attribute>{target});
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     b.getUnitAttr());
 
@@ -100,8 +100,7 @@ struct ConvertNNToGPUKernelsPass
   /// Ops of the same kind on the same shapes (the blocks of a Transformer)
   /// get identical kernels: keep the first of each, and point every op at
   /// it.
-  static void shareIdenticalKernels(ModuleOp module,
-                                    gpu::GPUModuleOp kernels) {
+  static void shareIdenticalKernels(ModuleOp module, gpu::GPUModuleOp kernels) {
     llvm::StringMap<SymbolRefAttr> first;
     llvm::DenseMap<Attribute, Attribute> replace;
     SmallVector<gpu::GPUFuncOp> dead;

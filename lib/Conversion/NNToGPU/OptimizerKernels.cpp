@@ -33,8 +33,8 @@ void sgdKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
   args.append({types.getF32Type(), types.getF32Type(), types.getI32Type()});
   KernelBuilder k(module, op, name, args);
   Value clip = k.arg(scalars), lr = k.arg(scalars + 1);
-  Value first = k.b().create<arith::CmpIOp>(
-      k.loc(), arith::CmpIPredicate::ne, k.arg(scalars + 2), k.i32(0));
+  Value first = k.b().create<arith::CmpIOp>(k.loc(), arith::CmpIPredicate::ne,
+                                            k.arg(scalars + 2), k.i32(0));
   int64_t n = elements(param);
   k.gridStrideLoop(n, [&](Value i) {
     Value p = k.load(k.arg(0), i);
@@ -43,9 +43,9 @@ void sgdKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
       g = k.fma(k.f32(weightDecay), p, g);
     if (buffer) {
       Value old = k.load(k.arg(2), i);
-      Value m = k.select(first, g,
-                         k.fma(k.f32(momentum), old,
-                               k.mul(k.f32(1 - dampening), g)));
+      Value m =
+          k.select(first, g,
+                   k.fma(k.f32(momentum), old, k.mul(k.f32(1 - dampening), g)));
       k.store(m, k.arg(2), i);
       g = nesterov ? k.fma(k.f32(momentum), m, g) : m;
     }
@@ -63,8 +63,7 @@ void adamKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
   KernelBuilder k(module, op, name,
                   {flatMemRef(param), flatMemRef(grad), flatMemRef(expAvg),
                    flatMemRef(expAvgSq), f32, f32, f32, f32});
-  Value clip = k.arg(4), lr = k.arg(5), stepSize = k.arg(6),
-        bc2Sqrt = k.arg(7);
+  Value clip = k.arg(4), lr = k.arg(5), stepSize = k.arg(6), bc2Sqrt = k.arg(7);
   int64_t n = elements(param);
   k.gridStrideLoop(n, [&](Value i) {
     Value p = k.load(k.arg(0), i);
@@ -73,8 +72,8 @@ void adamKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
       p = k.mul(p, k.sub(k.f32(1), k.mul(lr, k.f32(weightDecay))));
     else if (weightDecay != 0)
       g = k.fma(k.f32(weightDecay), p, g);
-    Value m = k.fma(k.load(k.arg(2), i), k.f32(beta1),
-                    k.mul(k.f32(1 - beta1), g));
+    Value m =
+        k.fma(k.load(k.arg(2), i), k.f32(beta1), k.mul(k.f32(1 - beta1), g));
     Value v = k.fma(k.load(k.arg(3), i), k.f32(beta2),
                     k.mul(k.mul(k.f32(1 - beta2), g), g));
     k.store(m, k.arg(2), i);
@@ -92,14 +91,14 @@ std::string part(StringRef name, size_t i) {
 } // namespace
 
 void nngc::populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns) {
-  addKernel<SGDUpdateOp>(patterns, [](SGDUpdateOp op, gpu::GPUModuleOp module,
-                                      StringRef name) {
-    sgdKernel(module, op, name, op.getParam(), op.getGrad(),
-              op.getMomentumBuffer(), op.getMomentum().convertToDouble(),
-              op.getDampening().convertToDouble(),
-              op.getWeightDecay().convertToDouble(), op.getNesterov());
-    return success();
-  });
+  addKernel<SGDUpdateOp>(
+      patterns, [](SGDUpdateOp op, gpu::GPUModuleOp module, StringRef name) {
+        sgdKernel(module, op, name, op.getParam(), op.getGrad(),
+                  op.getMomentumBuffer(), op.getMomentum().convertToDouble(),
+                  op.getDampening().convertToDouble(),
+                  op.getWeightDecay().convertToDouble(), op.getNesterov());
+        return success();
+      });
   addKernel<AdamUpdateOp>(patterns, [](AdamUpdateOp op, gpu::GPUModuleOp module,
                                        StringRef name) {
     adamKernel(module, op, name, op.getParam(), op.getGrad(), op.getExpAvg(),
@@ -109,18 +108,18 @@ void nngc::populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns) {
                op.getDecoupledWeightDecay());
     return success();
   });
-  addKernel<MultiSGDUpdateOp>(patterns, [](MultiSGDUpdateOp op,
-                                           gpu::GPUModuleOp module,
-                                           StringRef name) {
-    auto buffers = op.getMomentumBuffers();
-    for (auto [i, param] : llvm::enumerate(op.getParams()))
-      sgdKernel(module, op, part(name, i), param, op.getGrads()[i],
-                buffers.empty() ? Value() : buffers[i],
-                op.getMomentum().convertToDouble(),
-                op.getDampening().convertToDouble(), op.getWeightDecays()[i],
-                op.getNesterov());
-    return success();
-  });
+  addKernel<MultiSGDUpdateOp>(
+      patterns,
+      [](MultiSGDUpdateOp op, gpu::GPUModuleOp module, StringRef name) {
+        auto buffers = op.getMomentumBuffers();
+        for (auto [i, param] : llvm::enumerate(op.getParams()))
+          sgdKernel(module, op, part(name, i), param, op.getGrads()[i],
+                    buffers.empty() ? Value() : buffers[i],
+                    op.getMomentum().convertToDouble(),
+                    op.getDampening().convertToDouble(),
+                    op.getWeightDecays()[i], op.getNesterov());
+        return success();
+      });
   addKernel<MultiAdamUpdateOp>(patterns, [](MultiAdamUpdateOp op,
                                             gpu::GPUModuleOp module,
                                             StringRef name) {

@@ -36,8 +36,8 @@ LogicalResult buildSoftmax(OpT op, gpu::GPUModuleOp module, StringRef name,
     k.b().setInsertionPointToStart(loop.getBody());
     Value at = k.add(base, k.mul(loop.getInductionVar(), stride));
     Value shifted = k.sub(k.load(x, at), mx);
-    k.store(logSoftmax ? k.sub(shifted, logSum) : k.mul(k.exp(shifted), inv),
-            y, at);
+    k.store(logSoftmax ? k.sub(shifted, logSum) : k.mul(k.exp(shifted), inv), y,
+            at);
   };
   Value minusInf = k.f32(-INFINITY);
   if (inner == 1) {
@@ -66,20 +66,17 @@ LogicalResult buildSoftmax(OpT op, gpu::GPUModuleOp module, StringRef name,
   // One thread per (outer, inner) column.
   int64_t columns = outer * inner;
   k.gridStrideLoop(columns, [&](Value c) {
-    Value o = k.div(c, k.index(inner));
-    Value i = k.b().create<arith::RemUIOp>(k.loc(), c, k.index(inner));
-    Value base = k.add(k.mul(o, k.index(n * inner)), i);
+    Value base = k.columnBase(c, n, inner);
     Value stride = k.index(inner), zero = k.index(0), one = k.index(1);
-    Value mx = k.reduceLoop(zero, k.index(n), one, minusInf,
-                            [&](Value j, Value acc) {
-                              return k.max(
-                                  acc, k.load(x, k.add(base, k.mul(j, stride))));
-                            });
-    Value sum = k.reduceLoop(zero, k.index(n), one, k.f32(0),
-                             [&](Value j, Value acc) {
-                               Value v = k.load(x, k.add(base, k.mul(j, stride)));
-                               return k.add(acc, k.exp(k.sub(v, mx)));
-                             });
+    Value mx =
+        k.reduceLoop(zero, k.index(n), one, minusInf, [&](Value j, Value acc) {
+          return k.max(acc, k.load(x, k.add(base, k.mul(j, stride))));
+        });
+    Value sum =
+        k.reduceLoop(zero, k.index(n), one, k.f32(0), [&](Value j, Value acc) {
+          Value v = k.load(x, k.add(base, k.mul(j, stride)));
+          return k.add(acc, k.exp(k.sub(v, mx)));
+        });
     finishRow(base, zero, one, stride, mx, sum);
   });
   k.finish(KernelBuilder::gridFor(columns));
@@ -101,13 +98,12 @@ LogicalResult buildSoftmaxGrad(OpT op, gpu::GPUModuleOp module, StringRef name,
   // `reduce` combines the per-thread dot product into the row's.
   auto row = [&](Value base, Value start, Value step, Value stride,
                  const std::function<Value(Value)> &reduce) {
-    Value dot = k.reduceLoop(start, k.index(n), step, k.f32(0),
-                             [&](Value j, Value acc) {
-                               Value at = k.add(base, k.mul(j, stride));
-                               Value g = k.load(dy, at);
-                               return logSoftmax ? k.add(acc, g)
-                                                 : k.fma(g, k.load(y, at), acc);
-                             });
+    Value dot = k.reduceLoop(
+        start, k.index(n), step, k.f32(0), [&](Value j, Value acc) {
+          Value at = k.add(base, k.mul(j, stride));
+          Value g = k.load(dy, at);
+          return logSoftmax ? k.add(acc, g) : k.fma(g, k.load(y, at), acc);
+        });
     dot = reduce(dot);
     auto loop = k.b().create<scf::ForOp>(k.loc(), start, k.index(n), step);
     OpBuilder::InsertionGuard guard(k.b());
@@ -130,9 +126,7 @@ LogicalResult buildSoftmaxGrad(OpT op, gpu::GPUModuleOp module, StringRef name,
   }
   int64_t columns = outer * inner;
   k.gridStrideLoop(columns, [&](Value c) {
-    Value o = k.div(c, k.index(inner));
-    Value i = k.b().create<arith::RemUIOp>(k.loc(), c, k.index(inner));
-    Value base = k.add(k.mul(o, k.index(n * inner)), i);
+    Value base = k.columnBase(c, n, inner);
     row(base, k.index(0), k.index(1), k.index(inner),
         [](Value v) { return v; });
   });
@@ -143,24 +137,23 @@ LogicalResult buildSoftmaxGrad(OpT op, gpu::GPUModuleOp module, StringRef name,
 } // namespace
 
 void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
-  addKernel<SoftmaxGradOp>(patterns, [](SoftmaxGradOp op,
-                                        gpu::GPUModuleOp module,
-                                        StringRef name) {
-    return buildSoftmaxGrad(op, module, name, /*logSoftmax=*/false);
-  });
-  addKernel<LogSoftmaxGradOp>(patterns, [](LogSoftmaxGradOp op,
-                                           gpu::GPUModuleOp module,
-                                           StringRef name) {
-    return buildSoftmaxGrad(op, module, name, /*logSoftmax=*/true);
-  });
-  addKernel<SoftmaxOp>(patterns, [](SoftmaxOp op, gpu::GPUModuleOp module,
-                                    StringRef name) {
-    return buildSoftmax(op, module, name, /*logSoftmax=*/false);
-  });
-  addKernel<LogSoftmaxOp>(patterns, [](LogSoftmaxOp op, gpu::GPUModuleOp module,
-                                       StringRef name) {
-    return buildSoftmax(op, module, name, /*logSoftmax=*/true);
-  });
+  addKernel<SoftmaxGradOp>(
+      patterns, [](SoftmaxGradOp op, gpu::GPUModuleOp module, StringRef name) {
+        return buildSoftmaxGrad(op, module, name, /*logSoftmax=*/false);
+      });
+  addKernel<LogSoftmaxGradOp>(
+      patterns,
+      [](LogSoftmaxGradOp op, gpu::GPUModuleOp module, StringRef name) {
+        return buildSoftmaxGrad(op, module, name, /*logSoftmax=*/true);
+      });
+  addKernel<SoftmaxOp>(
+      patterns, [](SoftmaxOp op, gpu::GPUModuleOp module, StringRef name) {
+        return buildSoftmax(op, module, name, /*logSoftmax=*/false);
+      });
+  addKernel<LogSoftmaxOp>(
+      patterns, [](LogSoftmaxOp op, gpu::GPUModuleOp module, StringRef name) {
+        return buildSoftmax(op, module, name, /*logSoftmax=*/true);
+      });
 
   // out = in summed over the dimensions it broadcasts along: one thread
   // per output element, reading the input along the reduced dimensions.
@@ -176,7 +169,8 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
       inStride[d] = inStride[d + 1] * is[d + 1];
     for (int64_t d = 0; d < rank; ++d)
       (d >= lead && os[d - lead] == is[d] ? kept : reduced).push_back(d);
-    int64_t outN = elements(out), count = elements(in) / std::max<int64_t>(outN, 1);
+    int64_t outN = elements(out),
+            count = elements(in) / std::max<int64_t>(outN, 1);
     KernelBuilder k(module, op, name, {flatMemRef(in), flatMemRef(out)});
     k.gridStrideLoop(outN, [&](Value o) {
       // The input offset of output element o's first summand.
@@ -186,18 +180,18 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
         rest = k.div(rest, k.index(is[d]));
         base = k.add(base, k.mul(idx, k.index(inStride[d])));
       }
-      Value sum = k.reduceLoop(
-          k.index(0), k.index(count), k.index(1), k.f32(0),
-          [&](Value j, Value acc) {
-            Value at = base, r = j;
-            for (int64_t d : llvm::reverse(reduced)) {
-              Value idx =
-                  k.b().create<arith::RemUIOp>(k.loc(), r, k.index(is[d]));
-              r = k.div(r, k.index(is[d]));
-              at = k.add(at, k.mul(idx, k.index(inStride[d])));
-            }
-            return k.add(acc, k.load(k.arg(0), at));
-          });
+      Value sum =
+          k.reduceLoop(k.index(0), k.index(count), k.index(1), k.f32(0),
+                       [&](Value j, Value acc) {
+                         Value at = base, r = j;
+                         for (int64_t d : llvm::reverse(reduced)) {
+                           Value idx = k.b().create<arith::RemUIOp>(
+                               k.loc(), r, k.index(is[d]));
+                           r = k.div(r, k.index(is[d]));
+                           at = k.add(at, k.mul(idx, k.index(inStride[d])));
+                         }
+                         return k.add(acc, k.load(k.arg(0), at));
+                       });
       k.store(sum, k.arg(1), o);
     });
     k.finish(KernelBuilder::gridFor(outN));

@@ -24,23 +24,6 @@ using namespace nngc::nn;
 
 namespace {
 
-/// Whether the i64 `id` is a row of a `vocab`-row table (and, with
-/// `skip`, not that one).
-Value rowOk(KernelBuilder &k, Value id, int64_t vocab,
-            std::optional<int64_t> skip = std::nullopt) {
-  auto i64 = [&](int64_t v) {
-    return k.b().create<arith::ConstantOp>(k.loc(),
-                                           k.b().getI64IntegerAttr(v));
-  };
-  Value ok = k.b().create<arith::AndIOp>(
-      k.loc(), k.cmpIndex(arith::CmpIPredicate::sge, id, i64(0)),
-      k.cmpIndex(arith::CmpIPredicate::slt, id, i64(vocab)));
-  if (skip)
-    ok = k.b().create<arith::AndIOp>(
-        k.loc(), ok, k.cmpIndex(arith::CmpIPredicate::ne, id, i64(*skip)));
-  return ok;
-}
-
 /// The runtime's hash32 (DnnlUtils.h) on an i32.
 Value hash32(KernelBuilder &k, Value x) {
   auto c = [&](uint32_t v) {
@@ -82,8 +65,7 @@ LogicalResult buildDropout(Operation *op, Value in, Value out,
     Value block = b.create<arith::TruncIOp>(
         loc, b.getI32Type(),
         b.create<arith::ShRUIOp>(
-            loc, g,
-            b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(32))));
+            loc, g, b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(32))));
     Value first = b.create<arith::TruncIOp>(loc, b.getI32Type(), g);
     Value kb = b.create<arith::XOrIOp>(loc, k2, hash32(k, block));
     Value draw = hash32(
@@ -100,15 +82,14 @@ LogicalResult buildDropout(Operation *op, Value in, Value out,
 } // namespace
 
 void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
-  addKernel<DropoutOp>(patterns, [](DropoutOp op, gpu::GPUModuleOp module,
-                                    StringRef name) {
-    return buildDropout(op, op.getInput(), op.getResult(), module, name);
-  });
-  addKernel<DropoutGradOp>(patterns, [](DropoutGradOp op,
-                                        gpu::GPUModuleOp module,
-                                        StringRef name) {
-    return buildDropout(op, op.getGrad(), op.getResult(), module, name);
-  });
+  addKernel<DropoutOp>(
+      patterns, [](DropoutOp op, gpu::GPUModuleOp module, StringRef name) {
+        return buildDropout(op, op.getInput(), op.getResult(), module, name);
+      });
+  addKernel<DropoutGradOp>(
+      patterns, [](DropoutGradOp op, gpu::GPUModuleOp module, StringRef name) {
+        return buildDropout(op, op.getGrad(), op.getResult(), module, name);
+      });
   addKernel<EmbeddingOp>(patterns, [](EmbeddingOp op, gpu::GPUModuleOp module,
                                       StringRef name) {
     auto table = cast<RankedTensorType>(op.getWeight().getType());
@@ -121,13 +102,13 @@ void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
       Value token = k.div(i, k.index(dim));
       Value col = k.b().create<arith::RemUIOp>(k.loc(), i, k.index(dim));
       Value id = k.load(k.arg(0), token);
-      Value ok = rowOk(k, id, vocab);
+      Value ok = k.inRange(id, vocab);
       // An id out of range reads row 0 and is replaced by 0.
       Value safe = k.b().create<arith::SelectOp>(
           k.loc(), ok, id,
           k.b().create<arith::ConstantOp>(k.loc(), k.b().getI64IntegerAttr(0)));
-      Value row = k.b().create<arith::IndexCastOp>(k.loc(),
-                                                   k.b().getIndexType(), safe);
+      Value row =
+          k.b().create<arith::IndexCastOp>(k.loc(), k.b().getIndexType(), safe);
       Value v = k.load(k.arg(1), k.add(k.mul(row, k.index(dim)), col));
       k.store(k.select(ok, v, k.f32(0)), k.arg(2), i);
     });
@@ -144,7 +125,8 @@ void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
     {
       KernelBuilder k(module, op, (name + "_zero").str(),
                       {flatMemRef(op.getResult())});
-      k.gridStrideLoop(tableN, [&](Value i) { k.store(k.f32(0), k.arg(0), i); });
+      k.gridStrideLoop(tableN,
+                       [&](Value i) { k.store(k.f32(0), k.arg(0), i); });
       k.finish(KernelBuilder::gridFor(tableN));
     }
     KernelBuilder k(module, op, (name + "_add").str(),
@@ -155,9 +137,9 @@ void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
       Value token = k.div(i, k.index(dim));
       Value col = k.b().create<arith::RemUIOp>(k.loc(), i, k.index(dim));
       Value id = k.load(k.arg(1), token);
-      k.ifThen(rowOk(k, id, vocab, padding), [&] {
-        Value row = k.b().create<arith::IndexCastOp>(
-            k.loc(), k.b().getIndexType(), id);
+      k.ifThen(k.inRange(id, vocab, padding), [&] {
+        Value row =
+            k.b().create<arith::IndexCastOp>(k.loc(), k.b().getIndexType(), id);
         Value at = k.add(k.mul(row, k.index(dim)), col);
         k.b().create<memref::AtomicRMWOp>(k.loc(), arith::AtomicRMWKind::addf,
                                           k.load(k.arg(0), i), k.arg(2),

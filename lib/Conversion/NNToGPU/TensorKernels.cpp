@@ -120,32 +120,32 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
               static_cast<int64_t>(op.getIndex()), 1, 0, 1, false);
     return success();
   });
-  addKernel<SliceGradOp>(patterns, [](SliceGradOp op, gpu::GPUModuleOp module,
-                                      StringRef name) {
-    auto axis = static_cast<int64_t>(op.getAxis());
-    auto [outer, n, inner] = aroundAxis(op.getResult(), axis);
-    auto [o2, count, i2] = aroundAxis(op.getGrad(), axis);
-    KernelBuilder k(module, op, name,
-                    {flatMemRef(op.getGrad()), flatMemRef(op.getResult())});
-    copyRange(k, k.arg(0), k.arg(1), outer, inner, count, 0, n,
-              static_cast<int64_t>(op.getStart()), count, true);
-    return success();
-  });
-  addKernel<ConcatOp>(patterns, [](ConcatOp op, gpu::GPUModuleOp module,
-                                   StringRef name) {
-    auto axis = static_cast<int64_t>(op.getAxis());
-    auto [outer, n, inner] = aroundAxis(op.getResult(), axis);
-    int64_t at = 0;
-    for (auto [i, in] : llvm::enumerate(op.getInputs())) {
-      auto [o2, count, i2] = aroundAxis(in, axis);
-      KernelBuilder k(module, op, (name + "_" + std::to_string(i)).str(),
-                      {flatMemRef(in), flatMemRef(op.getResult())});
-      copyRange(k, k.arg(0), k.arg(1), outer, inner, count, 0, n, at, count,
-                false);
-      at += count;
-    }
-    return success();
-  });
+  addKernel<SliceGradOp>(
+      patterns, [](SliceGradOp op, gpu::GPUModuleOp module, StringRef name) {
+        auto axis = static_cast<int64_t>(op.getAxis());
+        auto [outer, n, inner] = aroundAxis(op.getResult(), axis);
+        auto [o2, count, i2] = aroundAxis(op.getGrad(), axis);
+        KernelBuilder k(module, op, name,
+                        {flatMemRef(op.getGrad()), flatMemRef(op.getResult())});
+        copyRange(k, k.arg(0), k.arg(1), outer, inner, count, 0, n,
+                  static_cast<int64_t>(op.getStart()), count, true);
+        return success();
+      });
+  addKernel<ConcatOp>(
+      patterns, [](ConcatOp op, gpu::GPUModuleOp module, StringRef name) {
+        auto axis = static_cast<int64_t>(op.getAxis());
+        auto [outer, n, inner] = aroundAxis(op.getResult(), axis);
+        int64_t at = 0;
+        for (auto [i, in] : llvm::enumerate(op.getInputs())) {
+          auto [o2, count, i2] = aroundAxis(in, axis);
+          KernelBuilder k(module, op, (name + "_" + std::to_string(i)).str(),
+                          {flatMemRef(in), flatMemRef(op.getResult())});
+          copyRange(k, k.arg(0), k.arg(1), outer, inner, count, 0, n, at, count,
+                    false);
+          at += count;
+        }
+        return success();
+      });
 
   // nn.reduce (sum, mean, max over an axis, with an optional mask of one
   // value per maskDiv elements): a thread per (outer, inner) column. Its
@@ -153,16 +153,15 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
   // (sum), divided by their count (mean), to the first maximum (max).
   auto reduceView = [](KernelBuilder &k, Value in, Value mask, int64_t axis,
                        Value c, int64_t n, int64_t inner) {
-    Value o = k.div(c, k.index(inner));
-    Value i = k.b().create<arith::RemUIOp>(k.loc(), c, k.index(inner));
-    Value base = k.add(k.mul(o, k.index(n * inner)), i);
+    Value base = k.columnBase(c, n, inner);
     int64_t maskDiv = mask ? elements(in) / elements(mask) : 1;
     auto at = [&, base, inner](Value j) {
       return k.add(base, k.mul(j, k.index(inner)));
     };
     auto kept = [&, maskDiv, at](Value j, Value maskMem) -> Value {
       if (!maskMem)
-        return k.b().create<arith::ConstantOp>(k.loc(), k.b().getBoolAttr(true));
+        return k.b().create<arith::ConstantOp>(k.loc(),
+                                               k.b().getBoolAttr(true));
       Value m = k.load(maskMem, k.div(at(j), k.index(maskDiv)));
       return k.b().create<arith::CmpFOp>(k.loc(), arith::CmpFPredicate::UNE, m,
                                          k.f32(0));
@@ -170,46 +169,47 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     return std::make_pair(std::function<Value(Value)>(at),
                           std::function<Value(Value, Value)>(kept));
   };
-  addKernel<ReduceOp>(patterns, [reduceView](ReduceOp op,
-                                             gpu::GPUModuleOp module,
-                                             StringRef name) {
-    Value in = op.getInput(), mask = op.getMask();
-    int64_t axis = op.getNormalizedAxis();
-    auto [outer, n, inner] = aroundAxis(in, axis);
-    SmallVector<Type> args = {flatMemRef(in)};
-    if (mask)
-      args.push_back(flatMemRef(mask));
-    args.push_back(flatMemRef(op.getResult()));
-    KernelBuilder k(module, op, name, args);
-    Value maskMem = mask ? k.arg(1) : Value(), out = k.arg(args.size() - 1);
-    ReduceKind kind = op.getKind();
-    k.gridStrideLoop(outer * inner, [&](Value c) {
-      auto [at, kept] = reduceView(k, in, mask, axis, c, n, inner);
-      auto loop = k.b().create<scf::ForOp>(
-          k.loc(), k.index(0), k.index(n), k.index(1),
-          ValueRange{k.f32(0), k.f32(-INFINITY), k.f32(0)});
-      {
-        OpBuilder::InsertionGuard guard(k.b());
-        k.b().setInsertionPointToStart(loop.getBody());
-        Value j = loop.getInductionVar();
-        auto carried = loop.getRegionIterArgs();
-        Value keep = kept(j, maskMem), x = k.load(k.arg(0), at(j));
-        k.b().create<scf::YieldOp>(
-            k.loc(),
-            ValueRange{k.select(keep, k.add(carried[0], x), carried[0]),
-                       k.select(keep, k.max(carried[1], x), carried[1]),
-                       k.select(keep, k.add(carried[2], k.f32(1)), carried[2])});
-      }
-      Value sum = loop.getResult(0), best = loop.getResult(1),
-            count = loop.getResult(2);
-      Value r = kind == ReduceKind::sum    ? sum
-                : kind == ReduceKind::mean ? k.div(sum, count)
-                                           : best;
-      k.store(k.select(k.gt(count, k.f32(0)), r, k.f32(0)), out, c);
-    });
-    k.finish(KernelBuilder::gridFor(outer * inner));
-    return success();
-  });
+  addKernel<ReduceOp>(
+      patterns,
+      [reduceView](ReduceOp op, gpu::GPUModuleOp module, StringRef name) {
+        Value in = op.getInput(), mask = op.getMask();
+        int64_t axis = op.getNormalizedAxis();
+        auto [outer, n, inner] = aroundAxis(in, axis);
+        SmallVector<Type> args = {flatMemRef(in)};
+        if (mask)
+          args.push_back(flatMemRef(mask));
+        args.push_back(flatMemRef(op.getResult()));
+        KernelBuilder k(module, op, name, args);
+        Value maskMem = mask ? k.arg(1) : Value(), out = k.arg(args.size() - 1);
+        ReduceKind kind = op.getKind();
+        k.gridStrideLoop(outer * inner, [&](Value c) {
+          auto [at, kept] = reduceView(k, in, mask, axis, c, n, inner);
+          auto loop = k.b().create<scf::ForOp>(
+              k.loc(), k.index(0), k.index(n), k.index(1),
+              ValueRange{k.f32(0), k.f32(-INFINITY), k.f32(0)});
+          {
+            OpBuilder::InsertionGuard guard(k.b());
+            k.b().setInsertionPointToStart(loop.getBody());
+            Value j = loop.getInductionVar();
+            auto carried = loop.getRegionIterArgs();
+            Value keep = kept(j, maskMem), x = k.load(k.arg(0), at(j));
+            k.b().create<scf::YieldOp>(
+                k.loc(),
+                ValueRange{
+                    k.select(keep, k.add(carried[0], x), carried[0]),
+                    k.select(keep, k.max(carried[1], x), carried[1]),
+                    k.select(keep, k.add(carried[2], k.f32(1)), carried[2])});
+          }
+          Value sum = loop.getResult(0), best = loop.getResult(1),
+                count = loop.getResult(2);
+          Value r = kind == ReduceKind::sum    ? sum
+                    : kind == ReduceKind::mean ? k.div(sum, count)
+                                               : best;
+          k.store(k.select(k.gt(count, k.f32(0)), r, k.f32(0)), out, c);
+        });
+        k.finish(KernelBuilder::gridFor(outer * inner));
+        return success();
+      });
   addKernel<ReduceGradOp>(patterns, [reduceView](ReduceGradOp op,
                                                  gpu::GPUModuleOp module,
                                                  StringRef name) {
@@ -231,9 +231,9 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
       Value g = k.load(k.arg(0), c), best = k.load(k.arg(2), c);
       // The kept elements' count, and the first that equals the maximum
       // (n if none).
-      auto scan = k.b().create<scf::ForOp>(
-          k.loc(), k.index(0), k.index(n), k.index(1),
-          ValueRange{k.f32(0), k.index(n)});
+      auto scan =
+          k.b().create<scf::ForOp>(k.loc(), k.index(0), k.index(n), k.index(1),
+                                   ValueRange{k.f32(0), k.index(n)});
       {
         OpBuilder::InsertionGuard guard(k.b());
         k.b().setInsertionPointToStart(scan.getBody());
@@ -253,17 +253,16 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
                        k.select(isMax, j, carried[1])});
       }
       Value count = scan.getResult(0), first = scan.getResult(1);
-      auto write = k.b().create<scf::ForOp>(k.loc(), k.index(0), k.index(n),
-                                            k.index(1));
+      auto write =
+          k.b().create<scf::ForOp>(k.loc(), k.index(0), k.index(n), k.index(1));
       OpBuilder::InsertionGuard guard(k.b());
       k.b().setInsertionPointToStart(write.getBody());
       Value j = write.getInductionVar();
-      Value d = kind == ReduceKind::sum    ? g
-                : kind == ReduceKind::mean ? k.div(g, count)
-                                           : k.select(k.cmpIndex(
-                                                          arith::CmpIPredicate::eq,
-                                                          j, first),
-                                                      g, k.f32(0));
+      Value d = kind == ReduceKind::sum ? g
+                : kind == ReduceKind::mean
+                    ? k.div(g, count)
+                    : k.select(k.cmpIndex(arith::CmpIPredicate::eq, j, first),
+                               g, k.f32(0));
       k.store(k.select(kept(j, maskMem), d, k.f32(0)), dx, at(j));
     });
     k.finish(KernelBuilder::gridFor(outer * inner));
@@ -287,7 +286,8 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     k.gridStrideLoop(n, [&](Value i) {
       Value rest = i, at = k.index(0);
       for (int64_t d = rank - 1; d >= 0; --d) {
-        Value idx = k.b().create<arith::RemUIOp>(k.loc(), rest, k.index(out[d]));
+        Value idx =
+            k.b().create<arith::RemUIOp>(k.loc(), rest, k.index(out[d]));
         rest = k.div(rest, k.index(out[d]));
         at = k.add(at, k.mul(idx, k.index(inStride[perm[d]])));
       }
@@ -381,10 +381,10 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
       Value sg = k.reduceLoop(lane, end, step, k.f32(0), [&](Value j, Value a) {
         return k.add(a, gOf(j));
       });
-      Value sgx = k.reduceLoop(lane, end, step, k.f32(0),
-                               [&](Value j, Value a) {
-                                 return k.fma(gOf(j), xhat(j), a);
-                               });
+      Value sgx =
+          k.reduceLoop(lane, end, step, k.f32(0), [&](Value j, Value a) {
+            return k.fma(gOf(j), xhat(j), a);
+          });
       Value inv = k.f32(1.0 / static_cast<double>(n));
       Value mg = k.mul(k.warpSum(sg), inv), mgx = k.mul(k.warpSum(sgx), inv);
       laneLoop(k, n, [&](Value j) {

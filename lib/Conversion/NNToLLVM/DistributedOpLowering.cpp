@@ -15,8 +15,7 @@ using namespace nngc::nn;
 
 namespace {
 
-template <typename OpT>
-struct AllReduceLowering : public NNLowering<OpT> {
+template <typename OpT> struct AllReduceLowering : public NNLowering<OpT> {
   AllReduceLowering(TypeConverter &converter, MLIRContext *ctx,
                     NNLoweringState &state, const char *callee)
       : NNLowering<OpT>(converter, ctx, state), callee(callee) {}

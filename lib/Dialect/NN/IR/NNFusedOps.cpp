@@ -82,7 +82,6 @@ LogicalResult FusedMatmulOp::verify() {
   return success();
 }
 
-
 // An accumulating product writes over its addend, unless another operand
 // shares the addend's memory: the matmul would read what it is writing.
 bool FusedMatmulOp::canWriteOverOperand(unsigned index) {

@@ -173,9 +173,8 @@ LogicalResult NNDistributePass::distribute(ModelOp model) {
       b.setInsertionPoint(firstRead);
     else
       b.setInsertionPointToEnd(&body);
-    auto wait = b.create<AllReduceWaitOp>(start.getLoc(), types,
-                                          start.getResults(),
-                                          static_cast<int64_t>(k));
+    auto wait = b.create<AllReduceWaitOp>(
+        start.getLoc(), types, start.getResults(), static_cast<int64_t>(k));
     for (auto [i, m] : llvm::enumerate(bucket))
       m->grad.replaceUsesWithIf(wait.getResult(i), [&](OpOperand &use) {
         return use.getOwner() != start && !copies.contains(use.getOwner());

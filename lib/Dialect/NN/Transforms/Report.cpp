@@ -274,8 +274,7 @@ std::string nngc::nn::renderReport(const json::Object &report) {
                          mib(o.getInteger("bytes").value_or(0)).c_str(),
                          (long long)o.getInteger("start").value_or(0),
                          (long long)o.getInteger("wait").value_or(0),
-                         double(overlap),
-                         total ? 100.0 * overlap / total : 0.0,
+                         double(overlap), total ? 100.0 * overlap / total : 0.0,
                          params ? params->size() : size_t(0))
          << names << "\n";
     }
