@@ -22,7 +22,7 @@ void addUnary(GPUKernelPatterns &patterns,
   addKernel<OpT>(
       patterns, [f](OpT op, gpu::GPUModuleOp module, StringRef name) {
         Value in = op->getOperand(0), out = op->getResult(0);
-        KernelBuilder k(module, op, name, {flatMemRef(in), flatMemRef(out)});
+        KernelBuilder k(module, op, name, {in, out});
         int64_t n = elements(out);
         k.gridStrideLoop(n, [&](Value i) {
           k.store(f(k, op, k.load(k.arg(0), i)), k.arg(1), i);
@@ -40,7 +40,7 @@ void addGrad(GPUKernelPatterns &patterns,
       patterns, [f](OpT op, gpu::GPUModuleOp module, StringRef name) {
         Value grad = op.getGrad(), saved = op.getSaved(), out = op.getResult();
         KernelBuilder k(module, op, name,
-                        {flatMemRef(grad), flatMemRef(saved), flatMemRef(out)});
+                        {grad, saved, out});
         int64_t n = elements(out);
         k.gridStrideLoop(n, [&](Value i) {
           Value g = k.load(k.arg(0), i), s = k.load(k.arg(1), i);
@@ -106,7 +106,7 @@ void addBinary(GPUKernelPatterns &patterns,
     bool sameA = elements(lhs) == elements(out),
          sameB = elements(rhs) == elements(out);
     KernelBuilder k(module, op, name,
-                    {flatMemRef(lhs), flatMemRef(rhs), flatMemRef(out)});
+                    {lhs, rhs, out});
     int64_t n = elements(out);
     k.gridStrideLoop(n, [&](Value i) {
       // The operands' offsets from i's multi-index (constant divisors).
@@ -186,7 +186,7 @@ void nngc::populateElementwiseGPUKernelPatterns(GPUKernelPatterns &patterns) {
 
   addKernel<FillOp>(
       patterns, [](FillOp op, gpu::GPUModuleOp module, StringRef name) {
-        KernelBuilder k(module, op, name, {flatMemRef(op.getResult())});
+        KernelBuilder k(module, op, name, {op.getResult()});
         int64_t n = elements(op.getResult());
         Value v = k.f32(op.getValue().convertToDouble());
         k.gridStrideLoop(n, [&](Value i) { k.store(v, k.arg(0), i); });

@@ -2,6 +2,8 @@
 
 #include "KernelBuilder.h"
 
+#include <cstdio>
+
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 #include <cmath>
@@ -35,10 +37,41 @@ std::array<int64_t, 3> nngc::aroundAxis(Value v, int64_t axis) {
   return {outer, shape[axis], inner};
 }
 
+std::string nngc::formatDouble(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  return text;
+}
+
+KernelArg nngc::validRowsArg(MLIRContext *ctx) {
+  return KernelArg::scalar(IntegerType::get(ctx, 64), "valid_rows");
+}
+
 KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
-                             StringRef name, TypeRange args,
+                             StringRef name, ArrayRef<KernelArg> args,
                              unsigned sharedArrays)
     : builder(module.getContext()), location(op->getLoc()), op(op) {
+  SmallVector<Type> types;
+  for (const KernelArg &a : args) {
+    if (!a.tensor) {
+      types.push_back(a.scalarType);
+      bindings.push_back(builder.getStringAttr(a.what));
+      continue;
+    }
+    types.push_back(flatMemRef(a.tensor));
+    // The tensor as the op's operand, or result, by index.
+    int64_t index = -1;
+    for (OpOperand &o : op->getOpOperands())
+      if (o.get() == a.tensor) {
+        index = o.getOperandNumber();
+        break;
+      }
+    if (auto r = dyn_cast<OpResult>(a.tensor);
+        index < 0 && r && r.getOwner() == op)
+      index = op->getNumOperands() + r.getResultNumber();
+    assert(index >= 0 && "a kernel's tensor is its op's operand or result");
+    bindings.push_back(builder.getI64IntegerAttr(index));
+  }
   builder.setInsertionPoint(module.getBody()->getTerminator());
   auto workgroup = gpu::AddressSpaceAttr::get(builder.getContext(),
                                               gpu::AddressSpace::Workgroup);
@@ -46,7 +79,7 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
                            MemRefType::get({kWarpSize}, builder.getF32Type(),
                                            AffineMap(), workgroup));
   func = builder.create<gpu::GPUFuncOp>(
-      location, name, builder.getFunctionType(args, {}), shared);
+      location, name, builder.getFunctionType(types, {}), shared);
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
                 builder.getUnitAttr());
   builder.setInsertionPointToStart(&func.getBody().front());
@@ -64,6 +97,7 @@ void KernelBuilder::finish(int64_t grid, int64_t block) {
   };
   append("nngc.gpu_kernels", SymbolRefAttr::get(func));
   append("nngc.gpu_launch", builder.getDenseI64ArrayAttr({grid, block}));
+  append("nngc.gpu_args", builder.getArrayAttr(bindings));
 }
 
 int64_t KernelBuilder::gridFor(int64_t n) {

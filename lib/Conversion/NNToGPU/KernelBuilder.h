@@ -30,13 +30,46 @@ namespace nngc {
 constexpr int64_t kBlockSize = 256;
 constexpr int64_t kWarpSize = 32;
 
+/// One argument of a kernel: a tensor of its op (passed as a flat static
+/// memref, a bare pointer in PTX), or a scalar the host computes at every
+/// launch, named by what it is (docs/CUDA.md lists the names):
+///
+///   valid_rows (i64)                  the batch's rows that hold data
+///   dropout_k1, dropout_k2 (i32)      the halves of the mask's key
+///   dropout_threshold=P (i32)         P of 2^32 (0 in inference: a copy)
+///   dropout_scale=P (f32)             1 / (1 - P) (1 in inference)
+///   dropout_offset=N (i64)            the rank's place: shardRank x N
+///   clip_norm (f32)                   the trainer's clipping threshold
+///   lr=LR (f32)                       LR x the schedule's scale
+///   sgd_first (i32)                   1 on the first optimizer step
+///   adam_step_size=LR/BETA1 (f32)     lr / (1 - beta1^t)
+///   adam_bc2_sqrt=BETA2 (f32)         sqrt(1 - beta2^t)
+struct KernelArg {
+  KernelArg(mlir::Value tensor) : tensor(tensor) {}
+  static KernelArg scalar(mlir::Type type, llvm::StringRef what) {
+    KernelArg a(mlir::Value{});
+    a.scalarType = type;
+    a.what = what.str();
+    return a;
+  }
+  mlir::Value tensor;
+  mlir::Type scalarType;
+  std::string what;
+};
+
+/// `v` with every digit a double needs, for the scalars' names.
+std::string formatDouble(double v);
+
+/// The batch's valid rows, the scalar argument of the loss kernels.
+KernelArg validRowsArg(mlir::MLIRContext *ctx);
+
 /// The kernel of one op under construction.
 class KernelBuilder {
 public:
-  /// A kernel named `name` in `module` for `op`, taking `args` (tensors as
-  /// flat static memrefs, then scalars).
+  /// A kernel named `name` in `module` for `op`, taking `args`. finish()
+  /// records the launch and its arguments on the op for the host code.
   KernelBuilder(mlir::gpu::GPUModuleOp module, mlir::Operation *op,
-                llvm::StringRef name, mlir::TypeRange args,
+                llvm::StringRef name, llvm::ArrayRef<KernelArg> args,
                 unsigned sharedArrays = 0);
 
   mlir::OpBuilder &b() { return builder; }
@@ -46,8 +79,10 @@ public:
   mlir::Value shared(unsigned i) { return func.getWorkgroupAttributions()[i]; }
   mlir::gpu::GPUFuncOp kernel() { return func; }
 
-  /// Records the launch on the op (`nngc.gpu_kernel`, `nngc.gpu_grid`,
-  /// `nngc.gpu_block`) and ends the kernel with gpu.return.
+  /// Ends the kernel with gpu.return and appends its launch to the op's
+  /// `nngc.gpu_kernels` (the kernel), `nngc.gpu_launch` ([grid, block]) and
+  /// `nngc.gpu_args` (per argument: the index of the op's operand, or of
+  /// its result after the operands, or the scalar's name).
   void finish(int64_t grid, int64_t block = kBlockSize);
 
   // Constants and arithmetic.
@@ -119,6 +154,7 @@ private:
   mlir::Location location;
   mlir::Operation *op;
   mlir::gpu::GPUFuncOp func;
+  llvm::SmallVector<mlir::Attribute> bindings;
 };
 
 /// A flat static memref of `v`'s elements (f32 or i64).

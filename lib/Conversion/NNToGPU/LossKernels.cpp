@@ -64,10 +64,9 @@ LogicalResult buildCrossEntropy(CrossEntropyOp op, gpu::GPUModuleOp module,
                                 StringRef name) {
   auto [rows, positions, classes] = ceDims(op.getLogits());
   std::optional<int64_t> ignore = op.getIgnoreIndex();
-  OpBuilder types(op->getContext());
   KernelBuilder k(module, op, name,
-                  {flatMemRef(op.getLogits()), flatMemRef(op.getLabels()),
-                   flatMemRef(op.getResult()), types.getI64Type()},
+                  {op.getLogits(), op.getLabels(),
+                   op.getResult(), validRowsArg(op->getContext())},
                   /*sharedArrays=*/2);
   Value logits = k.arg(0), labels = k.arg(1);
   Value n = validElements(k, k.arg(3), positions);
@@ -117,11 +116,10 @@ LogicalResult buildCrossEntropyGrad(CrossEntropyGradOp op,
                                     gpu::GPUModuleOp module, StringRef name) {
   auto [rows, positions, classes] = ceDims(op.getInput());
   std::optional<int64_t> ignore = op.getIgnoreIndex();
-  OpBuilder types(op->getContext());
   KernelBuilder k(module, op, name,
-                  {flatMemRef(op.getGrad()), flatMemRef(op.getInput()),
-                   flatMemRef(op.getTarget()), flatMemRef(op.getResult()),
-                   types.getI64Type()},
+                  {op.getGrad(), op.getInput(),
+                   op.getTarget(), op.getResult(),
+                   validRowsArg(op->getContext())},
                   /*sharedArrays=*/1);
   Value logits = k.arg(1), labels = k.arg(2), dx = k.arg(3);
   Value n = validElements(k, k.arg(4), positions);
@@ -192,10 +190,9 @@ LogicalResult buildPointwiseLoss(Operation *op, Value x, Value t,
                                  gpu::GPUModuleOp module, StringRef name,
                                  const Term &term) {
   int64_t rows = staticShape(x)[0];
-  OpBuilder types(op->getContext());
   KernelBuilder k(module, op, name,
-                  {flatMemRef(x), flatMemRef(t), flatMemRef(op->getResult(0)),
-                   types.getI64Type()},
+                  {x, t, op->getResult(0),
+                   validRowsArg(op->getContext())},
                   /*sharedArrays=*/1);
   Value n = validElements(k, k.arg(3), elements(x) / rows);
   Value mine = k.reduceLoop(
@@ -220,10 +217,9 @@ LogicalResult buildPointwiseLossGrad(Operation *op, gpu::GPUModuleOp module,
                                      const Term &term) {
   Value dl = op->getOperand(0), x = op->getOperand(1), t = op->getOperand(2);
   int64_t rows = staticShape(x)[0];
-  OpBuilder types(op->getContext());
   KernelBuilder k(module, op, name,
-                  {flatMemRef(dl), flatMemRef(x), flatMemRef(t),
-                   flatMemRef(op->getResult(0)), types.getI64Type()});
+                  {dl, x, t,
+                   op->getResult(0), validRowsArg(op->getContext())});
   Value n = validElements(k, k.arg(4), elements(x) / rows);
   Value count = k.b().create<arith::UIToFPOp>(
       k.loc(), k.b().getF32Type(),

@@ -6,9 +6,12 @@
 // from step to step comes as scalar arguments after the tensors, computed
 // by the host as the CPU kernels compute them:
 //
-//   SGD:  clip (the clipping factor), lr (scaled), first (1 on step 1)
-//   Adam: clip, lr, step_size (lr / (1 - beta1^t)), bc2_sqrt
-//         (sqrt(1 - beta2^t))
+//   SGD:  clip_norm, lr (scaled), sgd_first (1 on step 1)
+//   Adam: clip_norm, lr, adam_step_size (lr / (1 - beta1^t)),
+//         adam_bc2_sqrt (sqrt(1 - beta2^t))
+//
+// The clipping factor comes from the gradient norm on the device (an
+// argument tensor), so the host never reads it back within a step.
 //
 // nn.multi_*_update launches one such kernel per tensor.
 //
@@ -22,17 +25,38 @@ using namespace nngc::nn;
 
 namespace {
 
+/// torch.nn.utils.clip_grad_norm_'s factor, min(1, clip_norm / (norm +
+/// 1e-6)), from the global gradient norm the grad_norm kernel wrote
+/// (`norm`, a memref<1xf32>; null: 1) and the trainer's threshold
+/// (`clipNorm`; <= 0: 1), as the CPU's clipScale.
+Value clipFactor(KernelBuilder &k, Value norm, Value clipNorm) {
+  if (!norm)
+    return k.f32(1);
+  Value coef =
+      k.div(clipNorm, k.add(k.load(norm, k.index(0)), k.f32(1e-6)));
+  Value one = k.f32(1);
+  Value clipped = k.select(k.gt(coef, one), one, coef);
+  return k.select(k.gt(clipNorm, k.f32(0)), clipped, one);
+}
+
 void sgdKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
-               Value param, Value grad, Value buffer, double momentum,
-               double dampening, double weightDecay, bool nesterov) {
+               Value param, Value grad, Value buffer, Value gradNorm,
+               double lr, double momentum, double dampening,
+               double weightDecay, bool nesterov) {
   OpBuilder types(op->getContext());
-  SmallVector<Type> args = {flatMemRef(param), flatMemRef(grad)};
+  SmallVector<KernelArg> args = {param, grad};
   if (buffer)
-    args.push_back(flatMemRef(buffer));
+    args.push_back(buffer);
+  if (gradNorm)
+    args.push_back(gradNorm);
   unsigned scalars = args.size();
-  args.append({types.getF32Type(), types.getF32Type(), types.getI32Type()});
+  args.append({KernelArg::scalar(types.getF32Type(), "clip_norm"),
+               KernelArg::scalar(types.getF32Type(), "lr=" + formatDouble(lr)),
+               KernelArg::scalar(types.getI32Type(), "sgd_first")});
   KernelBuilder k(module, op, name, args);
-  Value clip = k.arg(scalars), lr = k.arg(scalars + 1);
+  Value clip = clipFactor(k, gradNorm ? k.arg(scalars - 1) : Value(),
+                          k.arg(scalars));
+  Value lrArg = k.arg(scalars + 1);
   Value first = k.b().create<arith::CmpIOp>(k.loc(), arith::CmpIPredicate::ne,
                                             k.arg(scalars + 2), k.i32(0));
   int64_t n = elements(param);
@@ -49,21 +73,32 @@ void sgdKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
       k.store(m, k.arg(2), i);
       g = nesterov ? k.fma(k.f32(momentum), m, g) : m;
     }
-    k.store(k.sub(p, k.mul(lr, g)), k.arg(0), i);
+    k.store(k.sub(p, k.mul(lrArg, g)), k.arg(0), i);
   });
   k.finish(KernelBuilder::gridFor(n));
 }
 
 void adamKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
                 Value param, Value grad, Value expAvg, Value expAvgSq,
-                double beta1, double beta2, double eps, double weightDecay,
-                bool decoupled) {
+                Value gradNorm, double lrValue, double beta1, double beta2,
+                double eps, double weightDecay, bool decoupled) {
   OpBuilder types(op->getContext());
   Type f32 = types.getF32Type();
-  KernelBuilder k(module, op, name,
-                  {flatMemRef(param), flatMemRef(grad), flatMemRef(expAvg),
-                   flatMemRef(expAvgSq), f32, f32, f32, f32});
-  Value clip = k.arg(4), lr = k.arg(5), stepSize = k.arg(6), bc2Sqrt = k.arg(7);
+  SmallVector<KernelArg> args = {param, grad, expAvg, expAvgSq};
+  if (gradNorm)
+    args.push_back(gradNorm);
+  unsigned scalars = args.size();
+  args.append(
+      {KernelArg::scalar(f32, "clip_norm"),
+       KernelArg::scalar(f32, "lr=" + formatDouble(lrValue)),
+       KernelArg::scalar(f32, "adam_step_size=" + formatDouble(lrValue) + "/" +
+                                  formatDouble(beta1)),
+       KernelArg::scalar(f32, "adam_bc2_sqrt=" + formatDouble(beta2))});
+  KernelBuilder k(module, op, name, args);
+  Value clip = clipFactor(k, gradNorm ? k.arg(scalars - 1) : Value(),
+                          k.arg(scalars));
+  Value lr = k.arg(scalars + 1), stepSize = k.arg(scalars + 2),
+        bc2Sqrt = k.arg(scalars + 3);
   int64_t n = elements(param);
   k.gridStrideLoop(n, [&](Value i) {
     Value p = k.load(k.arg(0), i);
@@ -94,7 +129,9 @@ void nngc::populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns) {
   addKernel<SGDUpdateOp>(
       patterns, [](SGDUpdateOp op, gpu::GPUModuleOp module, StringRef name) {
         sgdKernel(module, op, name, op.getParam(), op.getGrad(),
-                  op.getMomentumBuffer(), op.getMomentum().convertToDouble(),
+                  op.getMomentumBuffer(), op.getGradNorm(),
+                  op.getLr().convertToDouble(),
+                  op.getMomentum().convertToDouble(),
                   op.getDampening().convertToDouble(),
                   op.getWeightDecay().convertToDouble(), op.getNesterov());
         return success();
@@ -102,7 +139,8 @@ void nngc::populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns) {
   addKernel<AdamUpdateOp>(patterns, [](AdamUpdateOp op, gpu::GPUModuleOp module,
                                        StringRef name) {
     adamKernel(module, op, name, op.getParam(), op.getGrad(), op.getExpAvg(),
-               op.getExpAvgSq(), op.getBeta1().convertToDouble(),
+               op.getExpAvgSq(), op.getGradNorm(), op.getLr().convertToDouble(),
+               op.getBeta1().convertToDouble(),
                op.getBeta2().convertToDouble(), op.getEps().convertToDouble(),
                op.getWeightDecay().convertToDouble(),
                op.getDecoupledWeightDecay());
@@ -114,7 +152,8 @@ void nngc::populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns) {
         auto buffers = op.getMomentumBuffers();
         for (auto [i, param] : llvm::enumerate(op.getParams()))
           sgdKernel(module, op, part(name, i), param, op.getGrads()[i],
-                    buffers.empty() ? Value() : buffers[i],
+                    buffers.empty() ? Value() : buffers[i], op.getGradNorm(),
+                    op.getLr().convertToDouble(),
                     op.getMomentum().convertToDouble(),
                     op.getDampening().convertToDouble(),
                     op.getWeightDecays()[i], op.getNesterov());
@@ -125,8 +164,8 @@ void nngc::populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns) {
                                             StringRef name) {
     for (auto [i, param] : llvm::enumerate(op.getParams()))
       adamKernel(module, op, part(name, i), param, op.getGrads()[i],
-                 op.getExpAvgs()[i], op.getExpAvgSqs()[i],
-                 op.getBeta1().convertToDouble(),
+                 op.getExpAvgs()[i], op.getExpAvgSqs()[i], op.getGradNorm(),
+                 op.getLr().convertToDouble(), op.getBeta1().convertToDouble(),
                  op.getBeta2().convertToDouble(), op.getEps().convertToDouble(),
                  op.getWeightDecays()[i], op.getDecoupledWeightDecay());
     return success();

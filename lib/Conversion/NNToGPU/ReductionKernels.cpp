@@ -26,7 +26,7 @@ LogicalResult buildSoftmax(OpT op, gpu::GPUModuleOp module, StringRef name,
   Value in = op.getInput(), out = op.getResult();
   // (I64Attr's getter is unsigned.)
   auto [outer, n, inner] = aroundAxis(in, static_cast<int64_t>(op.getAxis()));
-  KernelBuilder k(module, op, name, {flatMemRef(in), flatMemRef(out)});
+  KernelBuilder k(module, op, name, {in, out});
   Value x = k.arg(0), y = k.arg(1);
   auto finishRow = [&](Value base, Value start, Value step, Value stride,
                        Value mx, Value sum) {
@@ -92,7 +92,7 @@ LogicalResult buildSoftmaxGrad(OpT op, gpu::GPUModuleOp module, StringRef name,
   Value dyV = op.getGrad(), yV = op.getSaved(), out = op.getResult();
   auto [outer, n, inner] = aroundAxis(yV, static_cast<int64_t>(op.getAxis()));
   KernelBuilder k(module, op, name,
-                  {flatMemRef(dyV), flatMemRef(yV), flatMemRef(out)});
+                  {dyV, yV, out});
   Value dy = k.arg(0), y = k.arg(1), dx = k.arg(2);
   // One row from `base`, elements start, start + step, ... (stride apart);
   // `reduce` combines the per-thread dot product into the row's.
@@ -171,7 +171,7 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
       (d >= lead && os[d - lead] == is[d] ? kept : reduced).push_back(d);
     int64_t outN = elements(out),
             count = elements(in) / std::max<int64_t>(outN, 1);
-    KernelBuilder k(module, op, name, {flatMemRef(in), flatMemRef(out)});
+    KernelBuilder k(module, op, name, {in, out});
     k.gridStrideLoop(outN, [&](Value o) {
       // The input offset of output element o's first summand.
       Value base = k.index(0), rest = o;
@@ -204,17 +204,17 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
                                      StringRef name) {
     Value out = op.getResult();
     {
-      KernelBuilder k(module, op, (name + "_zero").str(), {flatMemRef(out)});
+      KernelBuilder k(module, op, (name + "_zero").str(), {out});
       k.store(k.f32(0), k.arg(0), k.index(0));
       k.finish(1, 1);
     }
-    SmallVector<Type> args;
+    SmallVector<KernelArg> args;
     int64_t largest = 1;
     for (Value g : op.getGrads()) {
-      args.push_back(flatMemRef(g));
+      args.push_back(g);
       largest = std::max(largest, elements(g));
     }
-    args.push_back(flatMemRef(out));
+    args.push_back(out);
     {
       KernelBuilder k(module, op, (name + "_squares").str(), args);
       Value acc = k.f32(0);
@@ -238,7 +238,7 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
       k.finish(KernelBuilder::gridFor(largest));
     }
     {
-      KernelBuilder k(module, op, (name + "_sqrt").str(), {flatMemRef(out)});
+      KernelBuilder k(module, op, (name + "_sqrt").str(), {out});
       Value zero = k.index(0);
       k.store(k.sqrt(k.load(k.arg(0), zero)), k.arg(0), zero);
       k.finish(1, 1);

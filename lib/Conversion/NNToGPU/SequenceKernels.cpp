@@ -50,9 +50,15 @@ LogicalResult buildDropout(Operation *op, Value in, Value out,
                            gpu::GPUModuleOp module, StringRef name) {
   OpBuilder types(op->getContext());
   Type i32 = types.getI32Type();
-  KernelBuilder k(module, op, name,
-                  {flatMemRef(in), flatMemRef(out), i32, i32, i32,
-                   types.getF32Type(), types.getI64Type()});
+  std::string p = formatDouble(op->getAttrOfType<FloatAttr>("p").getValueAsDouble());
+  KernelBuilder k(
+      module, op, name,
+      {in, out, KernelArg::scalar(i32, "dropout_k1"),
+       KernelArg::scalar(i32, "dropout_k2"),
+       KernelArg::scalar(i32, "dropout_threshold=" + p),
+       KernelArg::scalar(types.getF32Type(), "dropout_scale=" + p),
+       KernelArg::scalar(types.getI64Type(),
+                         "dropout_offset=" + std::to_string(elements(out)))});
   Value k1 = k.arg(2), k2 = k.arg(3), threshold = k.arg(4), scale = k.arg(5),
         offset = k.arg(6);
   int64_t n = elements(out);
@@ -95,8 +101,8 @@ void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
     auto table = cast<RankedTensorType>(op.getWeight().getType());
     int64_t vocab = table.getDimSize(0), dim = table.getDimSize(1);
     KernelBuilder k(module, op, name,
-                    {flatMemRef(op.getIds()), flatMemRef(op.getWeight()),
-                     flatMemRef(op.getResult())});
+                    {op.getIds(), op.getWeight(),
+                     op.getResult()});
     int64_t n = elements(op.getResult());
     k.gridStrideLoop(n, [&](Value i) {
       Value token = k.div(i, k.index(dim));
@@ -124,14 +130,14 @@ void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
     int64_t tableN = elements(op.getResult()), n = elements(op.getGrad());
     {
       KernelBuilder k(module, op, (name + "_zero").str(),
-                      {flatMemRef(op.getResult())});
+                      {op.getResult()});
       k.gridStrideLoop(tableN,
                        [&](Value i) { k.store(k.f32(0), k.arg(0), i); });
       k.finish(KernelBuilder::gridFor(tableN));
     }
     KernelBuilder k(module, op, (name + "_add").str(),
-                    {flatMemRef(op.getGrad()), flatMemRef(op.getIds()),
-                     flatMemRef(op.getResult())});
+                    {op.getGrad(), op.getIds(),
+                     op.getResult()});
     std::optional<int64_t> padding = op.getPaddingIdx();
     k.gridStrideLoop(n, [&](Value i) {
       Value token = k.div(i, k.index(dim));

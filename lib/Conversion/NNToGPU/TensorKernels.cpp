@@ -105,7 +105,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     auto [o2, count, i2] =
         aroundAxis(op.getResult(), static_cast<int64_t>(op.getAxis()));
     KernelBuilder k(module, op, name,
-                    {flatMemRef(op.getInput()), flatMemRef(op.getResult())});
+                    {op.getInput(), op.getResult()});
     copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
               static_cast<int64_t>(op.getStart()), count, 0, count, false);
     return success();
@@ -115,7 +115,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     auto [outer, n, inner] =
         aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
     KernelBuilder k(module, op, name,
-                    {flatMemRef(op.getInput()), flatMemRef(op.getResult())});
+                    {op.getInput(), op.getResult()});
     copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
               static_cast<int64_t>(op.getIndex()), 1, 0, 1, false);
     return success();
@@ -126,7 +126,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
         auto [outer, n, inner] = aroundAxis(op.getResult(), axis);
         auto [o2, count, i2] = aroundAxis(op.getGrad(), axis);
         KernelBuilder k(module, op, name,
-                        {flatMemRef(op.getGrad()), flatMemRef(op.getResult())});
+                        {op.getGrad(), op.getResult()});
         copyRange(k, k.arg(0), k.arg(1), outer, inner, count, 0, n,
                   static_cast<int64_t>(op.getStart()), count, true);
         return success();
@@ -139,7 +139,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
         for (auto [i, in] : llvm::enumerate(op.getInputs())) {
           auto [o2, count, i2] = aroundAxis(in, axis);
           KernelBuilder k(module, op, (name + "_" + std::to_string(i)).str(),
-                          {flatMemRef(in), flatMemRef(op.getResult())});
+                          {in, op.getResult()});
           copyRange(k, k.arg(0), k.arg(1), outer, inner, count, 0, n, at, count,
                     false);
           at += count;
@@ -175,10 +175,10 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
         Value in = op.getInput(), mask = op.getMask();
         int64_t axis = op.getNormalizedAxis();
         auto [outer, n, inner] = aroundAxis(in, axis);
-        SmallVector<Type> args = {flatMemRef(in)};
+        SmallVector<KernelArg> args = {in};
         if (mask)
-          args.push_back(flatMemRef(mask));
-        args.push_back(flatMemRef(op.getResult()));
+          args.push_back(mask);
+        args.push_back(op.getResult());
         KernelBuilder k(module, op, name, args);
         Value maskMem = mask ? k.arg(1) : Value(), out = k.arg(args.size() - 1);
         ReduceKind kind = op.getKind();
@@ -218,11 +218,11 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     if (axis < 0)
       axis += static_cast<int64_t>(staticShape(in).size());
     auto [outer, n, inner] = aroundAxis(in, axis);
-    SmallVector<Type> args = {flatMemRef(op.getGrad()), flatMemRef(in),
-                              flatMemRef(op.getOutput())};
+    SmallVector<KernelArg> args = {op.getGrad(), in,
+                              op.getOutput()};
     if (mask)
-      args.push_back(flatMemRef(mask));
-    args.push_back(flatMemRef(op.getResult()));
+      args.push_back(mask);
+    args.push_back(op.getResult());
     KernelBuilder k(module, op, name, args);
     Value maskMem = mask ? k.arg(3) : Value(), dx = k.arg(args.size() - 1);
     ReduceKind kind = op.getKind();
@@ -281,7 +281,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     for (int64_t d = rank - 2; d >= 0; --d)
       inStride[d] = inStride[d + 1] * in[d + 1];
     KernelBuilder k(module, op, name,
-                    {flatMemRef(op.getInput()), flatMemRef(op.getResult())});
+                    {op.getInput(), op.getResult()});
     int64_t n = elements(op.getResult());
     k.gridStrideLoop(n, [&](Value i) {
       Value rest = i, at = k.index(0);
@@ -299,7 +299,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
 
   addKernel<ArangeOp>(patterns, [](ArangeOp op, gpu::GPUModuleOp module,
                                    StringRef name) {
-    KernelBuilder k(module, op, name, {flatMemRef(op.getResult())});
+    KernelBuilder k(module, op, name, {op.getResult()});
     int64_t n = elements(op.getResult());
     k.gridStrideLoop(n, [&](Value i) {
       k.store(k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), i),
@@ -313,12 +313,12 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
                                       StringRef name) {
     Value in = op.getInput(), w = op.getWeight(), bias = op.getBias();
     int64_t n = op.getNormalizedSize(), rows = elements(in) / n;
-    SmallVector<Type> args = {flatMemRef(in)};
+    SmallVector<KernelArg> args = {in};
     if (w)
-      args.push_back(flatMemRef(w));
+      args.push_back(w);
     if (bias)
-      args.push_back(flatMemRef(bias));
-    args.push_back(flatMemRef(op.getResult()));
+      args.push_back(bias);
+    args.push_back(op.getResult());
     KernelBuilder k(module, op, name, args);
     Value x = k.arg(0), y = k.arg(args.size() - 1);
     Value wm = w ? k.arg(1) : Value(), bm = bias ? k.arg(w ? 2 : 1) : Value();
@@ -351,15 +351,15 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     // dw and db first: zeroed, then accumulated by the rows.
     for (unsigned r = 1; r < results.size(); ++r) {
       KernelBuilder k(module, op, (name + "_zero" + std::to_string(r)).str(),
-                      {flatMemRef(results[r])});
+                      {results[r]});
       k.gridStrideLoop(n, [&](Value i) { k.store(k.f32(0), k.arg(0), i); });
       k.finish(KernelBuilder::gridFor(n));
     }
-    SmallVector<Type> args = {flatMemRef(op.getGrad()), flatMemRef(in)};
+    SmallVector<KernelArg> args = {op.getGrad(), in};
     if (w)
-      args.push_back(flatMemRef(w));
+      args.push_back(w);
     for (Value r : results)
-      args.push_back(flatMemRef(r));
+      args.push_back(r);
     KernelBuilder k(module, op, name, args);
     Value dy = k.arg(0), x = k.arg(1), wm = w ? k.arg(2) : Value();
     unsigned first = w ? 3 : 2;

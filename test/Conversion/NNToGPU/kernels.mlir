@@ -6,14 +6,16 @@
 // SM90: gpu.module @nngc_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx78">]
 
 // CHECK: module attributes {gpu.container_module, nngc.gpu_missing = ["nn.linear"]}
-// CHECK: nn.relu %{{.*}} {nngc.gpu_kernels = [@k_4_relu], nngc.gpu_launch = [array<i64: 1, 256>]}
+// CHECK: nn.relu %{{.*}} {nngc.gpu_args = {{\[}}[0, 1]], nngc.gpu_kernels = [@k_4_relu], nngc.gpu_launch = [array<i64: 1, 256>]}
 // A large tensor: a grid-stride loop over at most 4096 blocks.
-// CHECK: nn.tanh %{{.*}} {nngc.gpu_kernels = [@k_5_tanh], nngc.gpu_launch = [array<i64: 4096, 256>]}
+// CHECK: nn.tanh %{{.*}} {nngc.gpu_args = {{\[}}[0, 1]], nngc.gpu_kernels = [@k_5_tanh], nngc.gpu_launch = [array<i64: 4096, 256>]}
 // One warp per row: 4 rows of 8 warps a block.
-// CHECK: nn.softmax %{{.*}} {nngc.gpu_kernels = [@k_6_softmax], nngc.gpu_launch = [array<i64: 1, 256>]}
-// CHECK: nn.grad_norm {{.*}}nngc.gpu_kernels = [@k_12_grad_norm_zero, @k_12_grad_norm_squares, @k_12_grad_norm_sqrt], nngc.gpu_launch = [array<i64: 1, 1>, array<i64: 1, 256>, array<i64: 1, 1>]
-// CHECK: nn.sgd_update {{.*}}nngc.gpu_kernels = [@k_13_sgd_update]
-// CHECK: nn.multi_adam_update {{.*}}nngc.gpu_kernels = [@k_14_multi_adam_update_0, @k_14_multi_adam_update_1]
+// CHECK: nn.softmax %{{.*}} {nngc.gpu_args = {{\[}}[0, 1]], nngc.gpu_kernels = [@k_6_softmax], nngc.gpu_launch = [array<i64: 1, 256>]}
+// CHECK: nn.grad_norm {{.*}}nngc.gpu_args = {{\[}}[2], [0, 1, 2], [2]], nngc.gpu_kernels = [@k_12_grad_norm_zero, @k_12_grad_norm_squares, @k_12_grad_norm_sqrt], nngc.gpu_launch = [array<i64: 1, 1>, array<i64: 1, 256>, array<i64: 1, 1>]
+// The operand indices of the tensors (the buffer is the parameter here),
+// then the scalars the host computes at each launch.
+// CHECK: nn.sgd_update {{.*}}nngc.gpu_args = {{\[}}[0, 1, 0, 3, "clip_norm", "lr=0.10000000000000001", "sgd_first"]], nngc.gpu_kernels = [@k_13_sgd_update]
+// CHECK: nn.multi_adam_update {{.*}}nngc.gpu_args = {{\[}}[0, 2, 0, 0, "clip_norm", "lr=0.001", "adam_step_size=0.001/0.90000000000000002", "adam_bc2_sqrt=0.999"], [1, 1, 1, 1, {{.*}}]], nngc.gpu_kernels = [@k_14_multi_adam_update_0, @k_14_multi_adam_update_1]
 
 // CHECK: gpu.module @nngc_kernels [#nvvm.target<O = 3, chip = "sm_80", features = "+ptx70">]
 // CHECK-LABEL: gpu.func @k_4_relu(%arg0: memref<160xf32>, %arg1: memref<160xf32>) kernel
@@ -50,7 +52,11 @@
 // CHECK-LABEL: gpu.func @k_12_grad_norm_sqrt
 // CHECK: llvm.call_intrinsic "llvm.nvvm.sqrt.rn.f"
 // SGD's scalars: clip, lr, first step.
-// CHECK-LABEL: gpu.func @k_13_sgd_update(%arg0: memref<40xf32>, %arg1: memref<40xf32>, %arg2: memref<40xf32>, %arg3: f32, %arg4: f32, %arg5: i32)
+// CHECK-LABEL: gpu.func @k_13_sgd_update(%arg0: memref<40xf32>, %arg1: memref<40xf32>, %arg2: memref<40xf32>, %arg3: memref<1xf32>, %arg4: f32, %arg5: f32, %arg6: i32)
+// The clipping factor, min(1, clip_norm / (norm + 1e-6)), on the device.
+// CHECK: %[[NORM:.*]] = memref.load %arg3[%c0]
+// CHECK: arith.addf %[[NORM]]
+// CHECK: arith.divf %arg4
 // Adam's: clip, lr, step size, sqrt of the second bias correction.
 // CHECK-LABEL: gpu.func @k_14_multi_adam_update_0(%arg0: memref<40xf32>, %arg1: memref<40xf32>, %arg2: memref<40xf32>, %arg3: memref<40xf32>, %arg4: f32, %arg5: f32, %arg6: f32, %arg7: f32)
 // CHECK-LABEL: gpu.func @k_14_multi_adam_update_1(%arg0: memref<6xf32>
