@@ -75,6 +75,13 @@ static ExitCode link(const CompileOptions &options, StringRef object) {
   std::string runtimeDir =
       options.runtimeDir.empty() ? defaultRuntimeDir() : options.runtimeDir;
   std::string runtime = runtimeDir + "/libnngc_trainer.a";
+  std::string cudaRuntime = runtimeDir + "/libnngc_cuda.a";
+  bool cuda = options.target == "cuda";
+  if (cuda && !llvm::sys::fs::exists(cudaRuntime)) {
+    llvm::errs() << "nngc: the CUDA trainer runtime " << cudaRuntime
+                 << " does not exist (set --runtime-dir or NNGC_RUNTIME_DIR)\n";
+    return ExitCode::EnvironmentError;
+  }
   if (!llvm::sys::fs::exists(runtime)) {
     llvm::errs() << "nngc: the trainer runtime " << runtime
                  << " does not exist (set --runtime-dir or NNGC_RUNTIME_DIR)\n";
@@ -110,8 +117,17 @@ static ExitCode link(const CompileOptions &options, StringRef object) {
     return ExitCode::EnvironmentError;
 #endif
   }
-  args.append({runtime, "-Wl,-Bstatic", "-lboost_program_options",
-               "-Wl,-Bdynamic", "-ldnnl", "-lz", "-fopenmp", "-lpthread"});
+  if (cuda) {
+    // No oneDNN, MLIR or LLVM; the driver and cuBLASLt are dlopen'ed at
+    // run time, so the trainer runs wherever the NVIDIA driver and CUDA 13
+    // libraries are, and says "no CUDA device" elsewhere.
+    args.append({"-Wl,--whole-archive", cudaRuntime, "-Wl,--no-whole-archive",
+                 runtime, "-Wl,-Bstatic", "-lboost_program_options",
+                 "-Wl,-Bdynamic", "-lz", "-fopenmp", "-lpthread", "-ldl"});
+  } else {
+    args.append({runtime, "-Wl,-Bstatic", "-lboost_program_options",
+                 "-Wl,-Bdynamic", "-ldnnl", "-lz", "-fopenmp", "-lpthread"});
+  }
   args.append(mpiLibs.begin(), mpiLibs.end());
   // A sanitized build's runtime needs the sanitizers' run-time libraries.
   std::string sanitize = std::string("-fsanitize=") + NNGC_TRAINER_SANITIZE;
@@ -196,19 +212,34 @@ ExitCode nngc::compile(const CompileOptions &options) {
   if (!options.report.empty())
     if (ExitCode rc = writeReport(*module, options); rc != ExitCode::Success)
       return rc;
-  if (options.target == "cuda" && options.emit == EmitStage::PTX) {
+  bool cuda = options.target == "cuda";
+#ifndef NNGC_CUDA_RUNTIME
+  if (cuda && options.emit == EmitStage::Executable) {
+    llvm::errs() << "nngc: --target=cuda --emit=exe: this nngc was built "
+                    "without cuda.h and cublasLt.h, so it has no CUDA trainer "
+                    "runtime (libnngc_cuda.a); install the CUDA toolkit's "
+                    "headers and rebuild, or use --emit=ptx\n";
+    return ExitCode::EnvironmentError;
+  }
+#endif
+  if (cuda && options.emit != EmitStage::NN) {
     if (failed(runStage(buildGPUKernelPipeline)))
       return ExitCode::InputError;
-    passTiming.stop();
-    if (auto missing = (*module)->getAttrOfType<ArrayAttr>("nngc.gpu_missing");
-        missing && !missing.empty()) {
-      llvm::errs() << "nngc: note: no GPU kernel yet for";
-      for (Attribute a : missing)
-        llvm::errs() << " " << cast<StringAttr>(a).getValue();
-      llvm::errs() << " (docs/CUDA.md)\n";
+    if (options.emit == EmitStage::PTX) {
+      passTiming.stop();
+      if (auto missing =
+              (*module)->getAttrOfType<ArrayAttr>("nngc.gpu_missing");
+          missing && !missing.empty()) {
+        llvm::errs() << "nngc: note: no GPU kernel yet for";
+        for (Attribute a : missing)
+          llvm::errs() << " " << cast<StringAttr>(a).getValue();
+        llvm::errs() << " (docs/CUDA.md)\n";
+      }
+      std::string ptx = ptxOf(*module);
+      return writeText(options.output,
+                       [&](llvm::raw_ostream &os) { os << ptx; });
     }
-    std::string ptx = ptxOf(*module);
-    return writeText(options.output, [&](llvm::raw_ostream &os) { os << ptx; });
+    // The host side follows (nngc-convert-nn-to-llvm embeds the PTX).
   }
   if (options.emit != EmitStage::NN &&
       failed(runStage(buildLowerToLLVMPipeline)))

@@ -33,8 +33,11 @@ void nngc::buildTrainingPipeline(OpPassManager &pm,
   pm.addPass(createNNDeriveStepPass());
   pm.addPass(createNNAutodiffPass());
   pm.addPass(createNNOptimizerPass());
-  if (options.optLevel >= 2)
-    pm.addPass(createNNFusePass());
+  if (options.optLevel >= 2) {
+    NNFusePassOptions fuse;
+    fuse.epilogues = options.target != "cuda";
+    pm.addPass(createNNFusePass(fuse));
+  }
   NNPlanMemoryPassOptions plan;
   plan.reuse = options.reuseMemory;
   plan.inPlace = options.optLevel >= 1;
@@ -55,8 +58,10 @@ void nngc::buildTrainingPipeline(OpPassManager &pm,
 
 void nngc::buildLowerToLLVMPipeline(OpPassManager &pm,
                                     const PipelineOptions &options) {
-  pm.addPass(createConvertNNToLLVMPass(
-      ConvertNNToLLVMPassOptions{options.numericsChecks}));
+  ConvertNNToLLVMPassOptions lower;
+  lower.numericsChecks = options.numericsChecks && options.target != "cuda";
+  lower.target = options.target;
+  pm.addPass(createConvertNNToLLVMPass(lower));
 }
 
 void nngc::buildGPUKernelPipeline(OpPassManager &pm,
@@ -103,6 +108,10 @@ struct LowerPipelineCLOptions
       *this, "numerics-checks",
       llvm::cl::desc("check every op's results for --check-numerics"),
       llvm::cl::init(true)};
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("cpu, or cuda (after --nngc-gpu-kernel-pipeline)"),
+      llvm::cl::init("cpu")};
 };
 /// `--nngc-gpu-kernel-pipeline=chip=sm_90`.
 struct GPUPipelineCLOptions : public PassPipelineOptions<GPUPipelineCLOptions> {
@@ -137,6 +146,7 @@ void nngc::registerAllPasses() {
       [](OpPassManager &pm, const LowerPipelineCLOptions &cl) {
         PipelineOptions options;
         options.numericsChecks = cl.numericsChecks;
+        options.target = cl.target;
         buildLowerToLLVMPipeline(pm, options);
       });
 }

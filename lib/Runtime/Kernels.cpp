@@ -20,17 +20,6 @@
 
 using namespace nngc::rt;
 
-Context::Context() : dnnl(std::make_unique<Dnnl>()) {}
-Context::~Context() = default;
-
-size_t Context::primitiveBytes() const {
-  size_t n = bytesOf(attentionScratch) + rnnScratchpadBytes;
-  for (const std::unique_ptr<Primitive> &p : primitives)
-    if (p)
-      n += p->heldBytes();
-  return n;
-}
-
 //===----------------------------------------------------------------------===//
 // Matmul: C (batch, M, N) = op(A) (batch, M, K) x op(B) (batch?, K, N) + bias
 //===----------------------------------------------------------------------===//
@@ -70,7 +59,7 @@ makeMatmul(Context &ctx, const MatmulDescs &d, int32_t flags,
   bool hasBias = flags & NNGC_MATMUL_BIAS;
   auto desc = hasBias ? dnnl::matmul::desc(d.a, d.b, d.bias, d.out)
                       : dnnl::matmul::desc(d.a, d.b, d.out);
-  dnnl::matmul::primitive_desc pd(desc, attr, ctx.dnnl->engine);
+  dnnl::matmul::primitive_desc pd(desc, attr, dnnlOf(ctx).engine);
   auto p = std::make_unique<DnnlPrimitive>();
   p->prim = dnnl::matmul(pd);
   p->addArg(DNNL_ARG_SRC, memoryFor(ctx, d.a));
@@ -167,7 +156,7 @@ extern "C" void nngc_rt_eltwise_init(void *c, int32_t s, int32_t kind,
   dnnl::algorithm alg = eltwiseAlgorithm(kind);
   float a = static_cast<float>(alpha);
   dnnl::eltwise_forward::primitive_desc fwd(
-      {dnnl::prop_kind::forward_training, alg, md, a, 0.f}, ctx.dnnl->engine);
+      {dnnl::prop_kind::forward_training, alg, md, a, 0.f}, dnnlOf(ctx).engine);
   auto p = std::make_unique<DnnlPrimitive>();
   if (!backward) {
     p->prim = dnnl::eltwise_forward(fwd);
@@ -175,7 +164,7 @@ extern "C" void nngc_rt_eltwise_init(void *c, int32_t s, int32_t kind,
     p->addArg(DNNL_ARG_DST, memoryFor(ctx, md));
   } else {
     dnnl::eltwise_backward::primitive_desc bwd({alg, md, md, a, 0.f},
-                                               ctx.dnnl->engine, fwd);
+                                               dnnlOf(ctx).engine, fwd);
     p->prim = dnnl::eltwise_backward(bwd);
     bool useDst =
         kind == NNGC_SIGMOID || kind == NNGC_TANH || kind == NNGC_RELU_USE_DST;
@@ -211,7 +200,7 @@ extern "C" void nngc_rt_softmax_init(void *c, int32_t s, int64_t outer,
   auto alg =
       log ? dnnl::algorithm::softmax_log : dnnl::algorithm::softmax_accurate;
   dnnl::softmax_v2_forward::primitive_desc fwd(
-      {dnnl::prop_kind::forward_training, alg, md, md, 1}, ctx.dnnl->engine);
+      {dnnl::prop_kind::forward_training, alg, md, md, 1}, dnnlOf(ctx).engine);
   auto p = std::make_unique<DnnlPrimitive>();
   if (!backward) {
     p->prim = dnnl::softmax_v2_forward(fwd);
@@ -219,7 +208,7 @@ extern "C" void nngc_rt_softmax_init(void *c, int32_t s, int64_t outer,
     p->addArg(DNNL_ARG_DST, memoryFor(ctx, md));
   } else {
     dnnl::softmax_v2_backward::primitive_desc bwd({alg, md, md, md, 1},
-                                                  ctx.dnnl->engine, fwd);
+                                                  dnnlOf(ctx).engine, fwd);
     p->prim = dnnl::softmax_v2_backward(bwd);
     p->addArg(DNNL_ARG_DIFF_DST, memoryFor(ctx, md));
     p->addArg(DNNL_ARG_DST, memoryFor(ctx, md));

@@ -150,6 +150,8 @@ Manifest Manifest::parse(const std::string &text) {
     m.stepNote = j.at("step_note").asString();
   if (j.has("distributed"))
     m.distributed = j.at("distributed").asString();
+  if (j.has("target"))
+    m.target = j.at("target").asString();
   return m;
 }
 
@@ -204,16 +206,59 @@ Model::Model()
   ctx.clipNorm = manifest.clipGradNorm;
   schedule = manifest.schedule;
   ctx.numericsOps = manifest.numerics;
+  if (manifest.target == "cuda") {
+    if (!nngc_cuda_open_device)
+      throw std::runtime_error("this trainer was compiled with --target=cuda "
+                               "but linked without nngc's CUDA runtime "
+                               "(libnngc_cuda.a)");
+    device = nngc_cuda_open_device(&ctx);
+    onDevice.arena = static_cast<uint8_t *>(device->allocate(arena.size()));
+    onDevice.params = static_cast<uint8_t *>(device->allocate(params.size()));
+    onDevice.grads = static_cast<uint8_t *>(device->allocate(grads.size()));
+    onDevice.state = static_cast<uint8_t *>(device->allocate(state.size()));
+    onDevice.stepArena =
+        static_cast<uint8_t *>(device->allocate(stepArena.size()));
+    onDevice.encodeArena =
+        static_cast<uint8_t *>(device->allocate(encodeArena.size()));
+  }
   nngc_setup(&ctx);
+  // A CUDA trainer's setup can fail (a kernel the driver cannot load, a
+  // product cuBLASLt has no algorithm for).
+  if (!ctx.error.empty())
+    throw std::runtime_error(ctx.error);
+}
+
+void Model::hostWillTouchParams() {
+  if (!device)
+    return;
+  if (deviceParamsNewer) {
+    device->download(params.data(), onDevice.params, params.size());
+    device->download(grads.data(), onDevice.grads, grads.size());
+    device->download(state.data(), onDevice.state, state.size());
+    deviceParamsNewer = false;
+  }
+  hostParamsNewer = true;
+}
+
+void Model::uploadParamsIfChanged() {
+  if (!device || !hostParamsNewer)
+    return;
+  device->upload(onDevice.params, params.data(), params.size());
+  device->upload(onDevice.grads, grads.data(), grads.size());
+  device->upload(onDevice.state, state.data(), state.size());
+  hostParamsNewer = false;
 }
 
 float *Model::param(const ParamInfo &p) {
+  hostWillTouchParams();
   return reinterpret_cast<float *>(params.data() + p.offset);
 }
 float *Model::grad(const ParamInfo &p) {
+  hostWillTouchParams();
   return reinterpret_cast<float *>(grads.data() + p.offset);
 }
 float *Model::stateOf(const TensorInfo &s) {
+  hostWillTouchParams();
   return reinterpret_cast<float *>(state.data() + s.offset);
 }
 void *Model::input(const InputInfo &in) { return arena.data() + in.offset; }
@@ -228,7 +273,27 @@ static uint8_t *spaceBase(Model &m, const std::string &space) {
   return m.state.data();
 }
 
+/// The bytes of a tensor of `shape` with `elementBytes`-byte elements.
+static int64_t bytesOfShape(const std::vector<int64_t> &shape,
+                            int64_t elementBytes) {
+  int64_t n = elementBytes;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+/// A CUDA trainer reads a value of the arena: download it first.
+static void downloadArenaRange(Model &m, int64_t offset, int64_t bytes) {
+  if (m.device)
+    m.device->download(m.arena.data() + offset, m.onDevice.arena + offset,
+                       bytes);
+}
+
 const float *Model::output(const OutputInfo &out) {
+  if (out.space == "arena")
+    downloadArenaRange(*this, out.offset, bytesOfShape(out.shape, 4));
+  else
+    hostWillTouchParams();
   return reinterpret_cast<const float *>(spaceBase(*this, out.space) +
                                          out.offset);
 }
@@ -236,11 +301,16 @@ const float *Model::output(const OutputInfo &out) {
 float Model::loss() {
   if (!manifest.hasLoss)
     throw std::runtime_error("this model has no loss");
+  if (manifest.lossSpace == "arena")
+    downloadArenaRange(*this, manifest.lossOffset, 4);
+  else
+    hostWillTouchParams();
   return *reinterpret_cast<const float *>(spaceBase(*this, manifest.lossSpace) +
                                           manifest.lossOffset);
 }
 
 void Model::initParams(uint64_t seed) {
+  hostWillTouchParams();
   for (size_t i = 0; i < manifest.params.size(); ++i) {
     const ParamInfo &p = manifest.params[i];
     std::mt19937_64 rng(seed * 1000003u + i);
@@ -290,19 +360,32 @@ void Model::initParams(uint64_t seed) {
 }
 
 void Model::resetOptimizer() {
+  hostWillTouchParams();
   if (state.size())
     std::memset(state.data(), 0, state.size());
   ctx.step = 0;
 }
 
 void Model::run(void (*entry)(void *, void *, void *, void *, void *),
-                const char *name) {
+                const char *name, bool updates) {
   if (!entry)
     throw std::runtime_error(std::string("this model has no '") + name +
                              "' entry point (no nn.minimize or no loss?)");
   ctx.error.clear();
   ctx.numericsFailed = false;
-  entry(&ctx, arena.data(), params.data(), grads.data(), state.data());
+  if (device) {
+    // The batch to the device, the kernels queued on its stream; nothing
+    // comes back until the trainer reads a value.
+    uploadParamsIfChanged();
+    for (const InputInfo &in : manifest.inputs)
+      device->upload(onDevice.arena + in.offset, arena.data() + in.offset,
+                     bytesOfShape(in.shape, in.isInt ? 8 : 4));
+    entry(&ctx, onDevice.arena, onDevice.params, onDevice.grads,
+          onDevice.state);
+    deviceParamsNewer |= updates;
+  } else {
+    entry(&ctx, arena.data(), params.data(), grads.data(), state.data());
+  }
   if (ctx.numericsFailed)
     throw NumericsError(ctx.error);
   if (!ctx.error.empty())
@@ -352,11 +435,27 @@ std::string Schedule::describe() const {
 void Model::train() {
   ctx.lrScale = schedule.scaleAt(ctx.step);
   ++ctx.step;
-  run(nngc_train, "train");
+  run(nngc_train, "train", true);
 }
-void Model::computeGrad() { run(nngc_grad, "grad"); }
-void Model::eval() { run(nngc_eval, "eval"); }
-void Model::predict() { run(nngc_predict, "predict"); }
+void Model::computeGrad() { run(nngc_grad, "grad", true); }
+void Model::eval() { run(nngc_eval, "eval", false); }
+void Model::predict() { run(nngc_predict, "predict", false); }
+
+/// A derived model's step on a CUDA trainer: its whole (small) arena goes
+/// up, runs, and comes back, so that the host's state handling (carried
+/// states, beam reordering) works on current values.
+static void runDerived(Model &m, Buffer &arena, uint8_t *deviceArena,
+                       void (*entry)(void *, void *, void *, void *, void *)) {
+  if (!m.device) {
+    entry(&m.ctx, arena.data(), m.params.data(), m.grads.data(),
+          m.state.data());
+    return;
+  }
+  m.device->upload(deviceArena, arena.data(), arena.size());
+  entry(&m.ctx, deviceArena, m.onDevice.params, m.onDevice.grads,
+        m.onDevice.state);
+  m.device->download(arena.data(), deviceArena, arena.size());
+}
 
 void Model::step() {
   if (!manifest.step || !nngc_step)
@@ -364,7 +463,8 @@ void Model::step() {
         "this model has no 'step' entry point" +
         (manifest.stepNote.empty() ? std::string() : ": " + manifest.stepNote));
   ctx.error.clear();
-  nngc_step(&ctx, stepArena.data(), params.data(), grads.data(), state.data());
+  uploadParamsIfChanged();
+  runDerived(*this, stepArena, onDevice.stepArena, nngc_step);
   if (!ctx.error.empty())
     throw std::runtime_error(ctx.error);
 }
@@ -383,8 +483,8 @@ void Model::encode() {
   if (!manifest.encode || !nngc_encode)
     throw std::runtime_error("this model has no 'encode' entry point");
   ctx.error.clear();
-  nngc_encode(&ctx, encodeArena.data(), params.data(), grads.data(),
-              state.data());
+  uploadParamsIfChanged();
+  runDerived(*this, encodeArena, onDevice.encodeArena, nngc_encode);
   if (!ctx.error.empty())
     throw std::runtime_error(ctx.error);
 }
@@ -473,6 +573,7 @@ std::string Model::signature() const {
 const char *nngc::rt::runtimeVersion() { return NNGC_VERSION; }
 
 SafetensorsFile Model::checkpoint() {
+  hostWillTouchParams();
   SafetensorsFile file;
   for (const ParamInfo &p : manifest.params)
     file.tensors[p.name] = Tensor::f32(p.shape, param(p));
@@ -544,6 +645,7 @@ static std::string firstDifference(const Manifest &m,
 }
 
 void Model::loadParams(const SafetensorsFile &file, bool optimizer) {
+  hostWillTouchParams();
   auto sig = file.metadata.find("nngc.signature");
   if (sig != file.metadata.end() && sig->second != signature()) {
     auto model = file.metadata.find("model");

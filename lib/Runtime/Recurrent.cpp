@@ -350,7 +350,7 @@ static void makeCell(Context &ctx, RecurrentStack &s, Layer &layer, int64_t dir,
   int64_t G = s.gates, H = s.hidden, D = dirs, T = s.seq, B = s.batch;
   auto prop = s.backward ? dnnl::prop_kind::forward_training
                          : dnnl::prop_kind::forward_inference;
-  auto &eng = ctx.dnnl->engine;
+  auto &eng = dnnlOf(ctx).engine;
   LayerDescs d;
   d.srcLayer = {{T, B, layer.in}, dt::f32, dataTag};
   d.iter = {{1, D, B, H}, dt::f32, tag::ldnc};

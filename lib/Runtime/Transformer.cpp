@@ -55,7 +55,7 @@ extern "C" void nngc_rt_layer_norm_init(void *c, int32_t s, int64_t rows,
   float e = static_cast<float>(eps);
   dnnl::layer_normalization_forward::primitive_desc fwd(
       {dnnl::prop_kind::forward_training, data, stat, e, nflags},
-      ctx.dnnl->engine);
+      dnnlOf(ctx).engine);
   st->fwd.prim = dnnl::layer_normalization_forward(fwd);
   st->fwd.addArg(DNNL_ARG_SRC, memoryFor(ctx, data));
   st->fwd.addArg(DNNL_ARG_SCALE, memoryFor(ctx, affine), hasWeight);
@@ -67,7 +67,7 @@ extern "C" void nngc_rt_layer_norm_init(void *c, int32_t s, int64_t rows,
     auto prop = hasWeight || hasBias ? dnnl::prop_kind::backward
                                      : dnnl::prop_kind::backward_data;
     dnnl::layer_normalization_backward::primitive_desc bwd(
-        {prop, data, data, stat, e, nflags}, ctx.dnnl->engine, fwd);
+        {prop, data, data, stat, e, nflags}, dnnlOf(ctx).engine, fwd);
     st->bwd.prim = dnnl::layer_normalization_backward(bwd);
     st->bwd.addArg(DNNL_ARG_DIFF_DST, memoryFor(ctx, data));
     st->bwd.addArg(DNNL_ARG_SRC, memoryFor(ctx, data));
@@ -170,7 +170,7 @@ void makeMatmul(Context &ctx, DnnlPrimitive &p, const dnnl::memory::desc &a,
   dnnl::primitive_attr attr;
   if (scale != 1.f)
     attr.set_output_scales(0, {scale});
-  dnnl::matmul::primitive_desc pd({a, b, out}, attr, ctx.dnnl->engine);
+  dnnl::matmul::primitive_desc pd({a, b, out}, attr, dnnlOf(ctx).engine);
   p.prim = dnnl::matmul(pd);
   p.addArg(DNNL_ARG_SRC, memoryFor(ctx, a));
   p.addArg(DNNL_ARG_WEIGHTS, memoryFor(ctx, b));
@@ -217,7 +217,7 @@ extern "C" void nngc_rt_attention_init(void *c, int32_t s, int64_t batch,
   dnnl::softmax_v2_forward::primitive_desc smax(
       {dnnl::prop_kind::forward_training, dnnl::algorithm::softmax_accurate,
        rows, rows, 1},
-      ctx.dnnl->engine);
+      dnnlOf(ctx).engine);
   st->softmax.prim = dnnl::softmax_v2_forward(smax);
   st->softmax.addArg(DNNL_ARG_SRC, memoryFor(ctx, rows));
   st->softmax.addArg(DNNL_ARG_DST, memoryFor(ctx, rows));

@@ -76,8 +76,8 @@ int main(int argc, char **argv) {
       "IR), obj (object file), exe (trainer executable), ptx (the GPU "
       "kernels, with --target=cuda)")(
       "target", po::value(&options.target)->default_value("cpu"),
-      "cpu, or cuda (GPU kernels through MLIR's NVVM path; only --emit=ptx "
-      "and --emit=nn so far)")(
+      "cpu, or cuda (a GPU trainer: kernels through MLIR's NVVM path, "
+      "products in cuBLASLt; docs/CUDA.md)")(
       "gpu-arch", po::value(&options.pipeline.gpuArch)->default_value("sm_80"),
       "with --target=cuda: the GPU architecture, sm_80 or later")(
       "opt-level,O", po::value(&opt)->default_value(2),
@@ -168,14 +168,13 @@ int main(int argc, char **argv) {
                 << options.pipeline.gpuArch << "'\n";
       return 1;
     }
-    if (options.emit != nngc::EmitStage::PTX &&
-        options.emit != nngc::EmitStage::NN) {
-      std::cerr << "nngc: --target=cuda writes the GPU kernels (--emit=ptx) "
-                   "or the training graph (--emit=nn) only: the CUDA "
-                   "trainer's host side (launches, cuBLASLt products, the "
-                   "device arena) is not built yet (docs/CUDA.md)\n";
+    if (distributed == "mpi") {
+      std::cerr << "nngc: --distributed=mpi averages host gradients: it "
+                   "needs --target=cpu (NCCL for CUDA trainers is not built "
+                   "yet, docs/CUDA.md)\n";
       return 1;
     }
+    options.pipeline.target = "cuda";
   } else if (options.emit == nngc::EmitStage::PTX) {
     std::cerr << "nngc: --emit=ptx needs --target=cuda\n";
     return 1;
@@ -208,9 +207,9 @@ int main(int argc, char **argv) {
     options.pipeline.maxMemoryBytes = *bytes;
   }
   if (distributed == "nccl") {
-    std::cerr << "nngc: --distributed=nccl needs the CUDA trainer, which "
-                 "is not built yet (--target=cuda writes the GPU kernels "
-                 "only); use --distributed=mpi\n";
+    std::cerr << "nngc: --distributed=nccl (gradients averaged across GPUs) "
+                 "is not built yet (docs/CUDA.md); use --distributed=mpi "
+                 "with --target=cpu\n";
     return 1;
   }
   if (distributed != "mpi" && distributed != "none") {

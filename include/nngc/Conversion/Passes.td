@@ -22,11 +22,21 @@ def ConvertNNToLLVMPass : Pass<"nngc-convert-nn-to-llvm", "mlir::ModuleOp"> {
     points check every op's f32 results with `nn.check_finite`, which does
     nothing unless the trainer runs with `--check-numerics`; the manifest's
     `numerics` table names each check's op and location.
+
+    With `target=cuda` (after the GPU kernel pipeline, whose gpu.binary
+    holds the kernels' PTX), the buffers are device memory: each op with kernels becomes its
+    launches (`nngc_cuda_launch`, registered in nngc_setup), linear,
+    matmul and fused_matmul call cuBLASLt through `nngc_cuda_matmul` and
+    `nngc_cuda_fused_matmul`, and the PTX is the global `nngc_cuda_ptx`.
+    An op with neither is an error at its location.
   }];
   let options = [
     Option<"numericsChecks", "numerics-checks", "bool", "false",
            "check every op's results in the training entry points when the "
-           "trainer asks (--check-numerics)">
+           "trainer asks (--check-numerics)">,
+    Option<"target", "target", "std::string", "\"cpu\"",
+           "cpu (oneDNN and the runtime's kernels) or cuda (kernel launches "
+           "and cuBLASLt)">
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -39,6 +39,10 @@ struct PipelineOptions {
   int64_t distributedBucketBytes = 0;
   /// The GPU architecture of the kernels (`--gpu-arch`, --target=cuda).
   std::string gpuArch = "sm_80";
+  /// "cpu" or "cuda" (`--target`): on CUDA the products fuse no
+  /// activations or addends (cuBLASLt's epilogues cover bias only so far)
+  /// and the lowering launches kernels.
+  std::string target = "cpu";
 };
 
 /// nn model -> training graph: autodiff, optimizer, [fusion,] memory plan.

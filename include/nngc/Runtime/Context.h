@@ -99,9 +99,14 @@ struct Context {
   size_t primitiveBytes() const;
 
   /// oneDNN engine and stream, opaque here to keep dnnl.hpp out of this
-  /// header.
+  /// header; created by the first oneDNN primitive (dnnlOf, DnnlUtils.h),
+  /// so that a CUDA trainer links no oneDNN.
   struct Dnnl;
-  std::unique_ptr<Dnnl> dnnl;
+  std::unique_ptr<Dnnl, void (*)(Dnnl *)> dnnl{nullptr, nullptr};
+  /// A CUDA trainer's state (lib/Runtime/Cuda): the driver, the loaded
+  /// kernels, the launches and cuBLASLt products nngc_setup registered.
+  struct Cuda;
+  Cuda *cuda = nullptr;
 };
 
 } // namespace nngc::rt

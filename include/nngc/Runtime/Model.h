@@ -11,6 +11,7 @@
 #define NNGC_RUNTIME_MODEL_H
 
 #include "nngc/Runtime/Context.h"
+#include "nngc/Runtime/Device.h"
 #include "nngc/Runtime/Json.h"
 #include "nngc/Runtime/Safetensors.h"
 
@@ -132,6 +133,9 @@ struct Manifest {
   /// A translator's encode model (with its step model): run once per batch
   /// of sources, it computes what the decoder's steps read.
   std::optional<StepInfo> encode;
+  /// "cuda" for a trainer compiled with --target=cuda (its buffers live
+  /// on the GPU, Device.h), else "cpu".
+  std::string target = "cpu";
   /// "mpi" for a trainer compiled with --distributed=mpi (its step
   /// averages gradients across the ranks of an MPI job), else "none".
   std::string distributed = "none";
@@ -230,9 +234,26 @@ public:
   void loadParams(const SafetensorsFile &file, bool optimizer);
   std::string signature() const;
 
+  /// The GPU of a CUDA trainer (null on the CPU). The buffers above are
+  /// then host copies of the device's (`onDevice`): inputs are uploaded
+  /// before each entry point, outputs and the loss downloaded when read,
+  /// parameters, gradients and optimizer state when the host touches them.
+  Device *device = nullptr;
+  struct DeviceBuffers {
+    uint8_t *arena = nullptr, *params = nullptr, *grads = nullptr,
+            *state = nullptr, *stepArena = nullptr, *encodeArena = nullptr;
+  } onDevice;
+
 private:
   void run(void (*entry)(void *, void *, void *, void *, void *),
-           const char *name);
+           const char *name, bool updates);
+  /// Makes the host's parameters, gradients and state current (after
+  /// device steps) and marks them for upload before the next entry point
+  /// (the caller may write them).
+  void hostWillTouchParams();
+  /// Uploads them if the host may have changed them.
+  void uploadParamsIfChanged();
+  bool deviceParamsNewer = false, hostParamsNewer = false;
 };
 
 } // namespace nngc::rt

@@ -137,6 +137,13 @@ void nngc::populateElementwiseOpLoweringPatterns(RewritePatternSet &patterns,
                                                  NNLoweringState &state) {
   patterns.add<BinaryLowering<AddOp, NNGC_ADD>, BinaryLowering<SubOp, NNGC_SUB>,
                BinaryLowering<MulOp, NNGC_MUL>, SumToLowering,
-               TransposeLowering, NegLowering, FillLowering, ReshapeLowering>(
+               TransposeLowering, NegLowering, FillLowering>(
       converter, patterns.getContext(), state);
+  populateReshapeLoweringPatterns(patterns, converter, state);
+}
+
+void nngc::populateReshapeLoweringPatterns(RewritePatternSet &patterns,
+                                           TypeConverter &converter,
+                                           NNLoweringState &state) {
+  patterns.add<ReshapeLowering>(converter, patterns.getContext(), state);
 }

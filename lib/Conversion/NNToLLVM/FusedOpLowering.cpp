@@ -51,17 +51,17 @@ struct FusedMatmulLowering : public NNLowering<FusedMatmulOp> {
     Value out = storageOf(rewriter, op);
     if (op.getAccumulate() &&
         plannedStorage(addend) != plannedStorage(op.getResult()))
-      h.call("nngc_rt_copy",
+      h.call(state.runtimeFunction("copy"),
              {contextArg(op), h.i64(4 * numElements(op.getResult())),
               adaptor.getAddend(), out});
     auto [act, alpha] = epilogueKind(op);
-    initPrimitiveOnce(rewriter, op, "nngc_rt_fused_matmul_init",
+    initPrimitiveOnce(rewriter, op, state.runtimeFunction("fused_matmul_init"),
                       {ConstArg::i64(d.batch), ConstArg::i64(d.m),
                        ConstArg::i64(d.k), ConstArg::i64(d.n),
                        ConstArg::i32(flags), ConstArg::i32(act),
                        ConstArg::f64(alpha)},
                       state);
-    h.call("nngc_rt_fused_matmul",
+    h.call(state.runtimeFunction("fused_matmul"),
            {contextArg(op), h.i32(slotOf(op)), adaptor.getLhs(),
             adaptor.getRhs(), h.orNull(adaptor.getBias()),
             h.orNull(adaptor.getAddend()), out});
@@ -125,9 +125,16 @@ struct MultiSGDUpdateLowering : public NNLowering<MultiSGDUpdateOp> {
 
 } // namespace
 
+void nngc::populateFusedMatmulLoweringPatterns(RewritePatternSet &patterns,
+                                               TypeConverter &converter,
+                                               NNLoweringState &state) {
+  patterns.add<FusedMatmulLowering>(converter, patterns.getContext(), state);
+}
+
 void nngc::populateFusedOpLoweringPatterns(RewritePatternSet &patterns,
                                            TypeConverter &converter,
                                            NNLoweringState &state) {
-  patterns.add<FusedMatmulLowering, MultiAdamUpdateLowering,
-               MultiSGDUpdateLowering>(converter, patterns.getContext(), state);
+  populateFusedMatmulLoweringPatterns(patterns, converter, state);
+  patterns.add<MultiAdamUpdateLowering, MultiSGDUpdateLowering>(
+      converter, patterns.getContext(), state);
 }

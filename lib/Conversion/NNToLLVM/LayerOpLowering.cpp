@@ -15,7 +15,7 @@ using namespace nngc::nn;
 /// Calls `fn(ctx, slot, operands..., result)` to run `op`'s primitive and
 /// replaces `op` with its result's storage.
 static void callPrimitive(ConversionPatternRewriter &rewriter, Operation *op,
-                          ValueRange operands, StringRef fn) {
+                          ValueRange operands, const std::string &fn) {
   LoweringHelper h(rewriter, op->getLoc());
   Value out = storageOf(rewriter, op);
   SmallVector<Value> args{contextArg(op), h.i32(slotOf(op))};
@@ -38,7 +38,7 @@ struct LinearLowering : public NNLowering<LinearOp> {
     int64_t rows = numElements(op.getInput()) / w[1];
     int32_t flags =
         NNGC_MATMUL_TRANSPOSE_B | (op.getBias() ? NNGC_MATMUL_BIAS : 0);
-    initPrimitiveOnce(rewriter, op, "nngc_rt_matmul_init",
+    initPrimitiveOnce(rewriter, op, state.runtimeFunction("matmul_init"),
                       {ConstArg::i64(1), ConstArg::i64(rows),
                        ConstArg::i64(w[1]), ConstArg::i64(w[0]),
                        ConstArg::i32(flags)},
@@ -46,7 +46,7 @@ struct LinearLowering : public NNLowering<LinearOp> {
     LoweringHelper h(rewriter, op.getLoc());
     Value bias = h.orNull(adaptor.getBias());
     callPrimitive(rewriter, op, {adaptor.getInput(), adaptor.getWeight(), bias},
-                  "nngc_rt_matmul");
+                  state.runtimeFunction("matmul"));
     return success();
   }
 };
@@ -65,14 +65,14 @@ struct MatmulLowering : public NNLowering<MatmulOp> {
     int32_t flags = (op.getTransposeLhs() ? NNGC_MATMUL_TRANSPOSE_A : 0) |
                     (op.getTransposeRhs() ? NNGC_MATMUL_TRANSPOSE_B : 0) |
                     (ra == 3 && b.size() == 2 ? NNGC_MATMUL_SHARED_B : 0);
-    initPrimitiveOnce(rewriter, op, "nngc_rt_matmul_init",
+    initPrimitiveOnce(rewriter, op, state.runtimeFunction("matmul_init"),
                       {ConstArg::i64(batch), ConstArg::i64(m), ConstArg::i64(k),
                        ConstArg::i64(n), ConstArg::i32(flags)},
                       state);
     LoweringHelper h(rewriter, op.getLoc());
     callPrimitive(rewriter, op,
                   {adaptor.getLhs(), adaptor.getRhs(), h.nullPtr()},
-                  "nngc_rt_matmul");
+                  state.runtimeFunction("matmul"));
     return success();
   }
 };
@@ -153,11 +153,19 @@ struct SoftmaxLowering : public NNLowering<OpT> {
 
 } // namespace
 
+void nngc::populateMatmulOpLoweringPatterns(RewritePatternSet &patterns,
+                                            TypeConverter &converter,
+                                            NNLoweringState &state) {
+  patterns.add<LinearLowering, MatmulLowering>(converter,
+                                               patterns.getContext(), state);
+}
+
 void nngc::populateLayerOpLoweringPatterns(RewritePatternSet &patterns,
                                            TypeConverter &converter,
                                            NNLoweringState &state) {
+  populateMatmulOpLoweringPatterns(patterns, converter, state);
   patterns.add<
-      LinearLowering, MatmulLowering, EltwiseLowering<ReluOp, false>,
+      EltwiseLowering<ReluOp, false>,
       EltwiseLowering<LeakyReluOp, false>, EltwiseLowering<SigmoidOp, false>,
       EltwiseLowering<TanhOp, false>, EltwiseLowering<GeluOp, false>,
       EltwiseLowering<ReluGradOp, true>, EltwiseLowering<LeakyReluGradOp, true>,

@@ -88,6 +88,24 @@ Value LoweringHelper::i64Array(ArrayRef<int64_t> values,
                        DenseElementsAttr::get(type, values), state);
 }
 
+Value LoweringHelper::string(StringRef text, NNLoweringState &state) {
+  auto module =
+      b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  std::string data = text.str();
+  data.push_back('\0');
+  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), data.size());
+  LLVM::GlobalOp global;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    global = b.create<LLVM::GlobalOp>(
+        loc, type, /*isConstant=*/true, LLVM::Linkage::Private,
+        "__nngc_str_" + std::to_string(state.nextGlobal++),
+        b.getStringAttr(data));
+  }
+  return b.create<LLVM::AddressOfOp>(loc, global);
+}
+
 Value LoweringHelper::f64Array(ArrayRef<double> values,
                                NNLoweringState &state) {
   auto type = RankedTensorType::get({static_cast<int64_t>(values.size())},

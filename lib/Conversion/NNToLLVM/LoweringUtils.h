@@ -46,6 +46,8 @@ public:
   mlir::Value ptrArray(mlir::ValueRange ptrs);
   /// The address of a private constant i64 array global.
   mlir::Value i64Array(llvm::ArrayRef<int64_t> values, NNLoweringState &state);
+  /// The address of a private constant NUL-terminated string global.
+  mlir::Value string(llvm::StringRef text, NNLoweringState &state);
   /// The address of a private constant f64 array global.
   mlir::Value f64Array(llvm::ArrayRef<double> values, NNLoweringState &state);
 

@@ -47,7 +47,7 @@ struct GradientLowering : public NNLowering<GradientOp> {
                       plannedStorage(op);
     if (!inPlace) {
       LoweringHelper h(rewriter, op.getLoc());
-      h.call("nngc_rt_copy",
+      h.call(state.runtimeFunction("copy"),
              {contextArg(op), h.i64(numElements(op.getGrad()) * 4),
               adaptor.getGrad(), storageOf(rewriter, op)});
     }

@@ -14,9 +14,11 @@
 #include "LoweringUtils.h"
 #include "nngc/Dialect/NN/Transforms/Report.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/JSON.h"
 
 namespace nngc {
@@ -213,7 +215,7 @@ static void insertNumericsChecks(Block &body, json::Array &numerics) {
 
 static std::string buildManifest(ModelOp model, ModelOp step, ModelOp encode,
                                  ArrayRef<StringRef> entries,
-                                 json::Array numerics) {
+                                 json::Array numerics, bool cuda) {
   Block &body = model.getBodyBlock();
   auto bytes = [&](StringRef name) {
     return model->getAttrOfType<IntegerAttr>(name).getInt();
@@ -303,6 +305,8 @@ static std::string buildManifest(ModelOp model, ModelOp step, ModelOp encode,
   // Gradients averaged across ranks (nngc-distribute): the trainer must
   // join an MPI job.
   manifest["distributed"] = model->hasAttr("nngc.buckets") ? "mpi" : "none";
+  // A CUDA trainer's buffers live on the device (docs/CUDA.md).
+  manifest["target"] = cuda ? "cuda" : "cpu";
   auto losses = llvm::to_vector(body.getOps<LossOp>());
   manifest["loss"] = losses.empty()
                          ? json::Value(nullptr)
@@ -387,6 +391,50 @@ void ConvertNNToLLVMPass::runOnOperation() {
     return signalPassFailure();
   }
   ModelOp encode = encodes.empty() ? ModelOp() : encodes.front();
+  bool cuda = target == "cuda";
+  if (!cuda && target != "cpu") {
+    module.emitError("unknown target '") << target << "' (cpu or cuda)";
+    return signalPassFailure();
+  }
+  // The kernels' PTX (the GPU kernel pipeline's gpu.binary) becomes a
+  // global of the host code; the device code leaves the module.
+  std::string ptx;
+  if (cuda) {
+    for (auto binary : llvm::make_early_inc_range(module.getOps<gpu::BinaryOp>())) {
+      for (Attribute a : binary.getObjects())
+        if (auto object = dyn_cast<gpu::ObjectAttr>(a))
+          ptx += object.getObject().getValue().str();
+      binary.erase();
+    }
+    while (!ptx.empty() && ptx.back() == '\0')
+      ptx.pop_back();
+    if (ptx.empty()) {
+      module.emitError("target=cuda needs the kernels' PTX: run the GPU "
+                       "kernel pipeline (nngc-gpu-kernel-pipeline) first");
+      return signalPassFailure();
+    }
+    module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+    module->removeAttr("nngc.gpu_missing");
+  }
+  if (cuda) {
+    // Every op must have kernels or a CUDA runtime call; name each kind
+    // that has neither once, at its first op.
+    llvm::StringSet<> named;
+    bool ok = true;
+    for (ModelOp m : {model, step, encode})
+      if (m)
+        for (Operation &op : m.getBodyBlock())
+          if (!op.hasAttr("nngc.gpu_kernels") &&
+              !isa<InputOp, ParamOp, StateOp, OutputOp, LossOp, GradientOp,
+                   ReshapeOp, LinearOp, MatmulOp, FusedMatmulOp>(op) &&
+              named.insert(op.getName().getStringRef()).second) {
+            op.emitError("'") << op.getName()
+                              << "' has no CUDA lowering yet (docs/CUDA.md)";
+            ok = false;
+          }
+    if (!ok)
+      return signalPassFailure();
+  }
   for (ModelOp m : {model, step, encode})
     if (m && !m->hasAttr("nngc.arena_bytes")) {
       m.emitOpError("has no memory plan: run nngc-plan-memory first");
@@ -510,12 +558,21 @@ void ConvertNNToLLVMPass::runOnOperation() {
 
   // 3. The manifest, NUL-terminated, for the runtime.
   std::string manifest =
-      buildManifest(model, step, encode, entryNames, std::move(numerics));
+      buildManifest(model, step, encode, entryNames, std::move(numerics), cuda);
   manifest.push_back('\0');
   b.create<LLVM::GlobalOp>(
       loc, LLVM::LLVMArrayType::get(b.getI8Type(), manifest.size()),
       /*isConstant=*/true, LLVM::Linkage::External, "nngc_manifest",
       b.getStringAttr(manifest));
+  if (cuda) {
+    // The kernels, NUL-terminated for cuModuleLoadData.
+    std::string text = ptx;
+    text.push_back('\0');
+    b.create<LLVM::GlobalOp>(
+        loc, LLVM::LLVMArrayType::get(b.getI8Type(), text.size()),
+        /*isConstant=*/true, LLVM::Linkage::External, "nngc_cuda_ptx",
+        b.getStringAttr(text));
+  }
   model.erase();
   for (ModelOp m : {step, encode})
     if (m)
@@ -526,8 +583,22 @@ void ConvertNNToLLVMPass::runOnOperation() {
   converter.addConversion([](Type t) { return t; });
   converter.addConversion([&](RankedTensorType) -> Type { return ptr; });
   NNLoweringState state;
+  state.cuda = cuda;
   RewritePatternSet patterns(&getContext());
   populateModelOpLoweringPatterns(patterns, converter, state);
+  if (cuda) {
+    populateGPULaunchLoweringPatterns(patterns, converter, state);
+    populateMatmulOpLoweringPatterns(patterns, converter, state);
+    populateFusedMatmulLoweringPatterns(patterns, converter, state);
+    populateReshapeLoweringPatterns(patterns, converter, state);
+    ConversionTarget target(getContext());
+    target.addLegalDialect<LLVM::LLVMDialect>();
+    target.addIllegalDialect<NNDialect>();
+    target.addLegalOp<ModuleOp>();
+    if (failed(applyFullConversion(module, target, std::move(patterns))))
+      signalPassFailure();
+    return;
+  }
   populateLayerOpLoweringPatterns(patterns, converter, state);
   populateElementwiseOpLoweringPatterns(patterns, converter, state);
   populateLossOpLoweringPatterns(patterns, converter, state);

@@ -1,0 +1,50 @@
+//===- Device.h - The accelerator a trainer's buffers may live on -*- C++ -*-===//
+//
+// A trainer compiled with --target=cuda keeps its four buffers (arena,
+// params, grads, state) on the GPU; the generated entry points take device
+// pointers and launch kernels. Model (Model.cpp) keeps host copies for the
+// trainer's code (inputs, checkpoints, outputs) and moves bytes through
+// this interface: inputs before each entry point, outputs and the loss
+// when they are read, parameters and optimizer state when the host reads
+// or writes them. lib/Runtime/Cuda implements it (libnngc_cuda.a, linked
+// into CUDA trainers only); see docs/CUDA.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNGC_RUNTIME_DEVICE_H
+#define NNGC_RUNTIME_DEVICE_H
+
+#include <cstdint>
+#include <string>
+
+namespace nngc::rt {
+
+struct Context;
+
+class Device {
+public:
+  virtual ~Device() = default;
+  /// "NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)".
+  virtual std::string describe() const = 0;
+  /// `bytes` of zeroed device memory (freed with the device).
+  virtual void *allocate(int64_t bytes) = 0;
+  /// Host to device, ordered before the next entry point's kernels.
+  virtual void upload(void *device, const void *host, int64_t bytes) = 0;
+  /// Device to host, after every kernel launched so far.
+  virtual void download(void *host, const void *device, int64_t bytes) = 0;
+  /// Waits for every launched kernel.
+  virtual void synchronize() = 0;
+};
+
+} // namespace nngc::rt
+
+extern "C" {
+/// The CUDA device (lib/Runtime/Cuda), weak: null in a trainer linked
+/// without the CUDA runtime. Loads the driver and the kernels
+/// (nngc_cuda_ptx), registers `ctx` for the generated code's launches, and
+/// throws std::runtime_error("no CUDA device ...") without a usable GPU.
+__attribute__((weak)) nngc::rt::Device *
+nngc_cuda_open_device(nngc::rt::Context *ctx);
+}
+
+#endif // NNGC_RUNTIME_DEVICE_H

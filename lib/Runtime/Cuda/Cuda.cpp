@@ -1,0 +1,609 @@
+//===- Cuda.cpp - The CUDA trainer's runtime: driver, launches, cuBLASLt --===//
+//
+// libnngc_cuda.a, linked into trainers compiled with --target=cuda. It
+// opens the NVIDIA driver (libcuda.so.1) and cuBLASLt (libcublasLt.so.13)
+// with dlopen, so a trainer needs neither at link time and says "no CUDA
+// device" where they or a GPU are missing; it loads the kernels the
+// compiler embedded (nngc_cuda_ptx) with cuModuleLoadData, and implements
+// the calls the generated host code makes (docs/CUDA.md):
+//
+//   nngc_cuda_launch_init / nngc_cuda_launch   a kernel of an op
+//   nngc_cuda_matmul_init / nngc_cuda_matmul   a product (cuBLASLt)
+//   nngc_cuda_fused_matmul_init / _fused_matmul  with bias, ReLU, addend
+//   nngc_cuda_copy                             device to device
+//
+// Everything runs on one stream; nothing synchronises inside a step.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../Dropout.h"
+#include "nngc/Runtime/ABI.h"
+#include "nngc/Runtime/Context.h"
+#include "nngc/Runtime/Device.h"
+
+#include <cublasLt.h>
+#include <cuda.h>
+#include <dlfcn.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace nngc::rt;
+
+/// The compiled kernels (defined in the compiled model's object).
+extern "C" const char nngc_cuda_ptx[];
+
+namespace {
+
+#define NNGC_STR(x) #x
+#define NNGC_XSTR(x) NNGC_STR(x)
+/// An entry point of a dlopen'ed library, by the name cuda.h's macros give
+/// it (cuMemAlloc is cuMemAlloc_v2).
+#define NNGC_ENTRY(lib, f)                                                     \
+  decltype(&::f) f = lib.get<decltype(&::f)>(NNGC_XSTR(f))
+
+struct Library {
+  void *handle = nullptr;
+  std::string name;
+  template <typename T> T get(const char *symbol) const {
+    void *p = dlsym(handle, symbol);
+    if (!p)
+      throw std::runtime_error("no CUDA device: " + name + " has no " +
+                               symbol);
+    return reinterpret_cast<T>(p);
+  }
+};
+
+Library open(const std::vector<const char *> &names, const char *what) {
+  std::string tried;
+  for (const char *n : names) {
+    if (void *h = dlopen(n, RTLD_NOW | RTLD_LOCAL))
+      return {h, n};
+    tried += std::string(tried.empty() ? "" : ", ") + n;
+  }
+  const char *why = dlerror();
+  throw std::runtime_error(std::string("no CUDA device: cannot load ") + what +
+                           " (" + tried + (why ? std::string(": ") + why : "") +
+                           ")");
+}
+
+/// The driver API entry points the runtime uses.
+struct Driver {
+  Library lib;
+  NNGC_ENTRY(lib, cuInit);
+  NNGC_ENTRY(lib, cuGetErrorName);
+  NNGC_ENTRY(lib, cuDeviceGetCount);
+  NNGC_ENTRY(lib, cuDeviceGet);
+  NNGC_ENTRY(lib, cuDeviceGetName);
+  NNGC_ENTRY(lib, cuDeviceGetAttribute);
+  NNGC_ENTRY(lib, cuDeviceTotalMem);
+  NNGC_ENTRY(lib, cuDevicePrimaryCtxRetain);
+  NNGC_ENTRY(lib, cuCtxSetCurrent);
+  NNGC_ENTRY(lib, cuStreamCreate);
+  NNGC_ENTRY(lib, cuStreamSynchronize);
+  NNGC_ENTRY(lib, cuModuleLoadDataEx);
+  NNGC_ENTRY(lib, cuModuleGetFunction);
+  NNGC_ENTRY(lib, cuLaunchKernel);
+  NNGC_ENTRY(lib, cuMemAlloc);
+  NNGC_ENTRY(lib, cuMemFree);
+  NNGC_ENTRY(lib, cuMemsetD8Async);
+  NNGC_ENTRY(lib, cuMemcpyHtoDAsync);
+  NNGC_ENTRY(lib, cuMemcpyDtoHAsync);
+  NNGC_ENTRY(lib, cuMemcpyDtoDAsync);
+
+  explicit Driver(Library l) : lib(std::move(l)) {}
+};
+
+/// The cuBLASLt entry points.
+struct Blas {
+  Library lib;
+  NNGC_ENTRY(lib, cublasLtCreate);
+  NNGC_ENTRY(lib, cublasLtMatmulDescCreate);
+  NNGC_ENTRY(lib, cublasLtMatmulDescSetAttribute);
+  NNGC_ENTRY(lib, cublasLtMatrixLayoutCreate);
+  NNGC_ENTRY(lib, cublasLtMatrixLayoutSetAttribute);
+  NNGC_ENTRY(lib, cublasLtMatmulPreferenceCreate);
+  NNGC_ENTRY(lib, cublasLtMatmulPreferenceSetAttribute);
+  NNGC_ENTRY(lib, cublasLtMatmulAlgoGetHeuristic);
+  NNGC_ENTRY(lib, cublasLtMatmul);
+
+  explicit Blas(Library l) : lib(std::move(l)) {}
+};
+
+/// One scalar argument of a launch (KernelBuilder.h lists the names).
+struct Scalar {
+  enum Kind {
+    Tensor,
+    ValidRows,
+    DropoutK1,
+    DropoutK2,
+    DropoutThreshold,
+    DropoutScale,
+    DropoutOffset,
+    ClipNorm,
+    Lr,
+    SgdFirst,
+    AdamStepSize,
+    AdamBc2Sqrt
+  } kind;
+  double a = 0, b = 0;
+};
+
+struct Launch {
+  CUfunction function = nullptr;
+  std::string name;
+  unsigned grid = 1, block = 1;
+  int64_t slot = 0;
+  bool training = true;
+  std::vector<Scalar> args;
+  /// The argument values and cuLaunchKernel's pointers to them, kept so
+  /// that a launch allocates nothing.
+  std::vector<uint64_t> values;
+  std::vector<void *> pointers;
+};
+
+struct Matmul {
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+  int32_t flags = 0;
+  bool hasBias = false;
+  bool ready = false;
+};
+
+} // namespace
+
+struct Context::Cuda {
+  std::unique_ptr<Driver> driver;
+  std::unique_ptr<Blas> blas;
+  CUdevice device = 0;
+  CUcontext context = nullptr;
+  CUstream stream = nullptr;
+  CUmodule module = nullptr;
+  std::vector<Launch> launches;
+  std::vector<Matmul> matmuls;
+  cublasLtHandle_t lt = nullptr;
+  CUdeviceptr workspace = 0;
+  size_t workspaceBytes = size_t(32) << 20;
+  std::vector<CUdeviceptr> allocations;
+  std::string description;
+
+  void check(CUresult r, const char *what) const {
+    if (r == CUDA_SUCCESS)
+      return;
+    const char *name = nullptr;
+    driver->cuGetErrorName(r, &name);
+    throw std::runtime_error(std::string("CUDA: ") + what + ": " +
+                             (name ? name : std::to_string(r)));
+  }
+  void checkBlas(cublasStatus_t s, const char *what) const {
+    if (s != CUBLAS_STATUS_SUCCESS)
+      throw std::runtime_error(std::string("cuBLASLt: ") + what +
+                               ": status " + std::to_string(int(s)));
+  }
+  Blas &lib() {
+    if (!blas) {
+      blas = std::make_unique<Blas>(open(
+          {"libcublasLt.so.13", "/usr/local/cuda/lib64/libcublasLt.so.13",
+           "libcublasLt.so"},
+          "cuBLASLt"));
+      checkBlas(blas->cublasLtCreate(&lt), "cublasLtCreate");
+      check(driver->cuMemAlloc(&workspace, workspaceBytes),
+            "allocating the cuBLASLt workspace");
+      allocations.push_back(workspace);
+    }
+    return *blas;
+  }
+};
+
+namespace {
+
+Context::Cuda &cudaOf(void *ctx) {
+  Context &c = *static_cast<Context *>(ctx);
+  if (!c.cuda)
+    throw std::runtime_error("the CUDA runtime was called without a device");
+  return *c.cuda;
+}
+
+class CudaDevice : public Device {
+public:
+  explicit CudaDevice(Context::Cuda &cuda) : cuda(cuda) {}
+  std::string describe() const override { return cuda.description; }
+  void *allocate(int64_t bytes) override {
+    if (bytes <= 0)
+      return nullptr;
+    CUdeviceptr p = 0;
+    cuda.check(cuda.driver->cuMemAlloc(&p, bytes), "cuMemAlloc");
+    cuda.allocations.push_back(p);
+    cuda.check(cuda.driver->cuMemsetD8Async(p, 0, bytes, cuda.stream),
+               "cuMemsetD8Async");
+    return reinterpret_cast<void *>(p);
+  }
+  void upload(void *device, const void *host, int64_t bytes) override {
+    if (bytes <= 0)
+      return;
+    cuda.check(cuda.driver->cuMemcpyHtoDAsync(
+                   reinterpret_cast<CUdeviceptr>(device), host, bytes,
+                   cuda.stream),
+               "cuMemcpyHtoDAsync");
+    // The host buffer may change as soon as this returns (the next
+    // batch): wait for the copy. (Pinned staging buffers would let it
+    // overlap; docs/CUDA.md.)
+    synchronize();
+  }
+  void download(void *host, const void *device, int64_t bytes) override {
+    if (bytes <= 0)
+      return;
+    cuda.check(cuda.driver->cuMemcpyDtoHAsync(
+                   host, reinterpret_cast<CUdeviceptr>(device), bytes,
+                   cuda.stream),
+               "cuMemcpyDtoHAsync");
+    synchronize();
+  }
+  void synchronize() override {
+    cuda.check(cuda.driver->cuStreamSynchronize(cuda.stream),
+               "running the step's kernels");
+  }
+
+private:
+  Context::Cuda &cuda;
+};
+
+Scalar parseScalar(const std::string &text) {
+  std::string name = text, value;
+  if (size_t eq = text.find('='); eq != std::string::npos) {
+    name = text.substr(0, eq);
+    value = text.substr(eq + 1);
+  }
+  double a = 0, b = 0;
+  if (!value.empty()) {
+    size_t slash = value.find('/');
+    a = std::stod(value.substr(0, slash));
+    if (slash != std::string::npos)
+      b = std::stod(value.substr(slash + 1));
+  }
+  static const std::pair<const char *, Scalar::Kind> kinds[] = {
+      {"t", Scalar::Tensor},
+      {"valid_rows", Scalar::ValidRows},
+      {"dropout_k1", Scalar::DropoutK1},
+      {"dropout_k2", Scalar::DropoutK2},
+      {"dropout_threshold", Scalar::DropoutThreshold},
+      {"dropout_scale", Scalar::DropoutScale},
+      {"dropout_offset", Scalar::DropoutOffset},
+      {"clip_norm", Scalar::ClipNorm},
+      {"lr", Scalar::Lr},
+      {"sgd_first", Scalar::SgdFirst},
+      {"adam_step_size", Scalar::AdamStepSize},
+      {"adam_bc2_sqrt", Scalar::AdamBc2Sqrt}};
+  for (auto [n, k] : kinds)
+    if (name == n)
+      return {k, a, b};
+  throw std::runtime_error("CUDA: unknown kernel argument '" + text + "'");
+}
+
+/// Runs `f`, keeping its first error in the context: the generated code
+/// that calls the entry points below cannot pass an exception on, and the
+/// trainer reports `ctx.error` after nngc_setup and after each step.
+template <typename F> void guarded(void *c, F f) {
+  Context &ctx = *static_cast<Context *>(c);
+  try {
+    f();
+  } catch (const std::exception &e) {
+    if (ctx.error.empty())
+      ctx.error = e.what();
+  }
+}
+
+template <typename T> void put(uint64_t &slot, T v) {
+  static_assert(sizeof(T) <= sizeof(uint64_t));
+  slot = 0;
+  std::memcpy(&slot, &v, sizeof v);
+}
+
+} // namespace
+
+extern "C" Device *nngc_cuda_open_device(Context *ctx) {
+  auto cuda = std::make_unique<Context::Cuda>();
+  cuda->driver = std::make_unique<Driver>(
+      open({"libcuda.so.1", "libcuda.so"}, "the NVIDIA driver (libcuda.so.1)"));
+  Driver &d = *cuda->driver;
+  if (CUresult r = d.cuInit(0); r != CUDA_SUCCESS) {
+    const char *name = nullptr;
+    if (d.cuGetErrorName(r, &name) != CUDA_SUCCESS || !name)
+      name = r == CUDA_ERROR_STUB_LIBRARY       ? "CUDA_ERROR_STUB_LIBRARY: "
+                                                  "the toolkit's stub libcuda, "
+                                                  "not a driver"
+             : r == CUDA_ERROR_NO_DEVICE        ? "CUDA_ERROR_NO_DEVICE"
+             : r == CUDA_ERROR_INSUFFICIENT_DRIVER ? "CUDA_ERROR_INSUFFICIENT_"
+                                                     "DRIVER"
+                                                   : nullptr;
+    throw std::runtime_error(std::string("no CUDA device (cuInit: ") +
+                             (name ? name : std::to_string(r)) + ")");
+  }
+  int count = 0;
+  if (d.cuDeviceGetCount(&count) != CUDA_SUCCESS || count == 0)
+    throw std::runtime_error("no CUDA device (the driver found none)");
+  cuda->check(d.cuDeviceGet(&cuda->device, 0), "cuDeviceGet");
+  cuda->check(d.cuDevicePrimaryCtxRetain(&cuda->context, cuda->device),
+              "cuDevicePrimaryCtxRetain");
+  cuda->check(d.cuCtxSetCurrent(cuda->context), "cuCtxSetCurrent");
+  cuda->check(d.cuStreamCreate(&cuda->stream, CU_STREAM_NON_BLOCKING),
+              "cuStreamCreate");
+  char name[256] = {0};
+  d.cuDeviceGetName(name, sizeof name - 1, cuda->device);
+  int major = 0, minor = 0;
+  d.cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                         cuda->device);
+  d.cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+                         cuda->device);
+  size_t total = 0;
+  d.cuDeviceTotalMem(&total, cuda->device);
+  char text[400];
+  std::snprintf(text, sizeof text, "%s (sm_%d%d, %.1f GiB)", name, major,
+                minor, total / 1073741824.0);
+  cuda->description = text;
+  // The PTX is JIT-compiled for this GPU; the log names what failed.
+  char log[8192] = {0};
+  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {log, reinterpret_cast<void *>(sizeof log - 1)};
+  if (CUresult r = d.cuModuleLoadDataEx(&cuda->module, nngc_cuda_ptx, 2,
+                                        options, values);
+      r != CUDA_SUCCESS) {
+    const char *e = nullptr;
+    d.cuGetErrorName(r, &e);
+    throw std::runtime_error(std::string("CUDA: loading the kernels: ") +
+                             (e ? e : "?") + (log[0] ? ": " : "") + log);
+  }
+  ctx->cuda = cuda.release();
+  static CudaDevice *device = nullptr;
+  device = new CudaDevice(*ctx->cuda);
+  return device;
+}
+
+extern "C" void nngc_cuda_launch_init(void *ctx, int32_t id, const char *name,
+                                      int64_t grid, int64_t block,
+                                      const char *spec, int32_t slot,
+                                      int32_t training) {
+  guarded(ctx, [&] {
+    Context::Cuda &cuda = cudaOf(ctx);
+    if (cuda.launches.size() <= static_cast<size_t>(id))
+      cuda.launches.resize(id + 1);
+    Launch &l = cuda.launches[id];
+    l.name = name;
+    l.grid = static_cast<unsigned>(grid);
+    l.block = static_cast<unsigned>(block);
+    l.slot = slot;
+    l.training = training != 0;
+    cuda.check(cuda.driver->cuModuleGetFunction(&l.function, cuda.module, name),
+               ("finding kernel " + l.name).c_str());
+    std::string s = spec;
+    for (size_t at = 0; at <= s.size();) {
+      size_t comma = s.find(',', at);
+      if (comma == std::string::npos)
+        comma = s.size();
+      if (comma > at)
+        l.args.push_back(parseScalar(s.substr(at, comma - at)));
+      at = comma + 1;
+    }
+    l.values.assign(l.args.size(), 0);
+    for (uint64_t &v : l.values)
+      l.pointers.push_back(&v);
+  });
+}
+
+extern "C" void nngc_cuda_launch(void *c, int32_t id, void *const *tensors) {
+  guarded(c, [&] {
+    Context &ctx = *static_cast<Context *>(c);
+    Context::Cuda &cuda = cudaOf(c);
+    Launch &l = cuda.launches.at(id);
+    size_t tensor = 0;
+    const double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
+    for (size_t i = 0; i < l.args.size(); ++i) {
+      const Scalar &a = l.args[i];
+      uint64_t &v = l.values[i];
+      uint64_t key = dropoutKey(ctx, static_cast<uint64_t>(l.slot));
+      double p = dropoutP(ctx, a.a);
+      bool drops = l.training && p > 0;
+      float lr = static_cast<float>(a.a * ctx.lrScale);
+      switch (a.kind) {
+      case Scalar::Tensor:
+        put(v, tensors[tensor++]);
+        break;
+      case Scalar::ValidRows:
+        put<int64_t>(v, ctx.validRows);
+        break;
+      case Scalar::DropoutK1:
+        put<uint32_t>(v, static_cast<uint32_t>(key));
+        break;
+      case Scalar::DropoutK2:
+        put<uint32_t>(v, static_cast<uint32_t>(key >> 32));
+        break;
+      case Scalar::DropoutThreshold:
+        put<uint32_t>(v, drops ? dropoutThreshold(p) : 0u);
+        break;
+      case Scalar::DropoutScale:
+        put<float>(v, drops ? static_cast<float>(1.0 / (1.0 - p)) : 1.f);
+        break;
+      case Scalar::DropoutOffset:
+        put<int64_t>(v, ctx.shardRank * static_cast<int64_t>(a.a));
+        break;
+      case Scalar::ClipNorm:
+        put<float>(v, static_cast<float>(ctx.clipNorm));
+        break;
+      case Scalar::Lr:
+        put<float>(v, lr);
+        break;
+      case Scalar::SgdFirst:
+        put<int32_t>(v, ctx.step <= 1);
+        break;
+      case Scalar::AdamStepSize:
+        // As the CPU's adamCoeffs: the scaled lr in float, the bias
+        // correction in double.
+        put<float>(v, static_cast<float>(lr / (1 - std::pow(a.b, t))));
+        break;
+      case Scalar::AdamBc2Sqrt:
+        put<float>(v, static_cast<float>(std::sqrt(1 - std::pow(a.a, t))));
+        break;
+      }
+    }
+    cuda.check(cuda.driver->cuLaunchKernel(l.function, l.grid, 1, 1, l.block, 1,
+                                           1, 0, cuda.stream, l.pointers.data(),
+                                           nullptr),
+               ("launching " + l.name).c_str());
+  });
+}
+
+extern "C" void nngc_cuda_copy(void *ctx, int64_t bytes, const void *src,
+                               void *dst) {
+  guarded(ctx, [&] {
+    Context::Cuda &cuda = cudaOf(ctx);
+    if (src == dst || bytes <= 0)
+      return;
+    cuda.check(cuda.driver->cuMemcpyDtoDAsync(
+                   reinterpret_cast<CUdeviceptr>(dst),
+                   reinterpret_cast<CUdeviceptr>(src), bytes, cuda.stream),
+               "cuMemcpyDtoDAsync");
+  });
+}
+
+/// C (batch, m, n) = op(A) op(B) [+ bias] [relu] [+ addend], row-major, as
+/// cuBLASLt's column-major C^T = op(B)^T op(A)^T: cuBLASLt's A is our B.
+static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
+                       int64_t k, int64_t n, int32_t flags, int32_t act) {
+  Context::Cuda &cuda = cudaOf(c);
+  Blas &b = cuda.lib();
+  if (cuda.matmuls.size() <= static_cast<size_t>(slot))
+    cuda.matmuls.resize(slot + 1);
+  Matmul &mm = cuda.matmuls[slot];
+  mm.flags = flags;
+  mm.hasBias = flags & NNGC_MATMUL_BIAS;
+  bool ta = flags & NNGC_MATMUL_TRANSPOSE_A, tb = flags & NNGC_MATMUL_TRANSPOSE_B;
+  cuda.checkBlas(
+      b.cublasLtMatmulDescCreate(&mm.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
+      "cublasLtMatmulDescCreate");
+  cublasOperation_t opA = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasOperation_t opB = ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+  b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA,
+                                   sizeof opA);
+  b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB,
+                                   sizeof opB);
+  cublasLtEpilogue_t epilogue =
+      act == NNGC_RELU
+          ? (mm.hasBias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU)
+          : (mm.hasBias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT);
+  b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                   &epilogue, sizeof epilogue);
+  // One bias for every product of a batch.
+  int64_t biasStride = 0;
+  b.cublasLtMatmulDescSetAttribute(mm.desc,
+                                   CUBLASLT_MATMUL_DESC_BIAS_BATCH_STRIDE,
+                                   &biasStride, sizeof biasStride);
+  // Column-major views: ours B (k x n, or n x k transposed), A (m x k, or
+  // k x m transposed), C (m x n) are (n x k | k x n), (k x m | m x k),
+  // (n x m).
+  auto layout = [&](cublasLtMatrixLayout_t *l, int64_t rows, int64_t cols,
+                    int64_t count, int64_t stride) {
+    cuda.checkBlas(b.cublasLtMatrixLayoutCreate(l, CUDA_R_32F, rows, cols, rows),
+                   "cublasLtMatrixLayoutCreate");
+    if (count > 1) {
+      int32_t n32 = static_cast<int32_t>(count);
+      b.cublasLtMatrixLayoutSetAttribute(*l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
+                                         &n32, sizeof n32);
+      b.cublasLtMatrixLayoutSetAttribute(
+          *l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride,
+          sizeof stride);
+    }
+  };
+  bool shared = flags & NNGC_MATMUL_SHARED_B;
+  layout(&mm.a, tb ? k : n, tb ? n : k, batch, shared ? 0 : k * n);
+  layout(&mm.b, ta ? m : k, ta ? k : m, batch, m * k);
+  layout(&mm.c, n, m, batch, m * n);
+  cublasLtMatmulPreference_t pref = nullptr;
+  b.cublasLtMatmulPreferenceCreate(&pref);
+  b.cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &cuda.workspaceBytes,
+      sizeof cuda.workspaceBytes);
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  cuda.checkBlas(b.cublasLtMatmulAlgoGetHeuristic(cuda.lt, mm.desc, mm.a, mm.b,
+                                                  mm.c, mm.c, pref, 1, &result,
+                                                  &found),
+                 "cublasLtMatmulAlgoGetHeuristic");
+  if (found == 0)
+    throw std::runtime_error("cuBLASLt has no algorithm for a " +
+                             std::to_string(m) + "x" + std::to_string(k) +
+                             "x" + std::to_string(n) + " product");
+  mm.algo = result.algo;
+  mm.ready = true;
+}
+
+static void matmulRun(void *c, int32_t slot, const float *a, const float *b,
+                      const float *bias, const float *addend, float *out) {
+  Context::Cuda &cuda = cudaOf(c);
+  Matmul &mm = cuda.matmuls.at(slot);
+  if (!mm.ready)
+    throw std::runtime_error("CUDA: a product ran before its setup");
+  if (mm.hasBias)
+    cuda.blas->cublasLtMatmulDescSetAttribute(
+        mm.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
+  float alpha = 1, beta = 0;
+  const void *cIn = out;
+  if (mm.flags & NNGC_MATMUL_ADDEND) {
+    beta = 1;
+    cIn = addend;
+  } else if (mm.flags & NNGC_MATMUL_ACCUMULATE) {
+    beta = 1;
+  }
+  cuda.checkBlas(
+      cuda.blas->cublasLtMatmul(
+          cuda.lt, mm.desc, &alpha, b, mm.a, a, mm.b, &beta, cIn, mm.c, out,
+          mm.c, &mm.algo, reinterpret_cast<void *>(cuda.workspace),
+          cuda.workspaceBytes, cuda.stream),
+      "cublasLtMatmul");
+}
+
+extern "C" void nngc_cuda_matmul_init(void *ctx, int32_t slot, int64_t batch,
+                                      int64_t m, int64_t k, int64_t n,
+                                      int32_t flags) {
+  guarded(ctx, [&] {
+    matmulInit(ctx, slot, batch, m, k, n, flags, -1);
+  });
+}
+
+extern "C" void nngc_cuda_matmul(void *ctx, int32_t slot, const float *a,
+                                 const float *b, const float *bias, float *c) {
+  guarded(ctx, [&] {
+    matmulRun(ctx, slot, a, b, bias, nullptr, c);
+  });
+}
+
+extern "C" void nngc_cuda_fused_matmul_init(void *ctx, int32_t slot,
+                                            int64_t batch, int64_t m,
+                                            int64_t k, int64_t n, int32_t flags,
+                                            int32_t act, double) {
+  guarded(ctx, [&] {
+    if (act != -1 && act != NNGC_RELU)
+      throw std::runtime_error("CUDA: a fused product's epilogue must be none "
+                               "or relu (the compiler should not fuse others)");
+    // cuBLASLt adds the addend (beta C) before the epilogue; nngc's order is
+    // addend + act(product + bias), equal only without an activation.
+    if (act != -1 && (flags & (NNGC_MATMUL_ADDEND | NNGC_MATMUL_ACCUMULATE)))
+      throw std::runtime_error("CUDA: a fused product with both an addend and "
+                               "an activation is not supported");
+    matmulInit(ctx, slot, batch, m, k, n, flags, act);
+  });
+}
+
+extern "C" void nngc_cuda_fused_matmul(void *ctx, int32_t slot, const float *a,
+                                       const float *b, const float *bias,
+                                       const float *addend, float *c) {
+  guarded(ctx, [&] {
+    matmulRun(ctx, slot, a, b, bias, addend, c);
+  });
+}
