@@ -315,13 +315,11 @@ extern "C" Device *nngc_cuda_open_device(Context *ctx) {
   if (CUresult r = d.cuInit(0); r != CUDA_SUCCESS) {
     const char *name = nullptr;
     if (d.cuGetErrorName(r, &name) != CUDA_SUCCESS || !name)
-      name = r == CUDA_ERROR_STUB_LIBRARY       ? "CUDA_ERROR_STUB_LIBRARY: "
-                                                  "the toolkit's stub libcuda, "
-                                                  "not a driver"
-             : r == CUDA_ERROR_NO_DEVICE        ? "CUDA_ERROR_NO_DEVICE"
-             : r == CUDA_ERROR_INSUFFICIENT_DRIVER ? "CUDA_ERROR_INSUFFICIENT_"
-                                                     "DRIVER"
-                                                   : nullptr;
+      name = r == CUDA_ERROR_STUB_LIBRARY
+                 ? "CUDA_ERROR_STUB_LIBRARY: the toolkit's stub libcuda, not "
+                   "a driver"
+             : r == CUDA_ERROR_NO_DEVICE ? "CUDA_ERROR_NO_DEVICE"
+                                         : nullptr;
     throw std::runtime_error(std::string("no CUDA device (cuInit: ") +
                              (name ? name : std::to_string(r)) + ")");
   }
