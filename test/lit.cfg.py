@@ -85,6 +85,13 @@ if shutil.which("chromium"):
 # nngc built with MPI (--distributed=mpi) and a launcher to run it.
 if getattr(config, "nngc_mpi", "") in ("TRUE", "ON", "1") and shutil.which("mpirun"):
     config.available_features.add("mpi")
+# nngc built with cuda.h and cublasLt.h: it links CUDA trainers
+# (libnngc_cuda.a). Without them, the CUDA trainer tests say so.
+if getattr(config, "nngc_cuda_runtime", "") in ("TRUE", "ON", "1"):
+    config.available_features.add("cuda-runtime")
+else:
+    lit_config.note("nngc was built without cuda.h/cublasLt.h: the CUDA "
+                    "trainer tests (feature cuda-runtime) are skipped")
 ptxas = shutil.which("ptxas") or (
     "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
 if ptxas:
