@@ -55,7 +55,7 @@
 // CHECK-SAME: \22name\22:\22fc2.weight\22,\22offset\22:192,\22shape\22:[3,7]
 // CHECK-SAME: \22name\22:\22optimizer.fc1.weight.exp_avg\22
 // An MLP has no step entry point; the manifest says why.
-// CHECK-SAME: \22step\22:null,\22step_note\22:\22no token-id input [B, T] read by an nn.embedding\22}
+// CHECK-SAME: \22step\22:null,\22step_note\22:\22no token-id input [B, T] read by an nn.embedding\22,\22target\22:\22cpu\22}
 // CHECK-NOT: {{^ *(%.* = )?}}nn.
 nn.model @mlp {
   %x = nn.input "x" : tensor<8x5xf32>
