@@ -61,6 +61,7 @@ void nngc::buildLowerToLLVMPipeline(OpPassManager &pm,
   ConvertNNToLLVMPassOptions lower;
   lower.numericsChecks = options.numericsChecks && options.target != "cuda";
   lower.target = options.target;
+  lower.precision = options.precision;
   pm.addPass(createConvertNNToLLVMPass(lower));
 }
 
@@ -112,6 +113,10 @@ struct LowerPipelineCLOptions
       *this, "target",
       llvm::cl::desc("cpu, or cuda (after --nngc-gpu-kernel-pipeline)"),
       llvm::cl::init("cpu")};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("with target=cuda: fp32 or tf32 products"),
+      llvm::cl::init("fp32")};
 };
 /// `--nngc-gpu-kernel-pipeline=chip=sm_90`.
 struct GPUPipelineCLOptions : public PassPipelineOptions<GPUPipelineCLOptions> {
@@ -147,6 +152,7 @@ void nngc::registerAllPasses() {
         PipelineOptions options;
         options.numericsChecks = cl.numericsChecks;
         options.target = cl.target;
+        options.precision = cl.precision;
         buildLowerToLLVMPipeline(pm, options);
       });
 }

@@ -152,6 +152,8 @@ Manifest Manifest::parse(const std::string &text) {
     m.distributed = j.at("distributed").asString();
   if (j.has("target"))
     m.target = j.at("target").asString();
+  if (j.has("precision"))
+    m.precision = j.at("precision").asString();
   return m;
 }
 
@@ -211,6 +213,7 @@ Model::Model()
       throw std::runtime_error("this trainer was compiled with --target=cuda "
                                "but linked without nngc's CUDA runtime "
                                "(libnngc_cuda.a)");
+    ctx.tf32 = manifest.precision == "tf32";
     device = nngc_cuda_open_device(&ctx);
     onDevice.arena = static_cast<uint8_t *>(device->allocate(arena.size()));
     onDevice.params = static_cast<uint8_t *>(device->allocate(params.size()));

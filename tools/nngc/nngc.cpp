@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
   }
   nngc::CompileOptions options;
   std::string emit = "exe", cpu, report, maxMemory, distributed = "none",
-              bucketSize = "1M";
+              bucketSize = "1M", precision = "fp32";
   unsigned opt = 2;
   po::options_description desc;
   desc.add_options()("help,h", "show this help")(
@@ -98,7 +98,10 @@ int main(int argc, char **argv) {
       "distributed", po::value(&distributed)->default_value("none"),
       "data-parallel training: mpi (run the trainer under mpirun; gradients "
       "averaged across ranks, overlapped with the backward pass) or none; "
-      "nccl needs the CUDA trainer, which is not built yet")(
+      "nccl (across GPUs) is not built yet")(
+      "precision", po::value(&precision)->default_value("fp32"),
+      "with --target=cuda: the products' arithmetic, fp32 or tf32 (TF32 "
+      "tensor cores, fp32 storage); bf16 is not built yet")(
       "bucket-size", po::value(&bucketSize)->default_value("1M"),
       "with --distributed: gradients per all-reduce (a size, as "
       "--max-memory's)")("runtime-dir", po::value(&options.runtimeDir),
@@ -175,6 +178,22 @@ int main(int argc, char **argv) {
       return 1;
     }
     options.pipeline.target = "cuda";
+    if (precision == "bf16") {
+      std::cerr << "nngc: --precision=bf16 (bf16 products and activations, "
+                   "fp32 master weights) is not built yet; use fp32 or tf32 "
+                   "(docs/CUDA.md)\n";
+      return 1;
+    }
+    if (precision != "fp32" && precision != "tf32") {
+      std::cerr << "nngc: --precision must be fp32 or tf32, not '"
+                << precision << "'\n";
+      return 1;
+    }
+    options.pipeline.precision = precision;
+  } else if (precision != "fp32") {
+    std::cerr << "nngc: --precision applies to --target=cuda (the CPU "
+                 "trainer computes in fp32)\n";
+    return 1;
   } else if (options.emit == nngc::EmitStage::PTX) {
     std::cerr << "nngc: --emit=ptx needs --target=cuda\n";
     return 1;

@@ -36,7 +36,10 @@ def ConvertNNToLLVMPass : Pass<"nngc-convert-nn-to-llvm", "mlir::ModuleOp"> {
            "trainer asks (--check-numerics)">,
     Option<"target", "target", "std::string", "\"cpu\"",
            "cpu (oneDNN and the runtime's kernels) or cuda (kernel launches "
-           "and cuBLASLt)">
+           "and cuBLASLt)">,
+    Option<"precision", "precision", "std::string", "\"fp32\"",
+           "with target=cuda: fp32 or tf32 products (the manifest's "
+           "`precision`)">
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

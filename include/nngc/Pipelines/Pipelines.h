@@ -43,6 +43,8 @@ struct PipelineOptions {
   /// activations or addends (cuBLASLt's epilogues cover bias only so far)
   /// and the lowering launches kernels.
   std::string target = "cpu";
+  /// With target cuda: "fp32" or "tf32" products (`--precision`).
+  std::string precision = "fp32";
 };
 
 /// nn model -> training graph: autodiff, optimizer, [fusion,] memory plan.

@@ -107,6 +107,8 @@ struct Context {
   /// kernels, the launches and cuBLASLt products nngc_setup registered.
   struct Cuda;
   Cuda *cuda = nullptr;
+  /// A CUDA trainer's products use TF32 tensor cores (--precision=tf32).
+  bool tf32 = false;
 };
 
 } // namespace nngc::rt

@@ -215,7 +215,8 @@ static void insertNumericsChecks(Block &body, json::Array &numerics) {
 
 static std::string buildManifest(ModelOp model, ModelOp step, ModelOp encode,
                                  ArrayRef<StringRef> entries,
-                                 json::Array numerics, bool cuda) {
+                                 json::Array numerics, bool cuda,
+                                 StringRef precision) {
   Block &body = model.getBodyBlock();
   auto bytes = [&](StringRef name) {
     return model->getAttrOfType<IntegerAttr>(name).getInt();
@@ -307,6 +308,7 @@ static std::string buildManifest(ModelOp model, ModelOp step, ModelOp encode,
   manifest["distributed"] = model->hasAttr("nngc.buckets") ? "mpi" : "none";
   // A CUDA trainer's buffers live on the device (docs/CUDA.md).
   manifest["target"] = cuda ? "cuda" : "cpu";
+  manifest["precision"] = precision;
   auto losses = llvm::to_vector(body.getOps<LossOp>());
   manifest["loss"] = losses.empty()
                          ? json::Value(nullptr)
@@ -394,6 +396,11 @@ void ConvertNNToLLVMPass::runOnOperation() {
   bool cuda = target == "cuda";
   if (!cuda && target != "cpu") {
     module.emitError("unknown target '") << target << "' (cpu or cuda)";
+    return signalPassFailure();
+  }
+  if (precision != "fp32" && (!cuda || precision != "tf32")) {
+    module.emitError("precision '")
+        << precision << "' needs target=cuda and must be fp32 or tf32";
     return signalPassFailure();
   }
   // The kernels' PTX (the GPU kernel pipeline's gpu.binary) becomes a
@@ -558,7 +565,8 @@ void ConvertNNToLLVMPass::runOnOperation() {
 
   // 3. The manifest, NUL-terminated, for the runtime.
   std::string manifest =
-      buildManifest(model, step, encode, entryNames, std::move(numerics), cuda);
+      buildManifest(model, step, encode, entryNames, std::move(numerics), cuda,
+                    cuda ? StringRef(precision) : StringRef("fp32"));
   manifest.push_back('\0');
   b.create<LLVM::GlobalOp>(
       loc, LLVM::LLVMArrayType::get(b.getI8Type(), manifest.size()),

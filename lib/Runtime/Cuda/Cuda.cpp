@@ -482,9 +482,12 @@ static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
   mm.flags = flags;
   mm.hasBias = flags & NNGC_MATMUL_BIAS;
   bool ta = flags & NNGC_MATMUL_TRANSPOSE_A, tb = flags & NNGC_MATMUL_TRANSPOSE_B;
-  cuda.checkBlas(
-      b.cublasLtMatmulDescCreate(&mm.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
-      "cublasLtMatmulDescCreate");
+  // fp32 storage either way; tf32 lets the tensor cores round the inputs.
+  cublasComputeType_t compute = static_cast<Context *>(c)->tf32
+                                    ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                    : CUBLAS_COMPUTE_32F;
+  cuda.checkBlas(b.cublasLtMatmulDescCreate(&mm.desc, compute, CUDA_R_32F),
+                 "cublasLtMatmulDescCreate");
   cublasOperation_t opA = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
   cublasOperation_t opB = ta ? CUBLAS_OP_T : CUBLAS_OP_N;
   b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA,

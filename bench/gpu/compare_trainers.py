@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Compares a CUDA trainer's grad-check output with the CPU trainer's.
+
+Both files are `trainer grad-check --random-inputs --seed S --dropout 0
+--train-steps N --out FILE` safetensors: the loss, every gradient, and the
+parameters and losses after N optimizer steps on the same batch. Every
+tensor must agree to `--tol` relative error (max |cuda - cpu| / max |cpu|,
+per tensor). Reads safetensors by hand (a JSON header, then raw bytes), so
+it needs nothing but Python and the standard library. Prints one line per
+file pair and exits 1 on any mismatch.
+"""
+import argparse
+import json
+import struct
+import sys
+from array import array
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        lo, hi = info["data_offsets"]
+        code = {"F32": "f", "F64": "d", "I64": "q", "I32": "i"}[info["dtype"]]
+        tensors[name] = array(code, data[lo:hi])
+    return tensors
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("cpu")
+    p.add_argument("cuda")
+    p.add_argument("--tol", type=float, default=1e-4)
+    p.add_argument("--name", default="")
+    a = p.parse_args()
+    ref, got = read_safetensors(a.cpu), read_safetensors(a.cuda)
+    worst, worst_name, bad = 0.0, "", []
+    for name, r in ref.items():
+        if name not in got:
+            bad.append(f"{name} missing")
+            continue
+        g = got[name]
+        if len(g) != len(r):
+            bad.append(f"{name}: {len(g)} elements, not {len(r)}")
+            continue
+        scale = max((abs(x) for x in r), default=0.0) or 1.0
+        err = max((abs(x - y) for x, y in zip(r, g)), default=0.0) / scale
+        if err != err:  # NaN
+            err = float("inf")
+        if err > worst:
+            worst, worst_name = err, name
+        if err > a.tol:
+            bad.append(f"{name}: relative error {err:.2e}")
+    status = "ok" if not bad else "MISMATCH"
+    print(f"{a.name:20s} {len(ref):4d} tensors  max relative error "
+          f"{worst:.2e} ({worst_name or '-'})  {status}")
+    for b in bad[:10]:
+        print(f"    {b}")
+    return 0 if not bad else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
