@@ -43,16 +43,34 @@ std::string nngc::formatDouble(double v) {
   return text;
 }
 
+SmallVector<KernelArg, 5> nngc::dropoutArgs(MLIRContext *ctx, double p,
+                                            int64_t elements) {
+  Type i32 = IntegerType::get(ctx, 32);
+  std::string ps = formatDouble(p);
+  return {KernelArg::scalar(i32, "dropout_k1"),
+          KernelArg::scalar(i32, "dropout_k2"),
+          KernelArg::scalar(i32, "dropout_threshold=" + ps),
+          KernelArg::scalar(Float32Type::get(ctx), "dropout_scale=" + ps),
+          KernelArg::scalar(IntegerType::get(ctx, 64),
+                            "dropout_offset=" + std::to_string(elements))};
+}
+
 KernelArg nngc::validRowsArg(MLIRContext *ctx) {
   return KernelArg::scalar(IntegerType::get(ctx, 64), "valid_rows");
 }
 
 KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
                              StringRef name, ArrayRef<KernelArg> args,
-                             unsigned sharedArrays)
+                             unsigned sharedArrays, int64_t sharedElements)
     : builder(module.getContext()), location(op->getLoc()), op(op) {
   SmallVector<Type> types;
   for (const KernelArg &a : args) {
+    if (a.bufferElements > 0) {
+      types.push_back(
+          MemRefType::get({a.bufferElements}, builder.getF32Type()));
+      bindings.push_back(builder.getStringAttr(a.what));
+      continue;
+    }
     if (!a.tensor) {
       types.push_back(a.scalarType);
       bindings.push_back(builder.getStringAttr(a.what));
@@ -76,7 +94,7 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
   auto workgroup = gpu::AddressSpaceAttr::get(builder.getContext(),
                                               gpu::AddressSpace::Workgroup);
   SmallVector<Type> shared(sharedArrays,
-                           MemRefType::get({kWarpSize}, builder.getF32Type(),
+                           MemRefType::get({sharedElements}, builder.getF32Type(),
                                            AffineMap(), workgroup));
   func = builder.create<gpu::GPUFuncOp>(
       location, name, builder.getFunctionType(types, {}), shared);
@@ -319,4 +337,64 @@ Value KernelBuilder::columnBase(Value c, int64_t n, int64_t inner) {
   Value o = div(c, index(inner));
   Value i = builder.create<arith::RemUIOp>(location, c, index(inner));
   return add(mul(o, index(n * inner)), i);
+}
+
+Value KernelBuilder::notEqual(Value a, Value b) {
+  return builder.create<arith::CmpFOp>(location, arith::CmpFPredicate::UNE, a,
+                                       b);
+}
+
+void KernelBuilder::barrier() { builder.create<gpu::BarrierOp>(location); }
+
+/// The runtime's hash32 (Dropout.h) on an i32.
+static Value hash32(OpBuilder &b, Location loc, Value x) {
+  auto c = [&](uint32_t v) {
+    return b.create<arith::ConstantOp>(
+        loc, b.getI32IntegerAttr(static_cast<int32_t>(v)));
+  };
+  auto xorShift = [&](Value v, uint32_t s) {
+    return b.create<arith::XOrIOp>(loc, v,
+                                   b.create<arith::ShRUIOp>(loc, v, c(s)));
+  };
+  x = xorShift(x, 16);
+  x = b.create<arith::MulIOp>(loc, x, c(0x7feb352dU));
+  x = xorShift(x, 15);
+  x = b.create<arith::MulIOp>(loc, x, c(0x846ca68bU));
+  return xorShift(x, 16);
+}
+
+Value KernelBuilder::dropoutKeep(Value k1, Value k2, Value threshold,
+                                 Value g) {
+  OpBuilder &b = builder;
+  Location loc = location;
+  // Block g / 2^32 of the mask, element g % 2^32 within it.
+  Value block = b.create<arith::TruncIOp>(
+      loc, b.getI32Type(),
+      b.create<arith::ShRUIOp>(
+          loc, g, b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(32))));
+  Value first = b.create<arith::TruncIOp>(loc, b.getI32Type(), g);
+  Value kb = b.create<arith::XOrIOp>(loc, k2, hash32(b, loc, block));
+  Value draw = hash32(
+      b, loc,
+      b.create<arith::AddIOp>(
+          loc, hash32(b, loc, b.create<arith::XOrIOp>(loc, first, k1)), kb));
+  return cmpIndex(arith::CmpIPredicate::uge, draw, threshold);
+}
+
+void KernelBuilder::laneLoop(int64_t n,
+                             const std::function<void(Value)> &body) {
+  auto loop = builder.create<scf::ForOp>(location, lane(), index(n),
+                                         index(kWarpSize));
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(loop.getBody());
+  body(loop.getInductionVar());
+}
+
+void KernelBuilder::warpPerRow(
+    int64_t rows, int64_t n, const std::function<void(Value, Value)> &body) {
+  Value r = globalWarp();
+  ifThen(cmpIndex(arith::CmpIPredicate::ult, r, index(rows)),
+         [&] { body(mul(r, index(n)), r); });
+  int64_t warps = kBlockSize / kWarpSize;
+  finish((rows + warps - 1) / warps);
 }

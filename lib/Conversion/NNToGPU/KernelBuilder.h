@@ -44,6 +44,11 @@ constexpr int64_t kWarpSize = 32;
 ///   sgd_first (i32)                   1 on the first optimizer step
 ///   adam_step_size=LR/BETA1 (f32)     lr / (1 - beta1^t)
 ///   adam_bc2_sqrt=BETA2 (f32)         sqrt(1 - beta2^t)
+///
+/// or a work buffer of `elements` f32 that the op's own runtime entry
+/// owns and passes (`ptr=NAME` in `nngc.gpu_args`): such an op is launched
+/// by its runtime call (nn.attention: nngc_cuda_attention), not by the
+/// generic launch lowering.
 struct KernelArg {
   KernelArg(mlir::Value tensor) : tensor(tensor) {}
   static KernelArg scalar(mlir::Type type, llvm::StringRef what) {
@@ -52,10 +57,23 @@ struct KernelArg {
     a.what = what.str();
     return a;
   }
+  static KernelArg buffer(int64_t elements, llvm::StringRef name) {
+    KernelArg a(mlir::Value{});
+    a.bufferElements = elements;
+    a.what = ("ptr=" + name).str();
+    return a;
+  }
   mlir::Value tensor;
   mlir::Type scalarType;
   std::string what;
+  int64_t bufferElements = 0;
 };
+
+/// The dropout mask's scalar arguments of an op with probability `p`
+/// whose mask has `elements` per rank: k1, k2, threshold, scale, offset
+/// (buildDropout's order; KernelBuilder::dropoutKeep draws from them).
+llvm::SmallVector<KernelArg, 5> dropoutArgs(mlir::MLIRContext *ctx, double p,
+                                            int64_t elements);
 
 /// `v` with every digit a double needs, for the scalars' names.
 std::string formatDouble(double v);
@@ -68,14 +86,15 @@ class KernelBuilder {
 public:
   /// A kernel named `name` in `module` for `op`, taking `args`. finish()
   /// records the launch and its arguments on the op for the host code.
+  /// `sharedArrays` workgroup arrays of `sharedElements` f32 each.
   KernelBuilder(mlir::gpu::GPUModuleOp module, mlir::Operation *op,
                 llvm::StringRef name, llvm::ArrayRef<KernelArg> args,
-                unsigned sharedArrays = 0);
+                unsigned sharedArrays = 0, int64_t sharedElements = kWarpSize);
 
   mlir::OpBuilder &b() { return builder; }
   mlir::Location loc() const { return location; }
   mlir::Value arg(unsigned i) { return func.getArgument(i); }
-  /// Shared (workgroup) array `i` of 32 floats (`sharedArrays` of them).
+  /// Shared (workgroup) array `i` (`sharedArrays` of them).
   mlir::Value shared(unsigned i) { return func.getWorkgroupAttributions()[i]; }
   mlir::gpu::GPUFuncOp kernel() { return func; }
 
@@ -142,6 +161,21 @@ public:
   mlir::Value threadId();
   mlir::Value cmpIndex(mlir::arith::CmpIPredicate p, mlir::Value a,
                        mlir::Value b);
+  /// f32 `a != b` (unordered: true for NaN).
+  mlir::Value notEqual(mlir::Value a, mlir::Value b);
+  /// The block's threads wait for each other (gpu.barrier).
+  void barrier();
+  /// Whether element `g` (i64) of the mask with halves k1, k2 (i32) is
+  /// kept: the CPU runtime's draw (Dropout.h) against `threshold` (i32, p of
+  /// 2^32; 0 keeps every element).
+  mlir::Value dropoutKeep(mlir::Value k1, mlir::Value k2, mlir::Value threshold,
+                          mlir::Value g);
+  /// for (j = lane; j < n; j += 32) body(j).
+  void laneLoop(int64_t n, const std::function<void(mlir::Value)> &body);
+  /// A warp per row of `n` elements: body(base of the row, row) for the
+  /// `rows` rows; ends the kernel (finish) with the grid that needs.
+  void warpPerRow(int64_t rows, int64_t n,
+                  const std::function<void(mlir::Value, mlir::Value)> &body);
 
   /// Blocks for `n` independent elements, `kBlockSize` threads each.
   static int64_t gridFor(int64_t n);
@@ -189,6 +223,7 @@ void populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateLossGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns);
+void populateAttentionGPUKernelPatterns(GPUKernelPatterns &patterns);
 
 /// A pattern from a function, for the families' one-liners.
 template <typename OpT>

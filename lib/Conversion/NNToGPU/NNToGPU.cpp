@@ -63,6 +63,7 @@ struct ConvertNNToGPUKernelsPass
     populateLossGPUKernelPatterns(patterns);
     populateSequenceGPUKernelPatterns(patterns);
     populateTensorGPUKernelPatterns(patterns);
+    populateAttentionGPUKernelPatterns(patterns);
 
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto target = NVVM::NVVMTargetAttr::get(

@@ -24,23 +24,6 @@ using namespace nngc::nn;
 
 namespace {
 
-/// The runtime's hash32 (DnnlUtils.h) on an i32.
-Value hash32(KernelBuilder &k, Value x) {
-  auto c = [&](uint32_t v) {
-    return k.b().create<arith::ConstantOp>(
-        k.loc(), k.b().getI32IntegerAttr(static_cast<int32_t>(v)));
-  };
-  auto xorShift = [&](Value v, uint32_t s) {
-    return k.b().create<arith::XOrIOp>(
-        k.loc(), v, k.b().create<arith::ShRUIOp>(k.loc(), v, c(s)));
-  };
-  x = xorShift(x, 16);
-  x = k.b().create<arith::MulIOp>(k.loc(), x, c(0x7feb352dU));
-  x = xorShift(x, 15);
-  x = k.b().create<arith::MulIOp>(k.loc(), x, c(0x846ca68bU));
-  return xorShift(x, 16);
-}
-
 /// out = in * (draw >= threshold ? scale : 0) with the CPU's draws
 /// (applyDropout): element i of the op is element offset + i of the mask
 /// `key` = (k1, k2). Arguments after the two tensors: k1, k2, threshold
@@ -48,36 +31,19 @@ Value hash32(KernelBuilder &k, Value x) {
 /// place in the global batch). Threshold 0 and scale 1 copy.
 LogicalResult buildDropout(Operation *op, Value in, Value out,
                            gpu::GPUModuleOp module, StringRef name) {
-  OpBuilder types(op->getContext());
-  Type i32 = types.getI32Type();
-  std::string p = formatDouble(op->getAttrOfType<FloatAttr>("p").getValueAsDouble());
-  KernelBuilder k(
-      module, op, name,
-      {in, out, KernelArg::scalar(i32, "dropout_k1"),
-       KernelArg::scalar(i32, "dropout_k2"),
-       KernelArg::scalar(i32, "dropout_threshold=" + p),
-       KernelArg::scalar(types.getF32Type(), "dropout_scale=" + p),
-       KernelArg::scalar(types.getI64Type(),
-                         "dropout_offset=" + std::to_string(elements(out)))});
+  double p = op->getAttrOfType<FloatAttr>("p").getValueAsDouble();
+  SmallVector<KernelArg> args = {in, out};
+  args.append(dropoutArgs(op->getContext(), p, elements(out)));
+  KernelBuilder k(module, op, name, args);
   Value k1 = k.arg(2), k2 = k.arg(3), threshold = k.arg(4), scale = k.arg(5),
         offset = k.arg(6);
   int64_t n = elements(out);
   k.gridStrideLoop(n, [&](Value i) {
     OpBuilder &b = k.b();
-    Location loc = k.loc();
     Value g = b.create<arith::AddIOp>(
-        loc, offset, b.create<arith::IndexCastOp>(loc, b.getI64Type(), i));
-    // Block g / 2^32 of the mask, element g % 2^32 within it.
-    Value block = b.create<arith::TruncIOp>(
-        loc, b.getI32Type(),
-        b.create<arith::ShRUIOp>(
-            loc, g, b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(32))));
-    Value first = b.create<arith::TruncIOp>(loc, b.getI32Type(), g);
-    Value kb = b.create<arith::XOrIOp>(loc, k2, hash32(k, block));
-    Value draw = hash32(
-        k, b.create<arith::AddIOp>(
-               loc, hash32(k, b.create<arith::XOrIOp>(loc, first, k1)), kb));
-    Value keep = k.cmpIndex(arith::CmpIPredicate::uge, draw, threshold);
+        k.loc(), offset,
+        b.create<arith::IndexCastOp>(k.loc(), b.getI64Type(), i));
+    Value keep = k.dropoutKeep(k1, k2, threshold, g);
     k.store(k.mul(k.load(k.arg(0), i), k.select(keep, scale, k.f32(0))),
             k.arg(1), i);
   });

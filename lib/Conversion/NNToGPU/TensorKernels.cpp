@@ -75,26 +75,6 @@ std::pair<Value, Value> rowMoments(KernelBuilder &k, Value x, Value base,
   return {mean, rstd};
 }
 
-/// `body(j)` for j = lane, lane + 32, ... < n.
-void laneLoop(KernelBuilder &k, int64_t n,
-              const std::function<void(Value)> &body) {
-  auto loop = k.b().create<scf::ForOp>(k.loc(), k.lane(), k.index(n),
-                                       k.index(kWarpSize));
-  OpBuilder::InsertionGuard guard(k.b());
-  k.b().setInsertionPointToStart(loop.getBody());
-  body(loop.getInductionVar());
-}
-
-/// A warp per row: `body(base)` for the rows of `rows`.
-void warpPerRow(KernelBuilder &k, int64_t rows, int64_t n,
-                const std::function<void(Value)> &body) {
-  Value r = k.globalWarp();
-  k.ifThen(k.cmpIndex(arith::CmpIPredicate::ult, r, k.index(rows)),
-           [&] { body(k.mul(r, k.index(n))); });
-  int64_t warps = kBlockSize / kWarpSize;
-  k.finish((rows + warps - 1) / warps);
-}
-
 } // namespace
 
 void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
@@ -323,9 +303,9 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     Value x = k.arg(0), y = k.arg(args.size() - 1);
     Value wm = w ? k.arg(1) : Value(), bm = bias ? k.arg(w ? 2 : 1) : Value();
     double eps = op.getEps().convertToDouble();
-    warpPerRow(k, rows, n, [&](Value base) {
+    k.warpPerRow(rows, n, [&](Value base, Value) {
       auto [mean, rstd] = rowMoments(k, x, base, n, eps);
-      laneLoop(k, n, [&](Value j) {
+      k.laneLoop(n, [&](Value j) {
         Value v = k.mul(k.sub(k.load(x, k.add(base, j)), mean), rstd);
         if (wm)
           v = k.mul(v, k.load(wm, j));
@@ -367,7 +347,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     Value dw = w ? k.arg(first + 1) : Value();
     Value db = bias ? k.arg(first + (w ? 2 : 1)) : Value();
     double eps = op.getEps().convertToDouble();
-    warpPerRow(k, rows, n, [&](Value base) {
+    k.warpPerRow(rows, n, [&](Value base, Value) {
       auto [mean, rstd] = rowMoments(k, x, base, n, eps);
       auto xhat = [&](Value j) {
         return k.mul(k.sub(k.load(x, k.add(base, j)), mean), rstd);
@@ -387,7 +367,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
           });
       Value inv = k.f32(1.0 / static_cast<double>(n));
       Value mg = k.mul(k.warpSum(sg), inv), mgx = k.mul(k.warpSum(sgx), inv);
-      laneLoop(k, n, [&](Value j) {
+      k.laneLoop(n, [&](Value j) {
         Value xh = xhat(j);
         Value d = k.mul(rstd, k.sub(k.sub(gOf(j), mg), k.mul(xh, mgx)));
         k.store(d, dx, k.add(base, j));

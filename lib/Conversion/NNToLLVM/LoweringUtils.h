@@ -57,6 +57,15 @@ private:
   mlir::Location loc;
 };
 
+/// With target=cuda: registers launch `i` of `op`'s kernels
+/// (`nngc.gpu_kernels`) once in nngc_setup (nngc_cuda_launch_init) and
+/// returns its id for nngc_cuda_launch (GPULaunchLowering.cpp).
+int64_t cudaLaunchOnce(mlir::OpBuilder &b, mlir::Operation *op, unsigned i,
+                       NNLoweringState &state);
+/// Whether `op`'s kernels take work buffers that its own runtime call owns
+/// (`ptr=` arguments): the call launches them, not the generic lowering.
+bool hasRuntimeBuffers(mlir::Operation *op);
+
 /// The entry point's runtime context argument.
 mlir::Value contextArg(mlir::Operation *op);
 

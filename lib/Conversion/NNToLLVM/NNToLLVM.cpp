@@ -599,6 +599,7 @@ void ConvertNNToLLVMPass::runOnOperation() {
     populateMatmulOpLoweringPatterns(patterns, converter, state);
     populateFusedMatmulLoweringPatterns(patterns, converter, state);
     populateReshapeLoweringPatterns(patterns, converter, state);
+    populateAttentionLoweringPatterns(patterns, converter, state);
     ConversionTarget target(getContext());
     target.addLegalDialect<LLVM::LLVMDialect>();
     target.addIllegalDialect<NNDialect>();

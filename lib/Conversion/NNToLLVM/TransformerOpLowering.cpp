@@ -2,7 +2,11 @@
 //
 // nn.layer_norm and nn.attention run as runtime primitives created once in
 // nngc_setup; their backward ops reuse the forward's primitive and what it
-// kept (statistics, probabilities) through the forward op's slot.
+// kept (statistics, probabilities) through the forward op's slot. With
+// target=cuda, nn.attention calls nngc_cuda_attention*, which run the
+// products with cuBLASLt and launch the op's softmax kernels (registered
+// here); the other ops of this file launch their kernels
+// (GPULaunchLowering.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -101,7 +105,7 @@ struct AttentionLowering : public NNLowering<AttentionOp> {
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     initPrimitiveOnce(
-        rewriter, op, "nngc_rt_attention_init",
+        rewriter, op, state.runtimeFunction("attention_init"),
         attentionInitArgs(op.getQuery(), op.getKey(), op.getHeads(),
                           op.getScaleValue(), op.getDropout().convertToDouble(),
                           op.getCausal(), op->hasAttr("nngc.has_backward"),
@@ -110,10 +114,15 @@ struct AttentionLowering : public NNLowering<AttentionOp> {
     LoweringHelper h(rewriter, op.getLoc());
     Value out = storageOf(rewriter, op);
     Value mask = h.orNull(adaptor.getKeyPaddingMask());
-    h.call("nngc_rt_attention",
-           {contextArg(op), h.i32(slotOf(op)), h.i32(!isInference(op)),
-            adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(), mask,
-            out});
+    SmallVector<Value> args = {contextArg(op), h.i32(slotOf(op)),
+                               h.i32(!isInference(op))};
+    // On CUDA the runtime runs the products and launches the softmax
+    // kernel (AttentionKernels.cpp) between them.
+    if (state.cuda)
+      args.push_back(h.i32(cudaLaunchOnce(rewriter, op, 0, state)));
+    args.append({adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(), mask,
+                 out});
+    h.call(state.runtimeFunction("attention"), args);
     rewriter.replaceOp(op, out);
     return success();
   }
@@ -126,7 +135,7 @@ struct AttentionGradLowering : public NNLowering<AttentionGradOp> {
                   ConversionPatternRewriter &rewriter) const override {
     int64_t slot = forwardSlotOf(op);
     initPrimitiveOnce(
-        rewriter, op, slot, "nngc_rt_attention_init",
+        rewriter, op, slot, state.runtimeFunction("attention_init"),
         attentionInitArgs(
             op.getQuery(), op.getKey(), op.getHeads(),
             op.getScale().convertToDouble(), op.getDropout().convertToDouble(),
@@ -135,6 +144,24 @@ struct AttentionGradLowering : public NNLowering<AttentionGradOp> {
         state);
     LoweringHelper h(rewriter, op.getLoc());
     SmallVector<Value> results = storagesOf(rewriter, op);
+    if (state.cuda) {
+      // The kernels: [the forward's softmax, when the probabilities are
+      // recomputed,] the softmax's backward.
+      auto kernels = op->getAttrOfType<ArrayAttr>("nngc.gpu_kernels");
+      unsigned n = kernels ? kernels.size() : 0;
+      if (n == 0)
+        return rewriter.notifyMatchFailure(op, "no kernels");
+      int64_t recompute =
+          n == 2 ? cudaLaunchOnce(rewriter, op, 0, state) : int64_t(-1);
+      int64_t grad = cudaLaunchOnce(rewriter, op, n - 1, state);
+      h.call("nngc_cuda_attention_grad",
+             {contextArg(op), h.i32(slot), h.i32(recompute), h.i32(grad),
+              adaptor.getGrad(), adaptor.getQuery(), adaptor.getKey(),
+              adaptor.getValue(), h.orNull(adaptor.getKeyPaddingMask()),
+              results[0], results[1], results[2]});
+      rewriter.replaceOp(op, results);
+      return success();
+    }
     h.call("nngc_rt_attention_grad",
            {contextArg(op), h.i32(slot), adaptor.getGrad(), adaptor.getQuery(),
             adaptor.getKey(), adaptor.getValue(), results[0], results[1],
@@ -198,8 +225,16 @@ struct SinusoidalPositionsLowering : public NNLowering<SinusoidalPositionsOp> {
 void nngc::populateTransformerOpLoweringPatterns(RewritePatternSet &patterns,
                                                  TypeConverter &converter,
                                                  NNLoweringState &state) {
-  patterns.add<LayerNormLowering, LayerNormGradLowering, AttentionLowering,
-               AttentionGradLowering, CachedAttentionLowering, ArangeLowering,
+  populateAttentionLoweringPatterns(patterns, converter, state);
+  patterns.add<LayerNormLowering, LayerNormGradLowering,
+               CachedAttentionLowering, ArangeLowering,
                SinusoidalPositionsLowering>(converter, patterns.getContext(),
                                             state);
+}
+
+void nngc::populateAttentionLoweringPatterns(RewritePatternSet &patterns,
+                                             TypeConverter &converter,
+                                             NNLoweringState &state) {
+  patterns.add<AttentionLowering, AttentionGradLowering>(
+      converter, patterns.getContext(), state);
 }

@@ -25,9 +25,12 @@
 #include <cuda.h>
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -156,6 +159,29 @@ struct Matmul {
   bool ready = false;
 };
 
+/// A product of attention over strided views of the heads: cuBLASLt
+/// batches the larger of (sequences, heads) and the runtime loops over
+/// the smaller, `loops` calls `step*` elements apart.
+struct HeadProduct {
+  Matmul mm;
+  float alpha = 1;
+  int64_t loops = 1, stepA = 0, stepB = 0, stepC = 0;
+};
+
+/// nn.attention's products and buffers, per forward slot.
+struct Attention {
+  int64_t batch = 0, heads = 0, tq = 0, tk = 0;
+  int32_t flags = 0;
+  double dropout = 0;
+  /// Forward: S = scale Q K^T, O = P V. Backward: dV = P^T dO,
+  /// dP = dO V^T, dQ = scale dS K, dK = scale dS^T Q.
+  HeadProduct scores, context, dValue, dProbs, dQuery, dKey;
+  /// The probabilities the forward keeps for the backward (0: none, the
+  /// backward recomputes them).
+  CUdeviceptr probs = 0;
+  int64_t size() const { return batch * heads * tq * tk; }
+};
+
 } // namespace
 
 struct Context::Cuda {
@@ -172,6 +198,18 @@ struct Context::Cuda {
   size_t workspaceBytes = size_t(32) << 20;
   std::vector<CUdeviceptr> allocations;
   std::string description;
+  std::map<int32_t, Attention> attention;
+  /// The attention ops' work buffers (scores, dP, dropout(P)), shared by
+  /// all of them: sized in nngc_setup for the largest.
+  CUdeviceptr attentionScratch = 0;
+  int64_t attentionScratchFloats = 0;
+
+  CUdeviceptr allocate(int64_t bytes, const char *what) {
+    CUdeviceptr p = 0;
+    check(driver->cuMemAlloc(&p, bytes), what);
+    allocations.push_back(p);
+    return p;
+  }
 
   void check(CUresult r, const char *what) const {
     if (r == CUDA_SUCCESS)
@@ -269,6 +307,8 @@ Scalar parseScalar(const std::string &text) {
   }
   static const std::pair<const char *, Scalar::Kind> kinds[] = {
       {"t", Scalar::Tensor},
+      // A work buffer the op's runtime call passes (nngc_cuda_attention).
+      {"ptr", Scalar::Tensor},
       {"valid_rows", Scalar::ValidRows},
       {"dropout_k1", Scalar::DropoutK1},
       {"dropout_k2", Scalar::DropoutK2},
@@ -395,8 +435,10 @@ extern "C" void nngc_cuda_launch_init(void *ctx, int32_t id, const char *name,
   });
 }
 
-extern "C" void nngc_cuda_launch(void *c, int32_t id, void *const *tensors) {
-  guarded(c, [&] {
+/// Launch `id` (nngc_cuda_launch_init) with `tensors`, its pointer
+/// arguments in order.
+static void launch(void *c, int32_t id, void *const *tensors) {
+  {
     Context &ctx = *static_cast<Context *>(c);
     Context::Cuda &cuda = cudaOf(c);
     Launch &l = cuda.launches.at(id);
@@ -454,7 +496,11 @@ extern "C" void nngc_cuda_launch(void *c, int32_t id, void *const *tensors) {
                                            1, 0, cuda.stream, l.pointers.data(),
                                            nullptr),
                ("launching " + l.name).c_str());
-  });
+  }
+}
+
+extern "C" void nngc_cuda_launch(void *c, int32_t id, void *const *tensors) {
+  guarded(c, [&] { launch(c, id, tensors); });
 }
 
 extern "C" void nngc_cuda_copy(void *ctx, int64_t bytes, const void *src,
@@ -470,34 +516,46 @@ extern "C" void nngc_cuda_copy(void *ctx, int64_t bytes, const void *src,
   });
 }
 
-/// C (batch, m, n) = op(A) op(B) [+ bias] [relu] [+ addend], row-major, as
-/// cuBLASLt's column-major C^T = op(B)^T op(A)^T: cuBLASLt's A is our B.
-static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
-                       int64_t k, int64_t n, int32_t flags, int32_t act) {
+/// The largest alignment (bytes, at most 64: the memory plan's) that a
+/// buffer's base plus any multiple of these element offsets keeps.
+static uint32_t alignmentOf(std::initializer_list<int64_t> offsets) {
+  uint32_t align = 64;
+  for (int64_t o : offsets)
+    while (o != 0 && (o * 4) % align != 0)
+      align /= 2;
+  return align;
+}
+
+/// One cuBLASLt product, row-major: C (count of m x n, ldc, strideC) =
+/// op(A) op(B) with A m x k (k x m if ta; lda, strideA) and B k x n
+/// (n x k if tb; ldb, strideB), as cuBLASLt's column-major C^T = op(B)^T
+/// op(A)^T: cuBLASLt's A is our B.
+struct ProductShape {
+  int64_t m, k, n;
+  bool ta, tb;
+  int64_t lda, ldb, ldc;
+  int64_t strideA, strideB, strideC, count;
+  /// The smallest element offset between the products' pointers beyond the
+  /// strides (the attention loops' steps), for the alignment.
+  int64_t stepA = 0, stepB = 0, stepC = 0;
+};
+
+static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
+                         cublasLtEpilogue_t epilogue) {
   Context::Cuda &cuda = cudaOf(c);
   Blas &b = cuda.lib();
-  if (cuda.matmuls.size() <= static_cast<size_t>(slot))
-    cuda.matmuls.resize(slot + 1);
-  Matmul &mm = cuda.matmuls[slot];
-  mm.flags = flags;
-  mm.hasBias = flags & NNGC_MATMUL_BIAS;
-  bool ta = flags & NNGC_MATMUL_TRANSPOSE_A, tb = flags & NNGC_MATMUL_TRANSPOSE_B;
   // fp32 storage either way; tf32 lets the tensor cores round the inputs.
   cublasComputeType_t compute = static_cast<Context *>(c)->tf32
                                     ? CUBLAS_COMPUTE_32F_FAST_TF32
                                     : CUBLAS_COMPUTE_32F;
   cuda.checkBlas(b.cublasLtMatmulDescCreate(&mm.desc, compute, CUDA_R_32F),
                  "cublasLtMatmulDescCreate");
-  cublasOperation_t opA = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
-  cublasOperation_t opB = ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasOperation_t opA = p.tb ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasOperation_t opB = p.ta ? CUBLAS_OP_T : CUBLAS_OP_N;
   b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA,
                                    sizeof opA);
   b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB,
                                    sizeof opB);
-  cublasLtEpilogue_t epilogue =
-      act == NNGC_RELU
-          ? (mm.hasBias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU)
-          : (mm.hasBias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT);
   b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
                                    &epilogue, sizeof epilogue);
   // One bias for every product of a batch.
@@ -507,13 +565,13 @@ static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
                                    &biasStride, sizeof biasStride);
   // Column-major views: ours B (k x n, or n x k transposed), A (m x k, or
   // k x m transposed), C (m x n) are (n x k | k x n), (k x m | m x k),
-  // (n x m).
+  // (n x m), each with our row stride as its leading dimension.
   auto layout = [&](cublasLtMatrixLayout_t *l, int64_t rows, int64_t cols,
-                    int64_t count, int64_t stride) {
-    cuda.checkBlas(b.cublasLtMatrixLayoutCreate(l, CUDA_R_32F, rows, cols, rows),
+                    int64_t ld, int64_t stride) {
+    cuda.checkBlas(b.cublasLtMatrixLayoutCreate(l, CUDA_R_32F, rows, cols, ld),
                    "cublasLtMatrixLayoutCreate");
-    if (count > 1) {
-      int32_t n32 = static_cast<int32_t>(count);
+    if (p.count > 1) {
+      int32_t n32 = static_cast<int32_t>(p.count);
       b.cublasLtMatrixLayoutSetAttribute(*l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
                                          &n32, sizeof n32);
       b.cublasLtMatrixLayoutSetAttribute(
@@ -521,15 +579,27 @@ static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
           sizeof stride);
     }
   };
-  bool shared = flags & NNGC_MATMUL_SHARED_B;
-  layout(&mm.a, tb ? k : n, tb ? n : k, batch, shared ? 0 : k * n);
-  layout(&mm.b, ta ? m : k, ta ? k : m, batch, m * k);
-  layout(&mm.c, n, m, batch, m * n);
+  layout(&mm.a, p.tb ? p.k : p.n, p.tb ? p.n : p.k, p.ldb, p.strideB);
+  layout(&mm.b, p.ta ? p.m : p.k, p.ta ? p.k : p.m, p.lda, p.strideA);
+  layout(&mm.c, p.n, p.m, p.ldc, p.strideC);
   cublasLtMatmulPreference_t pref = nullptr;
   b.cublasLtMatmulPreferenceCreate(&pref);
   b.cublasLtMatmulPreferenceSetAttribute(
       pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &cuda.workspaceBytes,
       sizeof cuda.workspaceBytes);
+  // The heuristic assumes 256-byte aligned pointers unless told: the
+  // memory plan aligns to 64, heads and batches may offset less.
+  uint32_t alignA = alignmentOf({p.strideB, p.stepB}),
+           alignB = alignmentOf({p.strideA, p.stepA}),
+           alignC = alignmentOf({p.strideC, p.stepC});
+  b.cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &alignA, sizeof alignA);
+  b.cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &alignB, sizeof alignB);
+  b.cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &alignC, sizeof alignC);
+  b.cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &alignC, sizeof alignC);
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
   cuda.checkBlas(b.cublasLtMatmulAlgoGetHeuristic(cuda.lt, mm.desc, mm.a, mm.b,
@@ -538,10 +608,40 @@ static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
                  "cublasLtMatmulAlgoGetHeuristic");
   if (found == 0)
     throw std::runtime_error("cuBLASLt has no algorithm for a " +
-                             std::to_string(m) + "x" + std::to_string(k) +
-                             "x" + std::to_string(n) + " product");
+                             std::to_string(p.m) + "x" + std::to_string(p.k) +
+                             "x" + std::to_string(p.n) + " product");
   mm.algo = result.algo;
   mm.ready = true;
+}
+
+/// C (batch, m, n) = op(A) op(B) [+ bias] [relu] [+ addend], row-major.
+static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
+                       int64_t k, int64_t n, int32_t flags, int32_t act) {
+  Context::Cuda &cuda = cudaOf(c);
+  if (cuda.matmuls.size() <= static_cast<size_t>(slot))
+    cuda.matmuls.resize(slot + 1);
+  Matmul &mm = cuda.matmuls[slot];
+  mm.flags = flags;
+  mm.hasBias = flags & NNGC_MATMUL_BIAS;
+  bool ta = flags & NNGC_MATMUL_TRANSPOSE_A, tb = flags & NNGC_MATMUL_TRANSPOSE_B;
+  cublasLtEpilogue_t epilogue =
+      act == NNGC_RELU
+          ? (mm.hasBias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU)
+          : (mm.hasBias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT);
+  bool shared = flags & NNGC_MATMUL_SHARED_B;
+  ProductShape p{m,
+                 k,
+                 n,
+                 ta,
+                 tb,
+                 /*lda=*/ta ? m : k,
+                 /*ldb=*/tb ? k : n,
+                 /*ldc=*/n,
+                 m * k,
+                 shared ? 0 : k * n,
+                 m * n,
+                 batch};
+  setupProduct(c, mm, p, epilogue);
 }
 
 static void matmulRun(void *c, int32_t slot, const float *a, const float *b,
@@ -606,5 +706,163 @@ extern "C" void nngc_cuda_fused_matmul(void *ctx, int32_t slot, const float *a,
                                        const float *addend, float *c) {
   guarded(ctx, [&] {
     matmulRun(ctx, slot, a, b, bias, addend, c);
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// nn.attention: cuBLASLt products over strided views of the heads, the
+// softmax kernels of AttentionKernels.cpp between them
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A row-major operand of an attention product: element (r, c) of
+/// sequence b's head h at base + b * seq + h * head + r * ld + c.
+struct HeadView {
+  int64_t ld, seq, head;
+};
+
+void headProductInit(void *c, HeadProduct &hp, const Attention &a, int64_t m,
+                     int64_t k, int64_t n, bool ta, bool tb, HeadView av,
+                     HeadView bv, HeadView cv, float alpha) {
+  bool overHeads = a.heads >= a.batch;
+  auto batched = [&](HeadView v) { return overHeads ? v.head : v.seq; };
+  auto looped = [&](HeadView v) { return overHeads ? v.seq : v.head; };
+  hp.alpha = alpha;
+  hp.loops = overHeads ? a.batch : a.heads;
+  hp.stepA = looped(av), hp.stepB = looped(bv), hp.stepC = looped(cv);
+  ProductShape p{m,          k,          n,          ta,
+                 tb,         av.ld,      bv.ld,      cv.ld,
+                 batched(av), batched(bv), batched(cv),
+                 overHeads ? a.heads : a.batch,
+                 hp.stepA,   hp.stepB,   hp.stepC};
+  setupProduct(c, hp.mm, p, CUBLASLT_EPILOGUE_DEFAULT);
+}
+
+void headProductRun(Context::Cuda &cuda, HeadProduct &hp, const float *a,
+                    const float *b, float *out) {
+  const float beta = 0;
+  for (int64_t l = 0; l < hp.loops; ++l) {
+    float *c = out + l * hp.stepC;
+    cuda.checkBlas(cuda.blas->cublasLtMatmul(
+                       cuda.lt, hp.mm.desc, &hp.alpha, b + l * hp.stepB,
+                       hp.mm.a, a + l * hp.stepA, hp.mm.b, &beta, c, hp.mm.c,
+                       c, hp.mm.c, &hp.mm.algo,
+                       reinterpret_cast<void *>(cuda.workspace),
+                       cuda.workspaceBytes, cuda.stream),
+                   "cublasLtMatmul (attention)");
+  }
+}
+
+float *scratchOf(Context::Cuda &cuda) {
+  return reinterpret_cast<float *>(cuda.attentionScratch);
+}
+
+} // namespace
+
+extern "C" void nngc_cuda_attention_init(void *c, int32_t s, int64_t batch,
+                                         int64_t heads, int64_t tq, int64_t tk,
+                                         int64_t width, double scale,
+                                         double dropout, int32_t flags) {
+  guarded(c, [&] {
+    Context::Cuda &cuda = cudaOf(c);
+    cuda.lib();
+    Attention &a = cuda.attention[s];
+    a.batch = batch, a.heads = heads, a.tq = tq, a.tk = tk;
+    a.flags = flags;
+    a.dropout = dropout;
+    int64_t d = width / heads;
+    auto f = static_cast<float>(scale);
+    // [B, T, C] tensors seen as [B, heads, T, D]; P is [B, heads, Tq, Tk].
+    HeadView qv{width, tq * width, d}, kv{width, tk * width, d},
+        pv{tk, heads * tq * tk, tq * tk};
+    headProductInit(c, a.scores, a, tq, d, tk, false, true, qv, kv, pv, f);
+    headProductInit(c, a.context, a, tq, tk, d, false, false, pv, kv, qv, 1);
+    bool backward = flags & NNGC_ATTN_BACKWARD;
+    bool recompute = flags & NNGC_ATTN_RECOMPUTE;
+    if (backward) {
+      headProductInit(c, a.dValue, a, tk, tq, d, true, false, pv, qv, kv, 1);
+      headProductInit(c, a.dProbs, a, tq, d, tk, false, true, qv, kv, pv, 1);
+      headProductInit(c, a.dQuery, a, tq, tk, d, false, false, pv, kv, qv, f);
+      headProductInit(c, a.dKey, a, tk, tq, d, true, false, pv, qv, kv, f);
+      if (!recompute)
+        a.probs = cuda.allocate(a.size() * 4, "allocating attention "
+                                              "probabilities");
+    }
+    int64_t need = a.size() * (backward && recompute ? 3 : 2);
+    if (need > cuda.attentionScratchFloats) {
+      // Setup time: no step has used the old buffer yet.
+      if (cuda.attentionScratch) {
+        cuda.driver->cuMemFree(cuda.attentionScratch);
+        auto &all = cuda.allocations;
+        all.erase(std::remove(all.begin(), all.end(), cuda.attentionScratch),
+                  all.end());
+      }
+      cuda.attentionScratch =
+          cuda.allocate(need * 4, "allocating attention work buffers");
+      cuda.attentionScratchFloats = need;
+    }
+  });
+}
+
+extern "C" void nngc_cuda_attention(void *c, int32_t s, int32_t training,
+                                    int32_t softmax, const float *q,
+                                    const float *k, const float *v,
+                                    const float *mask, float *out) {
+  guarded(c, [&] {
+    Context &ctx = *static_cast<Context *>(c);
+    Context::Cuda &cuda = cudaOf(c);
+    Attention &a = cuda.attention.at(s);
+    int64_t n = a.size();
+    float *scores = scratchOf(cuda);
+    float *probs = a.probs ? reinterpret_cast<float *>(a.probs) : scores + n;
+    // dropout(P) over the scores, which the kernel has read by then.
+    float *dropped = scores;
+    headProductRun(cuda, a.scores, q, k, scores);
+    std::vector<void *> ptrs = {scores};
+    if (mask)
+      ptrs.push_back(const_cast<float *>(mask));
+    ptrs.insert(ptrs.end(), {probs, dropped});
+    launch(c, softmax, ptrs.data());
+    bool drops = training && dropoutP(ctx, a.dropout) > 0;
+    headProductRun(cuda, a.context, drops ? dropped : probs, v, out);
+  });
+}
+
+extern "C" void nngc_cuda_attention_grad(void *c, int32_t s, int32_t softmax,
+                                         int32_t softmaxGrad, const float *dout,
+                                         const float *q, const float *k,
+                                         const float *v, const float *mask,
+                                         float *dq, float *dk, float *dv) {
+  guarded(c, [&] {
+    Context &ctx = *static_cast<Context *>(c);
+    Context::Cuda &cuda = cudaOf(c);
+    Attention &a = cuda.attention.at(s);
+    int64_t n = a.size();
+    float *work = scratchOf(cuda);
+    float *probs = reinterpret_cast<float *>(a.probs), *dropped = work + n;
+    if (!a.probs) {
+      if (softmax < 0)
+        throw std::runtime_error("CUDA: nn.attention_grad has no "
+                                 "probabilities to read or recompute");
+      // The forward's products and kernel again: the forward's bits.
+      probs = work + n;
+      dropped = work + 2 * n;
+      headProductRun(cuda, a.scores, q, k, work);
+      std::vector<void *> ptrs = {work};
+      if (mask)
+        ptrs.push_back(const_cast<float *>(mask));
+      ptrs.insert(ptrs.end(), {probs, dropped});
+      launch(c, softmax, ptrs.data());
+    }
+    // dP into the first buffer, then dS = P (dropout(dP) - rowsum) in
+    // place and dropout(P) beside it.
+    headProductRun(cuda, a.dProbs, dout, v, work);
+    void *ptrs[] = {work, probs, dropped};
+    launch(c, softmaxGrad, ptrs);
+    bool drops = dropoutP(ctx, a.dropout) > 0;
+    headProductRun(cuda, a.dValue, drops ? dropped : probs, dout, dv);
+    headProductRun(cuda, a.dQuery, work, k, dq);
+    headProductRun(cuda, a.dKey, work, q, dk);
   });
 }

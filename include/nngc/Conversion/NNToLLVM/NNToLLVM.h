@@ -59,7 +59,8 @@ void populateOptimizerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateFusedOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                      mlir::TypeConverter &converter,
                                      NNLoweringState &state);
-/// The CUDA target's: linear and matmul (cuBLASLt), reshape.
+/// The CUDA target's: linear and matmul (cuBLASLt), reshape, attention
+/// (cuBLASLt products around its softmax kernels).
 void populateMatmulOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                       mlir::TypeConverter &converter,
                                       NNLoweringState &state);
@@ -69,6 +70,9 @@ void populateFusedMatmulLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateReshapeLoweringPatterns(mlir::RewritePatternSet &patterns,
                                      mlir::TypeConverter &converter,
                                      NNLoweringState &state);
+void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                       mlir::TypeConverter &converter,
+                                       NNLoweringState &state);
 /// Ops with GPU kernels (nngc.gpu_kernels): their launches.
 void populateGPULaunchLoweringPatterns(mlir::RewritePatternSet &patterns,
                                        mlir::TypeConverter &converter,
