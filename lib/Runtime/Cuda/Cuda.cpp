@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../Dropout.h"
+#include "Plan.h"
 #include "nngc/Runtime/ABI.h"
 #include "nngc/Runtime/Context.h"
 #include "nngc/Runtime/Device.h"
@@ -37,6 +38,7 @@
 #include <vector>
 
 using namespace nngc::rt;
+using namespace nngc::rt::cuda;
 
 /// The compiled kernels (defined in the compiled model's object).
 extern "C" const char nngc_cuda_ptx[];
@@ -112,29 +114,11 @@ struct Blas {
   NNGC_ENTRY(lib, cublasLtMatrixLayoutSetAttribute);
   NNGC_ENTRY(lib, cublasLtMatmulPreferenceCreate);
   NNGC_ENTRY(lib, cublasLtMatmulPreferenceSetAttribute);
+  NNGC_ENTRY(lib, cublasLtMatmulPreferenceDestroy);
   NNGC_ENTRY(lib, cublasLtMatmulAlgoGetHeuristic);
   NNGC_ENTRY(lib, cublasLtMatmul);
 
   explicit Blas(Library l) : lib(std::move(l)) {}
-};
-
-/// One scalar argument of a launch (KernelBuilder.h lists the names).
-struct Scalar {
-  enum Kind {
-    Tensor,
-    ValidRows,
-    DropoutK1,
-    DropoutK2,
-    DropoutThreshold,
-    DropoutScale,
-    DropoutOffset,
-    ClipNorm,
-    Lr,
-    SgdFirst,
-    AdamStepSize,
-    AdamBc2Sqrt
-  } kind;
-  double a = 0, b = 0;
 };
 
 struct Launch {
@@ -255,9 +239,7 @@ public:
   void *allocate(int64_t bytes) override {
     if (bytes <= 0)
       return nullptr;
-    CUdeviceptr p = 0;
-    cuda.check(cuda.driver->cuMemAlloc(&p, bytes), "cuMemAlloc");
-    cuda.allocations.push_back(p);
+    CUdeviceptr p = cuda.allocate(bytes, "cuMemAlloc");
     cuda.check(cuda.driver->cuMemsetD8Async(p, 0, bytes, cuda.stream),
                "cuMemsetD8Async");
     return reinterpret_cast<void *>(p);
@@ -291,40 +273,6 @@ public:
 private:
   Context::Cuda &cuda;
 };
-
-Scalar parseScalar(const std::string &text) {
-  std::string name = text, value;
-  if (size_t eq = text.find('='); eq != std::string::npos) {
-    name = text.substr(0, eq);
-    value = text.substr(eq + 1);
-  }
-  double a = 0, b = 0;
-  if (!value.empty()) {
-    size_t slash = value.find('/');
-    a = std::stod(value.substr(0, slash));
-    if (slash != std::string::npos)
-      b = std::stod(value.substr(slash + 1));
-  }
-  static const std::pair<const char *, Scalar::Kind> kinds[] = {
-      {"t", Scalar::Tensor},
-      // A work buffer the op's runtime call passes (nngc_cuda_attention).
-      {"ptr", Scalar::Tensor},
-      {"valid_rows", Scalar::ValidRows},
-      {"dropout_k1", Scalar::DropoutK1},
-      {"dropout_k2", Scalar::DropoutK2},
-      {"dropout_threshold", Scalar::DropoutThreshold},
-      {"dropout_scale", Scalar::DropoutScale},
-      {"dropout_offset", Scalar::DropoutOffset},
-      {"clip_norm", Scalar::ClipNorm},
-      {"lr", Scalar::Lr},
-      {"sgd_first", Scalar::SgdFirst},
-      {"adam_step_size", Scalar::AdamStepSize},
-      {"adam_bc2_sqrt", Scalar::AdamBc2Sqrt}};
-  for (auto [n, k] : kinds)
-    if (name == n)
-      return {k, a, b};
-  throw std::runtime_error("CUDA: unknown kernel argument '" + text + "'");
-}
 
 /// Runs `f`, keeping its first error in the context: the generated code
 /// that calls the entry points below cannot pass an exception on, and the
@@ -516,30 +464,8 @@ extern "C" void nngc_cuda_copy(void *ctx, int64_t bytes, const void *src,
   });
 }
 
-/// The largest alignment (bytes, at most 64: the memory plan's) that a
-/// buffer's base plus any multiple of these element offsets keeps.
-static uint32_t alignmentOf(std::initializer_list<int64_t> offsets) {
-  uint32_t align = 64;
-  for (int64_t o : offsets)
-    while (o != 0 && (o * 4) % align != 0)
-      align /= 2;
-  return align;
-}
-
-/// One cuBLASLt product, row-major: C (count of m x n, ldc, strideC) =
-/// op(A) op(B) with A m x k (k x m if ta; lda, strideA) and B k x n
-/// (n x k if tb; ldb, strideB), as cuBLASLt's column-major C^T = op(B)^T
-/// op(A)^T: cuBLASLt's A is our B.
-struct ProductShape {
-  int64_t m, k, n;
-  bool ta, tb;
-  int64_t lda, ldb, ldc;
-  int64_t strideA, strideB, strideC, count;
-  /// The smallest element offset between the products' pointers beyond the
-  /// strides (the attention loops' steps), for the alignment.
-  int64_t stepA = 0, stepB = 0, stepC = 0;
-};
-
+/// Sets up `mm` for the row-major product `p` (Plan.h: as cuBLASLt's
+/// column-major C^T = op(B)^T op(A)^T).
 static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
                          cublasLtEpilogue_t epilogue) {
   Context::Cuda &cuda = cudaOf(c);
@@ -550,8 +476,9 @@ static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
                                     : CUBLAS_COMPUTE_32F;
   cuda.checkBlas(b.cublasLtMatmulDescCreate(&mm.desc, compute, CUDA_R_32F),
                  "cublasLtMatmulDescCreate");
-  cublasOperation_t opA = p.tb ? CUBLAS_OP_T : CUBLAS_OP_N;
-  cublasOperation_t opB = p.ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+  ColumnMajorCall call = columnMajor(p);
+  cublasOperation_t opA = call.transA ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasOperation_t opB = call.transB ? CUBLAS_OP_T : CUBLAS_OP_N;
   b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA,
                                    sizeof opA);
   b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB,
@@ -563,15 +490,13 @@ static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
   b.cublasLtMatmulDescSetAttribute(mm.desc,
                                    CUBLASLT_MATMUL_DESC_BIAS_BATCH_STRIDE,
                                    &biasStride, sizeof biasStride);
-  // Column-major views: ours B (k x n, or n x k transposed), A (m x k, or
-  // k x m transposed), C (m x n) are (n x k | k x n), (k x m | m x k),
-  // (n x m), each with our row stride as its leading dimension.
-  auto layout = [&](cublasLtMatrixLayout_t *l, int64_t rows, int64_t cols,
-                    int64_t ld, int64_t stride) {
-    cuda.checkBlas(b.cublasLtMatrixLayoutCreate(l, CUDA_R_32F, rows, cols, ld),
-                   "cublasLtMatrixLayoutCreate");
-    if (p.count > 1) {
-      int32_t n32 = static_cast<int32_t>(p.count);
+  auto layout = [&](cublasLtMatrixLayout_t *l, const Layout &v) {
+    cuda.checkBlas(
+        b.cublasLtMatrixLayoutCreate(l, CUDA_R_32F, v.rows, v.cols, v.ld),
+        "cublasLtMatrixLayoutCreate");
+    if (call.count > 1) {
+      int32_t n32 = static_cast<int32_t>(call.count);
+      int64_t stride = v.stride;
       b.cublasLtMatrixLayoutSetAttribute(*l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
                                          &n32, sizeof n32);
       b.cublasLtMatrixLayoutSetAttribute(
@@ -579,9 +504,9 @@ static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
           sizeof stride);
     }
   };
-  layout(&mm.a, p.tb ? p.k : p.n, p.tb ? p.n : p.k, p.ldb, p.strideB);
-  layout(&mm.b, p.ta ? p.m : p.k, p.ta ? p.k : p.m, p.lda, p.strideA);
-  layout(&mm.c, p.n, p.m, p.ldc, p.strideC);
+  layout(&mm.a, call.a);
+  layout(&mm.b, call.b);
+  layout(&mm.c, call.c);
   cublasLtMatmulPreference_t pref = nullptr;
   b.cublasLtMatmulPreferenceCreate(&pref);
   b.cublasLtMatmulPreferenceSetAttribute(
@@ -606,6 +531,7 @@ static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
                                                   mm.c, mm.c, pref, 1, &result,
                                                   &found),
                  "cublasLtMatmulAlgoGetHeuristic");
+  b.cublasLtMatmulPreferenceDestroy(pref);
   if (found == 0)
     throw std::runtime_error("cuBLASLt has no algorithm for a " +
                              std::to_string(p.m) + "x" + std::to_string(p.k) +
@@ -628,19 +554,8 @@ static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
       act == NNGC_RELU
           ? (mm.hasBias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU)
           : (mm.hasBias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT);
-  bool shared = flags & NNGC_MATMUL_SHARED_B;
-  ProductShape p{m,
-                 k,
-                 n,
-                 ta,
-                 tb,
-                 /*lda=*/ta ? m : k,
-                 /*ldb=*/tb ? k : n,
-                 /*ldc=*/n,
-                 m * k,
-                 shared ? 0 : k * n,
-                 m * n,
-                 batch};
+  ProductShape p =
+      denseProduct(batch, m, k, n, ta, tb, flags & NNGC_MATMUL_SHARED_B);
   setupProduct(c, mm, p, epilogue);
 }
 
@@ -716,27 +631,13 @@ extern "C" void nngc_cuda_fused_matmul(void *ctx, int32_t slot, const float *a,
 
 namespace {
 
-/// A row-major operand of an attention product: element (r, c) of
-/// sequence b's head h at base + b * seq + h * head + r * ld + c.
-struct HeadView {
-  int64_t ld, seq, head;
-};
-
-void headProductInit(void *c, HeadProduct &hp, const Attention &a, int64_t m,
-                     int64_t k, int64_t n, bool ta, bool tb, HeadView av,
-                     HeadView bv, HeadView cv, float alpha) {
-  bool overHeads = a.heads >= a.batch;
-  auto batched = [&](HeadView v) { return overHeads ? v.head : v.seq; };
-  auto looped = [&](HeadView v) { return overHeads ? v.seq : v.head; };
+void headProductInit(void *c, HeadProduct &hp, const HeadProductPlan &plan,
+                     float alpha) {
   hp.alpha = alpha;
-  hp.loops = overHeads ? a.batch : a.heads;
-  hp.stepA = looped(av), hp.stepB = looped(bv), hp.stepC = looped(cv);
-  ProductShape p{m,          k,          n,          ta,
-                 tb,         av.ld,      bv.ld,      cv.ld,
-                 batched(av), batched(bv), batched(cv),
-                 overHeads ? a.heads : a.batch,
-                 hp.stepA,   hp.stepB,   hp.stepC};
-  setupProduct(c, hp.mm, p, CUBLASLT_EPILOGUE_DEFAULT);
+  hp.loops = plan.loops;
+  hp.stepA = plan.shape.stepA, hp.stepB = plan.shape.stepB,
+  hp.stepC = plan.shape.stepC;
+  setupProduct(c, hp.mm, plan.shape, CUBLASLT_EPILOGUE_DEFAULT);
 }
 
 void headProductRun(Context::Cuda &cuda, HeadProduct &hp, const float *a,
@@ -771,25 +672,22 @@ extern "C" void nngc_cuda_attention_init(void *c, int32_t s, int64_t batch,
     a.batch = batch, a.heads = heads, a.tq = tq, a.tk = tk;
     a.flags = flags;
     a.dropout = dropout;
-    int64_t d = width / heads;
     auto f = static_cast<float>(scale);
-    // [B, T, C] tensors seen as [B, heads, T, D]; P is [B, heads, Tq, Tk].
-    HeadView qv{width, tq * width, d}, kv{width, tk * width, d},
-        pv{tk, heads * tq * tk, tq * tk};
-    headProductInit(c, a.scores, a, tq, d, tk, false, true, qv, kv, pv, f);
-    headProductInit(c, a.context, a, tq, tk, d, false, false, pv, kv, qv, 1);
+    AttentionPlans plans = planAttention(batch, heads, tq, tk, width);
+    headProductInit(c, a.scores, plans.scores, f);
+    headProductInit(c, a.context, plans.context, 1);
     bool backward = flags & NNGC_ATTN_BACKWARD;
     bool recompute = flags & NNGC_ATTN_RECOMPUTE;
     if (backward) {
-      headProductInit(c, a.dValue, a, tk, tq, d, true, false, pv, qv, kv, 1);
-      headProductInit(c, a.dProbs, a, tq, d, tk, false, true, qv, kv, pv, 1);
-      headProductInit(c, a.dQuery, a, tq, tk, d, false, false, pv, kv, qv, f);
-      headProductInit(c, a.dKey, a, tk, tq, d, true, false, pv, qv, kv, f);
+      headProductInit(c, a.dValue, plans.dValue, 1);
+      headProductInit(c, a.dProbs, plans.dProbs, 1);
+      headProductInit(c, a.dQuery, plans.dQuery, f);
+      headProductInit(c, a.dKey, plans.dKey, f);
       if (!recompute)
         a.probs = cuda.allocate(a.size() * 4, "allocating attention "
                                               "probabilities");
     }
-    int64_t need = a.size() * (backward && recompute ? 3 : 2);
+    int64_t need = paddedFloats(a.size()) * (backward && recompute ? 3 : 2);
     if (need > cuda.attentionScratchFloats) {
       // Setup time: no step has used the old buffer yet.
       if (cuda.attentionScratch) {
@@ -813,7 +711,7 @@ extern "C" void nngc_cuda_attention(void *c, int32_t s, int32_t training,
     Context &ctx = *static_cast<Context *>(c);
     Context::Cuda &cuda = cudaOf(c);
     Attention &a = cuda.attention.at(s);
-    int64_t n = a.size();
+    int64_t n = paddedFloats(a.size());
     float *scores = scratchOf(cuda);
     float *probs = a.probs ? reinterpret_cast<float *>(a.probs) : scores + n;
     // dropout(P) over the scores, which the kernel has read by then.
@@ -838,7 +736,7 @@ extern "C" void nngc_cuda_attention_grad(void *c, int32_t s, int32_t softmax,
     Context &ctx = *static_cast<Context *>(c);
     Context::Cuda &cuda = cudaOf(c);
     Attention &a = cuda.attention.at(s);
-    int64_t n = a.size();
+    int64_t n = paddedFloats(a.size());
     float *work = scratchOf(cuda);
     float *probs = reinterpret_cast<float *>(a.probs), *dropped = work + n;
     if (!a.probs) {
