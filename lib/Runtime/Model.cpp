@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -215,14 +216,25 @@ Model::Model()
                                "(libnngc_cuda.a)");
     ctx.tf32 = manifest.precision == "tf32";
     device = nngc_cuda_open_device(&ctx);
-    onDevice.arena = static_cast<uint8_t *>(device->allocate(arena.size()));
-    onDevice.params = static_cast<uint8_t *>(device->allocate(params.size()));
-    onDevice.grads = static_cast<uint8_t *>(device->allocate(grads.size()));
-    onDevice.state = static_cast<uint8_t *>(device->allocate(state.size()));
-    onDevice.stepArena =
-        static_cast<uint8_t *>(device->allocate(stepArena.size()));
-    onDevice.encodeArena =
-        static_cast<uint8_t *>(device->allocate(encodeArena.size()));
+    // One device allocation for the plan's buffers, each 256-byte aligned.
+    uint8_t **parts[] = {&onDevice.arena,     &onDevice.params,
+                         &onDevice.grads,     &onDevice.state,
+                         &onDevice.stepArena, &onDevice.encodeArena};
+    int64_t sizes[] = {static_cast<int64_t>(arena.size()),
+                       static_cast<int64_t>(params.size()),
+                       static_cast<int64_t>(grads.size()),
+                       static_cast<int64_t>(state.size()),
+                       static_cast<int64_t>(stepArena.size()),
+                       static_cast<int64_t>(encodeArena.size())};
+    auto aligned = [](int64_t n) { return (n + 255) / 256 * 256; };
+    int64_t total = 0;
+    for (int64_t n : sizes)
+      total += aligned(n);
+    auto *base = static_cast<uint8_t *>(device->allocate(total));
+    for (size_t i = 0, at = 0; i < std::size(parts); at += aligned(sizes[i++]))
+      *parts[i] = sizes[i] > 0 ? base + at : nullptr;
+    lossSlots = static_cast<float *>(
+        device->allocateHost(kLossesInFlight * sizeof(float)));
   }
   nngc_setup(&ctx);
   // A CUDA trainer's setup can fail (a kernel the driver cannot load, a
@@ -310,6 +322,18 @@ float Model::loss() {
     hostWillTouchParams();
   return *reinterpret_cast<const float *>(spaceBase(*this, manifest.lossSpace) +
                                           manifest.lossOffset);
+}
+
+const float *Model::lossLater() {
+  int i = nextLossSlot;
+  nextLossSlot = (nextLossSlot + 1) % kLossesInFlight;
+  if (device && manifest.hasLoss && manifest.lossSpace == "arena") {
+    device->downloadLater(lossSlots + i, onDevice.arena + manifest.lossOffset,
+                          4);
+    return lossSlots + i;
+  }
+  hostLossSlots[i] = loss();
+  return hostLossSlots + i;
 }
 
 void Model::initParams(uint64_t seed) {

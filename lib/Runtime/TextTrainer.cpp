@@ -259,7 +259,7 @@ int nngc::rt::cmdTrainText(Model &model, int argc, char **argv) {
     std::string where = "step " + std::to_string(model.ctx.step + 1) + "/" +
                         std::to_string(steps);
     run.train(where);
-    run.stepDone(model.loss(), 1, lm.batch * lm.seq, where);
+    run.stepDoneLater(1, lm.batch * lm.seq, where);
     int64_t step = model.ctx.step;
     bool evalNow = step == steps || (evalEvery && step % evalEvery == 0);
     if (evalNow) {

@@ -377,8 +377,34 @@ void TrainRun::sumAcrossRanks(double *values, int n, const char *what) {
     job->sum(values, n, what);
 }
 
+void TrainRun::stepDoneLater(double weight, int64_t samples,
+                             const std::string &where) {
+  if (!model.device || job) {
+    stepDone(model.loss(), weight, samples, where);
+    return;
+  }
+  pendingLosses.push_back(
+      {model.lossLater(), weight, samples, model.ctx.step, where});
+  if (pendingLosses.size() >= static_cast<size_t>(Model::kLossesInFlight) ||
+      saveDue() || stopStatus() ||
+      (tty && secondsSince(lastProgress) > 0.25))
+    flushLosses();
+}
+
+void TrainRun::flushLosses() {
+  if (pendingLosses.empty())
+    return;
+  model.device->synchronize();
+  std::vector<PendingLoss> pending;
+  pending.swap(pendingLosses);
+  for (const PendingLoss &p : pending)
+    stepDone(*p.loss, p.weight, p.samples, p.where, p.step);
+}
+
 void TrainRun::stepDone(float loss, double weight, int64_t samples,
-                        const std::string &where) {
+                        const std::string &where, int64_t step) {
+  if (step < 0)
+    step = model.ctx.step;
   if (job) {
     // The global batch's loss (each rank's weighted by its rows), its
     // samples, and whether any rank was asked to stop.
@@ -397,7 +423,7 @@ void TrainRun::stepDone(float loss, double weight, int64_t samples,
     clearProgress();
     throw NumericsError(
         "the loss became " + std::string(std::isnan(loss) ? "nan" : "inf") +
-        " at step " + std::to_string(model.ctx.step) + " (" + where + ")" +
+        " at step " + std::to_string(step) + " (" + where + ")" +
         lastGood() +
         " (lower --lr or clip with --clip; --check-numerics names the first "
         "op that produced it)");
@@ -439,15 +465,17 @@ int TrainRun::epochSteps(int64_t steps,
     std::string where = "epoch " + std::to_string(pos.epoch) + " step " +
                         std::to_string(b + 1) + "/" + std::to_string(steps);
     train(where);
-    stepDone(model.loss(), n, n, where);
+    stepDoneLater(n, n, where);
     pos.batch = b + 1;
     // The epoch's last batch is saved at the epoch's end, after its record.
     if (b + 1 < steps && (saveDue() || stopStatus())) {
+      flushLosses();
       save();
       if (stopStatus())
         return stop(where);
     }
   }
+  flushLosses();
   return 0;
 }
 
@@ -527,13 +555,15 @@ int TrainRun::runEpochs(
 }
 
 double TrainRun::takeMeanLoss() {
+  flushLosses();
   recordThroughput = throughput();
   double mean = pos.lossWeight > 0 ? pos.lossSum / pos.lossWeight : 0;
   pos.lossSum = pos.lossWeight = 0;
   return mean;
 }
 
-double TrainRun::throughput() const {
+double TrainRun::throughput() {
+  flushLosses();
   double s = secondsSince(sinceRecord);
   return s > 0 ? samplesSinceRecord / s : 0;
 }
@@ -557,6 +587,8 @@ bool TrainRun::saveDue() const {
 }
 
 void TrainRun::save(SafetensorsFile f) {
+  // A step whose loss is not finite stops the run before its checkpoint.
+  flushLosses();
   if (options.save.empty() ||
       (savedStep == model.ctx.step && savedPath == options.save))
     return;
@@ -643,6 +675,7 @@ void TrainRun::rotate() {
 }
 
 int TrainRun::stop(const std::string &where) {
+  flushLosses();
   clearProgress();
   int status = stopStatus();
   if (!lead)

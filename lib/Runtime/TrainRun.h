@@ -122,7 +122,14 @@ public:
   /// the running mean with `weight`, counts `samples` for the throughput
   /// and refreshes the progress line.
   void stepDone(float loss, double weight, int64_t samples,
-                const std::string &where);
+                const std::string &where, int64_t step = -1);
+  /// stepDone with the model's loss. A CUDA trainer reads it back only
+  /// every Model::kLossesInFlight steps (or sooner: before a checkpoint,
+  /// a record, the epoch's end), so that a step does not wait for the
+  /// GPU; the checks then run for each step in order, naming its step.
+  void stepDoneLater(double weight, int64_t samples, const std::string &where);
+  /// Runs stepDone for the losses stepDoneLater has not read yet.
+  void flushLosses();
   /// model.train(), a numerics failure (--check-numerics) completed with
   /// `where` and the last good checkpoint.
   void train(const std::string &where);
@@ -157,8 +164,8 @@ public:
   /// The running mean since the last call, which restarts it; it also
   /// fixes the throughput the next record reports (before evaluation).
   double takeMeanLoss();
-  /// The samples per second since the last record.
-  double throughput() const;
+  /// The samples per second since the last record (after flushLosses).
+  double throughput();
   Clock::time_point startTime() const { return start; }
 
   /// A SIGINT or SIGTERM arrived: 130 or 143, else 0 (in a job: on any
@@ -188,6 +195,13 @@ public:
   double lastValLoss;
 
 private:
+  struct PendingLoss {
+    const float *loss;
+    double weight;
+    int64_t samples, step;
+    std::string where;
+  };
+  std::vector<PendingLoss> pendingLosses;
   std::string unit;
   std::ofstream log;
   bool tty = false;

@@ -28,10 +28,18 @@ public:
   virtual std::string describe() const = 0;
   /// `bytes` of zeroed device memory (freed with the device).
   virtual void *allocate(int64_t bytes) = 0;
-  /// Host to device, ordered before the next entry point's kernels.
+  /// Host to device, ordered before the next entry point's kernels; `host`
+  /// may change as soon as this returns (the bytes are staged in pinned
+  /// memory, and the copy overlaps the kernels queued before it).
   virtual void upload(void *device, const void *host, int64_t bytes) = 0;
   /// Device to host, after every kernel launched so far.
   virtual void download(void *host, const void *device, int64_t bytes) = 0;
+  /// Device to host after the kernels launched so far, without waiting:
+  /// `host` (from allocateHost) holds the bytes after synchronize().
+  virtual void downloadLater(void *host, const void *device,
+                             int64_t bytes) = 0;
+  /// `bytes` of pinned host memory (freed with the device).
+  virtual void *allocateHost(int64_t bytes) = 0;
   /// Waits for every launched kernel.
   virtual void synchronize() = 0;
 };

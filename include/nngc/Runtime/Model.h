@@ -191,6 +191,11 @@ public:
   void *input(const InputInfo &in);
   const float *output(const OutputInfo &out);
   float loss();
+  /// The loss of the step just run, without waiting for it on a CUDA
+  /// trainer: the value is there after device->synchronize() (the next
+  /// kLossesInFlight calls may reuse the slot). On the CPU, the loss.
+  const float *lossLater();
+  static constexpr int kLossesInFlight = 16;
 
   /// torch.nn.init formulas with a seeded generator.
   void initParams(uint64_t seed);
@@ -256,6 +261,10 @@ private:
   /// Uploads them if the host may have changed them.
   void uploadParamsIfChanged();
   bool deviceParamsNewer = false, hostParamsNewer = false;
+  /// lossLater's slots (pinned on a CUDA trainer) and the next one.
+  float *lossSlots = nullptr;
+  float hostLossSlots[kLossesInFlight] = {};
+  int nextLossSlot = 0;
 };
 
 } // namespace nngc::rt

@@ -100,6 +100,11 @@ struct Driver {
   NNGC_ENTRY(lib, cuMemcpyHtoDAsync);
   NNGC_ENTRY(lib, cuMemcpyDtoHAsync);
   NNGC_ENTRY(lib, cuMemcpyDtoDAsync);
+  NNGC_ENTRY(lib, cuMemAllocHost);
+  NNGC_ENTRY(lib, cuMemFreeHost);
+  NNGC_ENTRY(lib, cuEventCreate);
+  NNGC_ENTRY(lib, cuEventRecord);
+  NNGC_ENTRY(lib, cuEventSynchronize);
 
   explicit Driver(Library l) : lib(std::move(l)) {}
 };
@@ -247,14 +252,41 @@ public:
   void upload(void *device, const void *host, int64_t bytes) override {
     if (bytes <= 0)
       return;
+    // Through a pinned staging block: the copy is asynchronous, and the
+    // caller's buffer (the next batch) is free as soon as this returns.
+    // A block is reused once the copy that last read it is done (an
+    // event), kStaging uploads later: by then a step has run.
+    if (bytes > kMaxStaged) {
+      cuda.check(cuda.driver->cuMemcpyHtoDAsync(
+                     reinterpret_cast<CUdeviceptr>(device), host, bytes,
+                     cuda.stream),
+                 "cuMemcpyHtoDAsync");
+      synchronize();
+      return;
+    }
+    Staging &s = staging[nextStaging];
+    nextStaging = (nextStaging + 1) % kStaging;
+    if (s.event)
+      cuda.check(cuda.driver->cuEventSynchronize(s.event),
+                 "waiting for a staged upload");
+    else
+      cuda.check(cuda.driver->cuEventCreate(&s.event, CU_EVENT_DISABLE_TIMING),
+                 "cuEventCreate");
+    if (s.bytes < bytes) {
+      if (s.host)
+        cuda.driver->cuMemFreeHost(s.host);
+      s.host = nullptr;
+      cuda.check(cuda.driver->cuMemAllocHost(&s.host, bytes),
+                 "allocating pinned staging memory");
+      s.bytes = bytes;
+    }
+    std::memcpy(s.host, host, bytes);
     cuda.check(cuda.driver->cuMemcpyHtoDAsync(
-                   reinterpret_cast<CUdeviceptr>(device), host, bytes,
+                   reinterpret_cast<CUdeviceptr>(device), s.host, bytes,
                    cuda.stream),
                "cuMemcpyHtoDAsync");
-    // The host buffer may change as soon as this returns (the next
-    // batch): wait for the copy. (Pinned staging buffers would let it
-    // overlap; docs/CUDA.md.)
-    synchronize();
+    cuda.check(cuda.driver->cuEventRecord(s.event, cuda.stream),
+               "cuEventRecord");
   }
   void download(void *host, const void *device, int64_t bytes) override {
     if (bytes <= 0)
@@ -265,12 +297,39 @@ public:
                "cuMemcpyDtoHAsync");
     synchronize();
   }
+  void downloadLater(void *host, const void *device, int64_t bytes) override {
+    if (bytes <= 0)
+      return;
+    cuda.check(cuda.driver->cuMemcpyDtoHAsync(
+                   host, reinterpret_cast<CUdeviceptr>(device), bytes,
+                   cuda.stream),
+               "cuMemcpyDtoHAsync");
+  }
+  void *allocateHost(int64_t bytes) override {
+    void *p = nullptr;
+    cuda.check(cuda.driver->cuMemAllocHost(&p, bytes),
+               "allocating pinned host memory");
+    std::memset(p, 0, bytes);
+    return p;
+  }
   void synchronize() override {
     cuda.check(cuda.driver->cuStreamSynchronize(cuda.stream),
                "running the step's kernels");
   }
 
 private:
+  struct Staging {
+    void *host = nullptr;
+    int64_t bytes = 0;
+    CUevent event = nullptr;
+  };
+  /// Uploads in flight at most (a step's inputs are a few), and the size
+  /// above which an upload (the parameters of a large model) is copied
+  /// synchronously instead of staged.
+  static constexpr int kStaging = 8;
+  static constexpr int64_t kMaxStaged = int64_t(64) << 20;
+  Staging staging[kStaging];
+  int nextStaging = 0;
   Context::Cuda &cuda;
 };
 
