@@ -224,6 +224,7 @@ void populateLossGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateAttentionGPUKernelPatterns(GPUKernelPatterns &patterns);
+void populateRecurrentGPUKernelPatterns(GPUKernelPatterns &patterns);
 
 /// A pattern from a function, for the families' one-liners.
 template <typename OpT>

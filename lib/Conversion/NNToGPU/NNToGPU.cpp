@@ -64,6 +64,7 @@ struct ConvertNNToGPUKernelsPass
     populateSequenceGPUKernelPatterns(patterns);
     populateTensorGPUKernelPatterns(patterns);
     populateAttentionGPUKernelPatterns(patterns);
+    populateRecurrentGPUKernelPatterns(patterns);
 
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto target = NVVM::NVVMTargetAttr::get(

@@ -600,6 +600,7 @@ void ConvertNNToLLVMPass::runOnOperation() {
     populateFusedMatmulLoweringPatterns(patterns, converter, state);
     populateReshapeLoweringPatterns(patterns, converter, state);
     populateAttentionLoweringPatterns(patterns, converter, state);
+    populateRecurrentLoweringPatterns(patterns, converter, state);
     ConversionTarget target(getContext());
     target.addLegalDialect<LLVM::LLVMDialect>();
     target.addIllegalDialect<NNDialect>();

@@ -3,7 +3,9 @@
 // nn.embedding and nn.dropout (and their backward ops) become loops in the
 // runtime; nn.rnn / nn.gru / nn.lstm become one runtime layer stack of
 // oneDNN RNN primitives, created in nngc_setup, whose backward
-// (nn.rnn_grad) reuses the forward's primitives and workspace.
+// (nn.rnn_grad) reuses the forward's primitives and workspace. With
+// target=cuda the recurrent ops call nngc_cuda_rnn*, which run cuBLASLt
+// products and launch the op's cell kernels (RecurrentKernels.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +17,21 @@ using namespace nngc;
 using namespace nngc::nn;
 
 namespace {
+
+/// With target=cuda: registers every launch of `op`'s kernels, which get
+/// consecutive ids (the runtime call takes the first: the cell kernel,
+/// then the layers' dropouts, RecurrentKernels.cpp).
+static FailureOr<int64_t> registerAllLaunches(OpBuilder &b, Operation *op,
+                                              NNLoweringState &state) {
+  auto kernels = op->getAttrOfType<ArrayAttr>("nngc.gpu_kernels");
+  if (!kernels || kernels.empty())
+    return failure();
+  int64_t first = cudaLaunchOnce(b, op, 0, state);
+  for (unsigned i = 1; i < kernels.size(); ++i)
+    if (cudaLaunchOnce(b, op, i, state) != first + i)
+      return failure();
+  return first;
+}
 
 struct EmbeddingLowering : public NNLowering<EmbeddingOp> {
   using NNLowering::NNLowering;
@@ -105,14 +122,21 @@ template <typename OpT> struct RecurrentLowering : public NNLowering<OpT> {
   matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     RecurrentConfig c = op.getConfig();
-    initPrimitiveOnce(rewriter, op, "nngc_rt_rnn_init",
+    initPrimitiveOnce(rewriter, op, this->state.runtimeFunction("rnn_init"),
                       recurrentInitArgs(c, op->hasAttr("nngc.has_backward")),
                       this->state);
     LoweringHelper h(rewriter, op.getLoc());
     SmallVector<Value> results = storagesOf(rewriter, op);
-    h.call("nngc_rt_rnn",
-           {contextArg(op), h.i32(slotOf(op)), h.i32(!isInference(op)),
-            h.ptrArray(adaptor.getOperands()), h.ptrArray(results)});
+    SmallVector<Value> args = {contextArg(op), h.i32(slotOf(op)),
+                               h.i32(!isInference(op))};
+    if (this->state.cuda) {
+      FailureOr<int64_t> first = registerAllLaunches(rewriter, op, this->state);
+      if (failed(first))
+        return rewriter.notifyMatchFailure(op, "no GPU kernels");
+      args.push_back(h.i32(*first));
+    }
+    args.append({h.ptrArray(adaptor.getOperands()), h.ptrArray(results)});
+    h.call(this->state.runtimeFunction("rnn"), args);
     rewriter.replaceOp(op, results);
     return success();
   }
@@ -124,14 +148,21 @@ struct RNNGradLowering : public NNLowering<RNNGradOp> {
   matchAndRewrite(RNNGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     int64_t slot = forwardSlotOf(op);
-    initPrimitiveOnce(rewriter, op, slot, "nngc_rt_rnn_init",
+    initPrimitiveOnce(rewriter, op, slot, state.runtimeFunction("rnn_init"),
                       recurrentInitArgs(op.getConfig(), true), state);
     LoweringHelper h(rewriter, op.getLoc());
     SmallVector<Value> results = storagesOf(rewriter, op);
-    h.call("nngc_rt_rnn_grad",
-           {contextArg(op), h.i32(slot), h.ptrArray(adaptor.getInputs()),
-            h.ptrArray(adaptor.getOutputs()),
-            h.ptrArray(adaptor.getOutputGrads()), h.ptrArray(results)});
+    SmallVector<Value> args = {contextArg(op), h.i32(slot)};
+    if (state.cuda) {
+      FailureOr<int64_t> first = registerAllLaunches(rewriter, op, state);
+      if (failed(first))
+        return rewriter.notifyMatchFailure(op, "no GPU kernels");
+      args.push_back(h.i32(*first));
+    }
+    args.append({h.ptrArray(adaptor.getInputs()),
+                 h.ptrArray(adaptor.getOutputs()),
+                 h.ptrArray(adaptor.getOutputGrads()), h.ptrArray(results)});
+    h.call(state.runtimeFunction("rnn_grad"), args);
     rewriter.replaceOp(op, results);
     return success();
   }
@@ -143,7 +174,14 @@ void nngc::populateSequenceOpLoweringPatterns(RewritePatternSet &patterns,
                                               TypeConverter &converter,
                                               NNLoweringState &state) {
   patterns.add<EmbeddingLowering, EmbeddingGradLowering, DropoutLowering,
-               DropoutGradLowering, RecurrentLowering<RNNOp>,
-               RecurrentLowering<GRUOp>, RecurrentLowering<LSTMOp>,
-               RNNGradLowering>(converter, patterns.getContext(), state);
+               DropoutGradLowering>(converter, patterns.getContext(), state);
+  populateRecurrentLoweringPatterns(patterns, converter, state);
+}
+
+void nngc::populateRecurrentLoweringPatterns(RewritePatternSet &patterns,
+                                             TypeConverter &converter,
+                                             NNLoweringState &state) {
+  patterns.add<RecurrentLowering<RNNOp>, RecurrentLowering<GRUOp>,
+               RecurrentLowering<LSTMOp>, RNNGradLowering>(
+      converter, patterns.getContext(), state);
 }

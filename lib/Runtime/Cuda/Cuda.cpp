@@ -157,6 +157,45 @@ struct HeadProduct {
   int64_t loops = 1, stepA = 0, stepB = 0, stepC = 0;
 };
 
+/// A recurrent layer stack's products and device buffers, per forward
+/// slot (nngc_cuda_rnn).
+struct Recurrent {
+  int32_t mode = 0;
+  int64_t layers = 0, dirs = 0, seq = 0, batch = 0, input = 0, hidden = 0;
+  /// Gate rows (gates x hidden) and the floats of saved gates a step.
+  int64_t g = 0, saved = 0;
+  bool batchFirst = false, bias = false, initial = false, masked = false;
+  double dropout = 0;
+  /// Per layer: the input projection of every step (+ b_ih), the hidden
+  /// projection of a step (+ b_hh); backward: dh += dG_h W_hh, dW_ih,
+  /// dW_hh, the bias sums (against a column of ones), dX.
+  struct Products {
+    Matmul gx, gh, dh, dWih, dWhh, dBias, dX;
+  };
+  std::vector<Products> products;
+  /// Per layer below the top: its output, and the next layer's input
+  /// after dropout, and the cotangent of that input.
+  std::vector<CUdeviceptr> out, next, dnext;
+  /// Per (layer, direction): the states of steps 0..T in processing
+  /// order (h, and c for an LSTM), and each step's saved gates.
+  std::vector<CUdeviceptr> hs, cs, gates;
+  /// Shared: a layer's input projection and its cotangent, a step's
+  /// hidden projection, its cotangents at every step, the carried state
+  /// cotangents, ones.
+  CUdeviceptr gx = 0, gh = 0, dgx = 0, dgh = 0, dh = 0, dc = 0, ones = 0;
+
+  bool lstm() const { return mode == NNGC_LSTM; }
+  bool gru() const { return mode == NNGC_GRU; }
+  int64_t rows() const { return seq * batch; }
+  int64_t layerInput(int64_t l) const { return l == 0 ? input : dirs * hidden; }
+  /// The first row of step t in a [T, B, F] or [B, T, F] buffer.
+  int64_t rowOf(int64_t t) const { return batchFirst ? t : t * batch; }
+  int64_t weightsPerCell() const { return bias ? 4 : 2; }
+  bool dropoutAfter(int64_t l, bool training) const {
+    return training && dropout > 0 && l + 1 < layers;
+  }
+};
+
 /// nn.attention's products and buffers, per forward slot.
 struct Attention {
   int64_t batch = 0, heads = 0, tq = 0, tk = 0;
@@ -188,6 +227,7 @@ struct Context::Cuda {
   std::vector<CUdeviceptr> allocations;
   std::string description;
   std::map<int32_t, Attention> attention;
+  std::map<int32_t, Recurrent> recurrent;
   /// The attention ops' work buffers (scores, dP, dropout(P)), shared by
   /// all of them: sized in nngc_setup for the largest.
   CUdeviceptr attentionScratch = 0;
@@ -497,6 +537,25 @@ static void launch(void *c, int32_t id, void *const *tensors) {
       case Scalar::AdamBc2Sqrt:
         put<float>(v, static_cast<float>(std::sqrt(1 - std::pow(a.a, t))));
         break;
+      case Scalar::RnnDropoutK1:
+      case Scalar::RnnDropoutK2: {
+        // Recurrent.cpp's layerDropoutKey.
+        uint64_t layerKey = dropoutKey(
+            ctx, (static_cast<uint64_t>(l.slot) << 8) +
+                     static_cast<uint64_t>(a.a) + 1);
+        put<uint32_t>(v, static_cast<uint32_t>(
+                             a.kind == Scalar::RnnDropoutK1 ? layerKey
+                                                            : layerKey >> 32));
+        break;
+      }
+      case Scalar::RnnDropoutThreshold:
+        put<uint32_t>(v, l.training && a.a > 0 ? dropoutThreshold(a.a) : 0u);
+        break;
+      case Scalar::RnnDropoutScale:
+        put<float>(v, l.training && a.a > 0
+                          ? static_cast<float>(1.0 / (1.0 - a.a))
+                          : 1.f);
+        break;
       }
     }
     cuda.check(cuda.driver->cuLaunchKernel(l.function, l.grid, 1, 1, l.block, 1,
@@ -618,16 +677,29 @@ static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
   setupProduct(c, mm, p, epilogue);
 }
 
-static void matmulRun(void *c, int32_t slot, const float *a, const float *b,
-                      const float *bias, const float *addend, float *out) {
-  Context::Cuda &cuda = cudaOf(c);
-  Matmul &mm = cuda.matmuls.at(slot);
+/// out = op(A) op(B) [+ bias] + beta cIn with `mm`'s setup.
+static void product(Context::Cuda &cuda, Matmul &mm, const float *a,
+                    const float *b, const float *bias, const void *cIn,
+                    float *out, float beta) {
   if (!mm.ready)
     throw std::runtime_error("CUDA: a product ran before its setup");
   if (mm.hasBias)
     cuda.blas->cublasLtMatmulDescSetAttribute(
         mm.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
-  float alpha = 1, beta = 0;
+  float alpha = 1;
+  cuda.checkBlas(
+      cuda.blas->cublasLtMatmul(
+          cuda.lt, mm.desc, &alpha, b, mm.a, a, mm.b, &beta, cIn, mm.c, out,
+          mm.c, &mm.algo, reinterpret_cast<void *>(cuda.workspace),
+          cuda.workspaceBytes, cuda.stream),
+      "cublasLtMatmul");
+}
+
+static void matmulRun(void *c, int32_t slot, const float *a, const float *b,
+                      const float *bias, const float *addend, float *out) {
+  Context::Cuda &cuda = cudaOf(c);
+  Matmul &mm = cuda.matmuls.at(slot);
+  float beta = 0;
   const void *cIn = out;
   if (mm.flags & NNGC_MATMUL_ADDEND) {
     beta = 1;
@@ -635,12 +707,7 @@ static void matmulRun(void *c, int32_t slot, const float *a, const float *b,
   } else if (mm.flags & NNGC_MATMUL_ACCUMULATE) {
     beta = 1;
   }
-  cuda.checkBlas(
-      cuda.blas->cublasLtMatmul(
-          cuda.lt, mm.desc, &alpha, b, mm.a, a, mm.b, &beta, cIn, mm.c, out,
-          mm.c, &mm.algo, reinterpret_cast<void *>(cuda.workspace),
-          cuda.workspaceBytes, cuda.stream),
-      "cublasLtMatmul");
+  product(cuda, mm, a, b, bias, cIn, out, beta);
 }
 
 extern "C" void nngc_cuda_matmul_init(void *ctx, int32_t slot, int64_t batch,
@@ -821,5 +888,267 @@ extern "C" void nngc_cuda_attention_grad(void *c, int32_t s, int32_t softmax,
     headProductRun(cuda, a.dValue, drops ? dropped : probs, dout, dv);
     headProductRun(cuda, a.dQuery, work, k, dq);
     headProductRun(cuda, a.dKey, work, q, dk);
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// nn.rnn, nn.gru, nn.lstm and nn.rnn_grad: cuBLASLt products around the
+// cell kernels of RecurrentKernels.cpp, one launch per step
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+float *f32(CUdeviceptr p) { return reinterpret_cast<float *>(p); }
+
+/// The operands of a stack: input, mask, initial states, weights.
+struct RecurrentOperands {
+  const float *input = nullptr, *mask = nullptr, *h0 = nullptr, *c0 = nullptr;
+  const float *const *weights = nullptr;
+};
+
+RecurrentOperands splitRecurrent(const Recurrent &r, const float *const *ops) {
+  RecurrentOperands o;
+  o.input = ops[0];
+  int64_t i = 1;
+  if (r.masked)
+    o.mask = ops[i++];
+  if (r.initial) {
+    o.h0 = ops[i++];
+    if (r.lstm())
+      o.c0 = ops[i++];
+  }
+  o.weights = ops + i;
+  return o;
+}
+
+void copyOrZero(Context::Cuda &cuda, float *dst, const float *src,
+                int64_t floats) {
+  if (src)
+    cuda.check(cuda.driver->cuMemcpyDtoDAsync(
+                   reinterpret_cast<CUdeviceptr>(dst),
+                   reinterpret_cast<CUdeviceptr>(src), floats * 4, cuda.stream),
+               "cuMemcpyDtoDAsync");
+  else
+    cuda.check(cuda.driver->cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(dst),
+                                            0, floats * 4, cuda.stream),
+               "cuMemsetD8Async");
+}
+
+/// The input of layer l: the stack's, or the layer below's output (after
+/// its dropout).
+const float *recurrentLayerInput(const Recurrent &r, int64_t l,
+                                 const float *input, bool training) {
+  if (l == 0)
+    return input;
+  return f32(r.dropoutAfter(l - 1, training) ? r.next[l - 1] : r.out[l - 1]);
+}
+
+} // namespace
+
+extern "C" void nngc_cuda_rnn_init(void *c, int32_t s, int32_t mode,
+                                   int64_t layers, int64_t dirs, int64_t seq,
+                                   int64_t batch, int64_t input, int64_t hidden,
+                                   int32_t flags, double dropout) {
+  guarded(c, [&] {
+    Context::Cuda &cuda = cudaOf(c);
+    Recurrent &r = cuda.recurrent[s];
+    r.mode = mode;
+    r.layers = layers, r.dirs = dirs, r.seq = seq, r.batch = batch;
+    r.input = input, r.hidden = hidden;
+    r.batchFirst = flags & NNGC_RNN_BATCH_FIRST;
+    r.bias = flags & NNGC_RNN_BIAS;
+    r.initial = flags & NNGC_RNN_INITIAL;
+    r.masked = flags & NNGC_RNN_MASK;
+    r.dropout = dropout;
+    int64_t gates = r.lstm() ? 4 : r.gru() ? 3 : 1;
+    r.g = gates * hidden;
+    r.saved = r.lstm() || r.gru() ? 4 * hidden : 0;
+    int64_t rows = r.rows(), B = batch, H = hidden, G = r.g;
+    auto alloc = [&](int64_t floats) {
+      return cuda.allocate(std::max<int64_t>(floats, 1) * 4,
+                           "allocating a recurrent layer's buffers");
+    };
+    r.products.resize(layers);
+    for (int64_t l = 0; l < layers; ++l) {
+      int64_t in = r.layerInput(l);
+      Recurrent::Products &p = r.products[l];
+      auto bias = r.bias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT;
+      p.gx.hasBias = p.gh.hasBias = r.bias;
+      setupProduct(c, p.gx, denseProduct(1, rows, in, G, false, true, false),
+                   bias);
+      setupProduct(c, p.gh, denseProduct(1, B, H, G, false, true, false), bias);
+      if (flags & NNGC_RNN_BACKWARD) {
+        auto none = CUBLASLT_EPILOGUE_DEFAULT;
+        setupProduct(c, p.dh, denseProduct(1, B, G, H, false, false, false),
+                     none);
+        setupProduct(c, p.dWih,
+                     denseProduct(1, G, rows, in, true, false, false), none);
+        setupProduct(c, p.dWhh, denseProduct(1, G, rows, H, true, false, false),
+                     none);
+        setupProduct(c, p.dBias, denseProduct(1, G, rows, 1, true, false, false),
+                     none);
+        setupProduct(c, p.dX, denseProduct(1, rows, G, in, false, false, false),
+                     none);
+      }
+      if (l + 1 < layers) {
+        r.out.push_back(alloc(rows * dirs * H));
+        r.next.push_back(dropout > 0 ? alloc(rows * dirs * H) : 0);
+        r.dnext.push_back(alloc(rows * dirs * H));
+      }
+      for (int64_t d = 0; d < dirs; ++d) {
+        r.hs.push_back(alloc((seq + 1) * B * H));
+        r.cs.push_back(r.lstm() ? alloc((seq + 1) * B * H) : 0);
+        r.gates.push_back(r.saved ? alloc(seq * B * r.saved) : 0);
+      }
+    }
+    r.gx = alloc(rows * G);
+    r.gh = alloc(B * G);
+    r.dgx = alloc(rows * G);
+    r.dgh = alloc(rows * G);
+    r.dh = alloc(B * H);
+    r.dc = alloc(B * H);
+    r.ones = alloc(rows);
+    std::vector<float> ones(rows, 1.f);
+    cuda.check(cuda.driver->cuMemcpyHtoDAsync(r.ones, ones.data(), rows * 4,
+                                              cuda.stream),
+               "cuMemcpyHtoDAsync");
+    cuda.check(cuda.driver->cuStreamSynchronize(cuda.stream),
+               "uploading ones");
+  });
+}
+
+extern "C" void nngc_cuda_rnn(void *c, int32_t s, int32_t training,
+                              int32_t firstLaunch,
+                              const float *const *operands,
+                              float *const *results) {
+  guarded(c, [&] {
+    Context::Cuda &cuda = cudaOf(c);
+    Recurrent &r = cuda.recurrent.at(s);
+    RecurrentOperands op = splitRecurrent(r, operands);
+    int64_t T = r.seq, B = r.batch, H = r.hidden, D = r.dirs, G = r.g;
+    for (int64_t l = 0; l < r.layers; ++l) {
+      Recurrent::Products &p = r.products[l];
+      const float *x = recurrentLayerInput(r, l, op.input, training);
+      float *y = l + 1 == r.layers ? results[0] : f32(r.out[l]);
+      for (int64_t d = 0; d < D; ++d) {
+        int64_t cell = l * D + d;
+        const float *const *w = op.weights + cell * r.weightsPerCell();
+        const float *bih = r.bias ? w[2] : nullptr,
+                    *bhh = r.bias ? w[3] : nullptr;
+        float *hs = f32(r.hs[cell]), *cs = f32(r.cs[cell]),
+              *gates = f32(r.gates[cell]);
+        product(cuda, p.gx, x, w[0], bih, f32(r.gx), f32(r.gx), 0);
+        copyOrZero(cuda, hs, op.h0 ? op.h0 + cell * B * H : nullptr, B * H);
+        if (r.lstm())
+          copyOrZero(cuda, cs, op.c0 ? op.c0 + cell * B * H : nullptr, B * H);
+        for (int64_t step = 0; step < T; ++step) {
+          int64_t t = d == 0 ? step : T - 1 - step;
+          float *hPrev = hs + step * B * H, *hNew = hPrev + B * H;
+          product(cuda, p.gh, hPrev, w[1], bhh, f32(r.gh), f32(r.gh), 0);
+          // RecurrentKernels.cpp's buildCell, in its order.
+          std::vector<void *> ptrs = {f32(r.gx) + r.rowOf(t) * G, f32(r.gh),
+                                      hPrev, hNew};
+          if (r.lstm())
+            ptrs.insert(ptrs.end(), {cs + step * B * H, cs + (step + 1) * B * H});
+          if (r.saved)
+            ptrs.push_back(gates + step * B * r.saved);
+          ptrs.push_back(y + r.rowOf(t) * D * H + d * H);
+          if (r.masked)
+            ptrs.push_back(const_cast<float *>(op.mask + r.rowOf(t)));
+          launch(c, firstLaunch, ptrs.data());
+        }
+        copyOrZero(cuda, results[1] + cell * B * H, hs + T * B * H, B * H);
+        if (r.lstm())
+          copyOrZero(cuda, results[2] + cell * B * H, cs + T * B * H, B * H);
+      }
+      if (r.dropoutAfter(l, training)) {
+        void *ptrs[] = {f32(r.out[l]), f32(r.next[l])};
+        launch(c, firstLaunch + 1 + static_cast<int32_t>(l), ptrs);
+      }
+    }
+  });
+}
+
+extern "C" void nngc_cuda_rnn_grad(void *c, int32_t s, int32_t firstLaunch,
+                                   const float *const *operands,
+                                   const float *const *outputs,
+                                   const float *const *outputGrads,
+                                   float *const *results) {
+  guarded(c, [&] {
+    Context::Cuda &cuda = cudaOf(c);
+    Recurrent &r = cuda.recurrent.at(s);
+    RecurrentOperands op = splitRecurrent(r, operands);
+    int64_t T = r.seq, B = r.batch, H = r.hidden, D = r.dirs, G = r.g;
+    int64_t next = 1;
+    if (r.masked) // the mask's cotangent
+      copyOrZero(cuda, results[next++], nullptr, r.rows());
+    float *dh0 = r.initial ? results[next++] : nullptr;
+    float *dc0 = r.initial && r.lstm() ? results[next++] : nullptr;
+    float *const *dw = results + next;
+    const float *dhn = outputGrads[1];
+    const float *dcn = r.lstm() ? outputGrads[2] : nullptr;
+    float *dh = f32(r.dh), *dc = f32(r.dc), *dgx = f32(r.dgx),
+          *dgh = f32(r.dgh);
+    for (int64_t l = r.layers - 1; l >= 0; --l) {
+      Recurrent::Products &p = r.products[l];
+      bool top = l + 1 == r.layers;
+      const float *dy = outputGrads[0];
+      if (!top) {
+        if (r.dropoutAfter(l, true)) {
+          void *ptrs[] = {f32(r.dnext[l]), f32(r.dnext[l])};
+          launch(c, firstLaunch + 1 + static_cast<int32_t>(l), ptrs);
+        }
+        dy = f32(r.dnext[l]);
+      }
+      const float *x = recurrentLayerInput(r, l, op.input, true);
+      float *dx = l == 0 ? results[0] : f32(r.dnext[l - 1]);
+      for (int64_t d = 0; d < D; ++d) {
+        int64_t cell = l * D + d, w0 = cell * r.weightsPerCell();
+        const float *const *w = op.weights + w0;
+        float *hs = f32(r.hs[cell]), *cs = f32(r.cs[cell]),
+              *gates = f32(r.gates[cell]);
+        copyOrZero(cuda, dh, dhn + cell * B * H, B * H);
+        if (r.lstm())
+          copyOrZero(cuda, dc, dcn + cell * B * H, B * H);
+        for (int64_t step = T - 1; step >= 0; --step) {
+          int64_t t = d == 0 ? step : T - 1 - step;
+          // RecurrentKernels.cpp's buildCellGrad, in its order.
+          std::vector<void *> ptrs = {
+              const_cast<float *>(dy + r.rowOf(t) * D * H + d * H), dh};
+          if (r.lstm())
+            ptrs.push_back(dc);
+          if (r.saved)
+            ptrs.push_back(gates + step * B * r.saved);
+          if (r.gru())
+            ptrs.push_back(hs + step * B * H);
+          if (r.lstm())
+            ptrs.insert(ptrs.end(), {cs + step * B * H, cs + (step + 1) * B * H});
+          if (!r.gru() && !r.lstm())
+            ptrs.push_back(hs + (step + 1) * B * H);
+          if (r.masked)
+            ptrs.push_back(const_cast<float *>(op.mask + r.rowOf(t)));
+          ptrs.push_back(dgx + r.rowOf(t) * G);
+          ptrs.push_back(dgh + step * B * G);
+          launch(c, firstLaunch, ptrs.data());
+          // dh_prev += dG_h W_hh.
+          product(cuda, p.dh, dgh + step * B * G, w[1], nullptr, dh, dh, 1);
+        }
+        if (dh0)
+          copyOrZero(cuda, dh0 + cell * B * H, dh, B * H);
+        if (dc0)
+          copyOrZero(cuda, dc0 + cell * B * H, dc, B * H);
+        // dgh's step s pairs with hs's step s (the state it read).
+        product(cuda, p.dWih, dgx, x, nullptr, dw[w0], dw[w0], 0);
+        product(cuda, p.dWhh, dgh, hs, nullptr, dw[w0 + 1], dw[w0 + 1], 0);
+        if (r.bias) {
+          product(cuda, p.dBias, dgx, f32(r.ones), nullptr, dw[w0 + 2],
+                  dw[w0 + 2], 0);
+          product(cuda, p.dBias, dgh, f32(r.ones), nullptr, dw[w0 + 3],
+                  dw[w0 + 3], 0);
+        }
+        // Both directions add into the input's cotangent.
+        product(cuda, p.dX, dgx, w[0], nullptr, dx, dx, d == 0 ? 0.f : 1.f);
+      }
+    }
   });
 }

@@ -149,7 +149,13 @@ struct Scalar {
     Lr,
     SgdFirst,
     AdamStepSize,
-    AdamBc2Sqrt
+    AdamBc2Sqrt,
+    /// A recurrent stack's dropout after layer `a`, probability `a`:
+    /// the CPU's layerDropoutKey, and no --dropout override.
+    RnnDropoutK1,
+    RnnDropoutK2,
+    RnnDropoutThreshold,
+    RnnDropoutScale
   } kind;
   double a = 0, b = 0;
 };
@@ -186,7 +192,11 @@ inline Scalar parseScalar(const std::string &text) {
       {"lr", Scalar::Lr},
       {"sgd_first", Scalar::SgdFirst},
       {"adam_step_size", Scalar::AdamStepSize},
-      {"adam_bc2_sqrt", Scalar::AdamBc2Sqrt}};
+      {"adam_bc2_sqrt", Scalar::AdamBc2Sqrt},
+      {"rnn_dropout_k1", Scalar::RnnDropoutK1},
+      {"rnn_dropout_k2", Scalar::RnnDropoutK2},
+      {"rnn_dropout_threshold", Scalar::RnnDropoutThreshold},
+      {"rnn_dropout_scale", Scalar::RnnDropoutScale}};
   for (auto [n, k] : kinds)
     if (name == n)
       return {k, a, b};

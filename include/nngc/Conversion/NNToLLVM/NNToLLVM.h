@@ -59,8 +59,8 @@ void populateOptimizerOpLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateFusedOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                      mlir::TypeConverter &converter,
                                      NNLoweringState &state);
-/// The CUDA target's: linear and matmul (cuBLASLt), reshape, attention
-/// (cuBLASLt products around its softmax kernels).
+/// The CUDA target's: linear and matmul (cuBLASLt), reshape, attention and
+/// the recurrent layers (cuBLASLt products around their kernels).
 void populateMatmulOpLoweringPatterns(mlir::RewritePatternSet &patterns,
                                       mlir::TypeConverter &converter,
                                       NNLoweringState &state);
@@ -71,6 +71,9 @@ void populateReshapeLoweringPatterns(mlir::RewritePatternSet &patterns,
                                      mlir::TypeConverter &converter,
                                      NNLoweringState &state);
 void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                       mlir::TypeConverter &converter,
+                                       NNLoweringState &state);
+void populateRecurrentLoweringPatterns(mlir::RewritePatternSet &patterns,
                                        mlir::TypeConverter &converter,
                                        NNLoweringState &state);
 /// Ops with GPU kernels (nngc.gpu_kernels): their launches.
