@@ -574,8 +574,12 @@ int cmdInfo(Model &model) {
     return out + "]";
   };
   std::cout << "model        " << m.model << "\n"
-            << "batch        " << m.batch << "\n"
-            << "inputs\n";
+            << "batch        " << m.batch << "\n";
+  // A CUDA trainer's GPU, and its products' arithmetic.
+  if (model.device)
+    std::cout << "device       " << model.device->describe() << ", "
+              << m.precision << " products\n";
+  std::cout << "inputs\n";
   for (const InputInfo &in : m.inputs)
     std::cout << "  " << in.name << "  " << (in.isInt ? "i64" : "f32") << " "
               << shape(in.shape) << "  "

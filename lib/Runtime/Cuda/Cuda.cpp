@@ -139,6 +139,23 @@ struct Launch {
   std::vector<void *> pointers;
 };
 
+/// The pointer arguments of a launch a runtime call makes (at most 12),
+/// without allocating.
+struct LaunchArgs {
+  void *p[12];
+  int n = 0;
+  LaunchArgs(std::initializer_list<const void *> ptrs) {
+    for (const void *q : ptrs)
+      add(q);
+  }
+  void add(const void *q) {
+    if (n == 12)
+      throw std::logic_error("CUDA: a launch with more than 12 pointers");
+    p[n++] = const_cast<void *>(q);
+  }
+  void *const *data() const { return p; }
+};
+
 struct Matmul {
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
@@ -483,12 +500,24 @@ extern "C" void nngc_cuda_launch_init(void *ctx, int32_t id, const char *name,
 }
 
 /// Launch `id` (nngc_cuda_launch_init) with `tensors`, its pointer
-/// arguments in order.
-static void launch(void *c, int32_t id, void *const *tensors) {
+/// arguments in order (`count` of them, checked, when the runtime's own
+/// call passes them; -1 from the generated code).
+static void launch(void *c, int32_t id, void *const *tensors,
+                   int count = -1) {
   {
     Context &ctx = *static_cast<Context *>(c);
     Context::Cuda &cuda = cudaOf(c);
     Launch &l = cuda.launches.at(id);
+    if (count >= 0) {
+      int expected = 0;
+      for (const Scalar &a : l.args)
+        expected += a.kind == Scalar::Tensor;
+      if (expected != count)
+        throw std::runtime_error("CUDA: " + l.name + " takes " +
+                                 std::to_string(expected) +
+                                 " pointers, the runtime passed " +
+                                 std::to_string(count));
+    }
     size_t tensor = 0;
     const double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
     for (size_t i = 0; i < l.args.size(); ++i) {
@@ -563,6 +592,11 @@ static void launch(void *c, int32_t id, void *const *tensors) {
                                            nullptr),
                ("launching " + l.name).c_str());
   }
+}
+
+/// A launch from the runtime's own calls (attention, recurrent layers).
+static void launchWith(void *c, int32_t id, const LaunchArgs &args) {
+  launch(c, id, args.data(), args.n);
 }
 
 extern "C" void nngc_cuda_launch(void *c, int32_t id, void *const *tensors) {
@@ -843,11 +877,12 @@ extern "C" void nngc_cuda_attention(void *c, int32_t s, int32_t training,
     // dropout(P) over the scores, which the kernel has read by then.
     float *dropped = scores;
     headProductRun(cuda, a.scores, q, k, scores);
-    std::vector<void *> ptrs = {scores};
+    LaunchArgs ptrs = {scores};
     if (mask)
-      ptrs.push_back(const_cast<float *>(mask));
-    ptrs.insert(ptrs.end(), {probs, dropped});
-    launch(c, softmax, ptrs.data());
+      ptrs.add(mask);
+    ptrs.add(probs);
+    ptrs.add(dropped);
+    launchWith(c, softmax, ptrs);
     bool drops = training && dropoutP(ctx, a.dropout) > 0;
     headProductRun(cuda, a.context, drops ? dropped : probs, v, out);
   });
@@ -873,17 +908,18 @@ extern "C" void nngc_cuda_attention_grad(void *c, int32_t s, int32_t softmax,
       probs = work + n;
       dropped = work + 2 * n;
       headProductRun(cuda, a.scores, q, k, work);
-      std::vector<void *> ptrs = {work};
+      LaunchArgs ptrs = {work};
       if (mask)
-        ptrs.push_back(const_cast<float *>(mask));
-      ptrs.insert(ptrs.end(), {probs, dropped});
-      launch(c, softmax, ptrs.data());
+        ptrs.add(mask);
+      ptrs.add(probs);
+      ptrs.add(dropped);
+      launchWith(c, softmax, ptrs);
     }
     // dP into the first buffer, then dS = P (dropout(dP) - rowsum) in
     // place and dropout(P) beside it.
     headProductRun(cuda, a.dProbs, dout, v, work);
-    void *ptrs[] = {work, probs, dropped};
-    launch(c, softmaxGrad, ptrs);
+    LaunchArgs ptrs = {work, probs, dropped};
+    launchWith(c, softmaxGrad, ptrs);
     bool drops = dropoutP(ctx, a.dropout) > 0;
     headProductRun(cuda, a.dValue, drops ? dropped : probs, dout, dv);
     headProductRun(cuda, a.dQuery, work, k, dq);
@@ -1046,24 +1082,26 @@ extern "C" void nngc_cuda_rnn(void *c, int32_t s, int32_t training,
           float *hPrev = hs + step * B * H, *hNew = hPrev + B * H;
           product(cuda, p.gh, hPrev, w[1], bhh, f32(r.gh), f32(r.gh), 0);
           // RecurrentKernels.cpp's buildCell, in its order.
-          std::vector<void *> ptrs = {f32(r.gx) + r.rowOf(t) * G, f32(r.gh),
-                                      hPrev, hNew};
-          if (r.lstm())
-            ptrs.insert(ptrs.end(), {cs + step * B * H, cs + (step + 1) * B * H});
+          LaunchArgs ptrs = {f32(r.gx) + r.rowOf(t) * G, f32(r.gh), hPrev,
+                             hNew};
+          if (r.lstm()) {
+            ptrs.add(cs + step * B * H);
+            ptrs.add(cs + (step + 1) * B * H);
+          }
           if (r.saved)
-            ptrs.push_back(gates + step * B * r.saved);
-          ptrs.push_back(y + r.rowOf(t) * D * H + d * H);
+            ptrs.add(gates + step * B * r.saved);
+          ptrs.add(y + r.rowOf(t) * D * H + d * H);
           if (r.masked)
-            ptrs.push_back(const_cast<float *>(op.mask + r.rowOf(t)));
-          launch(c, firstLaunch, ptrs.data());
+            ptrs.add(op.mask + r.rowOf(t));
+          launchWith(c, firstLaunch, ptrs);
         }
         copyOrZero(cuda, results[1] + cell * B * H, hs + T * B * H, B * H);
         if (r.lstm())
           copyOrZero(cuda, results[2] + cell * B * H, cs + T * B * H, B * H);
       }
       if (r.dropoutAfter(l, training)) {
-        void *ptrs[] = {f32(r.out[l]), f32(r.next[l])};
-        launch(c, firstLaunch + 1 + static_cast<int32_t>(l), ptrs);
+        LaunchArgs ptrs = {f32(r.out[l]), f32(r.next[l])};
+        launchWith(c, firstLaunch + 1 + static_cast<int32_t>(l), ptrs);
       }
     }
   });
@@ -1095,8 +1133,8 @@ extern "C" void nngc_cuda_rnn_grad(void *c, int32_t s, int32_t firstLaunch,
       const float *dy = outputGrads[0];
       if (!top) {
         if (r.dropoutAfter(l, true)) {
-          void *ptrs[] = {f32(r.dnext[l]), f32(r.dnext[l])};
-          launch(c, firstLaunch + 1 + static_cast<int32_t>(l), ptrs);
+          LaunchArgs ptrs = {f32(r.dnext[l]), f32(r.dnext[l])};
+          launchWith(c, firstLaunch + 1 + static_cast<int32_t>(l), ptrs);
         }
         dy = f32(r.dnext[l]);
       }
@@ -1113,23 +1151,24 @@ extern "C" void nngc_cuda_rnn_grad(void *c, int32_t s, int32_t firstLaunch,
         for (int64_t step = T - 1; step >= 0; --step) {
           int64_t t = d == 0 ? step : T - 1 - step;
           // RecurrentKernels.cpp's buildCellGrad, in its order.
-          std::vector<void *> ptrs = {
-              const_cast<float *>(dy + r.rowOf(t) * D * H + d * H), dh};
+          LaunchArgs ptrs = {dy + r.rowOf(t) * D * H + d * H, dh};
           if (r.lstm())
-            ptrs.push_back(dc);
+            ptrs.add(dc);
           if (r.saved)
-            ptrs.push_back(gates + step * B * r.saved);
+            ptrs.add(gates + step * B * r.saved);
           if (r.gru())
-            ptrs.push_back(hs + step * B * H);
-          if (r.lstm())
-            ptrs.insert(ptrs.end(), {cs + step * B * H, cs + (step + 1) * B * H});
+            ptrs.add(hs + step * B * H);
+          if (r.lstm()) {
+            ptrs.add(cs + step * B * H);
+            ptrs.add(cs + (step + 1) * B * H);
+          }
           if (!r.gru() && !r.lstm())
-            ptrs.push_back(hs + (step + 1) * B * H);
+            ptrs.add(hs + (step + 1) * B * H);
           if (r.masked)
-            ptrs.push_back(const_cast<float *>(op.mask + r.rowOf(t)));
-          ptrs.push_back(dgx + r.rowOf(t) * G);
-          ptrs.push_back(dgh + step * B * G);
-          launch(c, firstLaunch, ptrs.data());
+            ptrs.add(op.mask + r.rowOf(t));
+          ptrs.add(dgx + r.rowOf(t) * G);
+          ptrs.add(dgh + step * B * G);
+          launchWith(c, firstLaunch, ptrs);
           // dh_prev += dG_h W_hh.
           product(cuda, p.dh, dgh + step * B * G, w[1], nullptr, dh, dh, 1);
         }
