@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "DnnlUtils.h"
+#include "Positions.h"
 #include "nngc/Runtime/ABI.h"
 
 #include <cmath>
@@ -440,16 +441,7 @@ extern "C" void nngc_rt_arange(void *, int64_t n, int64_t *out) {
     out[i] = i;
 }
 
-// In f32 as the PyTorch tutorials' PositionalEncoding computes it.
 extern "C" void nngc_rt_sinusoidal_positions(void *, int64_t t, int64_t c,
                                              float *out) {
-  float step = static_cast<float>(-std::log(10000.0) / c);
-  for (int64_t i = 0; i < c / 2; ++i) {
-    float div = std::exp(static_cast<float>(2 * i) * step);
-    for (int64_t p = 0; p < t; ++p) {
-      float angle = static_cast<float>(p) * div;
-      out[p * c + 2 * i] = std::sin(angle);
-      out[p * c + 2 * i + 1] = std::cos(angle);
-    }
-  }
+  sinusoidalTable(t, c, out);
 }

@@ -433,7 +433,8 @@ void ConvertNNToLLVMPass::runOnOperation() {
         for (Operation &op : m.getBodyBlock())
           if (!op.hasAttr("nngc.gpu_kernels") &&
               !isa<InputOp, ParamOp, StateOp, OutputOp, LossOp, GradientOp,
-                   ReshapeOp, LinearOp, MatmulOp, FusedMatmulOp>(op) &&
+                   ReshapeOp, LinearOp, MatmulOp, FusedMatmulOp,
+                   SinusoidalPositionsOp>(op) &&
               named.insert(op.getName().getStringRef()).second) {
             op.emitError("'") << op.getName()
                               << "' has no CUDA lowering yet (docs/CUDA.md)";
@@ -599,7 +600,7 @@ void ConvertNNToLLVMPass::runOnOperation() {
     populateMatmulOpLoweringPatterns(patterns, converter, state);
     populateFusedMatmulLoweringPatterns(patterns, converter, state);
     populateReshapeLoweringPatterns(patterns, converter, state);
-    populateAttentionLoweringPatterns(patterns, converter, state);
+    populateTransformerRuntimeLoweringPatterns(patterns, converter, state);
     populateRecurrentLoweringPatterns(patterns, converter, state);
     ConversionTarget target(getContext());
     target.addLegalDialect<LLVM::LLVMDialect>();

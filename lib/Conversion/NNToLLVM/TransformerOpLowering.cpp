@@ -213,7 +213,7 @@ struct SinusoidalPositionsLowering : public NNLowering<SinusoidalPositionsOp> {
     LoweringHelper h(rewriter, op.getLoc());
     ArrayRef<int64_t> s = shapeOf(op.getResult());
     Value out = storageOf(rewriter, op);
-    h.call("nngc_rt_sinusoidal_positions",
+    h.call(state.runtimeFunction("sinusoidal_positions"),
            {contextArg(op), h.i64(s[0]), h.i64(s[1]), out});
     rewriter.replaceOp(op, out);
     return success();
@@ -225,16 +225,16 @@ struct SinusoidalPositionsLowering : public NNLowering<SinusoidalPositionsOp> {
 void nngc::populateTransformerOpLoweringPatterns(RewritePatternSet &patterns,
                                                  TypeConverter &converter,
                                                  NNLoweringState &state) {
-  populateAttentionLoweringPatterns(patterns, converter, state);
+  populateTransformerRuntimeLoweringPatterns(patterns, converter, state);
   patterns.add<LayerNormLowering, LayerNormGradLowering,
-               CachedAttentionLowering, ArangeLowering,
-               SinusoidalPositionsLowering>(converter, patterns.getContext(),
-                                            state);
+               CachedAttentionLowering, ArangeLowering>(
+      converter, patterns.getContext(), state);
 }
 
-void nngc::populateAttentionLoweringPatterns(RewritePatternSet &patterns,
-                                             TypeConverter &converter,
-                                             NNLoweringState &state) {
-  patterns.add<AttentionLowering, AttentionGradLowering>(
-      converter, patterns.getContext(), state);
+void nngc::populateTransformerRuntimeLoweringPatterns(
+    RewritePatternSet &patterns, TypeConverter &converter,
+    NNLoweringState &state) {
+  patterns.add<AttentionLowering, AttentionGradLowering,
+               SinusoidalPositionsLowering>(converter, patterns.getContext(),
+                                            state);
 }

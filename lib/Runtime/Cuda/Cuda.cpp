@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../Dropout.h"
+#include "../Positions.h"
 #include "Plan.h"
 #include "nngc/Runtime/ABI.h"
 #include "nngc/Runtime/Context.h"
@@ -245,6 +246,8 @@ struct Context::Cuda {
   std::string description;
   std::map<int32_t, Attention> attention;
   std::map<int32_t, Recurrent> recurrent;
+  /// nn.sinusoidal_positions' tables by (t, c), pinned, computed once.
+  std::map<std::pair<int64_t, int64_t>, float *> positions;
   /// The attention ops' work buffers (scores, dP, dropout(P)), shared by
   /// all of them: sized in nngc_setup for the largest.
   CUdeviceptr attentionScratch = 0;
@@ -1189,5 +1192,29 @@ extern "C" void nngc_cuda_rnn_grad(void *c, int32_t s, int32_t firstLaunch,
         product(cuda, p.dX, dgx, w[0], nullptr, dx, dx, d == 0 ? 0.f : 1.f);
       }
     }
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// nn.sinusoidal_positions: a constant, computed once on the host
+//===----------------------------------------------------------------------===//
+
+extern "C" void nngc_cuda_sinusoidal_positions(void *c, int64_t t, int64_t cols,
+                                               float *out) {
+  guarded(c, [&] {
+    Context::Cuda &cuda = cudaOf(c);
+    float *&table = cuda.positions[{t, cols}];
+    if (!table) {
+      void *p = nullptr;
+      cuda.check(cuda.driver->cuMemAllocHost(&p, t * cols * 4),
+                 "allocating pinned host memory");
+      table = static_cast<float *>(p);
+      sinusoidalTable(t, cols, table);
+    }
+    // The plan may reuse the buffer within a step: write it every time
+    // (asynchronously, from pinned memory).
+    cuda.check(cuda.driver->cuMemcpyHtoDAsync(reinterpret_cast<CUdeviceptr>(out),
+                                              table, t * cols * 4, cuda.stream),
+               "cuMemcpyHtoDAsync");
   });
 }

@@ -9,14 +9,19 @@
 // PRECISION: error: precision '{{bf16|tf32}}' needs target=cuda and must be fp32 or tf32
 
 // An op with neither kernels nor a CUDA runtime call is named at its
-// first occurrence.
-nn.model @pe {
-  %x = nn.input "x" : tensor<2x8x16xf32>
-  %w = nn.param "fc.weight" init(zeros) : tensor<16x16xf32>
-  %h = nn.linear %x, %w : tensor<2x8x16xf32>, tensor<16x16xf32>
-  // expected-error @+1 {{'nn.sinusoidal_positions' has no CUDA lowering yet (docs/CUDA.md)}}
-  %pe = nn.sinusoidal_positions : tensor<8x16xf32>
-  %t = nn.add %h, %pe : tensor<2x8x16xf32>, tensor<8x16xf32>
-  %l = nn.mse %t, %x : tensor<2x8x16xf32>, tensor<2x8x16xf32>
-  nn.minimize %l with #nn.sgd<lr = 0.1>
+// location: every op of the training graphs has one now except the MPI
+// all-reduce (the driver refuses --distributed=mpi with --target=cuda
+// before; here the passes run by hand).
+// RUN: not nngc-opt --nngc-autodiff --nngc-optimizer "--nngc-distribute=bucket-bytes=1024" --nngc-plan-memory --nngc-gpu-kernel-pipeline "--nngc-convert-nn-to-llvm=target=cuda" %s 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: error: 'nn.all_reduce_start' has no CUDA lowering yet (docs/CUDA.md)
+// MISSING: error: 'nn.all_reduce_wait' has no CUDA lowering yet (docs/CUDA.md)
+nn.model @mlp {
+  %x = nn.input "x" : tensor<4x3xf32>
+  %y = nn.input "y" : tensor<4xi64>
+  %w1 = nn.param "fc1.weight" init(zeros) : tensor<6x3xf32>
+  %h = nn.linear %x, %w1 : tensor<4x3xf32>, tensor<6x3xf32>
+  %w2 = nn.param "fc2.weight" init(zeros) : tensor<3x6xf32>
+  %z = nn.linear %h, %w2 : tensor<4x6xf32>, tensor<3x6xf32>
+  %loss = nn.cross_entropy %z, %y : tensor<4x3xf32>, tensor<4xi64>
+  nn.minimize %loss with #nn.sgd<lr = 0.1>
 }

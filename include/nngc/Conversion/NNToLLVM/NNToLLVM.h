@@ -70,9 +70,11 @@ void populateFusedMatmulLoweringPatterns(mlir::RewritePatternSet &patterns,
 void populateReshapeLoweringPatterns(mlir::RewritePatternSet &patterns,
                                      mlir::TypeConverter &converter,
                                      NNLoweringState &state);
-void populateAttentionLoweringPatterns(mlir::RewritePatternSet &patterns,
-                                       mlir::TypeConverter &converter,
-                                       NNLoweringState &state);
+/// Attention and sinusoidal positions, on either target through the
+/// runtime (nngc_rt_* / nngc_cuda_*).
+void populateTransformerRuntimeLoweringPatterns(
+    mlir::RewritePatternSet &patterns, mlir::TypeConverter &converter,
+    NNLoweringState &state);
 void populateRecurrentLoweringPatterns(mlir::RewritePatternSet &patterns,
                                        mlir::TypeConverter &converter,
                                        NNLoweringState &state);
