@@ -35,7 +35,8 @@ void nngc::buildTrainingPipeline(OpPassManager &pm,
   pm.addPass(createNNOptimizerPass());
   if (options.optLevel >= 2) {
     NNFusePassOptions fuse;
-    fuse.epilogues = options.target != "cuda";
+    // cuBLASLt's epilogues are fewer than oneDNN's post-ops.
+    fuse.cublasEpilogues = options.target == "cuda";
     pm.addPass(createNNFusePass(fuse));
   }
   NNPlanMemoryPassOptions plan;

@@ -1,6 +1,7 @@
 // nngc-fuse: each fusion, and each refusal (the graph is left as it is).
 // RUN: nngc-opt --nngc-fuse %s | FileCheck %s
 // RUN: nngc-opt "--nngc-fuse=epilogues=false slices=false updates=false" %s | FileCheck %s --check-prefix=OFF
+// RUN: nngc-opt "--nngc-fuse=cublas-epilogues=true" %s | FileCheck %s --check-prefix=CUBLAS
 
 // A linear and its relu become one product with a relu epilogue; the
 // relu's backward reads the result instead (relu(x) > 0 iff x > 0).
@@ -171,4 +172,31 @@ nn.model @sgd_updates {
   %mb = nn.state "mb" : tensor<4xf32>
   nn.sgd_update %w, %dw, %mw {lr = 0.1 : f64, momentum = 0.9 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64} : tensor<4x3xf32>, tensor<4x3xf32>
   nn.sgd_update %b, %db, %mb {lr = 0.1 : f64, momentum = 0.9 : f64, dampening = 0.0 : f64, weight_decay = 0.0 : f64} : tensor<4xf32>, tensor<4xf32>
+}
+
+// With cublas-epilogues (--target=cuda): ReLU fuses, tanh does not, and an
+// addend fuses onto a bare product but not onto one with an activation
+// (cuBLASLt adds it before the activation); the CPU fuses both.
+// CHECK-LABEL: nn.model @cublas_epilogues
+// CHECK: nn.fused_matmul %{{.*}}, %{{.*}} addend(%{{.*}}) {activation = #nn<epilogue relu>, transpose_rhs}
+// CHECK: nn.fused_matmul %{{.*}}, %{{.*}} {activation = #nn<epilogue tanh>, transpose_rhs}
+// CHECK: nn.fused_matmul %{{.*}}, %{{.*}} addend(%{{.*}}) {accumulate, transpose_rhs}
+// CUBLAS-LABEL: nn.model @cublas_epilogues
+// CUBLAS: %[[R:.*]] = nn.fused_matmul %{{.*}}, %{{.*}} {activation = #nn<epilogue relu>, transpose_rhs}
+// CUBLAS: nn.add %[[R]], %{{.*}}
+// CUBLAS: nn.linear
+// CUBLAS: nn.tanh
+// CUBLAS: nn.fused_matmul %{{.*}}, %{{.*}} addend(%{{.*}}) {{{(accumulate, )?}}transpose_rhs}
+// CUBLAS-NOT: nn.add
+nn.model @cublas_epilogues {
+  %x = nn.input "x" : tensor<8x6xf32>
+  %w = nn.param "w" init(zeros) : tensor<6x6xf32>
+  %h = nn.linear %x, %w : tensor<8x6xf32>, tensor<6x6xf32>
+  %r = nn.relu %h : tensor<8x6xf32>
+  %s = nn.add %r, %x : tensor<8x6xf32>, tensor<8x6xf32>
+  %t0 = nn.linear %s, %w : tensor<8x6xf32>, tensor<6x6xf32>
+  %t = nn.tanh %t0 : tensor<8x6xf32>
+  %p = nn.linear %t, %w : tensor<8x6xf32>, tensor<6x6xf32>
+  %u = nn.add %p, %s : tensor<8x6xf32>, tensor<8x6xf32>
+  nn.output "u" %u : tensor<8x6xf32>
 }

@@ -39,9 +39,9 @@ struct PipelineOptions {
   int64_t distributedBucketBytes = 0;
   /// The GPU architecture of the kernels (`--gpu-arch`, --target=cuda).
   std::string gpuArch = "sm_80";
-  /// "cpu" or "cuda" (`--target`): on CUDA the products fuse no
-  /// activations or addends (cuBLASLt's epilogues cover bias only so far)
-  /// and the lowering launches kernels.
+  /// "cpu" or "cuda" (`--target`): on CUDA the products fuse only the
+  /// epilogues cuBLASLt computes in nngc's order (ReLU; an addend on a
+  /// product without an activation) and the lowering launches kernels.
   std::string target = "cpu";
   /// With target cuda: "fp32" or "tf32" products (`--precision`).
   std::string precision = "fp32";

@@ -133,7 +133,10 @@ struct FuseActivation : public OpRewritePattern<ActOp> {
 /// reshape) that nothing else reads: the product accumulates onto the
 /// other side.
 struct FuseAddend : public OpRewritePattern<AddOp> {
-  using OpRewritePattern::OpRewritePattern;
+  /// `withActivation`: also onto a product with an activation (addend +
+  /// act(product)), which cuBLASLt cannot compute in that order.
+  FuseAddend(MLIRContext *ctx, bool withActivation)
+      : OpRewritePattern<AddOp>(ctx), withActivation(withActivation) {}
 
   LogicalResult matchAndRewrite(AddOp add,
                                 PatternRewriter &rewriter) const override {
@@ -150,7 +153,8 @@ struct FuseAddend : public OpRewritePattern<AddOp> {
       if (!productValue.hasOneUse())
         continue;
       std::optional<Product> p = productOf(productValue);
-      if (!p || p->addend)
+      if (!p || p->addend ||
+          (!withActivation && p->activation != EpilogueActivation::none))
         continue;
       Location loc = add.getLoc();
       Type productType = productValue.getType();
@@ -168,6 +172,8 @@ struct FuseAddend : public OpRewritePattern<AddOp> {
     }
     return rewriter.notifyMatchFailure(add, "no single-use product operand");
   }
+
+  bool withActivation;
 };
 
 /// A tree of single-use adds whose leaves are slice_grads along one axis
@@ -349,11 +355,16 @@ struct NNFusePass : public nngc::impl::NNFusePassBase<NNFusePass> {
     RewritePatternSet patterns(ctx);
     if (epilogues) {
       patterns.add<FuseActivation<ReluOp>>(ctx, EpilogueActivation::relu);
-      patterns.add<FuseActivation<LeakyReluOp>>(ctx,
-                                                EpilogueActivation::leaky_relu);
-      patterns.add<FuseActivation<TanhOp>>(ctx, EpilogueActivation::tanh);
-      patterns.add<FuseActivation<SigmoidOp>>(ctx, EpilogueActivation::sigmoid);
-      patterns.add<FuseAddend>(ctx);
+      // cuBLASLt has ReLU (and GELU, but only tanh's approximation) and
+      // adds the addend before the activation.
+      if (!cublasEpilogues) {
+        patterns.add<FuseActivation<LeakyReluOp>>(
+            ctx, EpilogueActivation::leaky_relu);
+        patterns.add<FuseActivation<TanhOp>>(ctx, EpilogueActivation::tanh);
+        patterns.add<FuseActivation<SigmoidOp>>(ctx,
+                                                EpilogueActivation::sigmoid);
+      }
+      patterns.add<FuseAddend>(ctx, /*withActivation=*/!cublasEpilogues);
     }
     if (slices)
       patterns.add<FuseSliceGradSum>(ctx, /*benefit=*/2);

@@ -117,6 +117,10 @@ def NNFusePass : Pass<"nngc-fuse", "mlir::ModuleOp"> {
   let options = [
     Option<"epilogues", "epilogues", "bool", /*default=*/"true",
            "Fuse activations and addends into matrix products">,
+    Option<"cublasEpilogues", "cublas-epilogues", "bool", /*default=*/"false",
+           "With epilogues: only those cuBLASLt computes in nngc's order "
+           "(--target=cuda): ReLU, and an addend on a product without an "
+           "activation">,
     Option<"slices", "slices", "bool", /*default=*/"true",
            "Turn sums of slice gradients into concatenations">,
     Option<"updates", "updates", "bool", /*default=*/"true",
