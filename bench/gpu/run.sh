@@ -8,8 +8,8 @@
 #     relative error per tensor (bench/gpu/compare_trainers.py). Examples
 #     the CUDA target cannot compile yet are listed with the compiler's
 #     reason, not skipped silently.
-#  2. gpt_small's training tokens/s in nngc for fp32 and tf32 (when its
-#     CUDA trainer compiles; bf16 is not built) and, where python3 has PyTorch with CUDA, in PyTorch eager
+#  2. gpt_small's training tokens/s in nngc for fp32, tf32 and bf16
+#     products (bf16: tensor-core products, fp32 activations) and, where python3 has PyTorch with CUDA, in PyTorch eager
 #     and torch.compile for fp32, tf32 and bf16 (bench/gpu/torch_gpt.py),
 #     printing the ratios.
 #
@@ -50,19 +50,27 @@ done
 
 echo "== gpt_small training throughput"
 nngc_tps=()
-for precision in fp32 tf32; do
+for precision in fp32 tf32 bf16; do
   if "$NNGC" compile examples/gpt_small.mlir --target=cuda --precision=$precision \
       -o "$OUT/gpt_small.$precision.cuda" 2>"$OUT/gpt_small.$precision.cuda.err"; then
     "$OUT/gpt_small.$precision.cuda" bench --steps 30 --warmup 10 --dropout 0 | tee "$OUT/gpt_small.$precision.bench.json"
     # bench's samples are sequences of 256 tokens.
     tps=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['samples_per_s'] * 256)" "$OUT/gpt_small.$precision.bench.json")
-    echo "nngc gpt_small $precision: $tps tokens/s"
+    # MFU as torch_gpt.py counts it: 6 N per token for the N parameters
+    # plus the attention products (6 layers, T 256, C 384), over the
+    # precision's dense peak (H100/H200: fp32 67, tf32 495, bf16 989 TFLOP/s).
+    params=$("$OUT/gpt_small.$precision.cuda" info | awk '/^parameters/ {print $2}')
+    mfu=$(python3 -c "
+import sys
+tps, n, p = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+peak = {'fp32': 67, 'tf32': 495, 'bf16': 989}[p] * 1e12
+print(f'{tps * (6 * n + 12 * 6 * 256 * 384) / peak:.3f}')" "$tps" "$params" "$precision")
+    echo "nngc gpt_small $precision: $tps tokens/s, MFU $mfu"
     nngc_tps+=("$precision=$tps")
   else
     echo "nngc gpt_small $precision: not compiled for CUDA yet: $(grep -m1 error "$OUT/gpt_small.$precision.cuda.err")"
   fi
 done
-echo "nngc gpt_small bf16: --precision=bf16 is not built yet"
 if python3 -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
   python3 bench/gpu/torch_gpt.py | tee "$OUT/torch_gpt.jsonl"
   if [ ${#nngc_tps[@]} -gt 0 ]; then

@@ -116,7 +116,7 @@ struct LowerPipelineCLOptions
       llvm::cl::init("cpu")};
   Option<std::string> precision{
       *this, "precision",
-      llvm::cl::desc("with target=cuda: fp32 or tf32 products"),
+      llvm::cl::desc("with target=cuda: fp32, tf32 or bf16 products"),
       llvm::cl::init("fp32")};
 };
 /// `--nngc-gpu-kernel-pipeline=chip=sm_90`.

@@ -214,7 +214,9 @@ Model::Model()
       throw std::runtime_error("this trainer was compiled with --target=cuda "
                                "but linked without nngc's CUDA runtime "
                                "(libnngc_cuda.a)");
-    ctx.tf32 = manifest.precision == "tf32";
+    ctx.precision = manifest.precision == "tf32"   ? Context::Precision::TF32
+                    : manifest.precision == "bf16" ? Context::Precision::BF16
+                                                   : Context::Precision::FP32;
     device = nngc_cuda_open_device(&ctx);
     // One device allocation for the plan's buffers, each 256-byte aligned.
     uint8_t **parts[] = {&onDevice.arena,     &onDevice.params,

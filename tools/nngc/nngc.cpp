@@ -100,8 +100,9 @@ int main(int argc, char **argv) {
       "averaged across ranks, overlapped with the backward pass) or none; "
       "nccl (across GPUs) is not built yet")(
       "precision", po::value(&precision)->default_value("fp32"),
-      "with --target=cuda: the products' arithmetic, fp32 or tf32 (TF32 "
-      "tensor cores, fp32 storage); bf16 is not built yet")(
+      "with --target=cuda: the products' arithmetic: fp32, tf32 or bf16 "
+      "(TF32 or bf16 tensor cores: inputs rounded, fp32 accumulation; "
+      "activations, weights and optimizer state stay fp32)")(
       "bucket-size", po::value(&bucketSize)->default_value("1M"),
       "with --distributed: gradients per all-reduce (a size, as "
       "--max-memory's)")("runtime-dir", po::value(&options.runtimeDir),
@@ -178,14 +179,8 @@ int main(int argc, char **argv) {
       return 1;
     }
     options.pipeline.target = "cuda";
-    if (precision == "bf16") {
-      std::cerr << "nngc: --precision=bf16 (bf16 products and activations, "
-                   "fp32 master weights) is not built yet; use fp32 or tf32 "
-                   "(docs/CUDA.md)\n";
-      return 1;
-    }
-    if (precision != "fp32" && precision != "tf32") {
-      std::cerr << "nngc: --precision must be fp32 or tf32, not '"
+    if (precision != "fp32" && precision != "tf32" && precision != "bf16") {
+      std::cerr << "nngc: --precision must be fp32, tf32 or bf16, not '"
                 << precision << "'\n";
       return 1;
     }

@@ -38,7 +38,7 @@ def ConvertNNToLLVMPass : Pass<"nngc-convert-nn-to-llvm", "mlir::ModuleOp"> {
            "cpu (oneDNN and the runtime's kernels) or cuda (kernel launches "
            "and cuBLASLt)">,
     Option<"precision", "precision", "std::string", "\"fp32\"",
-           "with target=cuda: fp32 or tf32 products (the manifest's "
+           "with target=cuda: fp32, tf32 or bf16 products (the manifest's "
            "`precision`)">
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];

@@ -43,7 +43,7 @@ struct PipelineOptions {
   /// epilogues cuBLASLt computes in nngc's order (ReLU; an addend on a
   /// product without an activation) and the lowering launches kernels.
   std::string target = "cpu";
-  /// With target cuda: "fp32" or "tf32" products (`--precision`).
+  /// With target cuda: "fp32", "tf32" or "bf16" products (`--precision`).
   std::string precision = "fp32";
 };
 

@@ -107,8 +107,9 @@ struct Context {
   /// kernels, the launches and cuBLASLt products nngc_setup registered.
   struct Cuda;
   Cuda *cuda = nullptr;
-  /// A CUDA trainer's products use TF32 tensor cores (--precision=tf32).
-  bool tf32 = false;
+  /// A CUDA trainer's products (--precision): fp32, or TF32 or bf16 tensor
+  /// cores (inputs rounded, fp32 accumulation and storage).
+  enum class Precision { FP32, TF32, BF16 } precision = Precision::FP32;
 };
 
 } // namespace nngc::rt

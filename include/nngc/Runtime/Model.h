@@ -136,7 +136,7 @@ struct Manifest {
   /// "cuda" for a trainer compiled with --target=cuda (its buffers live
   /// on the GPU, Device.h), else "cpu".
   std::string target = "cpu";
-  /// A CUDA trainer's products: "fp32" or "tf32" (--precision).
+  /// A CUDA trainer's products: "fp32", "tf32" or "bf16" (--precision).
   std::string precision = "fp32";
   /// "mpi" for a trainer compiled with --distributed=mpi (its step
   /// averages gradients across the ranks of an MPI job), else "none".

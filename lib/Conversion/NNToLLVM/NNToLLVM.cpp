@@ -398,9 +398,10 @@ void ConvertNNToLLVMPass::runOnOperation() {
     module.emitError("unknown target '") << target << "' (cpu or cuda)";
     return signalPassFailure();
   }
-  if (precision != "fp32" && (!cuda || precision != "tf32")) {
+  if (precision != "fp32" &&
+      (!cuda || (precision != "tf32" && precision != "bf16"))) {
     module.emitError("precision '")
-        << precision << "' needs target=cuda and must be fp32 or tf32";
+        << precision << "' needs target=cuda and must be fp32, tf32 or bf16";
     return signalPassFailure();
   }
   // The kernels' PTX (the GPU kernel pipeline's gpu.binary) becomes a

@@ -625,10 +625,13 @@ static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
                          cublasLtEpilogue_t epilogue) {
   Context::Cuda &cuda = cudaOf(c);
   Blas &b = cuda.lib();
-  // fp32 storage either way; tf32 lets the tensor cores round the inputs.
-  cublasComputeType_t compute = static_cast<Context *>(c)->tf32
-                                    ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                    : CUBLAS_COMPUTE_32F;
+  // fp32 storage and accumulation in every case; tf32 and bf16 let the
+  // tensor cores round the inputs to those formats.
+  Context::Precision precision = static_cast<Context *>(c)->precision;
+  cublasComputeType_t compute =
+      precision == Context::Precision::TF32   ? CUBLAS_COMPUTE_32F_FAST_TF32
+      : precision == Context::Precision::BF16 ? CUBLAS_COMPUTE_32F_FAST_16BF
+                                              : CUBLAS_COMPUTE_32F;
   cuda.checkBlas(b.cublasLtMatmulDescCreate(&mm.desc, compute, CUDA_R_32F),
                  "cublasLtMatmulDescCreate");
   ColumnMajorCall call = columnMajor(p);

@@ -4,9 +4,9 @@
 // NOPTX: error: target=cuda needs the kernels' PTX: run the GPU kernel pipeline (nngc-gpu-kernel-pipeline) first
 // RUN: not nngc-opt --nngc-training-pipeline=opt-level=0 --nngc-lower-to-llvm-pipeline=target=tpu %s 2>&1 | FileCheck %s --check-prefix=TARGET
 // TARGET: error: unknown target 'tpu' (cpu or cuda)
-// RUN: not nngc-opt --nngc-training-pipeline=opt-level=0 --nngc-gpu-kernel-pipeline --nngc-lower-to-llvm-pipeline="target=cuda precision=bf16" %s 2>&1 | FileCheck %s --check-prefix=PRECISION
+// RUN: not nngc-opt --nngc-training-pipeline=opt-level=0 --nngc-gpu-kernel-pipeline --nngc-lower-to-llvm-pipeline="target=cuda precision=fp16" %s 2>&1 | FileCheck %s --check-prefix=PRECISION
 // RUN: not nngc-opt --nngc-training-pipeline=opt-level=0 --nngc-lower-to-llvm-pipeline=precision=tf32 %s 2>&1 | FileCheck %s --check-prefix=PRECISION
-// PRECISION: error: precision '{{bf16|tf32}}' needs target=cuda and must be fp32 or tf32
+// PRECISION: error: precision '{{fp16|tf32}}' needs target=cuda and must be fp32, tf32 or bf16
 
 // An op with neither kernels nor a CUDA runtime call is named at its
 // location: every op of the training graphs has one now except the MPI
