@@ -386,8 +386,7 @@ void TrainRun::stepDoneLater(double weight, int64_t samples,
   pendingLosses.push_back(
       {model.lossLater(), weight, samples, model.ctx.step, where});
   if (pendingLosses.size() >= static_cast<size_t>(Model::kLossesInFlight) ||
-      saveDue() || stopStatus() ||
-      (tty && secondsSince(lastProgress) > 0.25))
+      saveDue() || stopStatus() || (tty && secondsSince(lastProgress) > 0.25))
     flushLosses();
 }
 
@@ -423,8 +422,7 @@ void TrainRun::stepDone(float loss, double weight, int64_t samples,
     clearProgress();
     throw NumericsError(
         "the loss became " + std::string(std::isnan(loss) ? "nan" : "inf") +
-        " at step " + std::to_string(step) + " (" + where + ")" +
-        lastGood() +
+        " at step " + std::to_string(step) + " (" + where + ")" + lastGood() +
         " (lower --lr or clip with --clip; --check-numerics names the first "
         "op that produced it)");
   }

@@ -23,8 +23,8 @@ namespace {
 
 /// cublasLtMatmul's D = alpha op(A) op(B) for column-major A, B, D (the
 /// layouts of `call`), `count` batches `stride` apart.
-void cublasLtReference(const ColumnMajorCall &call, float alpha,
-                       const float *a, const float *b, float *c) {
+void cublasLtReference(const ColumnMajorCall &call, float alpha, const float *a,
+                       const float *b, float *c) {
   int64_t rows = call.c.rows, cols = call.c.cols;
   int64_t k = call.transA ? call.a.rows : call.a.cols;
   ASSERT_EQ(call.transA ? call.a.cols : call.a.rows, rows);
@@ -40,10 +40,10 @@ void cublasLtReference(const ColumnMajorCall &call, float alpha,
       for (int64_t col = 0; col < cols; ++col) {
         double sum = 0;
         for (int64_t kk = 0; kk < k; ++kk) {
-          float av = call.transA ? ai[r * call.a.ld + kk]
-                                 : ai[kk * call.a.ld + r];
-          float bv = call.transB ? bi[kk * call.b.ld + col]
-                                 : bi[col * call.b.ld + kk];
+          float av =
+              call.transA ? ai[r * call.a.ld + kk] : ai[kk * call.a.ld + r];
+          float bv =
+              call.transB ? bi[kk * call.b.ld + col] : bi[col * call.b.ld + kk];
           sum += static_cast<double>(av) * bv;
         }
         ci[col * call.c.ld + r] = alpha * static_cast<float>(sum);
@@ -91,8 +91,8 @@ TEST(CudaPlan, DenseProductsMatchRowMajor) {
               double sum = 0;
               for (int64_t kk = 0; kk < k; ++kk) {
                 // A stored (m, k) or, transposed, (k, m); B (k, n) or (n, k).
-                float av = ta ? a[i * m * k + kk * m + r]
-                              : a[i * m * k + r * k + kk];
+                float av =
+                    ta ? a[i * m * k + kk * m + r] : a[i * m * k + r * k + kk];
                 const float *bb = b.data() + (shared ? 0 : i * k * n);
                 float bv = tb ? bb[c * k + kk] : bb[kk * n + c];
                 sum += static_cast<double>(av) * bv;
@@ -121,7 +121,8 @@ TEST(CudaPlan, AttentionProductsViewTheHeads) {
   struct Case {
     int64_t batch, heads, tq, tk, d;
   };
-  for (Case cs : {Case{2, 3, 4, 5, 2}, Case{3, 2, 5, 4, 3}, Case{1, 1, 3, 3, 4}}) {
+  for (Case cs :
+       {Case{2, 3, 4, 5, 2}, Case{3, 2, 5, 4, 3}, Case{1, 1, 3, 3, 4}}) {
     int64_t B = cs.batch, H = cs.heads, Tq = cs.tq, Tk = cs.tk, D = cs.d,
             C = H * D;
     AttentionPlans plans = planAttention(B, H, Tq, Tk, C);

@@ -1,4 +1,5 @@
-//===- Device.h - The accelerator a trainer's buffers may live on -*- C++ -*-===//
+//===- Device.h - The accelerator a trainer's buffers may live on -*- C++
+//-*-===//
 //
 // A trainer compiled with --target=cuda keeps its four buffers (arena,
 // params, grads, state) on the GPU; the generated entry points take device
@@ -36,8 +37,7 @@ public:
   virtual void download(void *host, const void *device, int64_t bytes) = 0;
   /// Device to host after the kernels launched so far, without waiting:
   /// `host` (from allocateHost) holds the bytes after synchronize().
-  virtual void downloadLater(void *host, const void *device,
-                             int64_t bytes) = 0;
+  virtual void downloadLater(void *host, const void *device, int64_t bytes) = 0;
   /// `bytes` of pinned host memory (freed with the device).
   virtual void *allocateHost(int64_t bytes) = 0;
   /// Waits for every launched kernel.

@@ -87,8 +87,7 @@ void buildAttentionSoftmax(Operation *op, Value query, Value key, Value mask,
         });
     sum = k.warpSum(sum);
     // A row with no visible key: all zeros (sum is 0, mx -inf).
-    Value inv =
-        k.select(k.gt(sum, k.f32(0)), k.div(k.f32(1), sum), k.f32(0));
+    Value inv = k.select(k.gt(sum, k.f32(0)), k.div(k.f32(1), sum), k.f32(0));
     Value drops = k.cmpIndex(arith::CmpIPredicate::ne, threshold, k.i32(0));
     k.laneLoop(tk, [&](Value j) {
       Value at = k.add(base, j);
@@ -117,9 +116,8 @@ void buildAttentionSoftmaxGrad(AttentionGradOp op, gpu::GPUModuleOp module,
   args.append(
       dropoutArgs(op->getContext(), op.getDropout().convertToDouble(), n));
   KernelBuilder k(module, op, (name + "_softmax_grad").str(), args);
-  Value g = k.arg(0), p = k.arg(1), d = k.arg(2), k1 = k.arg(3),
-        k2 = k.arg(4), threshold = k.arg(5), scale = k.arg(6),
-        offset = k.arg(7);
+  Value g = k.arg(0), p = k.arg(1), d = k.arg(2), k1 = k.arg(3), k2 = k.arg(4),
+        threshold = k.arg(5), scale = k.arg(6), offset = k.arg(7);
   k.warpPerRow(rows, tk, [&](Value base, Value) {
     // dP through the mask: with threshold 0 and scale 1, dP itself.
     auto maskOf = [&](Value at) {
@@ -146,15 +144,14 @@ void buildAttentionSoftmaxGrad(AttentionGradOp op, gpu::GPUModuleOp module,
 } // namespace
 
 void nngc::populateAttentionGPUKernelPatterns(GPUKernelPatterns &patterns) {
-  addKernel<AttentionOp>(
-      patterns, [](AttentionOp op, gpu::GPUModuleOp module, StringRef name) {
-        buildAttentionSoftmax(op, op.getQuery(), op.getKey(),
-                              op.getKeyPaddingMask(),
-                              static_cast<int64_t>(op.getHeads()),
-                              op.getCausal(), op.getDropout().convertToDouble(),
-                              module, name);
-        return success();
-      });
+  addKernel<AttentionOp>(patterns, [](AttentionOp op, gpu::GPUModuleOp module,
+                                      StringRef name) {
+    buildAttentionSoftmax(op, op.getQuery(), op.getKey(),
+                          op.getKeyPaddingMask(),
+                          static_cast<int64_t>(op.getHeads()), op.getCausal(),
+                          op.getDropout().convertToDouble(), module, name);
+    return success();
+  });
   addKernel<AttentionGradOp>(patterns, [](AttentionGradOp op,
                                           gpu::GPUModuleOp module,
                                           StringRef name) {
@@ -186,8 +183,9 @@ void nngc::populateAttentionGPUKernelPatterns(GPUKernelPatterns &patterns) {
       Value zero = b.create<arith::ConstantOp>(k.loc(), b.getI64IntegerAttr(0));
       Value tt = b.create<arith::ConstantOp>(k.loc(), b.getI64IntegerAttr(t));
       Value end = b.create<arith::MinSIOp>(
-          k.loc(), b.create<arith::MaxSIOp>(
-                       k.loc(), b.create<arith::AddIOp>(k.loc(), at, one), zero),
+          k.loc(),
+          b.create<arith::MaxSIOp>(
+              k.loc(), b.create<arith::AddIOp>(k.loc(), at, one), zero),
           tt);
       return std::make_pair(
           b.create<arith::IndexCastOp>(k.loc(), b.getIndexType(), end)
@@ -211,8 +209,9 @@ void nngc::populateAttentionGPUKernelPatterns(GPUKernelPatterns &patterns) {
         Value here = k.cmpIndex(arith::CmpIPredicate::eq, row, pos);
         Value tok = k.add(k.mul(seq, k.index(width)), col);
         for (unsigned c = 0; c < 2; ++c)
-          k.store(k.select(here, k.load(k.arg(c), tok), k.load(k.arg(2 + c), e)),
-                  k.arg(5 + c), e);
+          k.store(
+              k.select(here, k.load(k.arg(c), tok), k.load(k.arg(2 + c), e)),
+              k.arg(5 + c), e);
       });
       k.finish(KernelBuilder::gridFor(n));
     }
@@ -235,8 +234,8 @@ void nngc::populateAttentionGPUKernelPatterns(GPUKernelPatterns &patterns) {
     Value lane = k.lane(), step = k.index(kWarpSize), zero = k.index(0),
           one = k.index(1);
     Value scale = k.f32(op.getScale().convertToDouble());
-    Value mx =
-        k.reduceLoop(lane, end, step, k.f32(-INFINITY), [&](Value j, Value acc) {
+    Value mx = k.reduceLoop(
+        lane, end, step, k.f32(-INFINITY), [&](Value j, Value acc) {
           Value kb = rowBase(j);
           Value dot = k.reduceLoop(zero, k.index(d), one, k.f32(0),
                                    [&](Value i, Value a) {
@@ -248,21 +247,20 @@ void nngc::populateAttentionGPUKernelPatterns(GPUKernelPatterns &patterns) {
           return k.max(acc, sc);
         });
     mx = k.warpMax(mx);
-    Value sum = k.reduceLoop(lane, end, step, k.f32(0), [&](Value j, Value acc) {
-      Value e = k.exp(k.sub(k.load(scores, j), mx));
-      k.store(e, scores, j);
-      return k.add(acc, e);
-    });
+    Value sum =
+        k.reduceLoop(lane, end, step, k.f32(0), [&](Value j, Value acc) {
+          Value e = k.exp(k.sub(k.load(scores, j), mx));
+          k.store(e, scores, j);
+          return k.add(acc, e);
+        });
     sum = k.warpSum(sum);
     // Every lane reads every position's weight.
     k.barrier();
     Value inv = k.select(k.gt(sum, k.f32(0)), k.div(k.f32(1), sum), k.f32(0));
     k.laneLoop(d, [&](Value i) {
-      Value acc =
-          k.reduceLoop(zero, end, one, k.f32(0), [&](Value j, Value a) {
-            return k.fma(k.load(scores, j), k.load(vc, k.add(rowBase(j), i)),
-                         a);
-          });
+      Value acc = k.reduceLoop(zero, end, one, k.f32(0), [&](Value j, Value a) {
+        return k.fma(k.load(scores, j), k.load(vc, k.add(rowBase(j), i)), a);
+      });
       k.store(k.mul(acc, inv), out, k.add(qBase, i));
     });
     k.finish(batch * heads, kWarpSize);

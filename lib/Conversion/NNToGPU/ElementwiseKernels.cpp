@@ -39,8 +39,7 @@ void addGrad(GPUKernelPatterns &patterns,
   addKernel<OpT>(
       patterns, [f](OpT op, gpu::GPUModuleOp module, StringRef name) {
         Value grad = op.getGrad(), saved = op.getSaved(), out = op.getResult();
-        KernelBuilder k(module, op, name,
-                        {grad, saved, out});
+        KernelBuilder k(module, op, name, {grad, saved, out});
         int64_t n = elements(out);
         k.gridStrideLoop(n, [&](Value i) {
           Value g = k.load(k.arg(0), i), s = k.load(k.arg(1), i);
@@ -105,8 +104,7 @@ void addBinary(GPUKernelPatterns &patterns,
     SmallVector<int64_t> as = stridesOf(lhs), bs = stridesOf(rhs);
     bool sameA = elements(lhs) == elements(out),
          sameB = elements(rhs) == elements(out);
-    KernelBuilder k(module, op, name,
-                    {lhs, rhs, out});
+    KernelBuilder k(module, op, name, {lhs, rhs, out});
     int64_t n = elements(out);
     k.gridStrideLoop(n, [&](Value i) {
       // The operands' offsets from i's multi-index (constant divisors).

@@ -93,9 +93,9 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
   builder.setInsertionPoint(module.getBody()->getTerminator());
   auto workgroup = gpu::AddressSpaceAttr::get(builder.getContext(),
                                               gpu::AddressSpace::Workgroup);
-  SmallVector<Type> shared(sharedArrays,
-                           MemRefType::get({sharedElements}, builder.getF32Type(),
-                                           AffineMap(), workgroup));
+  SmallVector<Type> shared(
+      sharedArrays, MemRefType::get({sharedElements}, builder.getF32Type(),
+                                    AffineMap(), workgroup));
   func = builder.create<gpu::GPUFuncOp>(
       location, name, builder.getFunctionType(types, {}), shared);
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
@@ -363,8 +363,7 @@ static Value hash32(OpBuilder &b, Location loc, Value x) {
   return xorShift(x, 16);
 }
 
-Value KernelBuilder::dropoutKeep(Value k1, Value k2, Value threshold,
-                                 Value g) {
+Value KernelBuilder::dropoutKeep(Value k1, Value k2, Value threshold, Value g) {
   OpBuilder &b = builder;
   Location loc = location;
   // Block g / 2^32 of the mask, element g % 2^32 within it.
@@ -383,15 +382,15 @@ Value KernelBuilder::dropoutKeep(Value k1, Value k2, Value threshold,
 
 void KernelBuilder::laneLoop(int64_t n,
                              const std::function<void(Value)> &body) {
-  auto loop = builder.create<scf::ForOp>(location, lane(), index(n),
-                                         index(kWarpSize));
+  auto loop =
+      builder.create<scf::ForOp>(location, lane(), index(n), index(kWarpSize));
   OpBuilder::InsertionGuard guard(builder);
   builder.setInsertionPointToStart(loop.getBody());
   body(loop.getInductionVar());
 }
 
-void KernelBuilder::warpPerRow(
-    int64_t rows, int64_t n, const std::function<void(Value, Value)> &body) {
+void KernelBuilder::warpPerRow(int64_t rows, int64_t n,
+                               const std::function<void(Value, Value)> &body) {
   Value r = globalWarp();
   ifThen(cmpIndex(arith::CmpIPredicate::ult, r, index(rows)),
          [&] { body(mul(r, index(n)), r); });

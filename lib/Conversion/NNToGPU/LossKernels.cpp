@@ -65,8 +65,8 @@ LogicalResult buildCrossEntropy(CrossEntropyOp op, gpu::GPUModuleOp module,
   auto [rows, positions, classes] = ceDims(op.getLogits());
   std::optional<int64_t> ignore = op.getIgnoreIndex();
   KernelBuilder k(module, op, name,
-                  {op.getLogits(), op.getLabels(),
-                   op.getResult(), validRowsArg(op->getContext())},
+                  {op.getLogits(), op.getLabels(), op.getResult(),
+                   validRowsArg(op->getContext())},
                   /*sharedArrays=*/2);
   Value logits = k.arg(0), labels = k.arg(1);
   Value n = validElements(k, k.arg(3), positions);
@@ -117,8 +117,7 @@ LogicalResult buildCrossEntropyGrad(CrossEntropyGradOp op,
   auto [rows, positions, classes] = ceDims(op.getInput());
   std::optional<int64_t> ignore = op.getIgnoreIndex();
   KernelBuilder k(module, op, name,
-                  {op.getGrad(), op.getInput(),
-                   op.getTarget(), op.getResult(),
+                  {op.getGrad(), op.getInput(), op.getTarget(), op.getResult(),
                    validRowsArg(op->getContext())},
                   /*sharedArrays=*/1);
   Value logits = k.arg(1), labels = k.arg(2), dx = k.arg(3);
@@ -191,8 +190,7 @@ LogicalResult buildPointwiseLoss(Operation *op, Value x, Value t,
                                  const Term &term) {
   int64_t rows = staticShape(x)[0];
   KernelBuilder k(module, op, name,
-                  {x, t, op->getResult(0),
-                   validRowsArg(op->getContext())},
+                  {x, t, op->getResult(0), validRowsArg(op->getContext())},
                   /*sharedArrays=*/1);
   Value n = validElements(k, k.arg(3), elements(x) / rows);
   Value mine = k.reduceLoop(
@@ -218,8 +216,7 @@ LogicalResult buildPointwiseLossGrad(Operation *op, gpu::GPUModuleOp module,
   Value dl = op->getOperand(0), x = op->getOperand(1), t = op->getOperand(2);
   int64_t rows = staticShape(x)[0];
   KernelBuilder k(module, op, name,
-                  {dl, x, t,
-                   op->getResult(0), validRowsArg(op->getContext())});
+                  {dl, x, t, op->getResult(0), validRowsArg(op->getContext())});
   Value n = validElements(k, k.arg(4), elements(x) / rows);
   Value count = k.b().create<arith::UIToFPOp>(
       k.loc(), k.b().getF32Type(),

@@ -32,17 +32,16 @@ namespace {
 Value clipFactor(KernelBuilder &k, Value norm, Value clipNorm) {
   if (!norm)
     return k.f32(1);
-  Value coef =
-      k.div(clipNorm, k.add(k.load(norm, k.index(0)), k.f32(1e-6)));
+  Value coef = k.div(clipNorm, k.add(k.load(norm, k.index(0)), k.f32(1e-6)));
   Value one = k.f32(1);
   Value clipped = k.select(k.gt(coef, one), one, coef);
   return k.select(k.gt(clipNorm, k.f32(0)), clipped, one);
 }
 
 void sgdKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
-               Value param, Value grad, Value buffer, Value gradNorm,
-               double lr, double momentum, double dampening,
-               double weightDecay, bool nesterov) {
+               Value param, Value grad, Value buffer, Value gradNorm, double lr,
+               double momentum, double dampening, double weightDecay,
+               bool nesterov) {
   OpBuilder types(op->getContext());
   SmallVector<KernelArg> args = {param, grad};
   if (buffer)
@@ -54,8 +53,8 @@ void sgdKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
                KernelArg::scalar(types.getF32Type(), "lr=" + formatDouble(lr)),
                KernelArg::scalar(types.getI32Type(), "sgd_first")});
   KernelBuilder k(module, op, name, args);
-  Value clip = clipFactor(k, gradNorm ? k.arg(scalars - 1) : Value(),
-                          k.arg(scalars));
+  Value clip =
+      clipFactor(k, gradNorm ? k.arg(scalars - 1) : Value(), k.arg(scalars));
   Value lrArg = k.arg(scalars + 1);
   Value first = k.b().create<arith::CmpIOp>(k.loc(), arith::CmpIPredicate::ne,
                                             k.arg(scalars + 2), k.i32(0));
@@ -95,8 +94,8 @@ void adamKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
                                   formatDouble(beta1)),
        KernelArg::scalar(f32, "adam_bc2_sqrt=" + formatDouble(beta2))});
   KernelBuilder k(module, op, name, args);
-  Value clip = clipFactor(k, gradNorm ? k.arg(scalars - 1) : Value(),
-                          k.arg(scalars));
+  Value clip =
+      clipFactor(k, gradNorm ? k.arg(scalars - 1) : Value(), k.arg(scalars));
   Value lr = k.arg(scalars + 1), stepSize = k.arg(scalars + 2),
         bc2Sqrt = k.arg(scalars + 3);
   int64_t n = elements(param);
@@ -126,22 +125,21 @@ std::string part(StringRef name, size_t i) {
 } // namespace
 
 void nngc::populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns) {
-  addKernel<SGDUpdateOp>(
-      patterns, [](SGDUpdateOp op, gpu::GPUModuleOp module, StringRef name) {
-        sgdKernel(module, op, name, op.getParam(), op.getGrad(),
-                  op.getMomentumBuffer(), op.getGradNorm(),
-                  op.getLr().convertToDouble(),
-                  op.getMomentum().convertToDouble(),
-                  op.getDampening().convertToDouble(),
-                  op.getWeightDecay().convertToDouble(), op.getNesterov());
-        return success();
-      });
+  addKernel<SGDUpdateOp>(patterns, [](SGDUpdateOp op, gpu::GPUModuleOp module,
+                                      StringRef name) {
+    sgdKernel(module, op, name, op.getParam(), op.getGrad(),
+              op.getMomentumBuffer(), op.getGradNorm(),
+              op.getLr().convertToDouble(), op.getMomentum().convertToDouble(),
+              op.getDampening().convertToDouble(),
+              op.getWeightDecay().convertToDouble(), op.getNesterov());
+    return success();
+  });
   addKernel<AdamUpdateOp>(patterns, [](AdamUpdateOp op, gpu::GPUModuleOp module,
                                        StringRef name) {
     adamKernel(module, op, name, op.getParam(), op.getGrad(), op.getExpAvg(),
                op.getExpAvgSq(), op.getGradNorm(), op.getLr().convertToDouble(),
-               op.getBeta1().convertToDouble(),
-               op.getBeta2().convertToDouble(), op.getEps().convertToDouble(),
+               op.getBeta1().convertToDouble(), op.getBeta2().convertToDouble(),
+               op.getEps().convertToDouble(),
                op.getWeightDecay().convertToDouble(),
                op.getDecoupledWeightDecay());
     return success();

@@ -46,7 +46,7 @@ struct Stack {
     gh = g;
     // What the backward needs of a step's gates: LSTM i, f, g, o; GRU r,
     // z, n and the hidden projection's n part; RNN nothing (the state).
-    saved = c.mode == RecurrentMode::lstm ? 4 * h
+    saved = c.mode == RecurrentMode::lstm  ? 4 * h
             : c.mode == RecurrentMode::gru ? 4 * h
                                            : 0;
     int64_t rowsPerSequence = c.batchFirst ? c.seq : 1;
@@ -88,11 +88,10 @@ void buildCell(Operation *op, const Stack &s, gpu::GPUModuleOp module,
                StringRef name) {
   const RecurrentConfig &c = s.c;
   int64_t h = c.hidden, n = c.batch * h;
-  SmallVector<KernelArg> args = {
-      KernelArg::buffer(s.whole(s.g), "rnn_gx"),
-      KernelArg::buffer(s.step(s.g), "rnn_gh"),
-      KernelArg::buffer(s.step(h), "rnn_h_prev"),
-      KernelArg::buffer(s.step(h), "rnn_h")};
+  SmallVector<KernelArg> args = {KernelArg::buffer(s.whole(s.g), "rnn_gx"),
+                                 KernelArg::buffer(s.step(s.g), "rnn_gh"),
+                                 KernelArg::buffer(s.step(h), "rnn_h_prev"),
+                                 KernelArg::buffer(s.step(h), "rnn_h")};
   if (s.lstm()) {
     args.push_back(KernelArg::buffer(s.step(h), "rnn_c_prev"));
     args.push_back(KernelArg::buffer(s.step(h), "rnn_c"));
@@ -229,7 +228,8 @@ void buildCellGrad(Operation *op, const Stack &s, gpu::GPUModuleOp module,
       Value dnPre = k.mul(k.mul(dht, k.sub(one, z)), dTanh(nn));
       Value dzPre = k.mul(k.mul(dht, k.sub(hp, nn)), dSigmoid(z));
       Value drPre = k.mul(k.mul(dnPre, hn), dSigmoid(r));
-      put(0, drPre, drPre), put(1, dzPre, dzPre), put(2, dnPre, k.mul(dnPre, r));
+      put(0, drPre, drPre), put(1, dzPre, dzPre),
+          put(2, dnPre, k.mul(dnPre, r));
       k.store(pick(k, real, k.mul(dht, z), carried), dh, i);
     } else {
       Value a = k.load(hNew, i);
@@ -265,7 +265,8 @@ void buildLayerDropouts(Operation *op, const Stack &s, gpu::GPUModuleOp module,
          KernelArg::scalar(types.getI32Type(), "rnn_dropout_threshold=" + p),
          KernelArg::scalar(types.getF32Type(), "rnn_dropout_scale=" + p)});
     k.gridStrideLoop(n, [&](Value i) {
-      Value g = k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), i);
+      Value g =
+          k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), i);
       Value keep = k.dropoutKeep(k.arg(2), k.arg(3), k.arg(4), g);
       k.store(k.mul(k.load(k.arg(0), i), k.select(keep, k.arg(5), k.f32(0))),
               k.arg(1), i);
@@ -275,8 +276,7 @@ void buildLayerDropouts(Operation *op, const Stack &s, gpu::GPUModuleOp module,
 }
 
 template <typename OpT> void addForward(GPUKernelPatterns &patterns) {
-  addKernel<OpT>(patterns, [](OpT op, gpu::GPUModuleOp module,
-                              StringRef name) {
+  addKernel<OpT>(patterns, [](OpT op, gpu::GPUModuleOp module, StringRef name) {
     Stack s(op.getConfig());
     buildCell(op, s, module, name);
     buildLayerDropouts(op, s, module, name);

@@ -91,8 +91,7 @@ LogicalResult buildSoftmaxGrad(OpT op, gpu::GPUModuleOp module, StringRef name,
                                bool logSoftmax) {
   Value dyV = op.getGrad(), yV = op.getSaved(), out = op.getResult();
   auto [outer, n, inner] = aroundAxis(yV, static_cast<int64_t>(op.getAxis()));
-  KernelBuilder k(module, op, name,
-                  {dyV, yV, out});
+  KernelBuilder k(module, op, name, {dyV, yV, out});
   Value dy = k.arg(0), y = k.arg(1), dx = k.arg(2);
   // One row from `base`, elements start, start + step, ... (stride apart);
   // `reduce` combines the per-thread dot product into the row's.

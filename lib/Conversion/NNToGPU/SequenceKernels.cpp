@@ -67,8 +67,7 @@ void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
     auto table = cast<RankedTensorType>(op.getWeight().getType());
     int64_t vocab = table.getDimSize(0), dim = table.getDimSize(1);
     KernelBuilder k(module, op, name,
-                    {op.getIds(), op.getWeight(),
-                     op.getResult()});
+                    {op.getIds(), op.getWeight(), op.getResult()});
     int64_t n = elements(op.getResult());
     k.gridStrideLoop(n, [&](Value i) {
       Value token = k.div(i, k.index(dim));
@@ -95,15 +94,13 @@ void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
     int64_t vocab = table.getDimSize(0), dim = table.getDimSize(1);
     int64_t tableN = elements(op.getResult()), n = elements(op.getGrad());
     {
-      KernelBuilder k(module, op, (name + "_zero").str(),
-                      {op.getResult()});
+      KernelBuilder k(module, op, (name + "_zero").str(), {op.getResult()});
       k.gridStrideLoop(tableN,
                        [&](Value i) { k.store(k.f32(0), k.arg(0), i); });
       k.finish(KernelBuilder::gridFor(tableN));
     }
     KernelBuilder k(module, op, (name + "_add").str(),
-                    {op.getGrad(), op.getIds(),
-                     op.getResult()});
+                    {op.getGrad(), op.getIds(), op.getResult()});
     std::optional<int64_t> padding = op.getPaddingIdx();
     k.gridStrideLoop(n, [&](Value i) {
       Value token = k.div(i, k.index(dim));

@@ -84,8 +84,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
         aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
     auto [o2, count, i2] =
         aroundAxis(op.getResult(), static_cast<int64_t>(op.getAxis()));
-    KernelBuilder k(module, op, name,
-                    {op.getInput(), op.getResult()});
+    KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
     copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
               static_cast<int64_t>(op.getStart()), count, 0, count, false);
     return success();
@@ -94,8 +93,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
                                    StringRef name) {
     auto [outer, n, inner] =
         aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
-    KernelBuilder k(module, op, name,
-                    {op.getInput(), op.getResult()});
+    KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
     copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
               static_cast<int64_t>(op.getIndex()), 1, 0, 1, false);
     return success();
@@ -105,8 +103,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
         auto axis = static_cast<int64_t>(op.getAxis());
         auto [outer, n, inner] = aroundAxis(op.getResult(), axis);
         auto [o2, count, i2] = aroundAxis(op.getGrad(), axis);
-        KernelBuilder k(module, op, name,
-                        {op.getGrad(), op.getResult()});
+        KernelBuilder k(module, op, name, {op.getGrad(), op.getResult()});
         copyRange(k, k.arg(0), k.arg(1), outer, inner, count, 0, n,
                   static_cast<int64_t>(op.getStart()), count, true);
         return success();
@@ -198,8 +195,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     if (axis < 0)
       axis += static_cast<int64_t>(staticShape(in).size());
     auto [outer, n, inner] = aroundAxis(in, axis);
-    SmallVector<KernelArg> args = {op.getGrad(), in,
-                              op.getOutput()};
+    SmallVector<KernelArg> args = {op.getGrad(), in, op.getOutput()};
     if (mask)
       args.push_back(mask);
     args.push_back(op.getResult());
@@ -260,8 +256,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     SmallVector<int64_t> inStride(rank, 1);
     for (int64_t d = rank - 2; d >= 0; --d)
       inStride[d] = inStride[d + 1] * in[d + 1];
-    KernelBuilder k(module, op, name,
-                    {op.getInput(), op.getResult()});
+    KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
     int64_t n = elements(op.getResult());
     k.gridStrideLoop(n, [&](Value i) {
       Value rest = i, at = k.index(0);

@@ -75,8 +75,7 @@ int64_t nngc::cudaLaunchOnce(OpBuilder &b, Operation *op, unsigned i,
     s.call("nngc_cuda_launch_init",
            {setup.getArgument(0), s.i32(it->second), s.string(name, state),
             s.i64(launch[0]), s.i64(launch[1]),
-            s.string(launchSpec(op, i), state), s.i32(slot),
-            s.i32(training)});
+            s.string(launchSpec(op, i), state), s.i32(slot), s.i32(training)});
   }
   return it->second;
 }

@@ -156,24 +156,24 @@ struct SoftmaxLowering : public NNLowering<OpT> {
 void nngc::populateMatmulOpLoweringPatterns(RewritePatternSet &patterns,
                                             TypeConverter &converter,
                                             NNLoweringState &state) {
-  patterns.add<LinearLowering, MatmulLowering>(converter,
-                                               patterns.getContext(), state);
+  patterns.add<LinearLowering, MatmulLowering>(converter, patterns.getContext(),
+                                               state);
 }
 
 void nngc::populateLayerOpLoweringPatterns(RewritePatternSet &patterns,
                                            TypeConverter &converter,
                                            NNLoweringState &state) {
   populateMatmulOpLoweringPatterns(patterns, converter, state);
-  patterns.add<
-      EltwiseLowering<ReluOp, false>,
-      EltwiseLowering<LeakyReluOp, false>, EltwiseLowering<SigmoidOp, false>,
-      EltwiseLowering<TanhOp, false>, EltwiseLowering<GeluOp, false>,
-      EltwiseLowering<ReluGradOp, true>, EltwiseLowering<LeakyReluGradOp, true>,
-      EltwiseLowering<SigmoidGradOp, true>, EltwiseLowering<TanhGradOp, true>,
-      EltwiseLowering<GeluGradOp, true>,
-      SoftmaxLowering<SoftmaxOp, false, false>,
-      SoftmaxLowering<LogSoftmaxOp, true, false>,
-      SoftmaxLowering<SoftmaxGradOp, false, true>,
-      SoftmaxLowering<LogSoftmaxGradOp, true, true>>(
-      converter, patterns.getContext(), state);
+  patterns
+      .add<EltwiseLowering<ReluOp, false>, EltwiseLowering<LeakyReluOp, false>,
+           EltwiseLowering<SigmoidOp, false>, EltwiseLowering<TanhOp, false>,
+           EltwiseLowering<GeluOp, false>, EltwiseLowering<ReluGradOp, true>,
+           EltwiseLowering<LeakyReluGradOp, true>,
+           EltwiseLowering<SigmoidGradOp, true>,
+           EltwiseLowering<TanhGradOp, true>, EltwiseLowering<GeluGradOp, true>,
+           SoftmaxLowering<SoftmaxOp, false, false>,
+           SoftmaxLowering<LogSoftmaxOp, true, false>,
+           SoftmaxLowering<SoftmaxGradOp, false, true>,
+           SoftmaxLowering<LogSoftmaxGradOp, true, true>>(
+          converter, patterns.getContext(), state);
 }

@@ -408,7 +408,8 @@ void ConvertNNToLLVMPass::runOnOperation() {
   // global of the host code; the device code leaves the module.
   std::string ptx;
   if (cuda) {
-    for (auto binary : llvm::make_early_inc_range(module.getOps<gpu::BinaryOp>())) {
+    for (auto binary :
+         llvm::make_early_inc_range(module.getOps<gpu::BinaryOp>())) {
       for (Attribute a : binary.getObjects())
         if (auto object = dyn_cast<gpu::ObjectAttr>(a))
           ptx += object.getObject().getValue().str();
@@ -437,8 +438,8 @@ void ConvertNNToLLVMPass::runOnOperation() {
                    ReshapeOp, LinearOp, MatmulOp, FusedMatmulOp,
                    SinusoidalPositionsOp>(op) &&
               named.insert(op.getName().getStringRef()).second) {
-            op.emitError("'") << op.getName()
-                              << "' has no CUDA lowering yet (docs/CUDA.md)";
+            op.emitError("'")
+                << op.getName() << "' has no CUDA lowering yet (docs/CUDA.md)";
             ok = false;
           }
     if (!ok)

@@ -120,8 +120,8 @@ struct AttentionLowering : public NNLowering<AttentionOp> {
     // kernel (AttentionKernels.cpp) between them.
     if (state.cuda)
       args.push_back(h.i32(cudaLaunchOnce(rewriter, op, 0, state)));
-    args.append({adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(), mask,
-                 out});
+    args.append(
+        {adaptor.getQuery(), adaptor.getKey(), adaptor.getValue(), mask, out});
     h.call(state.runtimeFunction("attention"), args);
     rewriter.replaceOp(op, out);
     return success();

@@ -59,8 +59,7 @@ struct Library {
   template <typename T> T get(const char *symbol) const {
     void *p = dlsym(handle, symbol);
     if (!p)
-      throw std::runtime_error("no CUDA device: " + name + " has no " +
-                               symbol);
+      throw std::runtime_error("no CUDA device: " + name + " has no " + symbol);
     return reinterpret_cast<T>(p);
   }
 };
@@ -270,15 +269,15 @@ struct Context::Cuda {
   }
   void checkBlas(cublasStatus_t s, const char *what) const {
     if (s != CUBLAS_STATUS_SUCCESS)
-      throw std::runtime_error(std::string("cuBLASLt: ") + what +
-                               ": status " + std::to_string(int(s)));
+      throw std::runtime_error(std::string("cuBLASLt: ") + what + ": status " +
+                               std::to_string(int(s)));
   }
   Blas &lib() {
     if (!blas) {
-      blas = std::make_unique<Blas>(open(
-          {"libcublasLt.so.13", "/usr/local/cuda/lib64/libcublasLt.so.13",
-           "libcublasLt.so"},
-          "cuBLASLt"));
+      blas = std::make_unique<Blas>(
+          open({"libcublasLt.so.13", "/usr/local/cuda/lib64/libcublasLt.so.13",
+                "libcublasLt.so"},
+               "cuBLASLt"));
       checkBlas(blas->cublasLtCreate(&lt), "cublasLtCreate");
       check(driver->cuMemAlloc(&workspace, workspaceBytes),
             "allocating the cuBLASLt workspace");
@@ -317,10 +316,10 @@ public:
     // A block is reused once the copy that last read it is done (an
     // event), kStaging uploads later: by then a step has run.
     if (bytes > kMaxStaged) {
-      cuda.check(cuda.driver->cuMemcpyHtoDAsync(
-                     reinterpret_cast<CUdeviceptr>(device), host, bytes,
-                     cuda.stream),
-                 "cuMemcpyHtoDAsync");
+      cuda.check(
+          cuda.driver->cuMemcpyHtoDAsync(reinterpret_cast<CUdeviceptr>(device),
+                                         host, bytes, cuda.stream),
+          "cuMemcpyHtoDAsync");
       synchronize();
       return;
     }
@@ -341,29 +340,29 @@ public:
       s.bytes = bytes;
     }
     std::memcpy(s.host, host, bytes);
-    cuda.check(cuda.driver->cuMemcpyHtoDAsync(
-                   reinterpret_cast<CUdeviceptr>(device), s.host, bytes,
-                   cuda.stream),
-               "cuMemcpyHtoDAsync");
+    cuda.check(
+        cuda.driver->cuMemcpyHtoDAsync(reinterpret_cast<CUdeviceptr>(device),
+                                       s.host, bytes, cuda.stream),
+        "cuMemcpyHtoDAsync");
     cuda.check(cuda.driver->cuEventRecord(s.event, cuda.stream),
                "cuEventRecord");
   }
   void download(void *host, const void *device, int64_t bytes) override {
     if (bytes <= 0)
       return;
-    cuda.check(cuda.driver->cuMemcpyDtoHAsync(
-                   host, reinterpret_cast<CUdeviceptr>(device), bytes,
-                   cuda.stream),
-               "cuMemcpyDtoHAsync");
+    cuda.check(
+        cuda.driver->cuMemcpyDtoHAsync(
+            host, reinterpret_cast<CUdeviceptr>(device), bytes, cuda.stream),
+        "cuMemcpyDtoHAsync");
     synchronize();
   }
   void downloadLater(void *host, const void *device, int64_t bytes) override {
     if (bytes <= 0)
       return;
-    cuda.check(cuda.driver->cuMemcpyDtoHAsync(
-                   host, reinterpret_cast<CUdeviceptr>(device), bytes,
-                   cuda.stream),
-               "cuMemcpyDtoHAsync");
+    cuda.check(
+        cuda.driver->cuMemcpyDtoHAsync(
+            host, reinterpret_cast<CUdeviceptr>(device), bytes, cuda.stream),
+        "cuMemcpyDtoHAsync");
   }
   void *allocateHost(int64_t bytes) override {
     void *p = nullptr;
@@ -449,8 +448,8 @@ extern "C" Device *nngc_cuda_open_device(Context *ctx) {
   size_t total = 0;
   d.cuDeviceTotalMem(&total, cuda->device);
   char text[400];
-  std::snprintf(text, sizeof text, "%s (sm_%d%d, %.1f GiB)", name, major,
-                minor, total / 1073741824.0);
+  std::snprintf(text, sizeof text, "%s (sm_%d%d, %.1f GiB)", name, major, minor,
+                total / 1073741824.0);
   cuda->description = text;
   // The PTX is JIT-compiled for this GPU; the log names what failed.
   char log[8192] = {0};
@@ -505,8 +504,7 @@ extern "C" void nngc_cuda_launch_init(void *ctx, int32_t id, const char *name,
 /// Launch `id` (nngc_cuda_launch_init) with `tensors`, its pointer
 /// arguments in order (`count` of them, checked, when the runtime's own
 /// call passes them; -1 from the generated code).
-static void launch(void *c, int32_t id, void *const *tensors,
-                   int count = -1) {
+static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
   {
     Context &ctx = *static_cast<Context *>(c);
     Context::Cuda &cuda = cudaOf(c);
@@ -516,10 +514,9 @@ static void launch(void *c, int32_t id, void *const *tensors,
       for (const Scalar &a : l.args)
         expected += a.kind == Scalar::Tensor;
       if (expected != count)
-        throw std::runtime_error("CUDA: " + l.name + " takes " +
-                                 std::to_string(expected) +
-                                 " pointers, the runtime passed " +
-                                 std::to_string(count));
+        throw std::runtime_error(
+            "CUDA: " + l.name + " takes " + std::to_string(expected) +
+            " pointers, the runtime passed " + std::to_string(count));
     }
     size_t tensor = 0;
     const double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
@@ -572,12 +569,12 @@ static void launch(void *c, int32_t id, void *const *tensors,
       case Scalar::RnnDropoutK1:
       case Scalar::RnnDropoutK2: {
         // Recurrent.cpp's layerDropoutKey.
-        uint64_t layerKey = dropoutKey(
-            ctx, (static_cast<uint64_t>(l.slot) << 8) +
-                     static_cast<uint64_t>(a.a) + 1);
-        put<uint32_t>(v, static_cast<uint32_t>(
-                             a.kind == Scalar::RnnDropoutK1 ? layerKey
-                                                            : layerKey >> 32));
+        uint64_t layerKey =
+            dropoutKey(ctx, (static_cast<uint64_t>(l.slot) << 8) +
+                                static_cast<uint64_t>(a.a) + 1);
+        put<uint32_t>(v, static_cast<uint32_t>(a.kind == Scalar::RnnDropoutK1
+                                                   ? layerKey
+                                                   : layerKey >> 32));
         break;
       }
       case Scalar::RnnDropoutThreshold:
@@ -707,7 +704,8 @@ static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
   Matmul &mm = cuda.matmuls[slot];
   mm.flags = flags;
   mm.hasBias = flags & NNGC_MATMUL_BIAS;
-  bool ta = flags & NNGC_MATMUL_TRANSPOSE_A, tb = flags & NNGC_MATMUL_TRANSPOSE_B;
+  bool ta = flags & NNGC_MATMUL_TRANSPOSE_A,
+       tb = flags & NNGC_MATMUL_TRANSPOSE_B;
   cublasLtEpilogue_t epilogue =
       act == NNGC_RELU
           ? (mm.hasBias ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU)
@@ -728,10 +726,10 @@ static void product(Context::Cuda &cuda, Matmul &mm, const float *a,
         mm.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
   float alpha = 1;
   cuda.checkBlas(
-      cuda.blas->cublasLtMatmul(
-          cuda.lt, mm.desc, &alpha, b, mm.a, a, mm.b, &beta, cIn, mm.c, out,
-          mm.c, &mm.algo, reinterpret_cast<void *>(cuda.workspace),
-          cuda.workspaceBytes, cuda.stream),
+      cuda.blas->cublasLtMatmul(cuda.lt, mm.desc, &alpha, b, mm.a, a, mm.b,
+                                &beta, cIn, mm.c, out, mm.c, &mm.algo,
+                                reinterpret_cast<void *>(cuda.workspace),
+                                cuda.workspaceBytes, cuda.stream),
       "cublasLtMatmul");
 }
 
@@ -753,21 +751,17 @@ static void matmulRun(void *c, int32_t slot, const float *a, const float *b,
 extern "C" void nngc_cuda_matmul_init(void *ctx, int32_t slot, int64_t batch,
                                       int64_t m, int64_t k, int64_t n,
                                       int32_t flags) {
-  guarded(ctx, [&] {
-    matmulInit(ctx, slot, batch, m, k, n, flags, -1);
-  });
+  guarded(ctx, [&] { matmulInit(ctx, slot, batch, m, k, n, flags, -1); });
 }
 
 extern "C" void nngc_cuda_matmul(void *ctx, int32_t slot, const float *a,
                                  const float *b, const float *bias, float *c) {
-  guarded(ctx, [&] {
-    matmulRun(ctx, slot, a, b, bias, nullptr, c);
-  });
+  guarded(ctx, [&] { matmulRun(ctx, slot, a, b, bias, nullptr, c); });
 }
 
 extern "C" void nngc_cuda_fused_matmul_init(void *ctx, int32_t slot,
-                                            int64_t batch, int64_t m,
-                                            int64_t k, int64_t n, int32_t flags,
+                                            int64_t batch, int64_t m, int64_t k,
+                                            int64_t n, int32_t flags,
                                             int32_t act, double) {
   guarded(ctx, [&] {
     if (act != -1 && act != NNGC_RELU)
@@ -785,9 +779,7 @@ extern "C" void nngc_cuda_fused_matmul_init(void *ctx, int32_t slot,
 extern "C" void nngc_cuda_fused_matmul(void *ctx, int32_t slot, const float *a,
                                        const float *b, const float *bias,
                                        const float *addend, float *c) {
-  guarded(ctx, [&] {
-    matmulRun(ctx, slot, a, b, bias, addend, c);
-  });
+  guarded(ctx, [&] { matmulRun(ctx, slot, a, b, bias, addend, c); });
 }
 
 //===----------------------------------------------------------------------===//
@@ -813,8 +805,8 @@ void headProductRun(Context::Cuda &cuda, HeadProduct &hp, const float *a,
     float *c = out + l * hp.stepC;
     cuda.checkBlas(cuda.blas->cublasLtMatmul(
                        cuda.lt, hp.mm.desc, &hp.alpha, b + l * hp.stepB,
-                       hp.mm.a, a + l * hp.stepA, hp.mm.b, &beta, c, hp.mm.c,
-                       c, hp.mm.c, &hp.mm.algo,
+                       hp.mm.a, a + l * hp.stepA, hp.mm.b, &beta, c, hp.mm.c, c,
+                       hp.mm.c, &hp.mm.algo,
                        reinterpret_cast<void *>(cuda.workspace),
                        cuda.workspaceBytes, cuda.stream),
                    "cublasLtMatmul (attention)");
@@ -1027,8 +1019,8 @@ extern "C" void nngc_cuda_rnn_init(void *c, int32_t s, int32_t mode,
                      denseProduct(1, G, rows, in, true, false, false), none);
         setupProduct(c, p.dWhh, denseProduct(1, G, rows, H, true, false, false),
                      none);
-        setupProduct(c, p.dBias, denseProduct(1, G, rows, 1, true, false, false),
-                     none);
+        setupProduct(c, p.dBias,
+                     denseProduct(1, G, rows, 1, true, false, false), none);
         setupProduct(c, p.dX, denseProduct(1, rows, G, in, false, false, false),
                      none);
       }
@@ -1054,14 +1046,12 @@ extern "C" void nngc_cuda_rnn_init(void *c, int32_t s, int32_t mode,
     cuda.check(cuda.driver->cuMemcpyHtoDAsync(r.ones, ones.data(), rows * 4,
                                               cuda.stream),
                "cuMemcpyHtoDAsync");
-    cuda.check(cuda.driver->cuStreamSynchronize(cuda.stream),
-               "uploading ones");
+    cuda.check(cuda.driver->cuStreamSynchronize(cuda.stream), "uploading ones");
   });
 }
 
 extern "C" void nngc_cuda_rnn(void *c, int32_t s, int32_t training,
-                              int32_t firstLaunch,
-                              const float *const *operands,
+                              int32_t firstLaunch, const float *const *operands,
                               float *const *results) {
   guarded(c, [&] {
     Context::Cuda &cuda = cudaOf(c);
@@ -1216,8 +1206,9 @@ extern "C" void nngc_cuda_sinusoidal_positions(void *c, int64_t t, int64_t cols,
     }
     // The plan may reuse the buffer within a step: write it every time
     // (asynchronously, from pinned memory).
-    cuda.check(cuda.driver->cuMemcpyHtoDAsync(reinterpret_cast<CUdeviceptr>(out),
-                                              table, t * cols * 4, cuda.stream),
-               "cuMemcpyHtoDAsync");
+    cuda.check(
+        cuda.driver->cuMemcpyHtoDAsync(reinterpret_cast<CUdeviceptr>(out),
+                                       table, t * cols * 4, cuda.stream),
+        "cuMemcpyHtoDAsync");
   });
 }

@@ -68,10 +68,11 @@ inline ColumnMajorCall columnMajor(const ProductShape &p) {
 
 /// nngc's dense row-major (batch, m, k) x (batch, k, n) product (a batch
 /// of one shared B with `sharedB`).
-inline ProductShape denseProduct(int64_t batch, int64_t m, int64_t k,
-                                 int64_t n, bool ta, bool tb, bool sharedB) {
-  return {m,         k,     n,     ta,    tb,    ta ? m : k,
-          tb ? k : n, n,    m * k, sharedB ? 0 : k * n, m * n, batch};
+inline ProductShape denseProduct(int64_t batch, int64_t m, int64_t k, int64_t n,
+                                 bool ta, bool tb, bool sharedB) {
+  return {m,          k,          n, ta,    tb,
+          ta ? m : k, tb ? k : n, n, m * k, sharedB ? 0 : k * n,
+          m * n,      batch};
 }
 
 /// A row-major operand of an attention product: element (r, c) of
@@ -88,10 +89,9 @@ struct HeadProductPlan {
   int64_t loops;
 };
 
-inline HeadProductPlan planHeadProduct(int64_t batch, int64_t heads,
-                                       int64_t m, int64_t k, int64_t n,
-                                       bool ta, bool tb, HeadView a,
-                                       HeadView b, HeadView c) {
+inline HeadProductPlan planHeadProduct(int64_t batch, int64_t heads, int64_t m,
+                                       int64_t k, int64_t n, bool ta, bool tb,
+                                       HeadView a, HeadView b, HeadView c) {
   bool overHeads = heads >= batch;
   auto batched = [&](HeadView v) { return overHeads ? v.head : v.seq; };
   auto looped = [&](HeadView v) { return overHeads ? v.seq : v.head; };
@@ -116,8 +116,8 @@ inline AttentionPlans planAttention(int64_t batch, int64_t heads, int64_t tq,
   // [B, T, C] tensors seen as [B, heads, T, D]; P is [B, heads, Tq, Tk].
   HeadView qv{width, tq * width, d}, kv{width, tk * width, d},
       pv{tk, heads * tq * tk, tq * tk};
-  auto plan = [&](int64_t m, int64_t k, int64_t n, bool ta, bool tb,
-                  HeadView a, HeadView b, HeadView c) {
+  auto plan = [&](int64_t m, int64_t k, int64_t n, bool ta, bool tb, HeadView a,
+                  HeadView b, HeadView c) {
     return planHeadProduct(batch, heads, m, k, n, ta, tb, a, b, c);
   };
   return {plan(tq, d, tk, false, true, qv, kv, pv),

@@ -64,8 +64,8 @@ extern "C" {
 
 CUresult cuInit(unsigned int) { return CUDA_SUCCESS; }
 CUresult cuGetErrorName(CUresult r, const char **name) {
-  *name = r == CUDA_ERROR_NOT_FOUND ? "CUDA_ERROR_NOT_FOUND"
-                                    : "CUDA_ERROR_FAKE";
+  *name =
+      r == CUDA_ERROR_NOT_FOUND ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_FAKE";
   return CUDA_SUCCESS;
 }
 CUresult cuDeviceGetCount(int *count) {
@@ -263,14 +263,12 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
   *found = 1;
   return CUBLAS_STATUS_SUCCESS;
 }
-cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d,
-                              const void *alpha, const void *A,
-                              cublasLtMatrixLayout_t a, const void *B,
-                              cublasLtMatrixLayout_t b, const void *beta,
-                              const void *C, cublasLtMatrixLayout_t,
-                              void *D, cublasLtMatrixLayout_t dl,
-                              const cublasLtMatmulAlgo_t *, void *, size_t,
-                              cudaStream_t) {
+cublasStatus_t
+cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d, const void *alpha,
+               const void *A, cublasLtMatrixLayout_t a, const void *B,
+               cublasLtMatrixLayout_t b, const void *beta, const void *C,
+               cublasLtMatrixLayout_t, void *D, cublasLtMatrixLayout_t dl,
+               const cublasLtMatmulAlgo_t *, void *, size_t, cudaStream_t) {
   auto *desc = reinterpret_cast<FakeDesc *>(d);
   auto *la = reinterpret_cast<FakeLayout *>(a);
   auto *lb = reinterpret_cast<FakeLayout *>(b);
