@@ -604,23 +604,17 @@ void ConvertNNToLLVMPass::runOnOperation() {
     populateReshapeLoweringPatterns(patterns, converter, state);
     populateTransformerRuntimeLoweringPatterns(patterns, converter, state);
     populateRecurrentLoweringPatterns(patterns, converter, state);
-    ConversionTarget target(getContext());
-    target.addLegalDialect<LLVM::LLVMDialect>();
-    target.addIllegalDialect<NNDialect>();
-    target.addLegalOp<ModuleOp>();
-    if (failed(applyFullConversion(module, target, std::move(patterns))))
-      signalPassFailure();
-    return;
+  } else {
+    populateLayerOpLoweringPatterns(patterns, converter, state);
+    populateElementwiseOpLoweringPatterns(patterns, converter, state);
+    populateLossOpLoweringPatterns(patterns, converter, state);
+    populateSequenceOpLoweringPatterns(patterns, converter, state);
+    populateTensorOpLoweringPatterns(patterns, converter, state);
+    populateTransformerOpLoweringPatterns(patterns, converter, state);
+    populateOptimizerOpLoweringPatterns(patterns, converter, state);
+    populateFusedOpLoweringPatterns(patterns, converter, state);
+    populateDistributedOpLoweringPatterns(patterns, converter, state);
   }
-  populateLayerOpLoweringPatterns(patterns, converter, state);
-  populateElementwiseOpLoweringPatterns(patterns, converter, state);
-  populateLossOpLoweringPatterns(patterns, converter, state);
-  populateSequenceOpLoweringPatterns(patterns, converter, state);
-  populateTensorOpLoweringPatterns(patterns, converter, state);
-  populateTransformerOpLoweringPatterns(patterns, converter, state);
-  populateOptimizerOpLoweringPatterns(patterns, converter, state);
-  populateFusedOpLoweringPatterns(patterns, converter, state);
-  populateDistributedOpLoweringPatterns(patterns, converter, state);
   ConversionTarget target(getContext());
   target.addLegalDialect<LLVM::LLVMDialect>();
   target.addIllegalDialect<NNDialect>();

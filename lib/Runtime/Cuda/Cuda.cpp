@@ -348,12 +348,7 @@ public:
                "cuEventRecord");
   }
   void download(void *host, const void *device, int64_t bytes) override {
-    if (bytes <= 0)
-      return;
-    cuda.check(
-        cuda.driver->cuMemcpyDtoHAsync(
-            host, reinterpret_cast<CUdeviceptr>(device), bytes, cuda.stream),
-        "cuMemcpyDtoHAsync");
+    downloadLater(host, device, bytes);
     synchronize();
   }
   void downloadLater(void *host, const void *device, int64_t bytes) override {
