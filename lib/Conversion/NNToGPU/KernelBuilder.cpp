@@ -2,11 +2,10 @@
 
 #include "KernelBuilder.h"
 
-#include <cstdio>
-
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 #include <cmath>
+#include <cstdio>
 
 using namespace mlir;
 using namespace nngc;

@@ -44,11 +44,14 @@ constexpr int64_t kWarpSize = 32;
 ///   sgd_first (i32)                   1 on the first optimizer step
 ///   adam_step_size=LR/BETA1 (f32)     lr / (1 - beta1^t)
 ///   adam_bc2_sqrt=BETA2 (f32)         sqrt(1 - beta2^t)
+///   rnn_dropout_k1=L, _k2=L (i32)     a recurrent stack's mask after layer L
+///   rnn_dropout_threshold=P (i32)     its P of 2^32 (no --dropout override)
+///   rnn_dropout_scale=P (f32)         its 1 / (1 - P)
 ///
 /// or a work buffer of `elements` f32 that the op's own runtime entry
 /// owns and passes (`ptr=NAME` in `nngc.gpu_args`): such an op is launched
 /// by its runtime call (nn.attention: nngc_cuda_attention), not by the
-/// generic launch lowering.
+/// generic launch lowering (attention, the recurrent layers).
 struct KernelArg {
   KernelArg(mlir::Value tensor) : tensor(tensor) {}
   static KernelArg scalar(mlir::Type type, llvm::StringRef what) {
