@@ -856,6 +856,20 @@ extern "C" void nngc_cuda_attention_init(void *c, int32_t s, int64_t batch,
   });
 }
 
+/// S = scale Q K^T into `scores`, then the softmax kernel (launch
+/// `softmax`): P into `probs`, dropout(P) into `dropped`.
+static void scoresAndSoftmax(void *c, Attention &a, int32_t softmax,
+                             const float *q, const float *k, const float *mask,
+                             float *scores, float *probs, float *dropped) {
+  headProductRun(cudaOf(c), a.scores, q, k, scores);
+  LaunchArgs ptrs = {scores};
+  if (mask)
+    ptrs.add(mask);
+  ptrs.add(probs);
+  ptrs.add(dropped);
+  launchWith(c, softmax, ptrs);
+}
+
 extern "C" void nngc_cuda_attention(void *c, int32_t s, int32_t training,
                                     int32_t softmax, const float *q,
                                     const float *k, const float *v,
@@ -869,13 +883,7 @@ extern "C" void nngc_cuda_attention(void *c, int32_t s, int32_t training,
     float *probs = a.probs ? reinterpret_cast<float *>(a.probs) : scores + n;
     // dropout(P) over the scores, which the kernel has read by then.
     float *dropped = scores;
-    headProductRun(cuda, a.scores, q, k, scores);
-    LaunchArgs ptrs = {scores};
-    if (mask)
-      ptrs.add(mask);
-    ptrs.add(probs);
-    ptrs.add(dropped);
-    launchWith(c, softmax, ptrs);
+    scoresAndSoftmax(c, a, softmax, q, k, mask, scores, probs, dropped);
     bool drops = training && dropoutP(ctx, a.dropout) > 0;
     headProductRun(cuda, a.context, drops ? dropped : probs, v, out);
   });
@@ -900,13 +908,7 @@ extern "C" void nngc_cuda_attention_grad(void *c, int32_t s, int32_t softmax,
       // The forward's products and kernel again: the forward's bits.
       probs = work + n;
       dropped = work + 2 * n;
-      headProductRun(cuda, a.scores, q, k, work);
-      LaunchArgs ptrs = {work};
-      if (mask)
-        ptrs.add(mask);
-      ptrs.add(probs);
-      ptrs.add(dropped);
-      launchWith(c, softmax, ptrs);
+      scoresAndSoftmax(c, a, softmax, q, k, mask, work, probs, dropped);
     }
     // dP into the first buffer, then dS = P (dropout(dP) - rowsum) in
     // place and dropout(P) beside it.
