@@ -92,6 +92,15 @@ if getattr(config, "nngc_cuda_runtime", "") in ("TRUE", "ON", "1"):
 else:
     lit_config.note("nngc was built without cuda.h/cublasLt.h: the CUDA "
                     "trainer tests (feature cuda-runtime) are skipped")
+# The CUDA kernels compiled for the host, for the fake driver's emulator
+# (test/e2e/cuda-emulated.test): mlir-translate and clang.
+mlir_translate = shutil.which("mlir-translate-19") or shutil.which(
+    "mlir-translate", path="/usr/lib/llvm-19/bin")
+host_cc = shutil.which("clang-19") or shutil.which("clang")
+if mlir_translate and host_cc:
+    config.available_features.add("cuda-emulator")
+    config.substitutions.append(("%mlir_translate", mlir_translate))
+    config.substitutions.append(("%host_cc", host_cc))
 ptxas = shutil.which("ptxas") or (
     "/usr/local/cuda/bin/ptxas" if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
 if ptxas:

@@ -3,9 +3,16 @@
 
 Both files are `trainer grad-check --random-inputs --seed S --dropout 0
 --train-steps N --out FILE` safetensors: the loss, every gradient, and the
-parameters and losses after N optimizer steps on the same batch. Every
-tensor must agree to `--tol` relative error (max |cuda - cpu| / max |cpu|,
-per tensor). Reads safetensors by hand (a JSON header, then raw bytes), so
+parameters and losses after N optimizer steps on the same batch. The loss,
+the gradients and the outputs must agree to `--tol` relative error
+(max |cuda - cpu| / max |cpu|, per tensor); the parameters after the
+steps only to `--param-tol` (5 %, which a wrong update exceeds by far):
+Adam's first steps move a parameter by about lr times the sign of its
+gradient, so where a gradient is zero up to rounding (attention's key
+bias, whose gradient is 0 in exact arithmetic) the two sides move it by
+up to 2 lr in different directions, a large error relative to a
+parameter that started at 0. The losses after the steps are held to
+`--tol`. Reads safetensors by hand (a JSON header, then raw bytes), so
 it needs nothing but Python and the standard library. Prints one line per
 file pair and exits 1 on any mismatch.
 """
@@ -36,6 +43,7 @@ def main():
     p.add_argument("cpu")
     p.add_argument("cuda")
     p.add_argument("--tol", type=float, default=1e-4)
+    p.add_argument("--param-tol", type=float, default=0.05)
     p.add_argument("--name", default="")
     a = p.parse_args()
     ref, got = read_safetensors(a.cpu), read_safetensors(a.cuda)
@@ -54,7 +62,7 @@ def main():
             err = float("inf")
         if err > worst:
             worst, worst_name = err, name
-        if err > a.tol:
+        if err > (a.param_tol if name.startswith("param.") else a.tol):
             bad.append(f"{name}: relative error {err:.2e}")
     status = "ok" if not bad else "MISMATCH"
     print(f"{a.name:20s} {len(ref):4d} tensors  max relative error "

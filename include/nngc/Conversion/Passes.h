@@ -24,6 +24,12 @@ class SCFDialect;
 namespace mlir::memref {
 class MemRefDialect;
 } // namespace mlir::memref
+namespace mlir::func {
+class FuncDialect;
+} // namespace mlir::func
+namespace mlir::cf {
+class ControlFlowDialect;
+} // namespace mlir::cf
 
 namespace nngc {
 

@@ -76,4 +76,24 @@ def ConvertNNToGPUKernelsPass
                            "::mlir::LLVM::LLVMDialect"];
 }
 
+def GPUKernelsToHostPass : Pass<"nngc-gpu-kernels-to-host", "mlir::ModuleOp"> {
+  let summary = "Test support: the GPU kernels as host functions for an emulator";
+  let description = [{
+    Replaces the module with the `gpu.func`s of `nngc-convert-nn-to-gpu-kernels`
+    compiled for the host, in the LLVM dialect: each kernel `K` becomes
+    `K(args..., shared...)` (its workgroup arrays as trailing pointers) and
+    `K_entry(params, shared)`, which reads `K`'s arguments from
+    cuLaunchKernel's `void **params` and its shared arrays from `shared`.
+    Thread and block ids, warp shuffles and barriers become calls to
+    `nngc_emu_*`, which the fake CUDA driver (test/Runtime/FakeCuda)
+    provides: it runs each block's threads as fibers, so the CUDA
+    trainers' kernels compute on the host in the tests, without a GPU.
+    The NVVM intrinsics become LLVM's (`ex2.approx` as `exp2`, and so on),
+    so the host's results are close to, not bit-equal with, a GPU's.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::cf::ControlFlowDialect"];
+}
+
 #endif // NNGC_CONVERSION_PASSES_TD

@@ -86,7 +86,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
         aroundAxis(op.getResult(), static_cast<int64_t>(op.getAxis()));
     KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
     copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
-              static_cast<int64_t>(op.getStart()), count, 0, count, false);
+              op.getNormalizedStart(), count, 0, count, false);
     return success();
   });
   addKernel<SelectOp>(patterns, [](SelectOp op, gpu::GPUModuleOp module,
@@ -95,7 +95,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
         aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
     KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
     copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
-              static_cast<int64_t>(op.getIndex()), 1, 0, 1, false);
+              op.getNormalizedIndex(), 1, 0, 1, false);
     return success();
   });
   addKernel<SliceGradOp>(

@@ -80,3 +80,15 @@ nn.model @t {
   %tr = nn.transpose %x {permutation = array<i64: 1, 0, 2>} : tensor<2x8x6xf32> -> tensor<8x2x6xf32>
   %g:3 = nn.layer_norm_grad %z, %x weight(%w : tensor<6xf32>) bias(%b : tensor<6xf32>) output(%l) {eps = 1.0e-05 : f64, normalized_dims = 1 : i64} : tensor<2x8x6xf32> -> tensor<2x8x6xf32>, tensor<6xf32>, tensor<6xf32>
 }
+
+// Negative positions count from the end: index -1 of 8 is 7, start -3 of
+// 6 is 3 (an unnormalized -1 read before the row).
+// CHECK-LABEL: gpu.func @neg_1_select(%arg0: memref<96xf32>, %arg1: memref<12xf32>)
+// CHECK: arith.addi %{{.*}}, %c7
+// CHECK-LABEL: gpu.func @neg_2_slice(%arg0: memref<96xf32>, %arg1: memref<48xf32>)
+// CHECK: arith.addi %{{.*}}, %c3
+nn.model @neg {
+  %x = nn.input "x" : tensor<2x8x6xf32>
+  %last = nn.select %x {axis = 1, index = -1} : tensor<2x8x6xf32> -> tensor<2x6xf32>
+  %tail = nn.slice %x {axis = 2, start = -3} : tensor<2x8x6xf32> -> tensor<2x8x3xf32>
+}

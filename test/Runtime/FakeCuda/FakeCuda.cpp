@@ -17,11 +17,16 @@
 #include <cublasLt.h>
 #include <cuda.h>
 
+#include <dlfcn.h>
+#include <ucontext.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <regex>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -39,10 +44,124 @@ struct Stats {
 
 std::string ptx;
 
+/// With NNGC_FAKE_CUDA_KERNELS: the kernels compiled for the host
+/// (nngc-gpu-kernels-to-host), which cuLaunchKernel runs.
+void *hostKernels = nullptr;
+
 struct Function {
   std::string name;
+  /// K_entry(params, shared) of the host kernels (null: not run).
+  void (*entry)(void **, void **) = nullptr;
+  /// Bytes of each shared array, and whether the kernel synchronises
+  /// threads (shuffles, barriers): then its threads run as fibers.
+  std::vector<size_t> shared;
+  bool synchronises = false;
 };
 std::map<std::string, Function> functions;
+
+/// The PTX of entry `name`, up to the next entry.
+std::string entryText(const std::string &name) {
+  size_t at = ptx.find(".entry " + name + "(");
+  if (at == std::string::npos)
+    return "";
+  size_t end = ptx.find(".entry ", at + 7);
+  return ptx.substr(at, end == std::string::npos ? std::string::npos
+                                                  : end - at);
+}
+
+//===----------------------------------------------------------------------===//
+// The emulator: a block's threads run as fibers that meet at warp shuffles
+// (the 32 lanes of a warp) and barriers (the whole block).
+//===----------------------------------------------------------------------===//
+
+struct Fiber {
+  ucontext_t context;
+  std::vector<char> stack;
+  enum State { Ready, AtShuffle, AtBarrier, Done } state = Ready;
+  int64_t thread = 0;
+  unsigned shuffles = 0;
+};
+
+struct Grid {
+  int64_t block = 0, blockDim = 1, gridDim = 1, thread = 0;
+  Fiber *current = nullptr;
+  ucontext_t scheduler;
+  std::vector<Fiber> fibers;
+  /// Each thread's value at its last two shuffles (by their parity).
+  std::vector<float> slots[2];
+  void (*entry)(void **, void **) = nullptr;
+  void **params = nullptr, **shared = nullptr;
+} grid;
+
+void fiberMain() {
+  grid.entry(grid.params, grid.shared);
+  grid.current->state = Fiber::Done;
+}
+
+void yield() { swapcontext(&grid.current->context, &grid.scheduler); }
+
+bool runBlock() {
+  int64_t n = grid.blockDim;
+  if (grid.fibers.size() < static_cast<size_t>(n))
+    grid.fibers.resize(n);
+  grid.slots[0].assign(n, 0.f);
+  grid.slots[1].assign(n, 0.f);
+  for (int64_t t = 0; t < n; ++t) {
+    Fiber &f = grid.fibers[t];
+    f.stack.resize(256 * 1024);
+    f.state = Fiber::Ready;
+    f.thread = t;
+    f.shuffles = 0;
+    getcontext(&f.context);
+    f.context.uc_stack.ss_sp = f.stack.data();
+    f.context.uc_stack.ss_size = f.stack.size();
+    f.context.uc_link = &grid.scheduler;
+    makecontext(&f.context, fiberMain, 0);
+  }
+  for (;;) {
+    bool ran = false, live = false;
+    for (int64_t t = 0; t < n; ++t) {
+      Fiber &f = grid.fibers[t];
+      if (f.state != Fiber::Ready)
+        continue;
+      ran = true;
+      grid.current = &f;
+      grid.thread = t;
+      swapcontext(&grid.scheduler, &f.context);
+    }
+    // A warp whose live lanes all wait at a shuffle goes on; so does a
+    // block whose live threads all wait at a barrier.
+    bool released = false, allAtBarrier = true;
+    for (int64_t w = 0; w < n; w += 32) {
+      bool all = true, any = false;
+      for (int64_t t = w; t < w + 32 && t < n; ++t) {
+        Fiber::State s = grid.fibers[t].state;
+        if (s != Fiber::Done)
+          live = true, any = true;
+        if (s != Fiber::Done && s != Fiber::AtShuffle)
+          all = false;
+        if (s != Fiber::Done && s != Fiber::AtBarrier)
+          allAtBarrier = false;
+      }
+      if (all && any)
+        for (int64_t t = w; t < w + 32 && t < n; ++t)
+          if (grid.fibers[t].state == Fiber::AtShuffle) {
+            grid.fibers[t].state = Fiber::Ready;
+            released = true;
+          }
+    }
+    if (!live)
+      return true;
+    if (allAtBarrier) {
+      for (int64_t t = 0; t < n; ++t)
+        if (grid.fibers[t].state == Fiber::AtBarrier)
+          grid.fibers[t].state = Fiber::Ready;
+      released = true;
+    }
+    if (!ran && !released)
+      return false; // threads wait for each other: a deadlock
+  }
+}
 
 CUdeviceptr allocate(size_t bytes) {
   void *p = nullptr;
@@ -61,6 +180,25 @@ CUresult copy(void *dst, const void *src, size_t bytes) {
 } // namespace
 
 extern "C" {
+
+int64_t nngc_emu_thread_id() { return grid.thread; }
+int64_t nngc_emu_block_id() { return grid.block; }
+int64_t nngc_emu_block_dim() { return grid.blockDim; }
+int64_t nngc_emu_grid_dim() { return grid.gridDim; }
+float nngc_emu_shuffle_xor(float v, int32_t offset) {
+  Fiber &f = *grid.current;
+  unsigned parity = f.shuffles++ & 1;
+  int64_t t = f.thread;
+  grid.slots[parity][t] = v;
+  f.state = Fiber::AtShuffle;
+  yield();
+  int64_t partner = (t & ~int64_t(31)) | ((t & 31) ^ offset);
+  return grid.slots[parity][partner];
+}
+void nngc_emu_barrier() {
+  grid.current->state = Fiber::AtBarrier;
+  yield();
+}
 
 CUresult cuInit(unsigned int) { return CUDA_SUCCESS; }
 CUresult cuGetErrorName(CUresult r, const char **name) {
@@ -103,6 +241,13 @@ CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int,
   ptx = static_cast<const char *>(image);
   if (ptx.find(".version") == std::string::npos)
     return CUDA_ERROR_INVALID_IMAGE;
+  if (const char *path = std::getenv("NNGC_FAKE_CUDA_KERNELS")) {
+    hostKernels = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!hostKernels) {
+      std::fprintf(stderr, "fake cuda: %s\n", dlerror());
+      return CUDA_ERROR_INVALID_IMAGE;
+    }
+  }
   *module = reinterpret_cast<CUmodule>(&ptx);
   return CUDA_SUCCESS;
 }
@@ -111,6 +256,21 @@ CUresult cuModuleGetFunction(CUfunction *f, CUmodule, const char *name) {
     return CUDA_ERROR_NOT_FOUND;
   Function &fn = functions[name];
   fn.name = name;
+  if (hostKernels) {
+    fn.entry = reinterpret_cast<void (*)(void **, void **)>(
+        dlsym(hostKernels, (fn.name + "_entry").c_str()));
+    if (!fn.entry) {
+      std::fprintf(stderr, "fake cuda: no host kernel %s\n", name);
+      return CUDA_ERROR_NOT_FOUND;
+    }
+    std::string text = entryText(name);
+    fn.synchronises = text.find("shfl.") != std::string::npos ||
+                      text.find("bar.sync") != std::string::npos;
+    std::regex shared("__wg_" + fn.name + "_([0-9]+)\\[([0-9]+)\\]");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), shared);
+         it != std::sregex_iterator(); ++it)
+      fn.shared.push_back(std::stoul((*it)[2].str()));
+  }
   *f = reinterpret_cast<CUfunction>(&fn);
   return CUDA_SUCCESS;
 }
@@ -122,6 +282,38 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy,
       by != 1 || bz != 1)
     return CUDA_ERROR_INVALID_VALUE;
   ++stats.launches;
+  auto &fn = *reinterpret_cast<Function *>(f);
+  if (!fn.entry)
+    return CUDA_SUCCESS;
+  std::vector<std::vector<char>> shared(fn.shared.size());
+  std::vector<void *> sharedPtrs;
+  for (size_t i = 0; i < fn.shared.size(); ++i) {
+    shared[i].assign(fn.shared[i], 0);
+    sharedPtrs.push_back(shared[i].data());
+  }
+  grid.entry = fn.entry;
+  grid.params = params;
+  grid.shared = sharedPtrs.data();
+  grid.blockDim = bx;
+  grid.gridDim = gx;
+  for (int64_t b = 0; b < gx; ++b) {
+    grid.block = b;
+    if (!fn.synchronises) {
+      // No thread waits for another: plain calls.
+      for (int64_t t = 0; t < bx; ++t) {
+        grid.thread = t;
+        fn.entry(params, grid.shared);
+      }
+      continue;
+    }
+    for (auto &s : shared)
+      std::fill(s.begin(), s.end(), 0);
+    if (!runBlock()) {
+      std::fprintf(stderr, "fake cuda: %s: its threads wait for each other\n",
+                   fn.name.c_str());
+      return CUDA_ERROR_LAUNCH_FAILED;
+    }
+  }
   return CUDA_SUCCESS;
 }
 CUresult cuMemAlloc(CUdeviceptr *p, size_t bytes) {

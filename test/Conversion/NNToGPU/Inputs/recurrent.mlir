@@ -3,7 +3,7 @@
 // from an initial state (the LSTM's last state), and a ReLU RNN, trained.
 nn.model @recurrent {
   %x = nn.input "x" : tensor<2x3x5xf32>
-  %m = nn.input "m" : tensor<2x3x1xf32>
+  %m = nn.input "mask" : tensor<2x3x1xf32>
   %y = nn.input "y" : tensor<2x4xf32>
   %l0 = nn.param "lstm.weight_ih_l0" init(kaiming_uniform, 2.23606797749979) : tensor<16x5xf32>
   %l1 = nn.param "lstm.weight_hh_l0" init(kaiming_uniform, 2.23606797749979) : tensor<16x4xf32>

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Usage: cuda-emulated.sh NNGC_OBJ MLIR_TRANSLATE CC MODEL.mlir OUTDIR NAME
+#
+# The CUDA trainer of MODEL against its CPU trainer, with the CUDA kernels
+# computing on the host: the fake driver (test/Runtime/FakeCuda) runs the
+# kernels compiled for the host by nngc-gpu-kernels-to-host (fibers for
+# each block's threads) and computes cuBLASLt's products itself. Both
+# trainers take grad-check --random-inputs --seed 1 --dropout 0
+# --train-steps 2; bench/gpu/compare_trainers.py compares the loss, every
+# gradient and the parameters after the steps (<= 1e-4 relative).
+set -euo pipefail
+obj=$1 translate=$2 cc=$3 model=$4 out=$5 name=$6
+src=$(cd "$(dirname "$0")/../.." && pwd)
+fake=$obj/test/fake-cuda
+cd "$out"
+# The training graph nngc compile --target=cuda builds, its kernels for
+# the host (the same names as in the trainer's PTX).
+"$obj/bin/nngc" compile "$model" --target=cuda --emit=nn -o "$name.nn.mlir"
+"$obj/bin/nngc-opt" --nngc-convert-nn-to-gpu-kernels --nngc-gpu-kernels-to-host \
+  "$name.nn.mlir" | "$translate" --mlir-to-llvmir -o "$name.host.ll"
+"$cc" -O1 -shared -fPIC -Wno-override-module "$name.host.ll" -o "$name.kernels.so" \
+  -L"$fake" -l:libcuda.so.1 -lm
+"$obj/bin/nngc" compile "$model" --target=cuda -o "$name.cuda"
+"$obj/bin/nngc" compile "$model" -o "$name.cpu"
+run() {
+  "./$name.$1" grad-check --random-inputs --seed 1 --dropout 0 --train-steps 2 \
+    --out "$PWD/$name.$1.safetensors" > "$name.$1.log"
+}
+NNGC_FAKE_CUDA_KERNELS=$PWD/$name.kernels.so LD_LIBRARY_PATH=$fake run cuda
+run cpu
+/usr/bin/python3 "$src/bench/gpu/compare_trainers.py" --name "$name" \
+  "$name.cpu.safetensors" "$name.cuda.safetensors"
