@@ -5,11 +5,13 @@
 #  1. every example's CUDA trainer against its CPU trainer: the loss, every
 #     gradient, and the parameters and losses after 3 AdamW/SGD steps on a
 #     seeded random batch (grad-check --train-steps), fp32, <= 1e-4
-#     relative error per tensor (bench/gpu/compare_trainers.py). Examples
+#     relative error per tensor, 5 % for the parameters after Adam's sign-
+#     sensitive first steps (bench/gpu/compare_trainers.py). Examples
 #     the CUDA target cannot compile yet are listed with the compiler's
 #     reason, not skipped silently.
-#  2. gpt_small's training tokens/s in nngc for fp32, tf32 and bf16
-#     products (bf16: tensor-core products, fp32 activations) and, where python3 has PyTorch with CUDA, in PyTorch eager
+#  2. gpt_small's training tokens/s and MFU in nngc for fp32, tf32 and
+#     bf16 products (bf16: tensor-core products, fp32 activations) and,
+#     where python3 has PyTorch with CUDA, in PyTorch eager
 #     and torch.compile for fp32, tf32 and bf16 (bench/gpu/torch_gpt.py),
 #     printing the ratios.
 #
