@@ -6,11 +6,15 @@
 // are memcpy, and cublasLtMatmul computes the product its descriptors
 // describe (transposes, leading dimensions, strided batches, the bias and
 // ReLU epilogues, beta). Kernels are looked up by name in the PTX the
-// trainer embeds (a missing entry fails as the driver would) but do not
-// run: nothing here checks numbers; it checks that the runtime's setup,
-// launches, products, copies and the trainer's loops hold together
-// (test/e2e/cuda-fake-driver.test). With NNGC_FAKE_CUDA_STATS set it
-// prints what it was asked to do at exit.
+// trainer embeds (a missing entry fails as the driver would). By default
+// they do not run, which checks that the runtime's setup, launches,
+// products, copies and the trainer's loops hold together
+// (test/e2e/cuda-fake-driver.test). With NNGC_FAKE_CUDA_KERNELS naming the
+// kernels compiled for the host (nngc-gpu-kernels-to-host), each launch
+// runs them: a block's threads as fibers that meet at warp shuffles and
+// barriers, so the CUDA trainer computes on the host
+// (test/e2e/cuda-emulated.test). With NNGC_FAKE_CUDA_STATS set it prints
+// what it was asked to do at exit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -108,7 +112,9 @@ bool runBlock() {
   grid.slots[1].assign(n, 0.f);
   for (int64_t t = 0; t < n; ++t) {
     Fiber &f = grid.fibers[t];
-    f.stack.resize(256 * 1024);
+    // The kernels call nothing deep: 64 KiB a thread.
+    if (f.stack.size() < 64 * 1024)
+      f.stack.resize(64 * 1024);
     f.state = Fiber::Ready;
     f.thread = t;
     f.shuffles = 0;
