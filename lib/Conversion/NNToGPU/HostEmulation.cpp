@@ -94,9 +94,9 @@ struct GPUKernelsToHostPass
       Block *cloned = map.lookup(&body);
       entry->getOperations().splice(entry->end(), cloned->getOperations());
       cloned->erase();
-      shapes.push_back({kernel.getName().str(),
-                        static_cast<unsigned>(
-                            kernel.getWorkgroupAttributions().size())});
+      shapes.push_back(
+          {kernel.getName().str(),
+           static_cast<unsigned>(kernel.getWorkgroupAttributions().size())});
       // The GPU ops, as the emulator's calls.
       SmallVector<Operation *> work;
       host.walk([&](Operation *op) { work.push_back(op); });
@@ -125,10 +125,10 @@ struct GPUKernelsToHostPass
           s.getValid().replaceAllUsesWith(
               b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
         } else if (isa<gpu::BarrierOp>(op)) {
-          b.create<func::CallOp>(
-              loc, emuFunction(module, "nngc_emu_barrier",
-                               b.getFunctionType({}, {})),
-              ValueRange{});
+          b.create<func::CallOp>(loc,
+                                 emuFunction(module, "nngc_emu_barrier",
+                                             b.getFunctionType({}, {})),
+                                 ValueRange{});
         } else if (isa<gpu::ReturnOp>(op)) {
           b.create<func::ReturnOp>(loc);
         } else if (auto c = dyn_cast<LLVM::CallIntrinsicOp>(op)) {

@@ -85,8 +85,8 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     auto [o2, count, i2] =
         aroundAxis(op.getResult(), static_cast<int64_t>(op.getAxis()));
     KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
-    copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
-              op.getNormalizedStart(), count, 0, count, false);
+    copyRange(k, k.arg(0), k.arg(1), outer, inner, n, op.getNormalizedStart(),
+              count, 0, count, false);
     return success();
   });
   addKernel<SelectOp>(patterns, [](SelectOp op, gpu::GPUModuleOp module,
@@ -94,8 +94,8 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     auto [outer, n, inner] =
         aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
     KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
-    copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
-              op.getNormalizedIndex(), 1, 0, 1, false);
+    copyRange(k, k.arg(0), k.arg(1), outer, inner, n, op.getNormalizedIndex(),
+              1, 0, 1, false);
     return success();
   });
   addKernel<SliceGradOp>(

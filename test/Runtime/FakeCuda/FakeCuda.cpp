@@ -69,8 +69,8 @@ std::string entryText(const std::string &name) {
   if (at == std::string::npos)
     return "";
   size_t end = ptx.find(".entry ", at + 7);
-  return ptx.substr(at, end == std::string::npos ? std::string::npos
-                                                  : end - at);
+  return ptx.substr(at,
+                    end == std::string::npos ? std::string::npos : end - at);
 }
 
 //===----------------------------------------------------------------------===//
