@@ -19,17 +19,17 @@ namespace {
 template <typename OpT>
 void addUnary(GPUKernelPatterns &patterns,
               std::function<Value(KernelBuilder &, OpT, Value)> f) {
-  addKernel<OpT>(
-      patterns, [f](OpT op, gpu::GPUModuleOp module, StringRef name) {
-        Value in = op->getOperand(0), out = op->getResult(0);
-        KernelBuilder k(module, op, name, {in, out});
-        int64_t n = elements(out);
-        k.gridStrideLoop(n, [&](Value i) {
-          k.store(f(k, op, k.load(k.arg(0), i)), k.arg(1), i);
-        });
-        k.finish(KernelBuilder::gridFor(n));
-        return success();
-      });
+  addKernel<OpT>(patterns,
+                 [f](OpT op, gpu::GPUModuleOp module, StringRef name) {
+                   Value in = op->getOperand(0), out = op->getResult(0);
+                   KernelBuilder k(module, op, name, {in, out});
+                   int64_t n = elements(out);
+                   k.gridStrideLoop(n, [&](Value i) {
+                     k.store(f(k, op, k.load(k.arg(0), i)), k.arg(1), i);
+                   });
+                   k.finish(KernelBuilder::gridFor(n));
+                   return success();
+                 });
 }
 
 /// result[i] = f(grad[i], saved[i]).

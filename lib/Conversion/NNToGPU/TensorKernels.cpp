@@ -78,26 +78,26 @@ std::pair<Value, Value> rowMoments(KernelBuilder &k, Value x, Value base,
 } // namespace
 
 void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
-  addKernel<SliceOp>(patterns, [](SliceOp op, gpu::GPUModuleOp module,
-                                  StringRef name) {
-    auto [outer, n, inner] =
-        aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
-    auto [o2, count, i2] =
-        aroundAxis(op.getResult(), static_cast<int64_t>(op.getAxis()));
-    KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
-    copyRange(k, k.arg(0), k.arg(1), outer, inner, n, op.getNormalizedStart(),
-              count, 0, count, false);
-    return success();
-  });
-  addKernel<SelectOp>(patterns, [](SelectOp op, gpu::GPUModuleOp module,
-                                   StringRef name) {
-    auto [outer, n, inner] =
-        aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
-    KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
-    copyRange(k, k.arg(0), k.arg(1), outer, inner, n, op.getNormalizedIndex(),
-              1, 0, 1, false);
-    return success();
-  });
+  addKernel<SliceOp>(
+      patterns, [](SliceOp op, gpu::GPUModuleOp module, StringRef name) {
+        auto [outer, n, inner] =
+            aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
+        auto [o2, count, i2] =
+            aroundAxis(op.getResult(), static_cast<int64_t>(op.getAxis()));
+        KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
+        copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
+                  op.getNormalizedStart(), count, 0, count, false);
+        return success();
+      });
+  addKernel<SelectOp>(
+      patterns, [](SelectOp op, gpu::GPUModuleOp module, StringRef name) {
+        auto [outer, n, inner] =
+            aroundAxis(op.getInput(), static_cast<int64_t>(op.getAxis()));
+        KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
+        copyRange(k, k.arg(0), k.arg(1), outer, inner, n,
+                  op.getNormalizedIndex(), 1, 0, 1, false);
+        return success();
+      });
   addKernel<SliceGradOp>(
       patterns, [](SliceGradOp op, gpu::GPUModuleOp module, StringRef name) {
         auto axis = static_cast<int64_t>(op.getAxis());
@@ -247,30 +247,30 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
 
   // out dimension d is input dimension perm[d]: a thread per output
   // element, its input offset from the permuted strides.
-  addKernel<TransposeOp>(patterns, [](TransposeOp op, gpu::GPUModuleOp module,
-                                      StringRef name) {
-    ArrayRef<int64_t> in = staticShape(op.getInput()),
-                      out = staticShape(op.getResult());
-    ArrayRef<int64_t> perm = op.getPermutation();
-    auto rank = static_cast<int64_t>(in.size());
-    SmallVector<int64_t> inStride(rank, 1);
-    for (int64_t d = rank - 2; d >= 0; --d)
-      inStride[d] = inStride[d + 1] * in[d + 1];
-    KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
-    int64_t n = elements(op.getResult());
-    k.gridStrideLoop(n, [&](Value i) {
-      Value rest = i, at = k.index(0);
-      for (int64_t d = rank - 1; d >= 0; --d) {
-        Value idx =
-            k.b().create<arith::RemUIOp>(k.loc(), rest, k.index(out[d]));
-        rest = k.div(rest, k.index(out[d]));
-        at = k.add(at, k.mul(idx, k.index(inStride[perm[d]])));
-      }
-      k.store(k.load(k.arg(0), at), k.arg(1), i);
-    });
-    k.finish(KernelBuilder::gridFor(n));
-    return success();
-  });
+  addKernel<TransposeOp>(
+      patterns, [](TransposeOp op, gpu::GPUModuleOp module, StringRef name) {
+        ArrayRef<int64_t> in = staticShape(op.getInput()),
+                          out = staticShape(op.getResult());
+        ArrayRef<int64_t> perm = op.getPermutation();
+        auto rank = static_cast<int64_t>(in.size());
+        SmallVector<int64_t> inStride(rank, 1);
+        for (int64_t d = rank - 2; d >= 0; --d)
+          inStride[d] = inStride[d + 1] * in[d + 1];
+        KernelBuilder k(module, op, name, {op.getInput(), op.getResult()});
+        int64_t n = elements(op.getResult());
+        k.gridStrideLoop(n, [&](Value i) {
+          Value rest = i, at = k.index(0);
+          for (int64_t d = rank - 1; d >= 0; --d) {
+            Value idx =
+                k.b().create<arith::RemUIOp>(k.loc(), rest, k.index(out[d]));
+            rest = k.div(rest, k.index(out[d]));
+            at = k.add(at, k.mul(idx, k.index(inStride[perm[d]])));
+          }
+          k.store(k.load(k.arg(0), at), k.arg(1), i);
+        });
+        k.finish(KernelBuilder::gridFor(n));
+        return success();
+      });
 
   addKernel<ArangeOp>(patterns, [](ArangeOp op, gpu::GPUModuleOp module,
                                    StringRef name) {
