@@ -133,6 +133,9 @@ struct Launch {
   int64_t slot = 0;
   bool training = true;
   std::vector<Scalar> args;
+  /// Its pointer arguments, and whether it draws the op's dropout mask.
+  int tensors = 0;
+  bool dropout = false;
   /// The argument values and cuLaunchKernel's pointers to them, kept so
   /// that a launch allocates nothing.
   std::vector<uint64_t> values;
@@ -490,6 +493,10 @@ extern "C" void nngc_cuda_launch_init(void *ctx, int32_t id, const char *name,
         l.args.push_back(parseScalar(s.substr(at, comma - at)));
       at = comma + 1;
     }
+    for (const Scalar &a : l.args) {
+      l.tensors += a.kind == Scalar::Tensor;
+      l.dropout |= a.kind == Scalar::DropoutK1 || a.kind == Scalar::DropoutK2;
+    }
     l.values.assign(l.args.size(), 0);
     for (uint64_t &v : l.values)
       l.pointers.push_back(&v);
@@ -500,93 +507,86 @@ extern "C" void nngc_cuda_launch_init(void *ctx, int32_t id, const char *name,
 /// arguments in order (`count` of them, checked, when the runtime's own
 /// call passes them; -1 from the generated code).
 static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
-  {
-    Context &ctx = *static_cast<Context *>(c);
-    Context::Cuda &cuda = cudaOf(c);
-    Launch &l = cuda.launches.at(id);
-    if (count >= 0) {
-      int expected = 0;
-      for (const Scalar &a : l.args)
-        expected += a.kind == Scalar::Tensor;
-      if (expected != count)
-        throw std::runtime_error(
-            "CUDA: " + l.name + " takes " + std::to_string(expected) +
-            " pointers, the runtime passed " + std::to_string(count));
+  Context &ctx = *static_cast<Context *>(c);
+  Context::Cuda &cuda = cudaOf(c);
+  Launch &l = cuda.launches.at(id);
+  if (count >= 0 && count != l.tensors)
+    throw std::runtime_error(
+        "CUDA: " + l.name + " takes " + std::to_string(l.tensors) +
+        " pointers, the runtime passed " + std::to_string(count));
+  size_t tensor = 0;
+  const double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
+  // The op's mask key, once a launch (its kernels need it or not).
+  uint64_t key = l.dropout ? dropoutKey(ctx, static_cast<uint64_t>(l.slot)) : 0;
+  for (size_t i = 0; i < l.args.size(); ++i) {
+    const Scalar &a = l.args[i];
+    uint64_t &v = l.values[i];
+    double p = dropoutP(ctx, a.a);
+    bool drops = l.training && p > 0;
+    float lr = static_cast<float>(a.a * ctx.lrScale);
+    switch (a.kind) {
+    case Scalar::Tensor:
+      put(v, tensors[tensor++]);
+      break;
+    case Scalar::ValidRows:
+      put<int64_t>(v, ctx.validRows);
+      break;
+    case Scalar::DropoutK1:
+      put<uint32_t>(v, static_cast<uint32_t>(key));
+      break;
+    case Scalar::DropoutK2:
+      put<uint32_t>(v, static_cast<uint32_t>(key >> 32));
+      break;
+    case Scalar::DropoutThreshold:
+      put<uint32_t>(v, drops ? dropoutThreshold(p) : 0u);
+      break;
+    case Scalar::DropoutScale:
+      put<float>(v, drops ? static_cast<float>(1.0 / (1.0 - p)) : 1.f);
+      break;
+    case Scalar::DropoutOffset:
+      put<int64_t>(v, ctx.shardRank * static_cast<int64_t>(a.a));
+      break;
+    case Scalar::ClipNorm:
+      put<float>(v, static_cast<float>(ctx.clipNorm));
+      break;
+    case Scalar::Lr:
+      put<float>(v, lr);
+      break;
+    case Scalar::SgdFirst:
+      put<int32_t>(v, ctx.step <= 1);
+      break;
+    case Scalar::AdamStepSize:
+      // As the CPU's adamCoeffs: the scaled lr in float, the bias
+      // correction in double.
+      put<float>(v, static_cast<float>(lr / (1 - std::pow(a.b, t))));
+      break;
+    case Scalar::AdamBc2Sqrt:
+      put<float>(v, static_cast<float>(std::sqrt(1 - std::pow(a.a, t))));
+      break;
+    case Scalar::RnnDropoutK1:
+    case Scalar::RnnDropoutK2: {
+      // Recurrent.cpp's layerDropoutKey.
+      uint64_t layerKey = dropoutKey(ctx, (static_cast<uint64_t>(l.slot) << 8) +
+                                              static_cast<uint64_t>(a.a) + 1);
+      put<uint32_t>(v, static_cast<uint32_t>(a.kind == Scalar::RnnDropoutK1
+                                                 ? layerKey
+                                                 : layerKey >> 32));
+      break;
     }
-    size_t tensor = 0;
-    const double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
-    for (size_t i = 0; i < l.args.size(); ++i) {
-      const Scalar &a = l.args[i];
-      uint64_t &v = l.values[i];
-      uint64_t key = dropoutKey(ctx, static_cast<uint64_t>(l.slot));
-      double p = dropoutP(ctx, a.a);
-      bool drops = l.training && p > 0;
-      float lr = static_cast<float>(a.a * ctx.lrScale);
-      switch (a.kind) {
-      case Scalar::Tensor:
-        put(v, tensors[tensor++]);
-        break;
-      case Scalar::ValidRows:
-        put<int64_t>(v, ctx.validRows);
-        break;
-      case Scalar::DropoutK1:
-        put<uint32_t>(v, static_cast<uint32_t>(key));
-        break;
-      case Scalar::DropoutK2:
-        put<uint32_t>(v, static_cast<uint32_t>(key >> 32));
-        break;
-      case Scalar::DropoutThreshold:
-        put<uint32_t>(v, drops ? dropoutThreshold(p) : 0u);
-        break;
-      case Scalar::DropoutScale:
-        put<float>(v, drops ? static_cast<float>(1.0 / (1.0 - p)) : 1.f);
-        break;
-      case Scalar::DropoutOffset:
-        put<int64_t>(v, ctx.shardRank * static_cast<int64_t>(a.a));
-        break;
-      case Scalar::ClipNorm:
-        put<float>(v, static_cast<float>(ctx.clipNorm));
-        break;
-      case Scalar::Lr:
-        put<float>(v, lr);
-        break;
-      case Scalar::SgdFirst:
-        put<int32_t>(v, ctx.step <= 1);
-        break;
-      case Scalar::AdamStepSize:
-        // As the CPU's adamCoeffs: the scaled lr in float, the bias
-        // correction in double.
-        put<float>(v, static_cast<float>(lr / (1 - std::pow(a.b, t))));
-        break;
-      case Scalar::AdamBc2Sqrt:
-        put<float>(v, static_cast<float>(std::sqrt(1 - std::pow(a.a, t))));
-        break;
-      case Scalar::RnnDropoutK1:
-      case Scalar::RnnDropoutK2: {
-        // Recurrent.cpp's layerDropoutKey.
-        uint64_t layerKey =
-            dropoutKey(ctx, (static_cast<uint64_t>(l.slot) << 8) +
-                                static_cast<uint64_t>(a.a) + 1);
-        put<uint32_t>(v, static_cast<uint32_t>(a.kind == Scalar::RnnDropoutK1
-                                                   ? layerKey
-                                                   : layerKey >> 32));
-        break;
-      }
-      case Scalar::RnnDropoutThreshold:
-        put<uint32_t>(v, l.training && a.a > 0 ? dropoutThreshold(a.a) : 0u);
-        break;
-      case Scalar::RnnDropoutScale:
-        put<float>(v, l.training && a.a > 0
-                          ? static_cast<float>(1.0 / (1.0 - a.a))
-                          : 1.f);
-        break;
-      }
+    case Scalar::RnnDropoutThreshold:
+      put<uint32_t>(v, l.training && a.a > 0 ? dropoutThreshold(a.a) : 0u);
+      break;
+    case Scalar::RnnDropoutScale:
+      put<float>(v, l.training && a.a > 0
+                        ? static_cast<float>(1.0 / (1.0 - a.a))
+                        : 1.f);
+      break;
     }
-    cuda.check(cuda.driver->cuLaunchKernel(l.function, l.grid, 1, 1, l.block, 1,
-                                           1, 0, cuda.stream, l.pointers.data(),
-                                           nullptr),
-               ("launching " + l.name).c_str());
   }
+  cuda.check(cuda.driver->cuLaunchKernel(l.function, l.grid, 1, 1, l.block, 1,
+                                         1, 0, cuda.stream, l.pointers.data(),
+                                         nullptr),
+             ("launching " + l.name).c_str());
 }
 
 /// A launch from the runtime's own calls (attention, recurrent layers).
