@@ -21,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "DnnlUtils.h"
+#include "RecurrentOperands.h"
 #include "nngc/Runtime/ABI.h"
 
 #include <algorithm>
@@ -555,27 +556,12 @@ static void unpackGradients(RecurrentStack &s, int64_t l, const float *dwLayer,
 // Execution
 //===----------------------------------------------------------------------===//
 
-namespace {
 /// The operand pointers of a stack: input, mask, initial states, weights.
-struct Operands {
-  const float *input, *mask, *h0, *c0;
-  const float *const *weights;
-};
-} // namespace
+using Operands = RecurrentOperands;
 
 static Operands splitOperands(const RecurrentStack &s,
                               const float *const *ops) {
-  Operands o{ops[0], nullptr, nullptr, nullptr, nullptr};
-  int64_t i = 1;
-  if (s.masked)
-    o.mask = ops[i++];
-  if (s.hasInitial) {
-    o.h0 = ops[i++];
-    if (s.isLSTM())
-      o.c0 = ops[i++];
-  }
-  o.weights = ops + i;
-  return o;
+  return splitRecurrentOperands(ops, s.masked, s.hasInitial, s.isLSTM());
 }
 
 /// The input of layer l: the stack's input, or the (dropped-out) output of

@@ -18,6 +18,7 @@
 
 #include "../Dropout.h"
 #include "../Positions.h"
+#include "../RecurrentOperands.h"
 #include "Plan.h"
 #include "nngc/Runtime/ABI.h"
 #include "nngc/Runtime/Context.h"
@@ -931,25 +932,8 @@ namespace {
 
 float *f32(CUdeviceptr p) { return reinterpret_cast<float *>(p); }
 
-/// The operands of a stack: input, mask, initial states, weights.
-struct RecurrentOperands {
-  const float *input = nullptr, *mask = nullptr, *h0 = nullptr, *c0 = nullptr;
-  const float *const *weights = nullptr;
-};
-
 RecurrentOperands splitRecurrent(const Recurrent &r, const float *const *ops) {
-  RecurrentOperands o;
-  o.input = ops[0];
-  int64_t i = 1;
-  if (r.masked)
-    o.mask = ops[i++];
-  if (r.initial) {
-    o.h0 = ops[i++];
-    if (r.lstm())
-      o.c0 = ops[i++];
-  }
-  o.weights = ops + i;
-  return o;
+  return splitRecurrentOperands(ops, r.masked, r.initial, r.lstm());
 }
 
 void copyOrZero(Context::Cuda &cuda, float *dst, const float *src,
