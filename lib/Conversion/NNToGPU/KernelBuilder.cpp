@@ -379,6 +379,20 @@ Value KernelBuilder::dropoutKeep(Value k1, Value k2, Value threshold, Value g) {
   return cmpIndex(arith::CmpIPredicate::uge, draw, threshold);
 }
 
+void KernelBuilder::dropoutLoop(int64_t n, Value in, Value out, Value k1,
+                                Value k2, Value threshold, Value scale,
+                                Value offset) {
+  gridStrideLoop(n, [&](Value i) {
+    Value g =
+        builder.create<arith::IndexCastOp>(location, builder.getI64Type(), i);
+    if (offset)
+      g = builder.create<arith::AddIOp>(location, offset, g);
+    Value keep = dropoutKeep(k1, k2, threshold, g);
+    store(mul(load(in, i), select(keep, scale, f32(0))), out, i);
+  });
+  finish(gridFor(n));
+}
+
 void KernelBuilder::laneLoop(int64_t n,
                              const std::function<void(Value)> &body) {
   auto loop =

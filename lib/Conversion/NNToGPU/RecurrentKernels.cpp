@@ -264,14 +264,8 @@ void buildLayerDropouts(Operation *op, const Stack &s, gpu::GPUModuleOp module,
          KernelArg::scalar(types.getI32Type(), "rnn_dropout_k2=" + layer),
          KernelArg::scalar(types.getI32Type(), "rnn_dropout_threshold=" + p),
          KernelArg::scalar(types.getF32Type(), "rnn_dropout_scale=" + p)});
-    k.gridStrideLoop(n, [&](Value i) {
-      Value g =
-          k.b().create<arith::IndexCastOp>(k.loc(), k.b().getI64Type(), i);
-      Value keep = k.dropoutKeep(k.arg(2), k.arg(3), k.arg(4), g);
-      k.store(k.mul(k.load(k.arg(0), i), k.select(keep, k.arg(5), k.f32(0))),
-              k.arg(1), i);
-    });
-    k.finish(KernelBuilder::gridFor(n));
+    k.dropoutLoop(n, k.arg(0), k.arg(1), k.arg(2), k.arg(3), k.arg(4), k.arg(5),
+                  Value());
   }
 }
 

@@ -35,19 +35,8 @@ LogicalResult buildDropout(Operation *op, Value in, Value out,
   SmallVector<KernelArg> args = {in, out};
   args.append(dropoutArgs(op->getContext(), p, elements(out)));
   KernelBuilder k(module, op, name, args);
-  Value k1 = k.arg(2), k2 = k.arg(3), threshold = k.arg(4), scale = k.arg(5),
-        offset = k.arg(6);
-  int64_t n = elements(out);
-  k.gridStrideLoop(n, [&](Value i) {
-    OpBuilder &b = k.b();
-    Value g = b.create<arith::AddIOp>(
-        k.loc(), offset,
-        b.create<arith::IndexCastOp>(k.loc(), b.getI64Type(), i));
-    Value keep = k.dropoutKeep(k1, k2, threshold, g);
-    k.store(k.mul(k.load(k.arg(0), i), k.select(keep, scale, k.f32(0))),
-            k.arg(1), i);
-  });
-  k.finish(KernelBuilder::gridFor(n));
+  k.dropoutLoop(elements(out), k.arg(0), k.arg(1), k.arg(2), k.arg(3), k.arg(4),
+                k.arg(5), k.arg(6));
   return success();
 }
 
