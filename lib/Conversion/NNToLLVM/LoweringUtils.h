@@ -92,10 +92,6 @@ void initPrimitiveOnce(mlir::OpBuilder &b, mlir::Operation *op,
                        llvm::StringRef name, llvm::ArrayRef<ConstArg> args,
                        NNLoweringState &state);
 
-/// The storage of every result of `op`, in order.
-llvm::SmallVector<mlir::Value> storagesOf(mlir::OpBuilder &b,
-                                          mlir::Operation *op);
-
 /// Calls `name(ctx, slot, args...)` once from nngc_setup for the primitive
 /// in `slot` (shared by a forward op and its backward op).
 void initPrimitiveOnce(mlir::OpBuilder &b, mlir::Operation *op, int64_t slot,
