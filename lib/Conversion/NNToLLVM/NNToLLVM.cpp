@@ -360,6 +360,21 @@ struct ConvertNNToLLVMPass
 
 } // namespace
 
+/// The CUDA target's lowering patterns: model structure, kernel launches
+/// and the ops whose runtime calls run cuBLASLt or launch kernels
+/// themselves.
+static void populateCudaPatterns(RewritePatternSet &patterns,
+                                 TypeConverter &converter,
+                                 NNLoweringState &state) {
+  populateModelOpLoweringPatterns(patterns, converter, state);
+  populateGPULaunchLoweringPatterns(patterns, converter, state);
+  populateMatmulOpLoweringPatterns(patterns, converter, state);
+  populateFusedMatmulLoweringPatterns(patterns, converter, state);
+  populateReshapeLoweringPatterns(patterns, converter, state);
+  populateTransformerRuntimeLoweringPatterns(patterns, converter, state);
+  populateRecurrentLoweringPatterns(patterns, converter, state);
+}
+
 void ConvertNNToLLVMPass::runOnOperation() {
   ModuleOp module = getOperation();
   SmallVector<ModelOp> models, steps, encodes;
@@ -426,17 +441,25 @@ void ConvertNNToLLVMPass::runOnOperation() {
     module->removeAttr("nngc.gpu_missing");
   }
   if (cuda) {
-    // Every op must have kernels or a CUDA runtime call; name each kind
-    // that has neither once, at its first op.
+    // Every op must have kernels or a CUDA lowering pattern of its own
+    // (a runtime call); name each kind that has neither once, at its
+    // first op.
+    TypeConverter converter;
+    NNLoweringState state;
+    state.cuda = true;
+    RewritePatternSet patterns(&getContext());
+    populateCudaPatterns(patterns, converter, state);
+    llvm::DenseSet<OperationName> lowered;
+    for (const auto &p : patterns.getNativePatterns())
+      if (std::optional<OperationName> root = p->getRootKind())
+        lowered.insert(*root);
     llvm::StringSet<> named;
     bool ok = true;
     for (ModelOp m : {model, step, encode})
       if (m)
         for (Operation &op : m.getBodyBlock())
           if (!op.hasAttr("nngc.gpu_kernels") &&
-              !isa<InputOp, ParamOp, StateOp, OutputOp, LossOp, GradientOp,
-                   ReshapeOp, LinearOp, MatmulOp, FusedMatmulOp,
-                   SinusoidalPositionsOp>(op) &&
+              !lowered.contains(op.getName()) &&
               named.insert(op.getName().getStringRef()).second) {
             op.emitError("'")
                 << op.getName() << "' has no CUDA lowering yet (docs/CUDA.md)";
@@ -596,15 +619,10 @@ void ConvertNNToLLVMPass::runOnOperation() {
   NNLoweringState state;
   state.cuda = cuda;
   RewritePatternSet patterns(&getContext());
-  populateModelOpLoweringPatterns(patterns, converter, state);
   if (cuda) {
-    populateGPULaunchLoweringPatterns(patterns, converter, state);
-    populateMatmulOpLoweringPatterns(patterns, converter, state);
-    populateFusedMatmulLoweringPatterns(patterns, converter, state);
-    populateReshapeLoweringPatterns(patterns, converter, state);
-    populateTransformerRuntimeLoweringPatterns(patterns, converter, state);
-    populateRecurrentLoweringPatterns(patterns, converter, state);
+    populateCudaPatterns(patterns, converter, state);
   } else {
+    populateModelOpLoweringPatterns(patterns, converter, state);
     populateLayerOpLoweringPatterns(patterns, converter, state);
     populateElementwiseOpLoweringPatterns(patterns, converter, state);
     populateLossOpLoweringPatterns(patterns, converter, state);
