@@ -18,6 +18,7 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -84,9 +85,9 @@ void nngc::buildGPUKernelPipeline(OpPassManager &pm,
 void nngc::registerAllDialects(DialectRegistry &registry) {
   registry.insert<nn::NNDialect, LLVM::LLVMDialect>();
   // The GPU kernels (--target=cuda) and their lowering to PTX.
-  registry
-      .insert<gpu::GPUDialect, NVVM::NVVMDialect, arith::ArithDialect,
-              scf::SCFDialect, memref::MemRefDialect, cf::ControlFlowDialect>();
+  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect, arith::ArithDialect,
+                  scf::SCFDialect, memref::MemRefDialect,
+                  cf::ControlFlowDialect, vector::VectorDialect>();
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);

@@ -200,6 +200,11 @@ TEST(CudaPlan, Alignment) {
 
 TEST(CudaPlan, LaunchArguments) {
   EXPECT_EQ(parseScalar("t").kind, Scalar::Tensor);
+  EXPECT_EQ(parseScalar("t").a, 0);
+  // A tensor the kernel reads as vectors: the alignment its pointer needs.
+  Scalar vectors = parseScalar("t=16");
+  EXPECT_EQ(vectors.kind, Scalar::Tensor);
+  EXPECT_DOUBLE_EQ(vectors.a, 16);
   EXPECT_EQ(parseScalar("ptr=attention_scores").kind, Scalar::Tensor);
   Scalar adam = parseScalar("adam_step_size=0.001/0.9");
   EXPECT_EQ(adam.kind, Scalar::AdamStepSize);

@@ -30,6 +30,9 @@ class FuncDialect;
 namespace mlir::cf {
 class ControlFlowDialect;
 } // namespace mlir::cf
+namespace mlir::vector {
+class VectorDialect;
+} // namespace mlir::vector
 
 namespace nngc {
 

@@ -54,9 +54,12 @@ def ConvertNNToGPUKernelsPass
     softmax, sums and the gradient norm; the optimizer updates) gets its
     kernels as `gpu.func`s in one `gpu.module @nngc_kernels` targeting
     `#nvvm.target<chip = ...>`. Tensors are flat static memrefs (bare
-    pointers once lowered); the launch shape is chosen here, per op: 256
-    threads a block, a grid-stride loop over elements, one warp per row for
-    reductions along the last axis (gpu.shuffle butterflies). The op
+    pointers once lowered); the launch shape and vector width are chosen
+    here, per op: 256 threads a block, a grid-stride loop over elements
+    (elementwise kernels: over vectors of 4 floats where the shape allows,
+    a `memref<n/4 x vector<4xf32>>` argument, 128-bit loads and stores),
+    one warp per row for reductions along the last axis (gpu.shuffle
+    butterflies). The op
     records its kernels and launches (`nngc.gpu_kernels`,
     `nngc.gpu_launch` = [grid, block] each) for the host code. Ops with no
     pattern yet (the matrix products, which go to cuBLASLt, and the rest)
@@ -73,6 +76,7 @@ def ConvertNNToGPUKernelsPass
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::NVVM::NVVMDialect",
                            "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect",
                            "::mlir::LLVM::LLVMDialect"];
 }
 
@@ -93,7 +97,8 @@ def GPUKernelsToHostPass : Pass<"nngc-gpu-kernels-to-host", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::LLVM::LLVMDialect",
-                           "::mlir::cf::ControlFlowDialect"];
+                           "::mlir::cf::ControlFlowDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 #endif // NNGC_CONVERSION_PASSES_TD

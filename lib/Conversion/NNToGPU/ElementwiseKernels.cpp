@@ -1,9 +1,10 @@
 //===- ElementwiseKernels.cpp - activations, their gradients, broadcasts --===//
 //
-// One thread per element in a grid-stride loop: the activations and their
-// backward ops with the CPU kernels' formulas, nn.fill, and the
-// broadcasting add/sub/mul with each operand's strides fixed at compile
-// time (0 along a broadcast dimension).
+// One thread per vector of 4 (or 2, or 1) elements in a grid-stride loop,
+// with 128-bit loads and stores: the activations and their backward ops
+// with the CPU kernels' formulas, nn.fill, and the broadcasting
+// add/sub/mul with each operand's strides fixed at compile time (0 along a
+// broadcast dimension).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,39 +16,48 @@ using namespace nngc::nn;
 
 namespace {
 
-/// result[i] = f(input[i]).
+/// result[i] = f(input[i]), in vectors of vectorWidth(n) floats.
 template <typename OpT>
 void addUnary(GPUKernelPatterns &patterns,
               std::function<Value(KernelBuilder &, OpT, Value)> f) {
-  addKernel<OpT>(patterns,
-                 [f](OpT op, gpu::GPUModuleOp module, StringRef name) {
-                   Value in = op->getOperand(0), out = op->getResult(0);
-                   KernelBuilder k(module, op, name, {in, out});
-                   int64_t n = elements(out);
-                   k.gridStrideLoop(n, [&](Value i) {
-                     k.store(f(k, op, k.load(k.arg(0), i)), k.arg(1), i);
-                   });
-                   k.finish(KernelBuilder::gridFor(n));
-                   return success();
-                 });
+  addKernel<OpT>(patterns, [f](OpT op, gpu::GPUModuleOp module,
+                               StringRef name) {
+    Value in = op->getOperand(0), out = op->getResult(0);
+    int64_t n = elements(out), w = vectorWidth(n);
+    KernelBuilder k(module, op, name,
+                    {KernelArg::vectors(in, w), KernelArg::vectors(out, w)});
+    k.gridStrideLoop(n / w, [&](Value i) {
+      SmallVector<Value, 4> x = k.loadLanes(k.arg(0), i);
+      for (Value &v : x)
+        v = f(k, op, v);
+      k.storeLanes(x, k.arg(1), i);
+    });
+    k.finish(KernelBuilder::gridFor(n / w));
+    return success();
+  });
 }
 
-/// result[i] = f(grad[i], saved[i]).
+/// result[i] = f(grad[i], saved[i]), in vectors of vectorWidth(n) floats.
 template <typename OpT>
 void addGrad(GPUKernelPatterns &patterns,
              std::function<Value(KernelBuilder &, OpT, Value, Value)> f) {
-  addKernel<OpT>(
-      patterns, [f](OpT op, gpu::GPUModuleOp module, StringRef name) {
-        Value grad = op.getGrad(), saved = op.getSaved(), out = op.getResult();
-        KernelBuilder k(module, op, name, {grad, saved, out});
-        int64_t n = elements(out);
-        k.gridStrideLoop(n, [&](Value i) {
-          Value g = k.load(k.arg(0), i), s = k.load(k.arg(1), i);
-          k.store(f(k, op, g, s), k.arg(2), i);
-        });
-        k.finish(KernelBuilder::gridFor(n));
-        return success();
-      });
+  addKernel<OpT>(patterns, [f](OpT op, gpu::GPUModuleOp module,
+                               StringRef name) {
+    Value grad = op.getGrad(), saved = op.getSaved(), out = op.getResult();
+    int64_t n = elements(out), w = vectorWidth(n);
+    KernelBuilder k(module, op, name,
+                    {KernelArg::vectors(grad, w), KernelArg::vectors(saved, w),
+                     KernelArg::vectors(out, w)});
+    k.gridStrideLoop(n / w, [&](Value i) {
+      SmallVector<Value, 4> g = k.loadLanes(k.arg(0), i),
+                            s = k.loadLanes(k.arg(1), i);
+      for (size_t l = 0; l < g.size(); ++l)
+        g[l] = f(k, op, g[l], s[l]);
+      k.storeLanes(g, k.arg(2), i);
+    });
+    k.finish(KernelBuilder::gridFor(n / w));
+    return success();
+  });
 }
 
 Value gelu(KernelBuilder &k, GeluApproximation approx, Value x) {
@@ -81,7 +91,12 @@ Value geluGrad(KernelBuilder &k, GeluApproximation approx, Value g, Value x) {
   return k.mul(g, k.fma(x, pdf, cdf));
 }
 
-/// c = a (op) b over the result's shape, with broadcast strides.
+/// c = a (op) b over the result's shape, with broadcast strides, in
+/// vectors of w = vectorWidth(innermost dimension) floats (of all n
+/// elements when neither operand broadcasts): the w elements of a vector
+/// share their index in every dimension but the innermost, so an operand
+/// with the result's innermost dimension is read as one vector at its
+/// offset (a multiple of w), and one broadcast along it as one float.
 template <typename OpT>
 void addBinary(GPUKernelPatterns &patterns,
                std::function<Value(KernelBuilder &, Value, Value)> f) {
@@ -104,10 +119,23 @@ void addBinary(GPUKernelPatterns &patterns,
     SmallVector<int64_t> as = stridesOf(lhs), bs = stridesOf(rhs);
     bool sameA = elements(lhs) == elements(out),
          sameB = elements(rhs) == elements(out);
-    KernelBuilder k(module, op, name, {lhs, rhs, out});
     int64_t n = elements(out);
-    k.gridStrideLoop(n, [&](Value i) {
-      // The operands' offsets from i's multi-index (constant divisors).
+    int64_t run = sameA && sameB ? n : shape.empty() ? 1 : shape.back();
+    int64_t w =
+        getElementTypeOrSelf(out.getType()).isF32() ? vectorWidth(run) : 1;
+    // An operand broadcast along the innermost dimension is read a float
+    // at a time (its lanes are that float).
+    auto widthOf = [&](bool same, ArrayRef<int64_t> strides) {
+      return same || (!strides.empty() && strides.back() == 1) ? w : 1;
+    };
+    int64_t wa = widthOf(sameA, as), wb = widthOf(sameB, bs);
+    KernelBuilder k(module, op, name,
+                    {KernelArg::vectors(lhs, wa), KernelArg::vectors(rhs, wb),
+                     KernelArg::vectors(out, w)});
+    k.gridStrideLoop(n / w, [&](Value v) {
+      // The operands' element offsets from the multi-index of the
+      // vector's first element i (constant divisors).
+      Value i = k.mul(v, k.index(w));
       Value ia = sameA ? i : k.index(0), ib = sameB ? i : k.index(0);
       if (!sameA || !sameB) {
         Value rest = i;
@@ -121,9 +149,19 @@ void addBinary(GPUKernelPatterns &patterns,
             ib = k.add(ib, k.mul(idx, k.index(bs[d])));
         }
       }
-      k.store(f(k, k.load(k.arg(0), ia), k.load(k.arg(1), ib)), k.arg(2), i);
+      auto lanes = [&](unsigned arg, bool same, Value offset, int64_t width) {
+        SmallVector<Value, 4> x =
+            k.loadLanes(k.arg(arg), same ? v : k.div(offset, k.index(width)));
+        x.resize(w, x.front());
+        return x;
+      };
+      SmallVector<Value, 4> a = lanes(0, sameA, ia, wa),
+                            b = lanes(1, sameB, ib, wb);
+      for (int64_t l = 0; l < w; ++l)
+        a[l] = f(k, a[l], b[l]);
+      k.storeLanes(a, k.arg(2), v);
     });
-    k.finish(KernelBuilder::gridFor(n));
+    k.finish(KernelBuilder::gridFor(n / w));
     return success();
   });
 }
@@ -182,13 +220,13 @@ void nngc::populateElementwiseGPUKernelPatterns(GPUKernelPatterns &patterns) {
   addBinary<MulOp>(
       patterns, [](KernelBuilder &k, Value a, Value b) { return k.mul(a, b); });
 
-  addKernel<FillOp>(
-      patterns, [](FillOp op, gpu::GPUModuleOp module, StringRef name) {
-        KernelBuilder k(module, op, name, {op.getResult()});
-        int64_t n = elements(op.getResult());
-        Value v = k.f32(op.getValue().convertToDouble());
-        k.gridStrideLoop(n, [&](Value i) { k.store(v, k.arg(0), i); });
-        k.finish(KernelBuilder::gridFor(n));
-        return success();
-      });
+  addKernel<FillOp>(patterns, [](FillOp op, gpu::GPUModuleOp module,
+                                 StringRef name) {
+    int64_t n = elements(op.getResult()), w = vectorWidth(n);
+    KernelBuilder k(module, op, name, {KernelArg::vectors(op.getResult(), w)});
+    SmallVector<Value, 4> v(w, k.f32(op.getValue().convertToDouble()));
+    k.gridStrideLoop(n / w, [&](Value i) { k.storeLanes(v, k.arg(0), i); });
+    k.finish(KernelBuilder::gridFor(n / w));
+    return success();
+  });
 }

@@ -54,6 +54,13 @@ SmallVector<KernelArg, 5> nngc::dropoutArgs(MLIRContext *ctx, double p,
                             "dropout_offset=" + std::to_string(elements))};
 }
 
+int64_t nngc::vectorWidth(int64_t n) {
+  for (int64_t w : {4, 2})
+    if (n % w == 0)
+      return w;
+  return 1;
+}
+
 KernelArg nngc::validRowsArg(MLIRContext *ctx) {
   return KernelArg::scalar(IntegerType::get(ctx, 64), "valid_rows");
 }
@@ -75,7 +82,14 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
       bindings.push_back(builder.getStringAttr(a.what));
       continue;
     }
-    types.push_back(flatMemRef(a.tensor));
+    MemRefType flat = flatMemRef(a.tensor);
+    if (a.width > 1) {
+      assert(flat.getElementType().isF32() &&
+             flat.getNumElements() % a.width == 0 && "vectors of f32");
+      flat = MemRefType::get({flat.getNumElements() / a.width},
+                             VectorType::get({a.width}, flat.getElementType()));
+    }
+    types.push_back(flat);
     // The tensor as the op's operand, or result, by index.
     int64_t index = -1;
     for (OpOperand &o : op->getOpOperands())
@@ -87,7 +101,12 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
         index < 0 && r && r.getOwner() == op)
       index = op->getNumOperands() + r.getResultNumber();
     assert(index >= 0 && "a kernel's tensor is its op's operand or result");
-    bindings.push_back(builder.getI64IntegerAttr(index));
+    // A tensor read as vectors: [index, the alignment its pointer needs].
+    if (a.width > 1)
+      bindings.push_back(
+          builder.getI64ArrayAttr({index, a.width * int64_t(sizeof(float))}));
+    else
+      bindings.push_back(builder.getI64IntegerAttr(index));
   }
   builder.setInsertionPoint(module.getBody()->getTerminator());
   auto workgroup = gpu::AddressSpaceAttr::get(builder.getContext(),
@@ -172,6 +191,32 @@ Value KernelBuilder::load(Value memref, Value i) {
 }
 void KernelBuilder::store(Value v, Value memref, Value i) {
   builder.create<memref::StoreOp>(location, v, memref, ValueRange{i});
+}
+
+int64_t KernelBuilder::widthOf(Value memref) {
+  auto vector =
+      dyn_cast<VectorType>(cast<MemRefType>(memref.getType()).getElementType());
+  return vector ? vector.getNumElements() : 1;
+}
+
+SmallVector<Value, 4> KernelBuilder::loadLanes(Value memref, Value i) {
+  Value v = load(memref, i);
+  int64_t width = widthOf(memref);
+  if (width == 1)
+    return {v};
+  SmallVector<Value, 4> lanes;
+  for (int64_t l = 0; l < width; ++l)
+    lanes.push_back(builder.create<vector::ExtractOp>(location, v, l));
+  return lanes;
+}
+
+void KernelBuilder::storeLanes(ArrayRef<Value> lanes, Value memref, Value i) {
+  if (widthOf(memref) == 1)
+    return store(lanes.front(), memref, i);
+  auto type =
+      cast<VectorType>(cast<MemRefType>(memref.getType()).getElementType());
+  store(builder.create<vector::FromElementsOp>(location, type, lanes), memref,
+        i);
 }
 
 Value KernelBuilder::callNVVM(StringRef intrinsic, Value x) {
@@ -382,15 +427,23 @@ Value KernelBuilder::dropoutKeep(Value k1, Value k2, Value threshold, Value g) {
 void KernelBuilder::dropoutLoop(int64_t n, Value in, Value out, Value k1,
                                 Value k2, Value threshold, Value scale,
                                 Value offset) {
-  gridStrideLoop(n, [&](Value i) {
-    Value g =
-        builder.create<arith::IndexCastOp>(location, builder.getI64Type(), i);
-    if (offset)
-      g = builder.create<arith::AddIOp>(location, offset, g);
-    Value keep = dropoutKeep(k1, k2, threshold, g);
-    store(mul(load(in, i), select(keep, scale, f32(0))), out, i);
+  int64_t width = widthOf(in);
+  assert(widthOf(out) == width && n % width == 0 && "one vector width");
+  gridStrideLoop(n / width, [&](Value i) {
+    SmallVector<Value, 4> x = loadLanes(in, i);
+    Value first = mul(i, index(width));
+    for (int64_t l = 0; l < width; ++l) {
+      // Element first + l of the mask, as the CPU draws it.
+      Value g = builder.create<arith::IndexCastOp>(
+          location, builder.getI64Type(), add(first, index(l)));
+      if (offset)
+        g = builder.create<arith::AddIOp>(location, offset, g);
+      Value keep = dropoutKeep(k1, k2, threshold, g);
+      x[l] = mul(x[l], select(keep, scale, f32(0)));
+    }
+    storeLanes(x, out, i);
   });
-  finish(gridFor(n));
+  finish(gridFor(n / width));
 }
 
 void KernelBuilder::laneLoop(int64_t n,

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <array>
 #include <functional>
@@ -60,6 +61,16 @@ struct KernelArg {
     a.what = what.str();
     return a;
   }
+  /// A tensor (f32, `width` dividing its elements) passed as vectors of
+  /// `width` floats: memref<n/width x vector<width x f32>>, whose loads
+  /// and stores are `width` x 4 bytes wide (ld.global.v4.f32 for 4). The
+  /// launch says so (`t=16`) and the runtime checks the pointer's
+  /// alignment; the memory plan's 64-byte offsets give it.
+  static KernelArg vectors(mlir::Value tensor, int64_t width) {
+    KernelArg a(tensor);
+    a.width = width;
+    return a;
+  }
   static KernelArg buffer(int64_t elements, llvm::StringRef name) {
     KernelArg a(mlir::Value{});
     a.bufferElements = elements;
@@ -70,7 +81,13 @@ struct KernelArg {
   mlir::Type scalarType;
   std::string what;
   int64_t bufferElements = 0;
+  int64_t width = 1;
 };
+
+/// The widest vector (4 floats, 128 bits, or 1) that divides `n`: the
+/// vector width of an elementwise kernel whose tensors are read in runs
+/// of `n` contiguous elements.
+int64_t vectorWidth(int64_t n);
 
 /// The dropout mask's scalar arguments of an op with probability `p`
 /// whose mask has `elements` per rank: k1, k2, threshold, scale, offset
@@ -121,6 +138,14 @@ public:
   mlir::Value gt(mlir::Value a, mlir::Value b);
   mlir::Value load(mlir::Value memref, mlir::Value i);
   void store(mlir::Value v, mlir::Value memref, mlir::Value i);
+  /// The lanes of element `i` of a memref of vectors (KernelArg::vectors),
+  /// or {element i} of a memref of floats; and their store.
+  llvm::SmallVector<mlir::Value, 4> loadLanes(mlir::Value memref,
+                                              mlir::Value i);
+  void storeLanes(llvm::ArrayRef<mlir::Value> lanes, mlir::Value memref,
+                  mlir::Value i);
+  /// The floats per element of `memref` (its vector width, or 1).
+  static int64_t widthOf(mlir::Value memref);
 
   // Float functions, accurate to a few ulp (or 1.5e-7 absolute for erf).
   mlir::Value exp(mlir::Value x);
@@ -174,7 +199,8 @@ public:
   mlir::Value dropoutKeep(mlir::Value k1, mlir::Value k2, mlir::Value threshold,
                           mlir::Value g);
   /// out[i] = in[i] * (keep(offset + i) ? scale : 0) for the n elements
-  /// (dropoutKeep's draw; a null `offset` is 0), then finish().
+  /// (dropoutKeep's draw; a null `offset` is 0), then finish(). `in` and
+  /// `out` may be memrefs of vectors of one width (loadLanes).
   void dropoutLoop(int64_t n, mlir::Value in, mlir::Value out, mlir::Value k1,
                    mlir::Value k2, mlir::Value threshold, mlir::Value scale,
                    mlir::Value offset);

@@ -13,7 +13,9 @@
 // The clipping factor comes from the gradient norm on the device (an
 // argument tensor), so the host never reads it back within a step.
 //
-// nn.multi_*_update launches one such kernel per tensor.
+// nn.multi_*_update launches one such kernel per tensor. Each thread
+// updates a vector of 4 (or 2) elements where the tensor's size allows,
+// with 128-bit loads and stores.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,9 +45,11 @@ void sgdKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
                double momentum, double dampening, double weightDecay,
                bool nesterov) {
   OpBuilder types(op->getContext());
-  SmallVector<KernelArg> args = {param, grad};
+  int64_t n = elements(param), w = vectorWidth(n);
+  SmallVector<KernelArg> args = {KernelArg::vectors(param, w),
+                                 KernelArg::vectors(grad, w)};
   if (buffer)
-    args.push_back(buffer);
+    args.push_back(KernelArg::vectors(buffer, w));
   if (gradNorm)
     args.push_back(gradNorm);
   unsigned scalars = args.size();
@@ -58,23 +62,28 @@ void sgdKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
   Value lrArg = k.arg(scalars + 1);
   Value first = k.b().create<arith::CmpIOp>(k.loc(), arith::CmpIPredicate::ne,
                                             k.arg(scalars + 2), k.i32(0));
-  int64_t n = elements(param);
-  k.gridStrideLoop(n, [&](Value i) {
-    Value p = k.load(k.arg(0), i);
-    Value g = k.mul(k.load(k.arg(1), i), clip);
-    if (weightDecay != 0)
-      g = k.fma(k.f32(weightDecay), p, g);
-    if (buffer) {
-      Value old = k.load(k.arg(2), i);
-      Value m =
-          k.select(first, g,
-                   k.fma(k.f32(momentum), old, k.mul(k.f32(1 - dampening), g)));
-      k.store(m, k.arg(2), i);
-      g = nesterov ? k.fma(k.f32(momentum), m, g) : m;
+  k.gridStrideLoop(n / w, [&](Value i) {
+    SmallVector<Value, 4> p = k.loadLanes(k.arg(0), i),
+                          g = k.loadLanes(k.arg(1), i), m;
+    if (buffer)
+      m = k.loadLanes(k.arg(2), i);
+    for (int64_t l = 0; l < w; ++l) {
+      g[l] = k.mul(g[l], clip);
+      if (weightDecay != 0)
+        g[l] = k.fma(k.f32(weightDecay), p[l], g[l]);
+      if (buffer) {
+        m[l] = k.select(
+            first, g[l],
+            k.fma(k.f32(momentum), m[l], k.mul(k.f32(1 - dampening), g[l])));
+        g[l] = nesterov ? k.fma(k.f32(momentum), m[l], g[l]) : m[l];
+      }
+      p[l] = k.sub(p[l], k.mul(lrArg, g[l]));
     }
-    k.store(k.sub(p, k.mul(lrArg, g)), k.arg(0), i);
+    if (buffer)
+      k.storeLanes(m, k.arg(2), i);
+    k.storeLanes(p, k.arg(0), i);
   });
-  k.finish(KernelBuilder::gridFor(n));
+  k.finish(KernelBuilder::gridFor(n / w));
 }
 
 void adamKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
@@ -83,7 +92,10 @@ void adamKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
                 double eps, double weightDecay, bool decoupled) {
   OpBuilder types(op->getContext());
   Type f32 = types.getF32Type();
-  SmallVector<KernelArg> args = {param, grad, expAvg, expAvgSq};
+  int64_t n = elements(param), w = vectorWidth(n);
+  SmallVector<KernelArg> args = {
+      KernelArg::vectors(param, w), KernelArg::vectors(grad, w),
+      KernelArg::vectors(expAvg, w), KernelArg::vectors(expAvgSq, w)};
   if (gradNorm)
     args.push_back(gradNorm);
   unsigned scalars = args.size();
@@ -98,24 +110,28 @@ void adamKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
       clipFactor(k, gradNorm ? k.arg(scalars - 1) : Value(), k.arg(scalars));
   Value lr = k.arg(scalars + 1), stepSize = k.arg(scalars + 2),
         bc2Sqrt = k.arg(scalars + 3);
-  int64_t n = elements(param);
-  k.gridStrideLoop(n, [&](Value i) {
-    Value p = k.load(k.arg(0), i);
-    Value g = k.mul(k.load(k.arg(1), i), clip);
-    if (decoupled)
-      p = k.mul(p, k.sub(k.f32(1), k.mul(lr, k.f32(weightDecay))));
-    else if (weightDecay != 0)
-      g = k.fma(k.f32(weightDecay), p, g);
-    Value m =
-        k.fma(k.load(k.arg(2), i), k.f32(beta1), k.mul(k.f32(1 - beta1), g));
-    Value v = k.fma(k.load(k.arg(3), i), k.f32(beta2),
-                    k.mul(k.mul(k.f32(1 - beta2), g), g));
-    k.store(m, k.arg(2), i);
-    k.store(v, k.arg(3), i);
-    Value denom = k.add(k.div(k.sqrt(v), bc2Sqrt), k.f32(eps));
-    k.store(k.sub(p, k.div(k.mul(stepSize, m), denom)), k.arg(0), i);
+  k.gridStrideLoop(n / w, [&](Value i) {
+    SmallVector<Value, 4> p = k.loadLanes(k.arg(0), i),
+                          g = k.loadLanes(k.arg(1), i),
+                          m = k.loadLanes(k.arg(2), i),
+                          v = k.loadLanes(k.arg(3), i);
+    for (int64_t l = 0; l < w; ++l) {
+      g[l] = k.mul(g[l], clip);
+      if (decoupled)
+        p[l] = k.mul(p[l], k.sub(k.f32(1), k.mul(lr, k.f32(weightDecay))));
+      else if (weightDecay != 0)
+        g[l] = k.fma(k.f32(weightDecay), p[l], g[l]);
+      m[l] = k.fma(m[l], k.f32(beta1), k.mul(k.f32(1 - beta1), g[l]));
+      v[l] =
+          k.fma(v[l], k.f32(beta2), k.mul(k.mul(k.f32(1 - beta2), g[l]), g[l]));
+      Value denom = k.add(k.div(k.sqrt(v[l]), bc2Sqrt), k.f32(eps));
+      p[l] = k.sub(p[l], k.div(k.mul(stepSize, m[l]), denom));
+    }
+    k.storeLanes(m, k.arg(2), i);
+    k.storeLanes(v, k.arg(3), i);
+    k.storeLanes(p, k.arg(0), i);
   });
-  k.finish(KernelBuilder::gridFor(n));
+  k.finish(KernelBuilder::gridFor(n / w));
 }
 
 std::string part(StringRef name, size_t i) {

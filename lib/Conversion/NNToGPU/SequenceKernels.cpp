@@ -32,7 +32,9 @@ namespace {
 LogicalResult buildDropout(Operation *op, Value in, Value out,
                            gpu::GPUModuleOp module, StringRef name) {
   double p = op->getAttrOfType<FloatAttr>("p").getValueAsDouble();
-  SmallVector<KernelArg> args = {in, out};
+  int64_t w = vectorWidth(elements(out));
+  SmallVector<KernelArg> args = {KernelArg::vectors(in, w),
+                                 KernelArg::vectors(out, w)};
   args.append(dropoutArgs(op->getContext(), p, elements(out)));
   KernelBuilder k(module, op, name, args);
   k.dropoutLoop(elements(out), k.arg(0), k.arg(1), k.arg(2), k.arg(3), k.arg(4),

@@ -18,9 +18,10 @@ using namespace mlir;
 using namespace nngc;
 
 /// The spec of launch `i` of `op` for nngc_cuda_launch_init: per argument
-/// `t` (a pointer the launch passes: a tensor, or a `ptr=` work buffer) or
-/// the scalar's name; and the op's tensors it takes, by operand (or, after
-/// the operands, result) index.
+/// `t` (a pointer the launch passes: a tensor, or a `ptr=` work buffer),
+/// `t=A` (a tensor the kernel reads as vectors: its pointer must be A-byte
+/// aligned) or the scalar's name; and the op's tensors it takes, by
+/// operand (or, after the operands, result) index.
 static std::string launchSpec(Operation *op, unsigned i,
                               SmallVectorImpl<int64_t> *tensors = nullptr) {
   auto bindings = op->getAttrOfType<ArrayAttr>("nngc.gpu_args");
@@ -32,9 +33,17 @@ static std::string launchSpec(Operation *op, unsigned i,
       spec += name.getValue();
       continue;
     }
+    // A tensor: its index, or [index, alignment] (KernelArg::vectors).
+    int64_t index, align = 0;
+    if (auto pair = dyn_cast<ArrayAttr>(a)) {
+      index = cast<IntegerAttr>(pair[0]).getInt();
+      align = cast<IntegerAttr>(pair[1]).getInt();
+    } else {
+      index = cast<IntegerAttr>(a).getInt();
+    }
     if (tensors)
-      tensors->push_back(cast<IntegerAttr>(a).getInt());
-    spec += "t";
+      tensors->push_back(index);
+    spec += align ? "t=" + std::to_string(align) : std::string("t");
   }
   return spec;
 }

@@ -30,6 +30,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
@@ -526,9 +527,19 @@ static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
     bool drops = l.training && p > 0;
     float lr = static_cast<float>(a.a * ctx.lrScale);
     switch (a.kind) {
-    case Scalar::Tensor:
-      put(v, tensors[tensor++]);
+    case Scalar::Tensor: {
+      void *p = tensors[tensor++];
+      // A tensor the kernel reads as vectors (`t=16`): a misaligned
+      // pointer would fault on the GPU, far from its cause.
+      if (a.a > 0 &&
+          reinterpret_cast<uintptr_t>(p) % static_cast<uintptr_t>(a.a) != 0)
+        throw std::runtime_error("CUDA: " + l.name + "'s pointer argument " +
+                                 std::to_string(tensor - 1) + " is not " +
+                                 std::to_string(static_cast<int64_t>(a.a)) +
+                                 "-byte aligned");
+      put(v, p);
       break;
+    }
     case Scalar::ValidRows:
       put<int64_t>(v, ctx.validRows);
       break;

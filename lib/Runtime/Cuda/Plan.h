@@ -133,9 +133,11 @@ inline AttentionPlans planAttention(int64_t batch, int64_t heads, int64_t tq,
 inline int64_t paddedFloats(int64_t n) { return (n + 15) / 16 * 16; }
 
 /// One argument of a launch (the kernel builder's names,
-/// lib/Conversion/NNToGPU/KernelBuilder.h): a pointer (`t`, or `ptr=NAME`
-/// for a work buffer the op's runtime call passes) or a scalar the runtime
-/// computes, with the numbers after `=` (`lr=0.1`, `adam_step_size=LR/B1`).
+/// lib/Conversion/NNToGPU/KernelBuilder.h): a pointer (`t`; `t=16` for one
+/// the kernel reads as vectors, which must be 16-byte aligned, `a` = 16;
+/// or `ptr=NAME` for a work buffer the op's runtime call passes) or a
+/// scalar the runtime computes, with the numbers after `=` (`lr=0.1`,
+/// `adam_step_size=LR/B1`).
 struct Scalar {
   enum Kind {
     Tensor,

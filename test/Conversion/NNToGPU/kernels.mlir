@@ -6,24 +6,36 @@
 // SM90: gpu.module @nngc_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx78">]
 
 // CHECK: module attributes {gpu.container_module, nngc.gpu_missing = ["nn.linear"]}
-// CHECK: nn.relu %{{.*}} {nngc.gpu_args = {{\[}}[0, 1]], nngc.gpu_kernels = [@k_4_relu], nngc.gpu_launch = [array<i64: 1, 256>]}
-// A large tensor: a grid-stride loop over at most 4096 blocks.
-// CHECK: nn.tanh %{{.*}} {nngc.gpu_args = {{\[}}[0, 1]], nngc.gpu_kernels = [@k_5_tanh], nngc.gpu_launch = [array<i64: 4096, 256>]}
+// Elementwise kernels read and write vectors of 4 floats: each tensor as
+// [its index, the 16-byte alignment its pointer needs].
+// CHECK: nn.relu %{{.*}} {nngc.gpu_args = {{\[}}[{{\[}}0, 16], [1, 16]]], nngc.gpu_kernels = [@k_4_relu], nngc.gpu_launch = [array<i64: 1, 256>]}
+// A large tensor: a grid-stride loop over its vectors, at most 4096 blocks.
+// CHECK: nn.tanh %{{.*}} {nngc.gpu_args = {{\[}}[{{\[}}0, 16], [1, 16]]], nngc.gpu_kernels = [@k_5_tanh], nngc.gpu_launch = [array<i64: 2048, 256>]}
 // One warp per row: 4 rows of 8 warps a block.
 // CHECK: nn.softmax %{{.*}} {nngc.gpu_args = {{\[}}[0, 1]], nngc.gpu_kernels = [@k_6_softmax], nngc.gpu_launch = [array<i64: 1, 256>]}
 // CHECK: nn.grad_norm {{.*}}nngc.gpu_args = {{\[}}[2], [0, 1, 2], [2]], nngc.gpu_kernels = [@k_12_grad_norm_zero, @k_12_grad_norm_squares, @k_12_grad_norm_sqrt], nngc.gpu_launch = [array<i64: 1, 1>, array<i64: 1, 256>, array<i64: 1, 1>]
 // The operand indices of the tensors (the buffer is the parameter here),
 // then the scalars the host computes at each launch.
-// CHECK: nn.sgd_update {{.*}}nngc.gpu_args = {{\[}}[0, 1, 0, 3, "clip_norm", "lr=0.10000000000000001", "sgd_first"]], nngc.gpu_kernels = [@k_13_sgd_update]
-// CHECK: nn.multi_adam_update {{.*}}nngc.gpu_args = {{\[}}[0, 2, 0, 0, "clip_norm", "lr=0.001", "adam_step_size=0.001/0.90000000000000002", "adam_bc2_sqrt=0.999"], [1, 1, 1, 1, {{.*}}]], nngc.gpu_kernels = [@k_14_multi_adam_update_0, @k_14_multi_adam_update_1]
+// CHECK: nn.sgd_update {{.*}}nngc.gpu_args = {{\[}}[{{\[}}0, 16], [1, 16], [0, 16], 3, "clip_norm", "lr=0.10000000000000001", "sgd_first"]], nngc.gpu_kernels = [@k_13_sgd_update]
+// A tensor of 6: vectors of 2 (8-byte aligned).
+// CHECK: nn.multi_adam_update {{.*}}nngc.gpu_args = {{\[}}[{{\[}}0, 16], [2, 16], [0, 16], [0, 16], "clip_norm", "lr=0.001", "adam_step_size=0.001/0.90000000000000002", "adam_bc2_sqrt=0.999"], {{\[}}[1, 8], [1, 8], [1, 8], [1, 8], {{.*}}]], nngc.gpu_kernels = [@k_14_multi_adam_update_0, @k_14_multi_adam_update_1]
+// An odd size: one float a thread; a column broadcast along the rows: the
+// row's vector and one float of the column.
+// CHECK: nn.tanh %{{.*}} {nngc.gpu_args = {{\[}}[0, 1]], nngc.gpu_kernels = [@k_20_tanh]
+// CHECK: nn.mul %{{.*}} {nngc.gpu_args = {{\[}}[{{\[}}0, 16], 1, [2, 16]]], nngc.gpu_kernels = [@k_22_mul]
 
 // CHECK: gpu.module @nngc_kernels [#nvvm.target<O = 3, chip = "sm_80", features = "+ptx70">]
-// CHECK-LABEL: gpu.func @k_4_relu(%arg0: memref<160xf32>, %arg1: memref<160xf32>) kernel
+// CHECK-LABEL: gpu.func @k_4_relu(%arg0: memref<40xvector<4xf32>>, %arg1: memref<40xvector<4xf32>>) kernel
 // CHECK: gpu.grid_dim x
-// CHECK: scf.for %[[I:.*]] = %{{.*}} to %c160 step
-// CHECK: %[[V:.*]] = memref.load %arg0[%[[I]]]
-// CHECK: arith.maximumf %[[V]]
-// CHECK-LABEL: gpu.func @k_5_tanh(%arg0: memref<2097152xf32>, %arg1: memref<2097152xf32>) kernel
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %c40 step
+// CHECK: %[[V:.*]] = memref.load %arg0[%[[I]]] : memref<40xvector<4xf32>>
+// CHECK: %[[X0:.*]] = vector.extract %[[V]][0]
+// CHECK: %[[X3:.*]] = vector.extract %[[V]][3]
+// CHECK: %[[Y0:.*]] = arith.maximumf %[[X0]]
+// CHECK: %[[Y3:.*]] = arith.maximumf %[[X3]]
+// CHECK: %[[Y:.*]] = vector.from_elements %[[Y0]], %{{.*}}, %{{.*}}, %[[Y3]] : vector<4xf32>
+// CHECK: memref.store %[[Y]], %arg1[%[[I]]]
+// CHECK-LABEL: gpu.func @k_5_tanh(%arg0: memref<524288xvector<4xf32>>, %arg1: memref<524288xvector<4xf32>>) kernel
 // CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.f"
 // CHECK-LABEL: gpu.func @k_6_softmax
 // CHECK: scf.for {{.*}} iter_args
@@ -37,8 +49,13 @@
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c40 step
 // CHECK-NOT: gpu.shuffle
 // CHECK: llvm.call_intrinsic "llvm.nvvm.lg2.approx.f"
-// CHECK-LABEL: gpu.func @k_8_add(%arg0: memref<160xf32>, %arg1: memref<40xf32>, %arg2: memref<160xf32>)
-// CHECK: arith.remui %{{.*}}, %c40
+// The bias's vector: the column of the vector's first element, / 4.
+// CHECK-LABEL: gpu.func @k_8_add(%arg0: memref<40xvector<4xf32>>, %arg1: memref<10xvector<4xf32>>, %arg2: memref<40xvector<4xf32>>)
+// CHECK: %[[E:.*]] = arith.muli %[[VI:.*]], %c4
+// CHECK: %[[COL:.*]] = arith.remui %[[E]], %c40
+// CHECK: memref.load %arg0[%[[VI]]]
+// CHECK: %[[BV:.*]] = arith.divui %{{.*}}, %c4
+// CHECK: memref.load %arg1[%[[BV]]]
 // CHECK: arith.addf
 // CHECK-LABEL: gpu.func @k_9_gelu
 // CHECK: llvm.call_intrinsic "llvm.nvvm.fabs.f"
@@ -52,14 +69,14 @@
 // CHECK-LABEL: gpu.func @k_12_grad_norm_sqrt
 // CHECK: llvm.call_intrinsic "llvm.nvvm.sqrt.rn.f"
 // SGD's scalars: clip, lr, first step.
-// CHECK-LABEL: gpu.func @k_13_sgd_update(%arg0: memref<40xf32>, %arg1: memref<40xf32>, %arg2: memref<40xf32>, %arg3: memref<1xf32>, %arg4: f32, %arg5: f32, %arg6: i32)
+// CHECK-LABEL: gpu.func @k_13_sgd_update(%arg0: memref<10xvector<4xf32>>, %arg1: memref<10xvector<4xf32>>, %arg2: memref<10xvector<4xf32>>, %arg3: memref<1xf32>, %arg4: f32, %arg5: f32, %arg6: i32)
 // The clipping factor, min(1, clip_norm / (norm + 1e-6)), on the device.
 // CHECK: %[[NORM:.*]] = memref.load %arg3[%c0]
 // CHECK: arith.addf %[[NORM]]
 // CHECK: arith.divf %arg4
 // Adam's: clip, lr, step size, sqrt of the second bias correction.
-// CHECK-LABEL: gpu.func @k_14_multi_adam_update_0(%arg0: memref<40xf32>, %arg1: memref<40xf32>, %arg2: memref<40xf32>, %arg3: memref<40xf32>, %arg4: f32, %arg5: f32, %arg6: f32, %arg7: f32)
-// CHECK-LABEL: gpu.func @k_14_multi_adam_update_1(%arg0: memref<6xf32>
+// CHECK-LABEL: gpu.func @k_14_multi_adam_update_0(%arg0: memref<10xvector<4xf32>>, %arg1: memref<10xvector<4xf32>>, %arg2: memref<10xvector<4xf32>>, %arg3: memref<10xvector<4xf32>>, %arg4: f32, %arg5: f32, %arg6: f32, %arg7: f32)
+// CHECK-LABEL: gpu.func @k_14_multi_adam_update_1(%arg0: memref<3xvector<2xf32>>
 // The softmax backward along the last axis: dot(dy, y) by the warp.
 // CHECK-LABEL: gpu.func @k_17_softmax_grad(%arg0: memref<160xf32>, %arg1: memref<160xf32>, %arg2: memref<160xf32>)
 // CHECK: llvm.intr.fma
@@ -67,6 +84,13 @@
 // CHECK-LABEL: gpu.func @k_18_log_softmax_grad
 // CHECK-NOT: gpu.shuffle
 // CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.f"
+// CHECK-LABEL: gpu.func @k_20_tanh(%arg0: memref<15xf32>, %arg1: memref<15xf32>)
+// CHECK-LABEL: gpu.func @k_22_mul(%arg0: memref<40xvector<4xf32>>, %arg1: memref<4xf32>, %arg2: memref<40xvector<4xf32>>)
+// CHECK: %[[ROW:.*]] = memref.load %arg1[
+// CHECK: arith.mulf %{{.*}}, %[[ROW]]
+// CHECK: arith.mulf %{{.*}}, %[[ROW]]
+// CHECK: arith.mulf %{{.*}}, %[[ROW]]
+// CHECK: arith.mulf %{{.*}}, %[[ROW]]
 // CHECK: gpu.return
 nn.model @k {
   %x = nn.input "x" : tensor<4x40xf32>
@@ -88,4 +112,8 @@ nn.model @k {
   %z = nn.linear %x, %w : tensor<4x40xf32>, tensor<8x40xf32>
   %sg = nn.softmax_grad %x, %s : tensor<4x40xf32>
   %lsg = nn.log_softmax_grad %x, %ls {axis = 0} : tensor<4x40xf32>
+  %odd = nn.param "odd" init(zeros) : tensor<3x5xf32>
+  %todd = nn.tanh %odd : tensor<3x5xf32>
+  %col = nn.param "col" init(zeros) : tensor<4x1xf32>
+  %xc = nn.mul %x, %col : tensor<4x40xf32>, tensor<4x1xf32>
 }

@@ -38,7 +38,10 @@
 // CHECK: llvm.call_intrinsic "llvm.nvvm.sqrt.rn.f"
 // The CPU's mask: two rounds of hash32 (0x7feb352d, 0x846ca68b) of the
 // element's index in the global batch's mask.
-// CHECK-LABEL: gpu.func @t_13_dropout(%arg0: memref<96xf32>, %arg1: memref<96xf32>, %arg2: i32, %arg3: i32, %arg4: i32, %arg5: f32, %arg6: i64)
+// Four elements a thread: element 4i + l of the mask for lane l.
+// CHECK-LABEL: gpu.func @t_13_dropout(%arg0: memref<24xvector<4xf32>>, %arg1: memref<24xvector<4xf32>>, %arg2: i32, %arg3: i32, %arg4: i32, %arg5: f32, %arg6: i64)
+// CHECK: %[[FIRST:.*]] = arith.muli %{{.*}}, %c4
+// CHECK: arith.addi %[[FIRST]], %c0
 // CHECK: arith.addi %arg6
 // CHECK: arith.shrui %{{.*}}, %c32_i64 : i64
 // CHECK: arith.muli %{{.*}}, %c2146121005_i32 : i32

@@ -13,8 +13,11 @@
 // RUN: nngc-opt --nngc-training-pipeline=opt-level=0 --nngc-gpu-kernel-pipeline --nngc-lower-to-llvm-pipeline="target=cuda precision=tf32" %s | FileCheck %s --check-prefix=TF32
 // TF32: \22precision\22:\22tf32\22
 
-// The kernels' arguments, in the order of each kernel's parameters.
-// CHECK-DAG: @__nngc_str_{{[0-9]+}}("t,t,dropout_k1,dropout_k2,dropout_threshold=0.25,dropout_scale=0.25,dropout_offset=56\00")
+// The kernels' arguments, in the order of each kernel's parameters
+// (`t=16`: a tensor read as vectors of 4 floats, whose pointer the runtime
+// checks is 16-byte aligned).
+// CHECK-DAG: @__nngc_str_{{[0-9]+}}("t=16,t=16\00")
+// CHECK-DAG: @__nngc_str_{{[0-9]+}}("t=16,t=16,dropout_k1,dropout_k2,dropout_threshold=0.25,dropout_scale=0.25,dropout_offset=56\00")
 // CHECK-DAG: @__nngc_str_{{[0-9]+}}("t,t,t,valid_rows\00")
 // CHECK-DAG: @__nngc_str_{{[0-9]+}}("t,t,t,t,valid_rows\00")
 // CHECK-DAG: @__nngc_str_{{[0-9]+}}("t,t,t,t,t,clip_norm,lr=0.001,adam_step_size=0.001/0.90000000000000002,adam_bc2_sqrt=0.999\00")
