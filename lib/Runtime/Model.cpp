@@ -4,6 +4,7 @@
 #include "nngc/Runtime/ABI.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
@@ -189,14 +190,19 @@ int64_t Manifest::parameterCount() const {
 Buffer::Buffer(int64_t size) : bytes(size) {
   if (!size)
     return;
-  ptr = static_cast<uint8_t *>(std::aligned_alloc(64, (size + 63) / 64 * 64));
-  if (!ptr)
+  // calloc, not aligned_alloc and memset: a large block comes zeroed from
+  // the OS (mmap) and its pages are only mapped when first touched, so a
+  // CUDA trainer's host copy of the arena, of which it only reads and
+  // writes the inputs and outputs, costs the memory of those alone.
+  raw = std::calloc(static_cast<size_t>(size) + 63, 1);
+  if (!raw)
     throw std::runtime_error("out of memory allocating " +
                              std::to_string(size) + " bytes");
-  std::memset(ptr, 0, size);
+  auto at = reinterpret_cast<uintptr_t>(raw);
+  ptr = reinterpret_cast<uint8_t *>((at + 63) / 64 * 64);
 }
 
-Buffer::~Buffer() { std::free(ptr); }
+Buffer::~Buffer() { std::free(raw); }
 
 Model::Model()
     : manifest(Manifest::parse(nngc_manifest)), arena(manifest.arenaBytes),

@@ -158,7 +158,8 @@ public:
   int64_t size() const { return bytes; }
 
 private:
-  uint8_t *ptr = nullptr;
+  void *raw = nullptr;    // what calloc returned
+  uint8_t *ptr = nullptr; // raw, 64-byte aligned
   int64_t bytes = 0;
 };
 
