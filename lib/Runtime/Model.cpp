@@ -156,6 +156,8 @@ Manifest Manifest::parse(const std::string &text) {
     m.target = j.at("target").asString();
   if (j.has("precision"))
     m.precision = j.at("precision").asString();
+  if (j.has("cuda_workspace_bytes"))
+    m.cudaWorkspaceBytes = j.at("cuda_workspace_bytes").asInt();
   return m;
 }
 
@@ -224,16 +226,20 @@ Model::Model()
                     : manifest.precision == "bf16" ? Context::Precision::BF16
                                                    : Context::Precision::FP32;
     device = nngc_cuda_open_device(&ctx);
-    // One device allocation for the plan's buffers, each 256-byte aligned.
+    // One device allocation for the plan's buffers and the products'
+    // workspace, each 256-byte aligned.
+    uint8_t *workspace = nullptr;
     uint8_t **parts[] = {&onDevice.arena,     &onDevice.params,
                          &onDevice.grads,     &onDevice.state,
-                         &onDevice.stepArena, &onDevice.encodeArena};
+                         &onDevice.stepArena, &onDevice.encodeArena,
+                         &workspace};
     int64_t sizes[] = {static_cast<int64_t>(arena.size()),
                        static_cast<int64_t>(params.size()),
                        static_cast<int64_t>(grads.size()),
                        static_cast<int64_t>(state.size()),
                        static_cast<int64_t>(stepArena.size()),
-                       static_cast<int64_t>(encodeArena.size())};
+                       static_cast<int64_t>(encodeArena.size()),
+                       manifest.cudaWorkspaceBytes};
     auto aligned = [](int64_t n) { return (n + 255) / 256 * 256; };
     int64_t total = 0;
     for (int64_t n : sizes)
@@ -241,6 +247,7 @@ Model::Model()
     auto *base = static_cast<uint8_t *>(device->allocate(total));
     for (size_t i = 0, at = 0; i < std::size(parts); at += aligned(sizes[i++]))
       *parts[i] = sizes[i] > 0 ? base + at : nullptr;
+    device->useProductWorkspace(workspace, manifest.cudaWorkspaceBytes);
     lossSlots = static_cast<float *>(
         device->allocateHost(kLossesInFlight * sizeof(float)));
   }

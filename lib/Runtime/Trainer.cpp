@@ -578,7 +578,8 @@ int cmdInfo(Model &model) {
   // A CUDA trainer's GPU, and its products' arithmetic.
   if (model.device)
     std::cout << "device       " << model.device->describe() << ", "
-              << m.precision << " products\n";
+              << m.precision << " products, cuBLASLt workspace "
+              << (m.cudaWorkspaceBytes >> 20) << " MiB\n";
   std::cout << "inputs\n";
   for (const InputInfo &in : m.inputs)
     std::cout << "  " << in.name << "  " << (in.isInt ? "i64" : "f32") << " "

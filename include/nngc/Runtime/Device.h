@@ -42,6 +42,10 @@ public:
   virtual void *allocateHost(int64_t bytes) = 0;
   /// Waits for every launched kernel.
   virtual void synchronize() = 0;
+  /// The products' workspace (cuBLASLt's): `bytes` at `device`, a part of
+  /// the model's one device allocation, before nngc_setup sets up the
+  /// products.
+  virtual void useProductWorkspace(void *device, int64_t bytes) = 0;
 };
 
 } // namespace nngc::rt

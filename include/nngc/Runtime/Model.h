@@ -138,6 +138,9 @@ struct Manifest {
   std::string target = "cpu";
   /// A CUDA trainer's products: "fp32", "tf32" or "bf16" (--precision).
   std::string precision = "fp32";
+  /// A CUDA trainer's cuBLASLt workspace: a part of its one device
+  /// allocation, shared by every entry point's products.
+  int64_t cudaWorkspaceBytes = 0;
   /// "mpi" for a trainer compiled with --distributed=mpi (its step
   /// averages gradients across the ranks of an MPI job), else "none".
   std::string distributed = "none";

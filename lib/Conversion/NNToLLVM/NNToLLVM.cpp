@@ -309,6 +309,10 @@ static std::string buildManifest(ModelOp model, ModelOp step, ModelOp encode,
   // A CUDA trainer's buffers live on the device (docs/CUDA.md).
   manifest["target"] = cuda ? "cuda" : "cpu";
   manifest["precision"] = precision;
+  // cuBLASLt's workspace, a part of the trainer's one device allocation
+  // (32 MiB: what NVIDIA recommends for Hopper; Ampere needs 4 MiB).
+  if (cuda)
+    manifest["cuda_workspace_bytes"] = int64_t(32) << 20;
   auto losses = llvm::to_vector(body.getOps<LossOp>());
   manifest["loss"] = losses.empty()
                          ? json::Value(nullptr)

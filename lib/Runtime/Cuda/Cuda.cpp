@@ -244,8 +244,10 @@ struct Context::Cuda {
   std::vector<Launch> launches;
   std::vector<Matmul> matmuls;
   cublasLtHandle_t lt = nullptr;
+  /// cuBLASLt's workspace: a part of the model's device allocation
+  /// (Device::useProductWorkspace; the manifest's cuda_workspace_bytes).
   CUdeviceptr workspace = 0;
-  size_t workspaceBytes = size_t(32) << 20;
+  size_t workspaceBytes = 0;
   std::vector<CUdeviceptr> allocations;
   std::string description;
   std::map<int32_t, Attention> attention;
@@ -284,9 +286,6 @@ struct Context::Cuda {
                 "libcublasLt.so"},
                "cuBLASLt"));
       checkBlas(blas->cublasLtCreate(&lt), "cublasLtCreate");
-      check(driver->cuMemAlloc(&workspace, workspaceBytes),
-            "allocating the cuBLASLt workspace");
-      allocations.push_back(workspace);
     }
     return *blas;
   }
@@ -374,6 +373,10 @@ public:
   void synchronize() override {
     cuda.check(cuda.driver->cuStreamSynchronize(cuda.stream),
                "running the step's kernels");
+  }
+  void useProductWorkspace(void *device, int64_t bytes) override {
+    cuda.workspace = reinterpret_cast<CUdeviceptr>(device);
+    cuda.workspaceBytes = device ? static_cast<size_t>(bytes) : 0;
   }
 
 private:

@@ -24,6 +24,8 @@
 #include <dlfcn.h>
 #include <ucontext.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -37,12 +39,15 @@ namespace {
 struct Stats {
   long launches = 0, products = 0, allocations = 0;
   long long bytesCopied = 0;
+  /// The largest workspace a product was given.
+  long long workspaceBytes = 0;
   ~Stats() {
     if (std::getenv("NNGC_FAKE_CUDA_STATS"))
       std::fprintf(stderr,
                    "fake cuda: %ld launches, %ld products, %ld allocations, "
-                   "%lld bytes copied\n",
-                   launches, products, allocations, bytesCopied);
+                   "%lld bytes copied, workspace %lld bytes\n",
+                   launches, products, allocations, bytesCopied,
+                   workspaceBytes);
   }
 } stats;
 
@@ -466,7 +471,8 @@ cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d, const void *alpha,
                const void *A, cublasLtMatrixLayout_t a, const void *B,
                cublasLtMatrixLayout_t b, const void *beta, const void *C,
                cublasLtMatrixLayout_t, void *D, cublasLtMatrixLayout_t dl,
-               const cublasLtMatmulAlgo_t *, void *, size_t, cudaStream_t) {
+               const cublasLtMatmulAlgo_t *, void *workspace,
+               size_t workspaceBytes, cudaStream_t) {
   auto *desc = reinterpret_cast<FakeDesc *>(d);
   auto *la = reinterpret_cast<FakeLayout *>(a);
   auto *lb = reinterpret_cast<FakeLayout *>(b);
@@ -481,6 +487,12 @@ cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d, const void *alpha,
               desc->epilogue == CUBLASLT_EPILOGUE_RELU_BIAS;
   if (bias && !desc->bias)
     return CUBLAS_STATUS_INVALID_VALUE;
+  // cuBLASLt's contract: a workspace of that many bytes, 256-byte aligned.
+  if (workspaceBytes &&
+      (!workspace || reinterpret_cast<uintptr_t>(workspace) % 256 != 0))
+    return CUBLAS_STATUS_INVALID_VALUE;
+  stats.workspaceBytes = std::max<long long>(
+      stats.workspaceBytes, static_cast<long long>(workspaceBytes));
   for (int32_t i = 0; i < ld->count; ++i) {
     auto *ai = static_cast<const float *>(A) + i * la->stride;
     auto *bi = static_cast<const float *>(B) + i * lb->stride;
