@@ -226,20 +226,29 @@ Model::Model()
                     : manifest.precision == "bf16" ? Context::Precision::BF16
                                                    : Context::Precision::FP32;
     device = nngc_cuda_open_device(&ctx);
-    // One device allocation for the plan's buffers and the products'
-    // workspace, each 256-byte aligned.
-    uint8_t *workspace = nullptr;
+    device->reserveProductWorkspace(manifest.cudaWorkspaceBytes);
+  }
+  nngc_setup(&ctx);
+  // A CUDA trainer's setup can fail (a kernel the driver cannot load, a
+  // product cuBLASLt has no algorithm for).
+  if (!ctx.error.empty())
+    throw std::runtime_error(ctx.error);
+  if (device) {
+    // One device allocation for the plan's buffers and the runtime's own
+    // (what nngc_setup asked for: the products' workspace, attention's
+    // and the recurrent layers' buffers), each part 256-byte aligned.
+    uint8_t *runtimeBuffers = nullptr;
     uint8_t **parts[] = {&onDevice.arena,     &onDevice.params,
                          &onDevice.grads,     &onDevice.state,
                          &onDevice.stepArena, &onDevice.encodeArena,
-                         &workspace};
+                         &runtimeBuffers};
     int64_t sizes[] = {static_cast<int64_t>(arena.size()),
                        static_cast<int64_t>(params.size()),
                        static_cast<int64_t>(grads.size()),
                        static_cast<int64_t>(state.size()),
                        static_cast<int64_t>(stepArena.size()),
                        static_cast<int64_t>(encodeArena.size()),
-                       manifest.cudaWorkspaceBytes};
+                       device->runtimeBufferBytes()};
     auto aligned = [](int64_t n) { return (n + 255) / 256 * 256; };
     int64_t total = 0;
     for (int64_t n : sizes)
@@ -247,15 +256,14 @@ Model::Model()
     auto *base = static_cast<uint8_t *>(device->allocate(total));
     for (size_t i = 0, at = 0; i < std::size(parts); at += aligned(sizes[i++]))
       *parts[i] = sizes[i] > 0 ? base + at : nullptr;
-    device->useProductWorkspace(workspace, manifest.cudaWorkspaceBytes);
+    device->placeRuntimeBuffers(runtimeBuffers);
+    deviceBytes = total;
+    runtimeDeviceBytes = sizes[std::size(sizes) - 1];
     lossSlots = static_cast<float *>(
         device->allocateHost(kLossesInFlight * sizeof(float)));
+    if (!ctx.error.empty())
+      throw std::runtime_error(ctx.error);
   }
-  nngc_setup(&ctx);
-  // A CUDA trainer's setup can fail (a kernel the driver cannot load, a
-  // product cuBLASLt has no algorithm for).
-  if (!ctx.error.empty())
-    throw std::runtime_error(ctx.error);
 }
 
 void Model::hostWillTouchParams() {

@@ -573,13 +573,24 @@ int cmdInfo(Model &model) {
       out += (i ? ", " : "") + std::to_string(s[i]);
     return out + "]";
   };
+  auto mibOf = [](int64_t b) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f MiB", b / 1048576.0);
+    return std::string(text);
+  };
   std::cout << "model        " << m.model << "\n"
             << "batch        " << m.batch << "\n";
   // A CUDA trainer's GPU, and its products' arithmetic.
   if (model.device)
     std::cout << "device       " << model.device->describe() << ", "
-              << m.precision << " products, cuBLASLt workspace "
-              << (m.cudaWorkspaceBytes >> 20) << " MiB\n";
+              << m.precision << " products\n"
+              << "device memory " << mibOf(model.deviceBytes)
+              << " in one allocation: the plan's buffers "
+              << mibOf(model.deviceBytes - model.runtimeDeviceBytes)
+              << ", the runtime's " << mibOf(model.runtimeDeviceBytes)
+              << " (cuBLASLt workspace " << mibOf(m.cudaWorkspaceBytes)
+              << ", attention's probabilities and work buffers, recurrent "
+                 "layers' states)\n";
   std::cout << "inputs\n";
   for (const InputInfo &in : m.inputs)
     std::cout << "  " << in.name << "  " << (in.isInt ? "i64" : "f32") << " "

@@ -42,10 +42,15 @@ public:
   virtual void *allocateHost(int64_t bytes) = 0;
   /// Waits for every launched kernel.
   virtual void synchronize() = 0;
-  /// The products' workspace (cuBLASLt's): `bytes` at `device`, a part of
-  /// the model's one device allocation, before nngc_setup sets up the
-  /// products.
-  virtual void useProductWorkspace(void *device, int64_t bytes) = 0;
+  /// The device's own buffers (the products' workspace, attention's
+  /// probabilities and work buffers, the recurrent layers' states) are a
+  /// part of the model's one device allocation: the products' workspace
+  /// of `bytes` is asked for before nngc_setup, the rest by nngc_setup's
+  /// calls; then runtimeBufferBytes() says how many bytes they take, and
+  /// placeRuntimeBuffers() gives them that part (256-byte aligned).
+  virtual void reserveProductWorkspace(int64_t bytes) = 0;
+  virtual int64_t runtimeBufferBytes() const = 0;
+  virtual void placeRuntimeBuffers(void *device) = 0;
 };
 
 } // namespace nngc::rt

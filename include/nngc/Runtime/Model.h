@@ -254,6 +254,9 @@ public:
     uint8_t *arena = nullptr, *params = nullptr, *grads = nullptr,
             *state = nullptr, *stepArena = nullptr, *encodeArena = nullptr;
   } onDevice;
+  /// A CUDA trainer's one device allocation, and the part of it that holds
+  /// the runtime's own buffers (Device::runtimeBufferBytes).
+  int64_t deviceBytes = 0, runtimeDeviceBytes = 0;
 
 private:
   void run(void (*entry)(void *, void *, void *, void *, void *),

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -245,7 +246,8 @@ struct Context::Cuda {
   std::vector<Matmul> matmuls;
   cublasLtHandle_t lt = nullptr;
   /// cuBLASLt's workspace: a part of the model's device allocation
-  /// (Device::useProductWorkspace; the manifest's cuda_workspace_bytes).
+  /// (Device::reserveProductWorkspace; the manifest's
+  /// cuda_workspace_bytes).
   CUdeviceptr workspace = 0;
   size_t workspaceBytes = 0;
   std::vector<CUdeviceptr> allocations;
@@ -255,7 +257,7 @@ struct Context::Cuda {
   /// nn.sinusoidal_positions' tables by (t, c), pinned, computed once.
   std::map<std::pair<int64_t, int64_t>, float *> positions;
   /// The attention ops' work buffers (scores, dP, dropout(P)), shared by
-  /// all of them: sized in nngc_setup for the largest.
+  /// all of them: sized in nngc_setup for the largest, placed after it.
   CUdeviceptr attentionScratch = 0;
   int64_t attentionScratchFloats = 0;
 
@@ -264,6 +266,45 @@ struct Context::Cuda {
     check(driver->cuMemAlloc(&p, bytes), what);
     allocations.push_back(p);
     return p;
+  }
+
+  /// The runtime's own device buffers (cuBLASLt's workspace, attention's
+  /// probabilities and work buffers, the recurrent layers' states), asked
+  /// for while nngc_setup sets the ops up and placed, 256-byte aligned,
+  /// in a part of the model's one device allocation afterwards
+  /// (Device::placeRuntimeBuffers): `place` gets the buffer's address.
+  struct Reservation {
+    int64_t bytes;
+    std::function<void(CUdeviceptr)> place;
+  };
+  std::vector<Reservation> reservations;
+  bool placed = false;
+  void reserve(int64_t bytes, std::function<void(CUdeviceptr)> place) {
+    if (placed)
+      throw std::runtime_error(
+          "CUDA: a device buffer was asked for after nngc_setup");
+    reservations.push_back({std::max<int64_t>(bytes, 1), std::move(place)});
+  }
+  static int64_t aligned(int64_t n) { return (n + 255) / 256 * 256; }
+  /// The bytes of the reservations, and of attention's shared work
+  /// buffers (the largest op's), which are reserved last.
+  int64_t reservedBytes() const {
+    int64_t n = aligned(attentionScratchFloats * 4);
+    for (const Reservation &r : reservations)
+      n += aligned(r.bytes);
+    return n;
+  }
+  void place(CUdeviceptr base) {
+    if (attentionScratchFloats > 0)
+      reservations.push_back({attentionScratchFloats * 4,
+                              [this](CUdeviceptr p) { attentionScratch = p; }});
+    placed = true;
+    CUdeviceptr at = base;
+    for (Reservation &r : reservations) {
+      r.place(at);
+      at += aligned(r.bytes);
+    }
+    reservations.clear();
   }
 
   void check(CUresult r, const char *what) const {
@@ -307,7 +348,10 @@ public:
   void *allocate(int64_t bytes) override {
     if (bytes <= 0)
       return nullptr;
-    CUdeviceptr p = cuda.allocate(bytes, "cuMemAlloc");
+    CUdeviceptr p = cuda.allocate(
+        bytes, ("allocating " + std::to_string((bytes + 1048575) >> 20) +
+                " MiB of device memory")
+                   .c_str());
     cuda.check(cuda.driver->cuMemsetD8Async(p, 0, bytes, cuda.stream),
                "cuMemsetD8Async");
     return reinterpret_cast<void *>(p);
@@ -374,9 +418,16 @@ public:
     cuda.check(cuda.driver->cuStreamSynchronize(cuda.stream),
                "running the step's kernels");
   }
-  void useProductWorkspace(void *device, int64_t bytes) override {
-    cuda.workspace = reinterpret_cast<CUdeviceptr>(device);
-    cuda.workspaceBytes = device ? static_cast<size_t>(bytes) : 0;
+  void reserveProductWorkspace(int64_t bytes) override {
+    if (bytes <= 0)
+      return;
+    cuda.workspaceBytes = static_cast<size_t>(bytes);
+    Context::Cuda *c = &cuda;
+    cuda.reserve(bytes, [c](CUdeviceptr p) { c->workspace = p; });
+  }
+  int64_t runtimeBufferBytes() const override { return cuda.reservedBytes(); }
+  void placeRuntimeBuffers(void *device) override {
+    cuda.place(reinterpret_cast<CUdeviceptr>(device));
   }
 
 private:
@@ -852,22 +903,10 @@ extern "C" void nngc_cuda_attention_init(void *c, int32_t s, int64_t batch,
       headProductInit(c, a.dQuery, plans.dQuery, f);
       headProductInit(c, a.dKey, plans.dKey, f);
       if (!recompute)
-        a.probs = cuda.allocate(a.size() * 4, "allocating attention "
-                                              "probabilities");
+        cuda.reserve(a.size() * 4, [&a](CUdeviceptr p) { a.probs = p; });
     }
     int64_t need = paddedFloats(a.size()) * (backward && recompute ? 3 : 2);
-    if (need > cuda.attentionScratchFloats) {
-      // Setup time: no step has used the old buffer yet.
-      if (cuda.attentionScratch) {
-        cuda.driver->cuMemFree(cuda.attentionScratch);
-        auto &all = cuda.allocations;
-        all.erase(std::remove(all.begin(), all.end(), cuda.attentionScratch),
-                  all.end());
-      }
-      cuda.attentionScratch =
-          cuda.allocate(need * 4, "allocating attention work buffers");
-      cuda.attentionScratchFloats = need;
-    }
+    cuda.attentionScratchFloats = std::max(cuda.attentionScratchFloats, need);
   });
 }
 
@@ -993,9 +1032,18 @@ extern "C" void nngc_cuda_rnn_init(void *c, int32_t s, int32_t mode,
     r.g = gates * hidden;
     r.saved = r.lstm() || r.gru() ? 4 * hidden : 0;
     int64_t rows = r.rows(), B = batch, H = hidden, G = r.g;
-    auto alloc = [&](int64_t floats) {
-      return cuda.allocate(std::max<int64_t>(floats, 1) * 4,
-                           "allocating a recurrent layer's buffers");
+    // Each buffer by its place in `r` (a std::map's values stay put; the
+    // vectors are complete before the buffers are placed).
+    auto alloc = [&](CUdeviceptr Recurrent::*one, int64_t floats) {
+      cuda.reserve(floats * 4, [&r, one](CUdeviceptr p) { r.*one = p; });
+    };
+    auto allocIn = [&](std::vector<CUdeviceptr> Recurrent::*list,
+                       int64_t floats) {
+      size_t i = (r.*list).size();
+      (r.*list).push_back(0);
+      if (floats > 0)
+        cuda.reserve(floats * 4,
+                     [&r, list, i](CUdeviceptr p) { (r.*list)[i] = p; });
     };
     r.products.resize(layers);
     for (int64_t l = 0; l < layers; ++l) {
@@ -1020,28 +1068,33 @@ extern "C" void nngc_cuda_rnn_init(void *c, int32_t s, int32_t mode,
                      none);
       }
       if (l + 1 < layers) {
-        r.out.push_back(alloc(rows * dirs * H));
-        r.next.push_back(dropout > 0 ? alloc(rows * dirs * H) : 0);
-        r.dnext.push_back(alloc(rows * dirs * H));
+        allocIn(&Recurrent::out, rows * dirs * H);
+        allocIn(&Recurrent::next, dropout > 0 ? rows * dirs * H : 0);
+        allocIn(&Recurrent::dnext, rows * dirs * H);
       }
       for (int64_t d = 0; d < dirs; ++d) {
-        r.hs.push_back(alloc((seq + 1) * B * H));
-        r.cs.push_back(r.lstm() ? alloc((seq + 1) * B * H) : 0);
-        r.gates.push_back(r.saved ? alloc(seq * B * r.saved) : 0);
+        allocIn(&Recurrent::hs, (seq + 1) * B * H);
+        allocIn(&Recurrent::cs, r.lstm() ? (seq + 1) * B * H : 0);
+        allocIn(&Recurrent::gates, r.saved ? seq * B * r.saved : 0);
       }
     }
-    r.gx = alloc(rows * G);
-    r.gh = alloc(B * G);
-    r.dgx = alloc(rows * G);
-    r.dgh = alloc(rows * G);
-    r.dh = alloc(B * H);
-    r.dc = alloc(B * H);
-    r.ones = alloc(rows);
-    std::vector<float> ones(rows, 1.f);
-    cuda.check(cuda.driver->cuMemcpyHtoDAsync(r.ones, ones.data(), rows * 4,
-                                              cuda.stream),
-               "cuMemcpyHtoDAsync");
-    cuda.check(cuda.driver->cuStreamSynchronize(cuda.stream), "uploading ones");
+    alloc(&Recurrent::gx, rows * G);
+    alloc(&Recurrent::gh, B * G);
+    alloc(&Recurrent::dgx, rows * G);
+    alloc(&Recurrent::dgh, rows * G);
+    alloc(&Recurrent::dh, B * H);
+    alloc(&Recurrent::dc, B * H);
+    // The column of ones the bias gradients' products read, once placed.
+    Context::Cuda *cu = &cuda;
+    cuda.reserve(rows * 4, [&r, cu, rows](CUdeviceptr p) {
+      r.ones = p;
+      std::vector<float> ones(rows, 1.f);
+      cu->check(
+          cu->driver->cuMemcpyHtoDAsync(p, ones.data(), rows * 4, cu->stream),
+          "cuMemcpyHtoDAsync");
+      cu->check(cu->driver->cuStreamSynchronize(cu->stream),
+                "uploading a recurrent layer's ones");
+    });
   });
 }
 

@@ -37,7 +37,7 @@
 namespace {
 
 struct Stats {
-  long launches = 0, products = 0, allocations = 0;
+  long launches = 0, products = 0, allocations = 0, deviceAllocations = 0;
   long long bytesCopied = 0;
   /// The largest workspace a product was given.
   long long workspaceBytes = 0;
@@ -45,9 +45,10 @@ struct Stats {
     if (std::getenv("NNGC_FAKE_CUDA_STATS"))
       std::fprintf(stderr,
                    "fake cuda: %ld launches, %ld products, %ld allocations, "
-                   "%lld bytes copied, workspace %lld bytes\n",
-                   launches, products, allocations, bytesCopied,
-                   workspaceBytes);
+                   "%lld bytes copied, workspace %lld bytes, %ld device "
+                   "allocations\n",
+                   launches, products, allocations, bytesCopied, workspaceBytes,
+                   deviceAllocations);
   }
 } stats;
 
@@ -328,6 +329,7 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy,
   return CUDA_SUCCESS;
 }
 CUresult cuMemAlloc(CUdeviceptr *p, size_t bytes) {
+  ++stats.deviceAllocations;
   *p = allocate(bytes);
   return *p ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
 }
@@ -466,13 +468,14 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
   *found = 1;
   return CUBLAS_STATUS_SUCCESS;
 }
-cublasStatus_t
-cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d, const void *alpha,
-               const void *A, cublasLtMatrixLayout_t a, const void *B,
-               cublasLtMatrixLayout_t b, const void *beta, const void *C,
-               cublasLtMatrixLayout_t, void *D, cublasLtMatrixLayout_t dl,
-               const cublasLtMatmulAlgo_t *, void *workspace,
-               size_t workspaceBytes, cudaStream_t) {
+cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d,
+                              const void *alpha, const void *A,
+                              cublasLtMatrixLayout_t a, const void *B,
+                              cublasLtMatrixLayout_t b, const void *beta,
+                              const void *C, cublasLtMatrixLayout_t, void *D,
+                              cublasLtMatrixLayout_t dl,
+                              const cublasLtMatmulAlgo_t *, void *workspace,
+                              size_t workspaceBytes, cudaStream_t) {
   auto *desc = reinterpret_cast<FakeDesc *>(d);
   auto *la = reinterpret_cast<FakeLayout *>(a);
   auto *lb = reinterpret_cast<FakeLayout *>(b);
