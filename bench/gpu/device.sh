@@ -72,6 +72,22 @@ while read -r name rest; do
       --out "$out/logs/$name.$side.safetensors" >"$out/logs/$name.$side.log" 2>&1; then
       say "$(printf '%-22s the %s trainer failed: %s' "$name" "$side" "$(tail -1 "$out/logs/$name.$side.log")")"
       status=1
+      if [ $side = cuda ] && [ "$emulate" != 1 ]; then
+        # Once more, waiting after each kernel and product so that a fault
+        # names what faulted, then under compute-sanitizer's memcheck.
+        trainer NNGC_CUDA_SYNC=1 timeout 120 "$pkg/bin/$name.cuda" grad-check \
+          --random-inputs --seed 1 --dropout 0 --train-steps 3 \
+          --out "$out/logs/$name.sync.safetensors" >"$out/logs/$name.sync.log" 2>&1
+        say "  with NNGC_CUDA_SYNC=1: $(tail -1 "$out/logs/$name.sync.log")"
+        sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
+        if [ -n "$sanitizer" ] && [ $((budget - SECONDS)) -gt 200 ]; then
+          trainer timeout 150 "$sanitizer" --tool memcheck --print-limit 5 \
+            "$pkg/bin/$name.cuda" grad-check --random-inputs --seed 1 --dropout 0 \
+            --out "$out/logs/$name.memcheck.safetensors" >"$out/logs/$name.memcheck.log" 2>&1
+          grep -m6 -E '^========= (Invalid|Program hit|Error|  at|    at)' "$out/logs/$name.memcheck.log" |
+            sed 's/^/  memcheck: /' | tee -a "$out/summary.txt"
+        fi
+      fi
       continue 2
     fi
   done

@@ -307,13 +307,36 @@ struct Context::Cuda {
     reservations.clear();
   }
 
+  /// NNGC_CUDA_SYNC=1: wait for each kernel, product and copy as it is
+  /// queued, so that a fault names what faulted (slow; for debugging).
+  bool syncEach = false;
+
   void check(CUresult r, const char *what) const {
     if (r == CUDA_SUCCESS)
       return;
     const char *name = nullptr;
     driver->cuGetErrorName(r, &name);
-    throw std::runtime_error(std::string("CUDA: ") + what + ": " +
-                             (name ? name : std::to_string(r)));
+    // A kernel's fault shows at the next call that waits for the stream,
+    // not at its launch.
+    bool asynchronous =
+        r == CUDA_ERROR_ILLEGAL_ADDRESS || r == CUDA_ERROR_LAUNCH_FAILED ||
+        r == CUDA_ERROR_MISALIGNED_ADDRESS ||
+        r == CUDA_ERROR_ILLEGAL_INSTRUCTION ||
+        r == CUDA_ERROR_INVALID_ADDRESS_SPACE || r == CUDA_ERROR_INVALID_PC ||
+        r == CUDA_ERROR_HARDWARE_STACK_ERROR || r == CUDA_ERROR_ASSERT ||
+        r == CUDA_ERROR_LAUNCH_TIMEOUT;
+    throw std::runtime_error(
+        std::string("CUDA: ") + what + ": " +
+        (name ? name : std::to_string(r)) +
+        (asynchronous && !syncEach
+             ? " (from a kernel or product queued before; NNGC_CUDA_SYNC=1 "
+               "names it)"
+             : ""));
+  }
+  /// With syncEach, waits for what was just queued: `what` names it.
+  void synchronizeIfAsked(const std::string &what) const {
+    if (syncEach)
+      check(driver->cuStreamSynchronize(stream), what.c_str());
   }
   void checkBlas(cublasStatus_t s, const char *what) const {
     if (s != CUBLAS_STATUS_SUCCESS)
@@ -492,6 +515,8 @@ extern "C" Device *nngc_cuda_open_device(Context *ctx) {
   cuda->check(d.cuCtxSetCurrent(cuda->context), "cuCtxSetCurrent");
   cuda->check(d.cuStreamCreate(&cuda->stream, CU_STREAM_NON_BLOCKING),
               "cuStreamCreate");
+  if (const char *sync = std::getenv("NNGC_CUDA_SYNC"))
+    cuda->syncEach = *sync && std::string(sync) != "0";
   char name[256] = {0};
   d.cuDeviceGetName(name, sizeof name - 1, cuda->device);
   int major = 0, minor = 0;
@@ -653,6 +678,7 @@ static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
                                          1, 0, cuda.stream, l.pointers.data(),
                                          nullptr),
              ("launching " + l.name).c_str());
+  cuda.synchronizeIfAsked("kernel " + l.name);
 }
 
 /// A launch from the runtime's own calls (attention, recurrent layers).
@@ -674,6 +700,7 @@ extern "C" void nngc_cuda_copy(void *ctx, int64_t bytes, const void *src,
                    reinterpret_cast<CUdeviceptr>(dst),
                    reinterpret_cast<CUdeviceptr>(src), bytes, cuda.stream),
                "cuMemcpyDtoDAsync");
+    cuda.synchronizeIfAsked("a device-to-device copy");
   });
 }
 
@@ -792,6 +819,7 @@ static void product(Context::Cuda &cuda, Matmul &mm, const float *a,
                                 reinterpret_cast<void *>(cuda.workspace),
                                 cuda.workspaceBytes, cuda.stream),
       "cublasLtMatmul");
+  cuda.synchronizeIfAsked("a cuBLASLt product");
 }
 
 static void matmulRun(void *c, int32_t slot, const float *a, const float *b,
@@ -871,6 +899,7 @@ void headProductRun(Context::Cuda &cuda, HeadProduct &hp, const float *a,
                        reinterpret_cast<void *>(cuda.workspace),
                        cuda.workspaceBytes, cuda.stream),
                    "cublasLtMatmul (attention)");
+    cuda.synchronizeIfAsked("an attention product");
   }
 }
 

@@ -54,6 +54,12 @@ struct Stats {
 
 std::string ptx;
 
+/// A GPU's sticky fault: NNGC_FAKE_CUDA_FAIL=TEXT makes the first kernel
+/// whose name contains TEXT "fault" (an illegal address). As on a GPU its
+/// launch succeeds, and every call that waits for the stream, copies or
+/// launches after it fails.
+CUresult fault = CUDA_SUCCESS;
+
 /// With NNGC_FAKE_CUDA_KERNELS: the kernels compiled for the host
 /// (nngc-gpu-kernels-to-host), which cuLaunchKernel runs.
 void *hostKernels = nullptr;
@@ -214,8 +220,9 @@ void nngc_emu_barrier() {
 
 CUresult cuInit(unsigned int) { return CUDA_SUCCESS; }
 CUresult cuGetErrorName(CUresult r, const char **name) {
-  *name =
-      r == CUDA_ERROR_NOT_FOUND ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_FAKE";
+  *name = r == CUDA_ERROR_NOT_FOUND         ? "CUDA_ERROR_NOT_FOUND"
+          : r == CUDA_ERROR_ILLEGAL_ADDRESS ? "CUDA_ERROR_ILLEGAL_ADDRESS"
+                                            : "CUDA_ERROR_FAKE";
   return CUDA_SUCCESS;
 }
 CUresult cuDeviceGetCount(int *count) {
@@ -247,7 +254,7 @@ CUresult cuStreamCreate(CUstream *stream, unsigned int) {
   *stream = reinterpret_cast<CUstream>(&ptx);
   return CUDA_SUCCESS;
 }
-CUresult cuStreamSynchronize(CUstream) { return CUDA_SUCCESS; }
+CUresult cuStreamSynchronize(CUstream) { return fault; }
 CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int,
                             CUjit_option *, void **) {
   ptx = static_cast<const char *>(image);
@@ -293,8 +300,15 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy,
   if (!f || !params || gx == 0 || gy != 1 || gz != 1 || bx == 0 || bx > 1024 ||
       by != 1 || bz != 1)
     return CUDA_ERROR_INVALID_VALUE;
+  if (fault != CUDA_SUCCESS)
+    return fault;
   ++stats.launches;
   auto &fn = *reinterpret_cast<Function *>(f);
+  if (const char *fail = std::getenv("NNGC_FAKE_CUDA_FAIL");
+      fail && *fail && fn.name.find(fail) != std::string::npos) {
+    fault = CUDA_ERROR_ILLEGAL_ADDRESS;
+    return CUDA_SUCCESS;
+  }
   if (!fn.entry)
     return CUDA_SUCCESS;
   std::vector<std::vector<char>> shared(fn.shared.size());
@@ -343,13 +357,19 @@ CUresult cuMemsetD8Async(CUdeviceptr p, unsigned char v, size_t n, CUstream) {
 }
 CUresult cuMemcpyHtoDAsync(CUdeviceptr dst, const void *src, size_t n,
                            CUstream) {
+  if (fault != CUDA_SUCCESS)
+    return fault;
   return copy(reinterpret_cast<void *>(dst), src, n);
 }
 CUresult cuMemcpyDtoHAsync(void *dst, CUdeviceptr src, size_t n, CUstream) {
+  if (fault != CUDA_SUCCESS)
+    return fault;
   return copy(dst, reinterpret_cast<const void *>(src), n);
 }
 CUresult cuMemcpyDtoDAsync(CUdeviceptr dst, CUdeviceptr src, size_t n,
                            CUstream) {
+  if (fault != CUDA_SUCCESS)
+    return fault;
   return copy(reinterpret_cast<void *>(dst), reinterpret_cast<void *>(src), n);
 }
 CUresult cuMemAllocHost(void **p, size_t bytes) {
@@ -365,7 +385,7 @@ CUresult cuEventCreate(CUevent *e, unsigned int) {
   return CUDA_SUCCESS;
 }
 CUresult cuEventRecord(CUevent, CUstream) { return CUDA_SUCCESS; }
-CUresult cuEventSynchronize(CUevent) { return CUDA_SUCCESS; }
+CUresult cuEventSynchronize(CUevent) { return fault; }
 
 //===----------------------------------------------------------------------===//
 // cuBLASLt
