@@ -101,7 +101,7 @@ if [ $emulate = 1 ]; then
   while read -r name rest; do
     [ -z "$rest" ] || continue
     "$nngc" compile "$src/examples/$name.mlir" --target=cuda --emit=nn -o "$pkg/emulate/$name.nn.mlir"
-    "$obj/bin/nngc-opt" --nngc-convert-nn-to-gpu-kernels --nngc-gpu-kernels-to-host \
+    "$obj/bin/nngc-opt" --nngc-insert-numerics-checks --nngc-convert-nn-to-gpu-kernels --nngc-gpu-kernels-to-host \
       "$pkg/emulate/$name.nn.mlir" | "$translate" --mlir-to-llvmir -o "$pkg/emulate/$name.host.ll"
     "$cc" -O1 -shared -fPIC -Wno-override-module "$pkg/emulate/$name.host.ll" \
       -o "$pkg/emulate/$name.kernels.so" -L"$pkg/emulate" -l:libcuda.so.1 -lm

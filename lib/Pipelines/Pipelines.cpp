@@ -61,7 +61,7 @@ void nngc::buildTrainingPipeline(OpPassManager &pm,
 void nngc::buildLowerToLLVMPipeline(OpPassManager &pm,
                                     const PipelineOptions &options) {
   ConvertNNToLLVMPassOptions lower;
-  lower.numericsChecks = options.numericsChecks && options.target != "cuda";
+  lower.numericsChecks = options.numericsChecks;
   lower.target = options.target;
   lower.precision = options.precision;
   pm.addPass(createConvertNNToLLVMPass(lower));
@@ -69,6 +69,9 @@ void nngc::buildLowerToLLVMPipeline(OpPassManager &pm,
 
 void nngc::buildGPUKernelPipeline(OpPassManager &pm,
                                   const PipelineOptions &options) {
+  // --check-numerics' checks, so that they get kernels.
+  if (options.numericsChecks)
+    pm.addPass(createNNInsertNumericsChecksPass());
   pm.addPass(createConvertNNToGPUKernelsPass(
       ConvertNNToGPUKernelsPassOptions{options.gpuArch}));
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();

@@ -16,7 +16,7 @@ cd "$out"
 # The training graph nngc compile --target=cuda builds, its kernels for
 # the host (the same names as in the trainer's PTX).
 "$obj/bin/nngc" compile "$model" --target=cuda --emit=nn -o "$name.nn.mlir"
-"$obj/bin/nngc-opt" --nngc-convert-nn-to-gpu-kernels --nngc-gpu-kernels-to-host \
+"$obj/bin/nngc-opt" --nngc-insert-numerics-checks --nngc-convert-nn-to-gpu-kernels --nngc-gpu-kernels-to-host \
   "$name.nn.mlir" | "$translate" --mlir-to-llvmir -o "$name.host.ll"
 "$cc" -O1 -shared -fPIC -Wno-override-module "$name.host.ll" -o "$name.kernels.so" \
   -L"$fake" -l:libcuda.so.1 -lm

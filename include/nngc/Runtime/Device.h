@@ -51,6 +51,11 @@ public:
   virtual void reserveProductWorkspace(int64_t bytes) = 0;
   virtual int64_t runtimeBufferBytes() const = 0;
   virtual void placeRuntimeBuffers(void *device) = 0;
+  /// After a training entry point with `ctx.checkNumerics`: the first of
+  /// its numerics checks that found a NaN or an infinity, as the CPU's
+  /// nngc_rt_check_finite reports it (ctx.error, ctx.numericsFailed).
+  /// Waits for the step.
+  virtual void reportNumerics(Context &ctx) = 0;
 };
 
 } // namespace nngc::rt

@@ -238,6 +238,8 @@ Value KernelBuilder::log(Value x) {
   return mul(callNVVM("llvm.nvvm.lg2.approx.f", x), f32(M_LN2));
 }
 
+Value KernelBuilder::fabs(Value x) { return callNVVM("llvm.nvvm.fabs.f", x); }
+
 // IEEE square root, rounded to nearest (as std::sqrt).
 Value KernelBuilder::sqrt(Value x) {
   return callNVVM("llvm.nvvm.sqrt.rn.f", x);

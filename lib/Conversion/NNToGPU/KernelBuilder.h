@@ -151,6 +151,7 @@ public:
   mlir::Value exp(mlir::Value x);
   mlir::Value log(mlir::Value x);
   mlir::Value sqrt(mlir::Value x);
+  mlir::Value fabs(mlir::Value x);
   mlir::Value tanh(mlir::Value x);
   mlir::Value sigmoid(mlir::Value x);
   mlir::Value erf(mlir::Value x);

@@ -11,6 +11,9 @@
 #include "KernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace nngc;
@@ -133,9 +136,68 @@ LogicalResult buildSoftmaxGrad(OpT op, gpu::GPUModuleOp module, StringRef name,
   return success();
 }
 
+/// nn.check_finite (train --check-numerics): each thread tests a vector of
+/// the tensor; a NaN or infinity at element i takes the check's record
+/// (two u64 the runtime owns, their addresses the i64 arguments
+/// `numerics_key=ID/N` and `numerics_count=ID`) to min(key, 2 i + isinf)
+/// and adds one to its count, with atomics. The first element not finite
+/// and its kind, and how many, are then the CPU's (nngc_rt_check_finite);
+/// the runtime launches the kernel only when the trainer checks.
+LogicalResult buildCheckFinite(CheckFiniteOp op, gpu::GPUModuleOp module,
+                               StringRef name) {
+  Value in = op.getInput();
+  int64_t n = elements(in), w = vectorWidth(n);
+  OpBuilder types(op.getContext());
+  Type i64 = types.getI64Type();
+  std::string id = std::to_string(op.getId());
+  KernelBuilder k(
+      module, op, name,
+      {KernelArg::vectors(in, w),
+       KernelArg::scalar(i64, "numerics_key=" + id + "/" + std::to_string(n)),
+       KernelArg::scalar(i64, "numerics_count=" + id)});
+  OpBuilder &b = k.b();
+  Location loc = k.loc();
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  Value keyAt = b.create<LLVM::IntToPtrOp>(loc, ptr, k.arg(1));
+  Value countAt = b.create<LLVM::IntToPtrOp>(loc, ptr, k.arg(2));
+  Value inf = k.f32(std::numeric_limits<double>::infinity());
+  k.gridStrideLoop(n / w, [&](Value v) {
+    SmallVector<Value, 4> x = k.loadLanes(k.arg(0), v);
+    for (int64_t l = 0; l < w; ++l) {
+      Value ax = k.fabs(x[l]);
+      // |x| < inf is false for NaN and for either infinity.
+      Value finite =
+          b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, ax, inf);
+      Value bad = b.create<arith::XOrIOp>(
+          loc, finite, b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
+      k.ifThen(bad, [&] {
+        Value isInf =
+            b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, ax, inf);
+        Value i = b.create<arith::IndexCastOp>(
+            loc, i64, k.add(k.mul(v, k.index(w)), k.index(l)));
+        Value key = b.create<arith::AddIOp>(
+            loc,
+            b.create<arith::MulIOp>(
+                loc, i,
+                b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(2))),
+            b.create<arith::ExtUIOp>(loc, i64, isInf));
+        b.create<LLVM::AtomicRMWOp>(loc, LLVM::AtomicBinOp::umin, keyAt, key,
+                                    LLVM::AtomicOrdering::monotonic);
+        b.create<LLVM::AtomicRMWOp>(
+            loc, LLVM::AtomicBinOp::add, countAt,
+            b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(1)),
+            LLVM::AtomicOrdering::monotonic);
+      });
+    }
+  });
+  k.finish(KernelBuilder::gridFor(n / w));
+  return success();
+}
+
 } // namespace
 
 void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
+  addKernel<CheckFiniteOp>(patterns, buildCheckFinite);
   addKernel<SoftmaxGradOp>(
       patterns, [](SoftmaxGradOp op, gpu::GPUModuleOp module, StringRef name) {
         return buildSoftmaxGrad(op, module, name, /*logSoftmax=*/false);
@@ -202,6 +264,11 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
   addKernel<GradNormOp>(patterns, [](GradNormOp op, gpu::GPUModuleOp module,
                                      StringRef name) {
     Value out = op.getResult();
+    // Only clipping reads the norm: without it the runtime launches the
+    // zeroing alone (`if_clipping`, the trainer's threshold, gates the
+    // other two), as the CPU's nngc_rt_grad_norm writes 0.
+    KernelArg ifClipping =
+        KernelArg::scalar(Float32Type::get(op.getContext()), "if_clipping");
     {
       KernelBuilder k(module, op, (name + "_zero").str(), {out});
       k.store(k.f32(0), k.arg(0), k.index(0));
@@ -214,6 +281,7 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
       largest = std::max(largest, elements(g));
     }
     args.push_back(out);
+    args.push_back(ifClipping);
     {
       KernelBuilder k(module, op, (name + "_squares").str(), args);
       Value acc = k.f32(0);
@@ -237,7 +305,7 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
       k.finish(KernelBuilder::gridFor(largest));
     }
     {
-      KernelBuilder k(module, op, (name + "_sqrt").str(), {out});
+      KernelBuilder k(module, op, (name + "_sqrt").str(), {out, ifClipping});
       Value zero = k.index(0);
       k.store(k.sqrt(k.load(k.arg(0), zero)), k.arg(0), zero);
       k.finish(1, 1);

@@ -172,47 +172,6 @@ static LogicalResult checkSharedParams(ModelOp model, ModelOp step) {
   return success();
 }
 
-/// `loc` as the user wrote it: file:line:col where there is one.
-static std::string locationText(Location loc) {
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location l : fused.getLocations())
-      if (isa<FileLineColLoc>(l))
-        return locationText(l);
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return locationText(name.getChildLoc());
-  if (auto flc = dyn_cast<FileLineColLoc>(loc))
-    return (flc.getFilename().getValue() + ":" + Twine(flc.getLine()) + ":" +
-            Twine(flc.getColumn()))
-        .str();
-  return "an unknown location";
-}
-
-/// After every op of the training entry points that computes f32 tensors
-/// (and every f32 input), an nn.check_finite of each; `numerics` gets,
-/// per check id, what the trainer names when the check fails.
-static void insertNumericsChecks(Block &body, json::Array &numerics) {
-  for (Operation &op : llvm::make_early_inc_range(body)) {
-    if (!isKernelOp(&op) && !isa<InputOp>(op))
-      continue;
-    OpBuilder b(op.getContext());
-    b.setInsertionPointAfter(&op);
-    for (OpResult r : op.getResults()) {
-      auto type = dyn_cast<RankedTensorType>(r.getType());
-      if (!type || !type.getElementType().isF32())
-        continue;
-      std::string what = op.getName().getStringRef().str();
-      if (auto in = dyn_cast<InputOp>(op))
-        what = "input '" + in.getName().str() + "'";
-      if (op.getNumResults() > 1)
-        what += " (result " + std::to_string(r.getResultNumber()) + ")";
-      what += " at " + locationText(op.getLoc());
-      int64_t id = static_cast<int64_t>(numerics.size());
-      numerics.push_back(what);
-      b.create<CheckFiniteOp>(op.getLoc(), r, b.getI64IntegerAttr(id));
-    }
-  }
-}
-
 static std::string buildManifest(ModelOp model, ModelOp step, ModelOp encode,
                                  ArrayRef<StringRef> entries,
                                  json::Array numerics, bool cuda,
@@ -557,15 +516,21 @@ void ConvertNNToLLVMPass::runOnOperation() {
 
   // 2. The entry points and nngc_setup. The training entry points check
   // every op's results when the trainer asks (--check-numerics).
+  // The checks are there already where the CUDA pipeline inserted them
+  // before building kernels (nngc-insert-numerics-checks).
   json::Array numerics;
   if (numericsChecks && !grads.empty()) {
-    insertNumericsChecks(body, numerics);
-    for (Operation &op : body)
-      if (isa<CheckFiniteOp>(op)) {
-        train.insert(&op);
-        if (grad.contains(op.getOperand(0).getDefiningOp()))
-          grad.insert(&op);
-      }
+    if (body.getOps<CheckFiniteOp>().empty())
+      insertNumericsChecks(body);
+    for (CheckFiniteOp check : body.getOps<CheckFiniteOp>()) {
+      auto id = static_cast<size_t>(check.getId());
+      while (numerics.size() <= id)
+        numerics.push_back("");
+      numerics[id] = check.getWhat().value_or("").str();
+      train.insert(check);
+      if (grad.contains(check.getInput().getDefiningOp()))
+        grad.insert(check);
+    }
   }
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Location loc = model.getLoc();

@@ -139,6 +139,9 @@ struct Launch {
   /// Its pointer arguments, and whether it draws the op's dropout mask.
   int tensors = 0;
   bool dropout = false;
+  /// A check of train --check-numerics: launched only when the trainer
+  /// checks; a gradient norm kernel: only when it clips.
+  bool numerics = false, ifClipping = false;
   /// The argument values and cuLaunchKernel's pointers to them, kept so
   /// that a launch allocates nothing.
   std::vector<uint64_t> values;
@@ -256,6 +259,22 @@ struct Context::Cuda {
   std::map<int32_t, Recurrent> recurrent;
   /// nn.sinusoidal_positions' tables by (t, c), pinned, computed once.
   std::map<std::pair<int64_t, int64_t>, float *> positions;
+  /// train --check-numerics' records, one per check: the first bad
+  /// element's key (2 index + isinf; all ones while none) and the count
+  /// of bad elements, as two arrays; and each check's element count.
+  CUdeviceptr numericsKeys = 0, numericsCounts = 0;
+  int64_t numericsChecks = 0;
+  std::map<int64_t, int64_t> numericsElements;
+  void resetNumerics() {
+    if (!numericsKeys)
+      return;
+    check(
+        driver->cuMemsetD8Async(numericsKeys, 0xff, numericsChecks * 8, stream),
+        "cuMemsetD8Async");
+    check(
+        driver->cuMemsetD8Async(numericsCounts, 0, numericsChecks * 8, stream),
+        "cuMemsetD8Async");
+  }
   /// The attention ops' work buffers (scores, dP, dropout(P)), shared by
   /// all of them: sized in nngc_setup for the largest, placed after it.
   CUdeviceptr attentionScratch = 0;
@@ -449,6 +468,31 @@ public:
     cuda.reserve(bytes, [c](CUdeviceptr p) { c->workspace = p; });
   }
   int64_t runtimeBufferBytes() const override { return cuda.reservedBytes(); }
+  void reportNumerics(Context &ctx) override {
+    if (!cuda.numericsKeys || !ctx.checkNumerics)
+      return;
+    int64_t n = cuda.numericsChecks;
+    std::vector<uint64_t> keys(n), counts(n);
+    downloadLater(keys.data(), reinterpret_cast<void *>(cuda.numericsKeys),
+                  8 * n);
+    download(counts.data(), reinterpret_cast<void *>(cuda.numericsCounts),
+             8 * n);
+    // The first check in the step's order that found one, as the CPU's
+    // nngc_rt_check_finite reports it.
+    for (int64_t id = 0; id < n; ++id) {
+      if (keys[id] == ~uint64_t(0))
+        continue;
+      uint64_t first = keys[id] >> 1;
+      ctx.error = "--check-numerics: " + ctx.numericsOps[id] + " produced " +
+                  (keys[id] & 1 ? "inf" : "nan") + " (element " +
+                  std::to_string(first) + " of " +
+                  std::to_string(cuda.numericsElements[id]) + "; " +
+                  std::to_string(counts[id]) + " not finite)";
+      ctx.numericsFailed = true;
+      cuda.resetNumerics();
+      return;
+    }
+  }
   void placeRuntimeBuffers(void *device) override {
     cuda.place(reinterpret_cast<CUdeviceptr>(device));
   }
@@ -574,9 +618,30 @@ extern "C" void nngc_cuda_launch_init(void *ctx, int32_t id, const char *name,
         l.args.push_back(parseScalar(s.substr(at, comma - at)));
       at = comma + 1;
     }
+    Context &context = *static_cast<Context *>(ctx);
     for (const Scalar &a : l.args) {
       l.tensors += a.kind == Scalar::Tensor;
       l.dropout |= a.kind == Scalar::DropoutK1 || a.kind == Scalar::DropoutK2;
+      l.ifClipping |= a.kind == Scalar::IfClipping;
+      if (a.kind != Scalar::NumericsKey)
+        continue;
+      l.numerics = true;
+      auto checks = static_cast<int64_t>(context.numericsOps.size());
+      if (a.a < 0 || a.a >= checks)
+        throw std::runtime_error("CUDA: numerics check " +
+                                 std::to_string(int64_t(a.a)) +
+                                 " is not in the manifest");
+      cuda.numericsElements[static_cast<int64_t>(a.a)] =
+          static_cast<int64_t>(a.b);
+      if (cuda.numericsChecks == 0) {
+        cuda.numericsChecks = checks;
+        Context::Cuda *cu = &cuda;
+        cuda.reserve(16 * checks, [cu](CUdeviceptr p) {
+          cu->numericsKeys = p;
+          cu->numericsCounts = p + 8 * cu->numericsChecks;
+          cu->resetNumerics();
+        });
+      }
     }
     l.values.assign(l.args.size(), 0);
     for (uint64_t &v : l.values)
@@ -591,6 +656,10 @@ static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
   Context &ctx = *static_cast<Context *>(c);
   Context::Cuda &cuda = cudaOf(c);
   Launch &l = cuda.launches.at(id);
+  // A numerics check returns at once unless the trainer checks, as the
+  // CPU's; here it is not even launched.
+  if ((l.numerics && !ctx.checkNumerics) || (l.ifClipping && ctx.clipNorm <= 0))
+    return;
   if (count >= 0 && count != l.tensors)
     throw std::runtime_error(
         "CUDA: " + l.name + " takes " + std::to_string(l.tensors) +
@@ -638,6 +707,7 @@ static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
       put<int64_t>(v, ctx.shardRank * static_cast<int64_t>(a.a));
       break;
     case Scalar::ClipNorm:
+    case Scalar::IfClipping:
       put<float>(v, static_cast<float>(ctx.clipNorm));
       break;
     case Scalar::Lr:
@@ -664,6 +734,12 @@ static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
                                                  : layerKey >> 32));
       break;
     }
+    case Scalar::NumericsKey:
+      put<uint64_t>(v, cuda.numericsKeys + 8 * static_cast<uint64_t>(a.a));
+      break;
+    case Scalar::NumericsCount:
+      put<uint64_t>(v, cuda.numericsCounts + 8 * static_cast<uint64_t>(a.a));
+      break;
     case Scalar::RnnDropoutThreshold:
       put<uint32_t>(v, l.training && a.a > 0 ? dropoutThreshold(a.a) : 0u);
       break;

@@ -157,7 +157,14 @@ struct Scalar {
     RnnDropoutK1,
     RnnDropoutK2,
     RnnDropoutThreshold,
-    RnnDropoutScale
+    RnnDropoutScale,
+    /// The addresses of check `a`'s record (train --check-numerics) of a
+    /// tensor of `b` elements: its first bad element's key, its count.
+    NumericsKey,
+    NumericsCount,
+    /// The clipping threshold, which also gates the launch: the gradient
+    /// norm's kernels run only when the trainer clips.
+    IfClipping
   } kind;
   double a = 0, b = 0;
 };
@@ -198,7 +205,10 @@ inline Scalar parseScalar(const std::string &text) {
       {"rnn_dropout_k1", Scalar::RnnDropoutK1},
       {"rnn_dropout_k2", Scalar::RnnDropoutK2},
       {"rnn_dropout_threshold", Scalar::RnnDropoutThreshold},
-      {"rnn_dropout_scale", Scalar::RnnDropoutScale}};
+      {"rnn_dropout_scale", Scalar::RnnDropoutScale},
+      {"numerics_key", Scalar::NumericsKey},
+      {"numerics_count", Scalar::NumericsCount},
+      {"if_clipping", Scalar::IfClipping}};
   for (auto [n, k] : kinds)
     if (name == n)
       return {k, a, b};

@@ -13,7 +13,9 @@
 // CHECK: nn.tanh %{{.*}} {nngc.gpu_args = {{\[}}[{{\[}}0, 16], [1, 16]]], nngc.gpu_kernels = [@k_5_tanh], nngc.gpu_launch = [array<i64: 2048, 256>]}
 // One warp per row: 4 rows of 8 warps a block.
 // CHECK: nn.softmax %{{.*}} {nngc.gpu_args = {{\[}}[0, 1]], nngc.gpu_kernels = [@k_6_softmax], nngc.gpu_launch = [array<i64: 1, 256>]}
-// CHECK: nn.grad_norm {{.*}}nngc.gpu_args = {{\[}}[2], [0, 1, 2], [2]], nngc.gpu_kernels = [@k_12_grad_norm_zero, @k_12_grad_norm_squares, @k_12_grad_norm_sqrt], nngc.gpu_launch = [array<i64: 1, 1>, array<i64: 1, 256>, array<i64: 1, 1>]
+// The norm's squares and root run only when the trainer clips (the
+// runtime reads `if_clipping`); the zeroing always.
+// CHECK: nn.grad_norm {{.*}}nngc.gpu_args = {{\[}}[2], [0, 1, 2, "if_clipping"], [2, "if_clipping"]], nngc.gpu_kernels = [@k_12_grad_norm_zero, @k_12_grad_norm_squares, @k_12_grad_norm_sqrt], nngc.gpu_launch = [array<i64: 1, 1>, array<i64: 1, 256>, array<i64: 1, 1>]
 // The operand indices of the tensors (the buffer is the parameter here),
 // then the scalars the host computes at each launch.
 // CHECK: nn.sgd_update {{.*}}nngc.gpu_args = {{\[}}[{{\[}}0, 16], [1, 16], [0, 16], 3, "clip_norm", "lr=0.10000000000000001", "sgd_first"]], nngc.gpu_kernels = [@k_13_sgd_update]
@@ -62,7 +64,7 @@
 // CHECK-LABEL: gpu.func @k_10_gelu_grad
 // CHECK-LABEL: gpu.func @k_11_sum_to(%arg0: memref<160xf32>, %arg1: memref<40xf32>)
 // CHECK: scf.for %{{.*}} = %c0{{.*}} to %c4 step
-// CHECK-LABEL: gpu.func @k_12_grad_norm_squares(%arg0: memref<160xf32>, %arg1: memref<40xf32>, %arg2: memref<1xf32>)
+// CHECK-LABEL: gpu.func @k_12_grad_norm_squares(%arg0: memref<160xf32>, %arg1: memref<40xf32>, %arg2: memref<1xf32>, %arg3: f32)
 // CHECK: llvm.intr.fma
 // CHECK: gpu.shuffle  xor
 // CHECK: memref.atomic_rmw addf

@@ -207,19 +207,21 @@ def NN_AdamUpdateOp : NN_Op<"adam_update",
 def NN_CheckFiniteOp : NN_Op<"check_finite"> {
   let summary = "Reports the first NaN or Inf of a tensor (--check-numerics)";
   let description = [{
-    Inserted by the lowering (`nngc-convert-nn-to-llvm`) after every op of
-    the training entry points: when the trainer runs with
-    `--check-numerics`, the first check that finds a NaN or an infinity
-    stops the step with an error naming check `id`'s op and its location
-    in the model (the manifest's `numerics` table). Without the option the
-    check returns at once. It reads its operand right after that is
-    computed, so the memory plan needs no change.
+    Inserted after every op of the training entry points (by
+    `nngc-insert-numerics-checks`, or by `nngc-convert-nn-to-llvm` where
+    none are there): when the trainer runs with `--check-numerics`, the
+    first check that finds a NaN or an infinity stops the step with an
+    error naming check `id`'s op and its location in the model (`what`;
+    the manifest's `numerics` table). Without the option the check returns
+    at once (on the GPU its kernel is not launched). It reads its operand
+    right after that is computed, so the memory plan needs no change.
 
     ```mlir
-    nn.check_finite %h {id = 3} : tensor<32x64xf32>
+    nn.check_finite %h {id = 3, what = "nn.relu at model.mlir:7:8"} : tensor<32x64xf32>
     ```
   }];
-  let arguments = (ins NN_FloatTensor:$input, I64Attr:$id);
+  let arguments = (ins NN_FloatTensor:$input, I64Attr:$id,
+                       OptionalAttr<StrAttr>:$what);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 

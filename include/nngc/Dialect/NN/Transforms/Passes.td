@@ -129,6 +129,22 @@ def NNFusePass : Pass<"nngc-fuse", "mlir::ModuleOp"> {
   let dependentDialects = ["::nngc::nn::NNDialect"];
 }
 
+def NNInsertNumericsChecksPass
+    : Pass<"nngc-insert-numerics-checks", "mlir::ModuleOp"> {
+  let summary = "The checks of train --check-numerics, before the GPU kernels";
+  let description = [{
+    After every op of the training graph that computes f32 tensors, and
+    every f32 input, an `nn.check_finite` of each result with its `id` and
+    the text the trainer names when the check fails (`nn.linear at
+    model.mlir:12:5`). Runs on a planned graph: a check reads its operand
+    right after the op that computes it, so the memory plan holds.
+    `nngc-convert-nn-to-llvm{numerics-checks}` inserts the same checks
+    itself where none are there (the CPU target); the CUDA pipeline runs
+    this pass before `nngc-convert-nn-to-gpu-kernels`, so that the checks
+    get kernels. A graph that has checks already is left as it is.
+  }];
+}
+
 def NNRematPass : Pass<"nngc-remat", "mlir::ModuleOp"> {
   let summary = "Recompute activations in the backward pass (cheap ones, "
                 "or to fit a budget)";

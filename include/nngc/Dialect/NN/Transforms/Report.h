@@ -78,6 +78,14 @@ arenaBuffers(ModelOp model, llvm::function_ref<bool(mlir::Value)> preassigned,
 /// (reshape) or naming it (outputs, the loss, gradients).
 bool isKernelOp(mlir::Operation *op);
 
+/// `loc` as the user wrote it: file:line:col where there is one.
+std::string locationText(mlir::Location loc);
+
+/// nngc-insert-numerics-checks on one model's body: an nn.check_finite
+/// after each f32 result of every kernel op and input, ids from 0 in
+/// order; returns how many.
+int64_t insertNumericsChecks(mlir::Block &body);
+
 /// The number of kernel ops in `model`'s body.
 int64_t countKernels(ModelOp model);
 
