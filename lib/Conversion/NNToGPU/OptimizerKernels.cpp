@@ -13,9 +13,10 @@
 // The clipping factor comes from the gradient norm on the device (an
 // argument tensor), so the host never reads it back within a step.
 //
-// nn.multi_*_update launches one such kernel per tensor. Each thread
-// updates a vector of 4 (or 2) elements where the tensor's size allows,
-// with 128-bit loads and stores.
+// nn.multi_*_update is one launch for all its tensors (up to 96 a
+// launch): a block per 4096 elements of one tensor. Each thread updates a
+// vector of 4 (or 2) elements where the tensor's size allows, with 128-bit
+// loads and stores.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,102 +41,186 @@ Value clipFactor(KernelBuilder &k, Value norm, Value clipNorm) {
   return k.select(k.gt(clipNorm, k.f32(0)), clipped, one);
 }
 
-void sgdKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
-               Value param, Value grad, Value buffer, Value gradNorm, double lr,
-               double momentum, double dampening, double weightDecay,
-               bool nesterov) {
-  OpBuilder types(op->getContext());
-  int64_t n = elements(param), w = vectorWidth(n);
-  SmallVector<KernelArg> args = {KernelArg::vectors(param, w),
-                                 KernelArg::vectors(grad, w)};
-  if (buffer)
-    args.push_back(KernelArg::vectors(buffer, w));
+/// One tensor of an update: its param and the tensors updated with it
+/// (grad, then the optimizer state), and its weight decay.
+struct Member {
+  SmallVector<Value, 4> tensors;
+  double weightDecay;
+};
+
+/// Elements a block updates, and the tensors one launch takes: 4 pointers
+/// each (Adam) and the scalars stay within CUDA's 4 KiB of kernel
+/// parameters.
+constexpr int64_t kChunk = 4096;
+constexpr size_t kMembersPerLaunch = 96;
+
+/// The lanes of each member tensor at one vector (tensors in Member's
+/// order), updated in place by `update(k, weightDecay, lanes)`; then the
+/// tensors `stored[j]` are written back.
+using UpdateLanes = std::function<void(
+    KernelBuilder &, double, SmallVectorImpl<SmallVector<Value, 4>> &)>;
+
+/// One launch updating every member: block b updates kChunk elements of
+/// the member whose blocks hold b (a constant range per member, tested in
+/// turn), each thread a vector of 4 (or 2, or 1) elements of it at a
+/// time. `setup` runs first (the clip factor and the step's scalars: the
+/// gradient norm is argument `norm`, the scalars from `firstScalar` on)
+/// and returns the update.
+void multiTensorKernel(
+    gpu::GPUModuleOp module, Operation *op, StringRef name,
+    ArrayRef<Member> members, Value gradNorm, ArrayRef<KernelArg> scalars,
+    ArrayRef<bool> stored,
+    const std::function<UpdateLanes(KernelBuilder &, Value, unsigned)> &setup) {
+  SmallVector<KernelArg> args;
+  SmallVector<int64_t> widths, starts;
+  int64_t blocks = 0;
+  for (const Member &m : members) {
+    int64_t n = elements(m.tensors.front()), w = vectorWidth(n);
+    widths.push_back(w);
+    for (Value t : m.tensors)
+      args.push_back(KernelArg::vectors(t, w));
+    starts.push_back(blocks);
+    blocks += std::max<int64_t>(1, (n + kChunk - 1) / kChunk);
+  }
+  starts.push_back(blocks);
+  unsigned normArg = args.size();
   if (gradNorm)
     args.push_back(gradNorm);
-  unsigned scalars = args.size();
-  args.append({KernelArg::scalar(types.getF32Type(), "clip_norm"),
-               KernelArg::scalar(types.getF32Type(), "lr=" + formatDouble(lr)),
-               KernelArg::scalar(types.getI32Type(), "sgd_first")});
+  auto firstScalar = static_cast<unsigned>(args.size());
+  args.append(scalars.begin(), scalars.end());
   KernelBuilder k(module, op, name, args);
-  Value clip =
-      clipFactor(k, gradNorm ? k.arg(scalars - 1) : Value(), k.arg(scalars));
-  Value lrArg = k.arg(scalars + 1);
-  Value first = k.b().create<arith::CmpIOp>(k.loc(), arith::CmpIPredicate::ne,
-                                            k.arg(scalars + 2), k.i32(0));
-  k.gridStrideLoop(n / w, [&](Value i) {
-    SmallVector<Value, 4> p = k.loadLanes(k.arg(0), i),
-                          g = k.loadLanes(k.arg(1), i), m;
-    if (buffer)
-      m = k.loadLanes(k.arg(2), i);
-    for (int64_t l = 0; l < w; ++l) {
-      g[l] = k.mul(g[l], clip);
-      if (weightDecay != 0)
-        g[l] = k.fma(k.f32(weightDecay), p[l], g[l]);
-      if (buffer) {
-        m[l] = k.select(
-            first, g[l],
-            k.fma(k.f32(momentum), m[l], k.mul(k.f32(1 - dampening), g[l])));
-        g[l] = nesterov ? k.fma(k.f32(momentum), m[l], g[l]) : m[l];
-      }
-      p[l] = k.sub(p[l], k.mul(lrArg, g[l]));
-    }
-    if (buffer)
-      k.storeLanes(m, k.arg(2), i);
-    k.storeLanes(p, k.arg(0), i);
-  });
-  k.finish(KernelBuilder::gridFor(n / w));
+  UpdateLanes update =
+      setup(k, gradNorm ? k.arg(normArg) : Value(), firstScalar);
+  OpBuilder &b = k.b();
+  Location loc = k.loc();
+  Value block = b.create<gpu::BlockIdOp>(loc, gpu::Dimension::x);
+  Value threads = b.create<gpu::BlockDimOp>(loc, gpu::Dimension::x);
+  unsigned arg = 0;
+  for (auto [u, m] : llvm::enumerate(members)) {
+    int64_t w = widths[u], vectors = elements(m.tensors.front()) / w;
+    int64_t perBlock = kChunk / w;
+    unsigned first = arg;
+    arg += m.tensors.size();
+    Value after =
+        k.cmpIndex(arith::CmpIPredicate::uge, block, k.index(starts[u]));
+    Value before =
+        k.cmpIndex(arith::CmpIPredicate::ult, block, k.index(starts[u + 1]));
+    Value mine = b.create<arith::AndIOp>(loc, after, before);
+    k.ifThen(mine, [&] {
+      // Vectors [c perBlock, min((c + 1) perBlock, vectors)) of block c.
+      Value begin = k.mul(k.sub(block, k.index(starts[u])), k.index(perBlock));
+      Value end = b.create<arith::MinUIOp>(loc, k.add(begin, k.index(perBlock)),
+                                           k.index(vectors));
+      auto loop =
+          b.create<scf::ForOp>(loc, k.add(begin, k.threadId()), end, threads);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value i = loop.getInductionVar();
+      SmallVector<SmallVector<Value, 4>> lanes;
+      for (size_t t = 0; t < m.tensors.size(); ++t)
+        lanes.push_back(k.loadLanes(k.arg(first + t), i));
+      update(k, m.weightDecay, lanes);
+      for (size_t t = 0; t < m.tensors.size(); ++t)
+        if (stored[t])
+          k.storeLanes(lanes[t], k.arg(first + t), i);
+    });
+  }
+  k.finish(blocks);
 }
 
-void adamKernel(gpu::GPUModuleOp module, Operation *op, StringRef name,
-                Value param, Value grad, Value expAvg, Value expAvgSq,
-                Value gradNorm, double lrValue, double beta1, double beta2,
-                double eps, double weightDecay, bool decoupled) {
+/// SGD (momentum, dampening, Nesterov, weight decay) of `members`
+/// ({param, grad[, momentum buffer]} each), in launches of at most
+/// kMembersPerLaunch tensors.
+void sgdKernels(gpu::GPUModuleOp module, Operation *op, StringRef name,
+                ArrayRef<Member> members, bool hasBuffer, Value gradNorm,
+                double lr, double momentum, double dampening, bool nesterov) {
   OpBuilder types(op->getContext());
-  Type f32 = types.getF32Type();
-  int64_t n = elements(param), w = vectorWidth(n);
-  SmallVector<KernelArg> args = {
-      KernelArg::vectors(param, w), KernelArg::vectors(grad, w),
-      KernelArg::vectors(expAvg, w), KernelArg::vectors(expAvgSq, w)};
-  if (gradNorm)
-    args.push_back(gradNorm);
-  unsigned scalars = args.size();
-  args.append(
-      {KernelArg::scalar(f32, "clip_norm"),
-       KernelArg::scalar(f32, "lr=" + formatDouble(lrValue)),
-       KernelArg::scalar(f32, "adam_step_size=" + formatDouble(lrValue) + "/" +
-                                  formatDouble(beta1)),
-       KernelArg::scalar(f32, "adam_bc2_sqrt=" + formatDouble(beta2))});
-  KernelBuilder k(module, op, name, args);
-  Value clip =
-      clipFactor(k, gradNorm ? k.arg(scalars - 1) : Value(), k.arg(scalars));
-  Value lr = k.arg(scalars + 1), stepSize = k.arg(scalars + 2),
-        bc2Sqrt = k.arg(scalars + 3);
-  k.gridStrideLoop(n / w, [&](Value i) {
-    SmallVector<Value, 4> p = k.loadLanes(k.arg(0), i),
-                          g = k.loadLanes(k.arg(1), i),
-                          m = k.loadLanes(k.arg(2), i),
-                          v = k.loadLanes(k.arg(3), i);
-    for (int64_t l = 0; l < w; ++l) {
-      g[l] = k.mul(g[l], clip);
-      if (decoupled)
-        p[l] = k.mul(p[l], k.sub(k.f32(1), k.mul(lr, k.f32(weightDecay))));
-      else if (weightDecay != 0)
-        g[l] = k.fma(k.f32(weightDecay), p[l], g[l]);
-      m[l] = k.fma(m[l], k.f32(beta1), k.mul(k.f32(1 - beta1), g[l]));
-      v[l] =
-          k.fma(v[l], k.f32(beta2), k.mul(k.mul(k.f32(1 - beta2), g[l]), g[l]));
-      Value denom = k.add(k.div(k.sqrt(v[l]), bc2Sqrt), k.f32(eps));
-      p[l] = k.sub(p[l], k.div(k.mul(stepSize, m[l]), denom));
-    }
-    k.storeLanes(m, k.arg(2), i);
-    k.storeLanes(v, k.arg(3), i);
-    k.storeLanes(p, k.arg(0), i);
-  });
-  k.finish(KernelBuilder::gridFor(n / w));
+  SmallVector<KernelArg> scalars = {
+      KernelArg::scalar(types.getF32Type(), "clip_norm"),
+      KernelArg::scalar(types.getF32Type(), "lr=" + formatDouble(lr)),
+      KernelArg::scalar(types.getI32Type(), "sgd_first")};
+  SmallVector<bool> stored = {true, false, true};
+  for (size_t at = 0, part = 0; at < members.size();
+       at += kMembersPerLaunch, ++part) {
+    ArrayRef<Member> group =
+        members.slice(at, std::min(kMembersPerLaunch, members.size() - at));
+    std::string launch = members.size() > kMembersPerLaunch
+                             ? (name + "_" + std::to_string(part)).str()
+                             : name.str();
+    multiTensorKernel(
+        module, op, launch, group, gradNorm, scalars, stored,
+        [&](KernelBuilder &k, Value norm, unsigned s) -> UpdateLanes {
+          Value clip = clipFactor(k, norm, k.arg(s));
+          Value lrArg = k.arg(s + 1);
+          Value first = k.b().create<arith::CmpIOp>(
+              k.loc(), arith::CmpIPredicate::ne, k.arg(s + 2), k.i32(0));
+          return [=](KernelBuilder &k, double weightDecay,
+                     SmallVectorImpl<SmallVector<Value, 4>> &x) {
+            SmallVector<Value, 4> &p = x[0], &g = x[1];
+            for (size_t l = 0; l < p.size(); ++l) {
+              g[l] = k.mul(g[l], clip);
+              if (weightDecay != 0)
+                g[l] = k.fma(k.f32(weightDecay), p[l], g[l]);
+              if (hasBuffer) {
+                Value &m = x[2][l];
+                m = k.select(first, g[l],
+                             k.fma(k.f32(momentum), m,
+                                   k.mul(k.f32(1 - dampening), g[l])));
+                g[l] = nesterov ? k.fma(k.f32(momentum), m, g[l]) : m;
+              }
+              p[l] = k.sub(p[l], k.mul(lrArg, g[l]));
+            }
+          };
+        });
+  }
 }
 
-std::string part(StringRef name, size_t i) {
-  return (name + "_" + std::to_string(i)).str();
+/// Adam or AdamW (decoupled weight decay) of `members` ({param, grad,
+/// exp_avg, exp_avg_sq} each), in launches of at most kMembersPerLaunch
+/// tensors.
+void adamKernels(gpu::GPUModuleOp module, Operation *op, StringRef name,
+                 ArrayRef<Member> members, Value gradNorm, double lrValue,
+                 double beta1, double beta2, double eps, bool decoupled) {
+  Type f32 = Float32Type::get(op->getContext());
+  SmallVector<KernelArg> scalars = {
+      KernelArg::scalar(f32, "clip_norm"),
+      KernelArg::scalar(f32, "lr=" + formatDouble(lrValue)),
+      KernelArg::scalar(f32, "adam_step_size=" + formatDouble(lrValue) + "/" +
+                                 formatDouble(beta1)),
+      KernelArg::scalar(f32, "adam_bc2_sqrt=" + formatDouble(beta2))};
+  SmallVector<bool> stored = {true, false, true, true};
+  for (size_t at = 0, part = 0; at < members.size();
+       at += kMembersPerLaunch, ++part) {
+    ArrayRef<Member> group =
+        members.slice(at, std::min(kMembersPerLaunch, members.size() - at));
+    std::string launch = members.size() > kMembersPerLaunch
+                             ? (name + "_" + std::to_string(part)).str()
+                             : name.str();
+    multiTensorKernel(
+        module, op, launch, group, gradNorm, scalars, stored,
+        [&](KernelBuilder &k, Value norm, unsigned s) -> UpdateLanes {
+          Value clip = clipFactor(k, norm, k.arg(s));
+          Value lr = k.arg(s + 1), stepSize = k.arg(s + 2),
+                bc2Sqrt = k.arg(s + 3);
+          return [=](KernelBuilder &k, double weightDecay,
+                     SmallVectorImpl<SmallVector<Value, 4>> &x) {
+            SmallVector<Value, 4> &p = x[0], &g = x[1], &m = x[2], &v = x[3];
+            for (size_t l = 0; l < p.size(); ++l) {
+              g[l] = k.mul(g[l], clip);
+              if (decoupled)
+                p[l] =
+                    k.mul(p[l], k.sub(k.f32(1), k.mul(lr, k.f32(weightDecay))));
+              else if (weightDecay != 0)
+                g[l] = k.fma(k.f32(weightDecay), p[l], g[l]);
+              m[l] = k.fma(m[l], k.f32(beta1), k.mul(k.f32(1 - beta1), g[l]));
+              v[l] = k.fma(v[l], k.f32(beta2),
+                           k.mul(k.mul(k.f32(1 - beta2), g[l]), g[l]));
+              Value denom = k.add(k.div(k.sqrt(v[l]), bc2Sqrt), k.f32(eps));
+              p[l] = k.sub(p[l], k.div(k.mul(stepSize, m[l]), denom));
+            }
+          };
+        });
+  }
 }
 
 } // namespace
@@ -143,45 +228,53 @@ std::string part(StringRef name, size_t i) {
 void nngc::populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns) {
   addKernel<SGDUpdateOp>(patterns, [](SGDUpdateOp op, gpu::GPUModuleOp module,
                                       StringRef name) {
-    sgdKernel(module, op, name, op.getParam(), op.getGrad(),
-              op.getMomentumBuffer(), op.getGradNorm(),
-              op.getLr().convertToDouble(), op.getMomentum().convertToDouble(),
-              op.getDampening().convertToDouble(),
-              op.getWeightDecay().convertToDouble(), op.getNesterov());
+    Member m{{op.getParam(), op.getGrad()},
+             op.getWeightDecay().convertToDouble()};
+    if (op.getMomentumBuffer())
+      m.tensors.push_back(op.getMomentumBuffer());
+    sgdKernels(module, op, name, {m}, static_cast<bool>(op.getMomentumBuffer()),
+               op.getGradNorm(), op.getLr().convertToDouble(),
+               op.getMomentum().convertToDouble(),
+               op.getDampening().convertToDouble(), op.getNesterov());
     return success();
   });
   addKernel<AdamUpdateOp>(patterns, [](AdamUpdateOp op, gpu::GPUModuleOp module,
                                        StringRef name) {
-    adamKernel(module, op, name, op.getParam(), op.getGrad(), op.getExpAvg(),
-               op.getExpAvgSq(), op.getGradNorm(), op.getLr().convertToDouble(),
-               op.getBeta1().convertToDouble(), op.getBeta2().convertToDouble(),
-               op.getEps().convertToDouble(),
-               op.getWeightDecay().convertToDouble(),
-               op.getDecoupledWeightDecay());
+    Member m{{op.getParam(), op.getGrad(), op.getExpAvg(), op.getExpAvgSq()},
+             op.getWeightDecay().convertToDouble()};
+    adamKernels(module, op, name, {m}, op.getGradNorm(),
+                op.getLr().convertToDouble(), op.getBeta1().convertToDouble(),
+                op.getBeta2().convertToDouble(), op.getEps().convertToDouble(),
+                op.getDecoupledWeightDecay());
     return success();
   });
-  addKernel<MultiSGDUpdateOp>(
-      patterns,
-      [](MultiSGDUpdateOp op, gpu::GPUModuleOp module, StringRef name) {
-        auto buffers = op.getMomentumBuffers();
-        for (auto [i, param] : llvm::enumerate(op.getParams()))
-          sgdKernel(module, op, part(name, i), param, op.getGrads()[i],
-                    buffers.empty() ? Value() : buffers[i], op.getGradNorm(),
-                    op.getLr().convertToDouble(),
-                    op.getMomentum().convertToDouble(),
-                    op.getDampening().convertToDouble(),
-                    op.getWeightDecays()[i], op.getNesterov());
-        return success();
-      });
+  addKernel<MultiSGDUpdateOp>(patterns, [](MultiSGDUpdateOp op,
+                                           gpu::GPUModuleOp module,
+                                           StringRef name) {
+    auto buffers = op.getMomentumBuffers();
+    SmallVector<Member> members;
+    for (auto [i, param] : llvm::enumerate(op.getParams())) {
+      members.push_back({{param, op.getGrads()[i]}, op.getWeightDecays()[i]});
+      if (!buffers.empty())
+        members.back().tensors.push_back(buffers[i]);
+    }
+    sgdKernels(module, op, name, members, !buffers.empty(), op.getGradNorm(),
+               op.getLr().convertToDouble(), op.getMomentum().convertToDouble(),
+               op.getDampening().convertToDouble(), op.getNesterov());
+    return success();
+  });
   addKernel<MultiAdamUpdateOp>(patterns, [](MultiAdamUpdateOp op,
                                             gpu::GPUModuleOp module,
                                             StringRef name) {
+    SmallVector<Member> members;
     for (auto [i, param] : llvm::enumerate(op.getParams()))
-      adamKernel(module, op, part(name, i), param, op.getGrads()[i],
-                 op.getExpAvgs()[i], op.getExpAvgSqs()[i], op.getGradNorm(),
-                 op.getLr().convertToDouble(), op.getBeta1().convertToDouble(),
-                 op.getBeta2().convertToDouble(), op.getEps().convertToDouble(),
-                 op.getWeightDecays()[i], op.getDecoupledWeightDecay());
+      members.push_back(
+          {{param, op.getGrads()[i], op.getExpAvgs()[i], op.getExpAvgSqs()[i]},
+           op.getWeightDecays()[i]});
+    adamKernels(module, op, name, members, op.getGradNorm(),
+                op.getLr().convertToDouble(), op.getBeta1().convertToDouble(),
+                op.getBeta2().convertToDouble(), op.getEps().convertToDouble(),
+                op.getDecoupledWeightDecay());
     return success();
   });
 }

@@ -19,8 +19,10 @@
 // The operand indices of the tensors (the buffer is the parameter here),
 // then the scalars the host computes at each launch.
 // CHECK: nn.sgd_update {{.*}}nngc.gpu_args = {{\[}}[{{\[}}0, 16], [1, 16], [0, 16], 3, "clip_norm", "lr=0.10000000000000001", "sgd_first"]], nngc.gpu_kernels = [@k_13_sgd_update]
-// A tensor of 6: vectors of 2 (8-byte aligned).
-// CHECK: nn.multi_adam_update {{.*}}nngc.gpu_args = {{\[}}[{{\[}}0, 16], [2, 16], [0, 16], [0, 16], "clip_norm", "lr=0.001", "adam_step_size=0.001/0.90000000000000002", "adam_bc2_sqrt=0.999"], {{\[}}[1, 8], [1, 8], [1, 8], [1, 8], {{.*}}]], nngc.gpu_kernels = [@k_14_multi_adam_update_0, @k_14_multi_adam_update_1]
+// One launch for all the tensors of a multi-tensor update, a block per
+// 4096 elements of one (here one block each); a tensor of 6: vectors of 2
+// (8-byte aligned).
+// CHECK: nn.multi_adam_update {{.*}}nngc.gpu_args = {{\[}}[{{\[}}0, 16], [2, 16], [0, 16], [0, 16], [1, 8], [1, 8], [1, 8], [1, 8], "clip_norm", "lr=0.001", "adam_step_size=0.001/0.90000000000000002", "adam_bc2_sqrt=0.999"]], nngc.gpu_kernels = [@k_14_multi_adam_update], nngc.gpu_launch = [array<i64: 2, 256>]
 // An odd size: one float a thread; a column broadcast along the rows: the
 // row's vector and one float of the column.
 // CHECK: nn.tanh %{{.*}} {nngc.gpu_args = {{\[}}[0, 1]], nngc.gpu_kernels = [@k_20_tanh]
@@ -77,8 +79,15 @@
 // CHECK: arith.addf %[[NORM]]
 // CHECK: arith.divf %arg4
 // Adam's: clip, lr, step size, sqrt of the second bias correction.
-// CHECK-LABEL: gpu.func @k_14_multi_adam_update_0(%arg0: memref<10xvector<4xf32>>, %arg1: memref<10xvector<4xf32>>, %arg2: memref<10xvector<4xf32>>, %arg3: memref<10xvector<4xf32>>, %arg4: f32, %arg5: f32, %arg6: f32, %arg7: f32)
-// CHECK-LABEL: gpu.func @k_14_multi_adam_update_1(%arg0: memref<3xvector<2xf32>>
+// CHECK-LABEL: gpu.func @k_14_multi_adam_update(%arg0: memref<10xvector<4xf32>>, %arg1: memref<10xvector<4xf32>>, %arg2: memref<10xvector<4xf32>>, %arg3: memref<10xvector<4xf32>>, %arg4: memref<3xvector<2xf32>>, %arg5: memref<3xvector<2xf32>>, %arg6: memref<3xvector<2xf32>>, %arg7: memref<3xvector<2xf32>>, %arg8: f32, %arg9: f32, %arg10: f32, %arg11: f32)
+// Block 0 updates the first tensor, block 1 the second.
+// CHECK: %[[B:.*]] = gpu.block_id x
+// CHECK: arith.cmpi uge, %[[B]], %c0
+// CHECK: arith.cmpi ult, %[[B]], %c1
+// CHECK: memref.load %arg0
+// CHECK: arith.cmpi uge, %[[B]], %c1
+// CHECK: arith.cmpi ult, %[[B]], %c2
+// CHECK: memref.load %arg4
 // The softmax backward along the last axis: dot(dy, y) by the warp.
 // CHECK-LABEL: gpu.func @k_17_softmax_grad(%arg0: memref<160xf32>, %arg1: memref<160xf32>, %arg2: memref<160xf32>)
 // CHECK: llvm.intr.fma
