@@ -38,6 +38,8 @@ void nngc::buildTrainingPipeline(OpPassManager &pm,
     NNFusePassOptions fuse;
     // cuBLASLt's epilogues are fewer than oneDNN's post-ops.
     fuse.cublasEpilogues = options.target == "cuda";
+    // One kernel and no buffer for a dropout before a residual add.
+    fuse.dropoutAdd = options.target == "cuda";
     pm.addPass(createNNFusePass(fuse));
   }
   NNPlanMemoryPassOptions plan;

@@ -814,6 +814,15 @@ extern "C" void nngc_rt_dropout(void *c, int32_t s, int32_t training, int64_t n,
   applyDropout(dropoutKey(ctxOf(c), s), n, p, in, out, ctxOf(c).shardRank * n);
 }
 
+extern "C" void nngc_rt_dropout_add(void *c, int32_t s, int32_t training,
+                                    int64_t n, double p, const float *in,
+                                    const float *addend, float *out) {
+  // The dropout first (out may be `in`, never `addend`), then the add.
+  nngc_rt_dropout(c, s, training, n, p, in, out);
+  for (int64_t i = 0; i < n; ++i)
+    out[i] += addend[i];
+}
+
 extern "C" void nngc_rt_dropout_grad(void *c, int32_t s, int64_t n, double p,
                                      const float *grad, float *out) {
   p = dropoutP(ctxOf(c), p);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: cuda-emulated.sh NNGC_OBJ MLIR_TRANSLATE CC MODEL.mlir OUTDIR NAME
+# Usage: cuda-emulated.sh NNGC_OBJ MLIR_TRANSLATE CC MODEL.mlir OUTDIR NAME [dropout]
 #
 # The CUDA trainer of MODEL against its CPU trainer, with the CUDA kernels
 # computing on the host: the fake driver (test/Runtime/FakeCuda) runs the
@@ -8,8 +8,12 @@
 # trainers take grad-check --random-inputs --seed 1 --dropout 0
 # --train-steps 2; bench/gpu/compare_trainers.py compares the loss, every
 # gradient and the parameters after the steps (<= 1e-4 relative).
+# With `dropout`, the model's dropout stays on (no --dropout 0): both
+# trainers must draw the same masks.
 set -euo pipefail
 obj=$1 translate=$2 cc=$3 model=$4 out=$5 name=$6
+dropout=(--dropout 0)
+if [ "${7:-}" = dropout ]; then dropout=(); fi
 src=$(cd "$(dirname "$0")/../.." && pwd)
 fake=$obj/test/fake-cuda
 cd "$out"
@@ -23,7 +27,7 @@ cd "$out"
 "$obj/bin/nngc" compile "$model" --target=cuda -o "$name.cuda"
 "$obj/bin/nngc" compile "$model" -o "$name.cpu"
 run() {
-  "./$name.$1" grad-check --random-inputs --seed 1 --dropout 0 --train-steps 2 \
+  "./$name.$1" grad-check --random-inputs --seed 1 "${dropout[@]}" --train-steps 2 \
     --out "$PWD/$name.$1.safetensors" > "$name.$1.log"
 }
 NNGC_FAKE_CUDA_KERNELS=$PWD/$name.kernels.so LD_LIBRARY_PATH=$fake run cuda

@@ -204,6 +204,10 @@ void nngc_rt_dropout(void *ctx, int32_t slot, int32_t training, int64_t n,
                      double p, const float *in, float *out);
 void nngc_rt_dropout_grad(void *ctx, int32_t slot, int64_t n, double p,
                           const float *grad, float *out);
+// nn.dropout_add: out = dropout(in) + addend (out may be in, not addend).
+void nngc_rt_dropout_add(void *ctx, int32_t slot, int32_t training, int64_t n,
+                         double p, const float *in, const float *addend,
+                         float *out);
 
 /// Recurrent cells (nn::RecurrentMode).
 enum NNGCRecurrentMode : int32_t {

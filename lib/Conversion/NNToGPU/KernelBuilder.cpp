@@ -428,7 +428,7 @@ Value KernelBuilder::dropoutKeep(Value k1, Value k2, Value threshold, Value g) {
 
 void KernelBuilder::dropoutLoop(int64_t n, Value in, Value out, Value k1,
                                 Value k2, Value threshold, Value scale,
-                                Value offset) {
+                                Value offset, Value addend) {
   int64_t width = widthOf(in);
   assert(widthOf(out) == width && n % width == 0 && "one vector width");
   gridStrideLoop(n / width, [&](Value i) {
@@ -442,6 +442,11 @@ void KernelBuilder::dropoutLoop(int64_t n, Value in, Value out, Value k1,
         g = builder.create<arith::AddIOp>(location, offset, g);
       Value keep = dropoutKeep(k1, k2, threshold, g);
       x[l] = mul(x[l], select(keep, scale, f32(0)));
+    }
+    if (addend) {
+      SmallVector<Value, 4> a = loadLanes(addend, i);
+      for (int64_t l = 0; l < width; ++l)
+        x[l] = add(x[l], a[l]);
     }
     storeLanes(x, out, i);
   });

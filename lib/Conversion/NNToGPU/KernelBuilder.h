@@ -202,9 +202,10 @@ public:
   /// out[i] = in[i] * (keep(offset + i) ? scale : 0) for the n elements
   /// (dropoutKeep's draw; a null `offset` is 0), then finish(). `in` and
   /// `out` may be memrefs of vectors of one width (loadLanes).
+  /// With `addend` (a memref like `in`), out[i] = that + addend[i].
   void dropoutLoop(int64_t n, mlir::Value in, mlir::Value out, mlir::Value k1,
                    mlir::Value k2, mlir::Value threshold, mlir::Value scale,
-                   mlir::Value offset);
+                   mlir::Value offset, mlir::Value addend = {});
   /// for (j = lane; j < n; j += 32) body(j).
   void laneLoop(int64_t n, const std::function<void(mlir::Value)> &body);
   /// A warp per row of `n` elements: body(base of the row, row) for the

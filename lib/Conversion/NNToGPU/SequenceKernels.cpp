@@ -49,6 +49,20 @@ void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
       patterns, [](DropoutOp op, gpu::GPUModuleOp module, StringRef name) {
         return buildDropout(op, op.getInput(), op.getResult(), module, name);
       });
+  // nn.dropout_add: the dropout's loop, adding the addend as it stores.
+  addKernel<DropoutAddOp>(patterns, [](DropoutAddOp op, gpu::GPUModuleOp module,
+                                       StringRef name) {
+    Value out = op.getResult();
+    int64_t n = elements(out), w = vectorWidth(n);
+    SmallVector<KernelArg> args = {KernelArg::vectors(op.getInput(), w),
+                                   KernelArg::vectors(op.getAddend(), w),
+                                   KernelArg::vectors(out, w)};
+    args.append(dropoutArgs(op->getContext(), op.getP().convertToDouble(), n));
+    KernelBuilder k(module, op, name, args);
+    k.dropoutLoop(n, k.arg(0), k.arg(2), k.arg(3), k.arg(4), k.arg(5), k.arg(6),
+                  k.arg(7), k.arg(1));
+    return success();
+  });
   addKernel<DropoutGradOp>(
       patterns, [](DropoutGradOp op, gpu::GPUModuleOp module, StringRef name) {
         return buildDropout(op, op.getGrad(), op.getResult(), module, name);

@@ -108,8 +108,13 @@ static std::pair<Value, StringRef> forwardOfBackwardOp(Operation *op) {
                          : StringRef("nn.rnn, nn.gru or nn.lstm");
     return {g.getOutputs()[0], name};
   }
-  if (auto g = dyn_cast<DropoutGradOp>(op))
-    return {g.getSaved(), DropoutOp::getOperationName()};
+  if (auto g = dyn_cast<DropoutGradOp>(op)) {
+    Operation *f = g.getSaved().getDefiningOp();
+    StringRef name = f && isa<DropoutOp, DropoutAddOp>(f)
+                         ? f->getName().getStringRef()
+                         : StringRef("nn.dropout or nn.dropout_add");
+    return {g.getSaved(), name};
+  }
   if (auto g = dyn_cast<LayerNormGradOp>(op))
     return {g.getOutput(), LayerNormOp::getOperationName()};
   if (auto g = dyn_cast<AttentionGradOp>(op))

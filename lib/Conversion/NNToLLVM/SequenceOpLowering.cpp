@@ -82,6 +82,25 @@ struct DropoutLowering : public NNLowering<DropoutOp> {
   }
 };
 
+/// nn.dropout_add (nngc-fuse's, for CUDA; lowered here too): the
+/// dropout's runtime call, then the add, in one.
+struct DropoutAddLowering : public NNLowering<DropoutAddOp> {
+  using NNLowering::NNLowering;
+  LogicalResult
+  matchAndRewrite(DropoutAddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    LoweringHelper h(rewriter, op.getLoc());
+    Value out = storageOf(rewriter, op);
+    h.call("nngc_rt_dropout_add",
+           {contextArg(op), h.i32(slotOf(op)), h.i32(!isInference(op)),
+            h.i64(numElements(op.getResult())),
+            h.f64(op.getP().convertToDouble()), adaptor.getInput(),
+            adaptor.getAddend(), out});
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
 struct DropoutGradLowering : public NNLowering<DropoutGradOp> {
   using NNLowering::NNLowering;
   LogicalResult
@@ -174,7 +193,8 @@ void nngc::populateSequenceOpLoweringPatterns(RewritePatternSet &patterns,
                                               TypeConverter &converter,
                                               NNLoweringState &state) {
   patterns.add<EmbeddingLowering, EmbeddingGradLowering, DropoutLowering,
-               DropoutGradLowering>(converter, patterns.getContext(), state);
+               DropoutAddLowering, DropoutGradLowering>(
+      converter, patterns.getContext(), state);
   populateRecurrentLoweringPatterns(patterns, converter, state);
 }
 

@@ -82,3 +82,11 @@ nn.model @m {
   // expected-error @+1 {{'nn.multi_sgd_update' op momentum buffers must match their parameters}}
   nn.multi_sgd_update params(%w) grads(%g) momentum_buffers(%v : tensor<4xf32>) {lr = 0.1 : f64, momentum = 0.9 : f64, dampening = 0.0 : f64, weight_decays = array<f64: 0.0>} : tensor<3xf32>
 }
+
+// -----
+
+nn.model @m {
+  %x = nn.input "x" : tensor<4x6xf32>
+  // expected-error @+1 {{'nn.dropout_add' op p must be in [0, 1), got 1}}
+  %y = nn.dropout_add %x, %x {p = 1.0} : tensor<4x6xf32>
+}

@@ -25,6 +25,9 @@ nn.model @fused {
   %t = nn.reshape %y : tensor<2x4x3xf32> -> tensor<8x3xf32>
   %u = nn.slice %t {axis = 0, start = 0} : tensor<8x3xf32> -> tensor<4x3xf32>
   %q = nn.fused_matmul %x, %u {transpose_lhs} : tensor<2x4x6xf32>, tensor<4x3xf32> -> tensor<2x6x3xf32>
+  // x + dropout(h) in one pass.
+  // CHECK: nn.dropout_add %{{.*}}, %{{.*}} {p = 2.500000e-01 : f64} : tensor<2x4x3xf32>
+  %da = nn.dropout_add %z, %r {p = 0.25} : tensor<2x4x3xf32>
   %dw = nn.fill 0.5 : tensor<3x6xf32>
   %db = nn.fill 0.5 : tensor<3xf32>
   %n = nn.grad_norm %dw, %db : tensor<3x6xf32>, tensor<3xf32>

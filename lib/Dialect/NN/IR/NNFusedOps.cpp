@@ -116,6 +116,17 @@ template <typename OpT> static LogicalResult verifyMultiUpdate(OpT op) {
 
 LogicalResult MultiAdamUpdateOp::verify() { return verifyMultiUpdate(*this); }
 
+LogicalResult DropoutAddOp::verify() {
+  double p = getP().convertToDouble();
+  if (p < 0 || p >= 1)
+    return emitOpError() << "p must be in [0, 1), got " << p;
+  return success();
+}
+
+// Over the input only: the dropout writes each element over its own, and
+// the addend is read after it.
+bool DropoutAddOp::canWriteOverOperand(unsigned index) { return index == 0; }
+
 LogicalResult MultiSGDUpdateOp::verify() {
   if (!getMomentumBuffers().empty() &&
       getMomentumBuffers().size() != getParams().size())

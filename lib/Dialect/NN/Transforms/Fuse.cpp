@@ -8,6 +8,7 @@
 //                                                     binary-add post-op)
 //   add tree of slice_grads tiling an axis         => nn.concat
 //   every nn.adam_update / nn.sgd_update           => one multi-tensor update
+//   x + dropout(h) (dropout-add, for CUDA)         => nn.dropout_add
 //
 // Each rewrite keeps the arithmetic of every element: the results are the
 // unfused graph's up to the order of one addition in an epilogue.
@@ -174,6 +175,50 @@ struct FuseAddend : public OpRewritePattern<AddOp> {
   }
 
   bool withActivation;
+};
+
+/// `x + dropout(h)` of one type, where only the add reads the dropout (its
+/// backward names it without reading it): one nn.dropout_add, at the add,
+/// which the backward names instead. Refused when an op that keeps state
+/// lies between the two: the masks' keys follow the order of those ops.
+struct FuseDropoutAdd : public OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AddOp add,
+                                PatternRewriter &rewriter) const override {
+    Type type = add.getType();
+    if (add.getLhs().getType() != type || add.getRhs().getType() != type)
+      return rewriter.notifyMatchFailure(add, "broadcasting add");
+    for (int side = 0; side < 2; ++side) {
+      Value v = side == 0 ? add.getLhs() : add.getRhs();
+      Value other = side == 0 ? add.getRhs() : add.getLhs();
+      auto dropout = v.getDefiningOp<DropoutOp>();
+      if (!dropout || v == other || dropout->getBlock() != add->getBlock())
+        continue;
+      bool onlyThisAdd = llvm::all_of(v.getUses(), [&](OpOperand &use) {
+        auto grad = dyn_cast<DropoutGradOp>(use.getOwner());
+        return use.getOwner() == add ||
+               (grad && use.getOperandNumber() == 1 && grad.getGrad() != v);
+      });
+      if (!onlyThisAdd)
+        continue;
+      bool stateBetween = false;
+      for (Operation *op = dropout->getNextNode(); op && op != add;
+           op = op->getNextNode())
+        stateBetween |= op->hasTrait<nn::OpTrait::KeepsState>();
+      if (stateBetween)
+        continue;
+      // The dropout's location first: it is what the op draws.
+      Location loc = rewriter.getFusedLoc({dropout.getLoc(), add.getLoc()});
+      auto fused = rewriter.create<DropoutAddOp>(loc, type, dropout.getInput(),
+                                                 other, dropout.getPAttr());
+      rewriter.replaceOp(add, fused.getResult());
+      rewriter.replaceAllUsesWith(v, fused.getResult());
+      rewriter.eraseOp(dropout);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(add, "no dropout only it reads");
+  }
 };
 
 /// A tree of single-use adds whose leaves are slice_grads along one axis
@@ -368,6 +413,8 @@ struct NNFusePass : public nngc::impl::NNFusePassBase<NNFusePass> {
     }
     if (slices)
       patterns.add<FuseSliceGradSum>(ctx, /*benefit=*/2);
+    if (dropoutAdd)
+      patterns.add<FuseDropoutAdd>(ctx);
     FrozenRewritePatternSet frozen(std::move(patterns));
     Builder b(ctx);
     for (ModelOp model : getOperation().getOps<ModelOp>()) {

@@ -10,6 +10,31 @@
 #ifndef NNGC_DIALECT_NN_IR_NNFUSEDOPS_TD
 #define NNGC_DIALECT_NN_IR_NNFUSEDOPS_TD
 
+def NN_DropoutAddOp : NN_Op<"dropout_add", [SameOperandsAndResultType,
+    NN_PositionWise, NN_KeepsState,
+    DeclareOpInterfaceMethods<InPlaceOpInterface, ["canWriteOverOperand"]>]> {
+  let summary = "nn.dropout of `input`, added to `addend`: one pass";
+  let description = [{
+    `result = dropout(input, p) + addend`: the residual connection after a
+    dropout (`x + dropout(f(x))`), which nngc-fuse makes of an `nn.dropout`
+    read only by an `nn.add` of its shape (`dropout-add`, the CUDA
+    target's: one kernel and no buffer for the dropout's result). The op
+    draws the dropout's mask (it keeps state: its slot keys the mask, and
+    an `nn.dropout_grad` names it as it named the dropout), so the graph
+    computes what it computed before, bit for bit. In `eval` and `predict`
+    it is `input + addend`. The result may take `input`'s buffer.
+
+    ```mlir
+    %y = nn.dropout_add %h, %x {p = 0.2} : tensor<32x256xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$input, NN_FloatTensor:$addend,
+                       F64Attr:$p);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $addend attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def NN_FusedMatmulOp : NN_Op<"fused_matmul", [Pure, AttrSizedOperandSegments,
     OptionalTypesMatchWith<"addend has the result's type", "result", "addend",
                            "$_self">,

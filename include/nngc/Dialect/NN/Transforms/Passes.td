@@ -111,6 +111,12 @@ def NNFusePass : Pass<"nngc-fuse", "mlir::ModuleOp"> {
       `nn.multi_adam_update` (`nn.multi_sgd_update`): one parallel loop
       over all parameters, each element with the single-tensor formula.
 
+    * with `dropout-add` (the CUDA target's), `x + dropout(h)` of one type,
+      where nothing else reads the dropout's result (its `nn.dropout_grad`
+      names it without reading it), becomes one `nn.dropout_add`, which
+      the backward then names; refused when an op that keeps state lies
+      between the two (the masks' keys follow their order).
+
     The model records how many kernels it had before
     (`nngc.kernels_before_fusion`) for `nngc compile --report`.
   }];
@@ -125,6 +131,10 @@ def NNFusePass : Pass<"nngc-fuse", "mlir::ModuleOp"> {
            "Turn sums of slice gradients into concatenations">,
     Option<"updates", "updates", "bool", /*default=*/"true",
            "Fuse the optimizer updates into one multi-tensor update">,
+    Option<"dropoutAdd", "dropout-add", "bool", /*default=*/"false",
+           "x + dropout(h) into nn.dropout_add where only the add reads "
+           "the dropout (--target=cuda: one kernel, no buffer for the "
+           "dropout's result)">,
   ];
   let dependentDialects = ["::nngc::nn::NNDialect"];
 }
