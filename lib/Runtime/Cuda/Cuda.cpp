@@ -118,6 +118,7 @@ struct Blas {
   NNGC_ENTRY(lib, cublasLtCreate);
   NNGC_ENTRY(lib, cublasLtMatmulDescCreate);
   NNGC_ENTRY(lib, cublasLtMatmulDescSetAttribute);
+  NNGC_ENTRY(lib, cublasLtMatmulDescDestroy);
   NNGC_ENTRY(lib, cublasLtMatrixLayoutCreate);
   NNGC_ENTRY(lib, cublasLtMatrixLayoutSetAttribute);
   NNGC_ENTRY(lib, cublasLtMatmulPreferenceCreate);
@@ -789,26 +790,11 @@ static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
   // fp32 storage and accumulation in every case; tf32 and bf16 let the
   // tensor cores round the inputs to those formats.
   Context::Precision precision = static_cast<Context *>(c)->precision;
-  cublasComputeType_t compute =
+  cublasComputeType_t requested =
       precision == Context::Precision::TF32   ? CUBLAS_COMPUTE_32F_FAST_TF32
       : precision == Context::Precision::BF16 ? CUBLAS_COMPUTE_32F_FAST_16BF
                                               : CUBLAS_COMPUTE_32F;
-  cuda.checkBlas(b.cublasLtMatmulDescCreate(&mm.desc, compute, CUDA_R_32F),
-                 "cublasLtMatmulDescCreate");
   ColumnMajorCall call = columnMajor(p);
-  cublasOperation_t opA = call.transA ? CUBLAS_OP_T : CUBLAS_OP_N;
-  cublasOperation_t opB = call.transB ? CUBLAS_OP_T : CUBLAS_OP_N;
-  b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA,
-                                   sizeof opA);
-  b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB,
-                                   sizeof opB);
-  b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
-                                   &epilogue, sizeof epilogue);
-  // One bias for every product of a batch.
-  int64_t biasStride = 0;
-  b.cublasLtMatmulDescSetAttribute(mm.desc,
-                                   CUBLASLT_MATMUL_DESC_BIAS_BATCH_STRIDE,
-                                   &biasStride, sizeof biasStride);
   auto layout = [&](cublasLtMatrixLayout_t *l, const Layout &v) {
     cuda.checkBlas(
         b.cublasLtMatrixLayoutCreate(l, CUDA_R_32F, v.rows, v.cols, v.ld),
@@ -845,13 +831,47 @@ static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
   b.cublasLtMatmulPreferenceSetAttribute(
       pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &alignC, sizeof alignC);
   cublasLtMatmulHeuristicResult_t result{};
-  int found = 0;
-  cuda.checkBlas(b.cublasLtMatmulAlgoGetHeuristic(cuda.lt, mm.desc, mm.a, mm.b,
-                                                  mm.c, mm.c, pref, 1, &result,
-                                                  &found),
-                 "cublasLtMatmulAlgoGetHeuristic");
+  // The product's descriptor for `compute`, and whether the heuristic has
+  // an algorithm for it.
+  auto describe = [&](cublasComputeType_t compute) {
+    cuda.checkBlas(b.cublasLtMatmulDescCreate(&mm.desc, compute, CUDA_R_32F),
+                   "cublasLtMatmulDescCreate");
+    cublasOperation_t opA = call.transA ? CUBLAS_OP_T : CUBLAS_OP_N;
+    cublasOperation_t opB = call.transB ? CUBLAS_OP_T : CUBLAS_OP_N;
+    b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA,
+                                     sizeof opA);
+    b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB,
+                                     sizeof opB);
+    b.cublasLtMatmulDescSetAttribute(mm.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                     &epilogue, sizeof epilogue);
+    // One bias for every product of a batch.
+    int64_t biasStride = 0;
+    b.cublasLtMatmulDescSetAttribute(mm.desc,
+                                     CUBLASLT_MATMUL_DESC_BIAS_BATCH_STRIDE,
+                                     &biasStride, sizeof biasStride);
+    int found = 0;
+    cublasStatus_t status = b.cublasLtMatmulAlgoGetHeuristic(
+        cuda.lt, mm.desc, mm.a, mm.b, mm.c, mm.c, pref, 1, &result, &found);
+    if (status == CUBLAS_STATUS_NOT_SUPPORTED)
+      return false;
+    cuda.checkBlas(status, "cublasLtMatmulAlgoGetHeuristic");
+    return found > 0;
+  };
+  bool found = describe(requested);
+  if (!found && requested != CUBLAS_COMPUTE_32F) {
+    // Slower than asked for, but a trainer that runs: once per product.
+    b.cublasLtMatmulDescDestroy(mm.desc);
+    found = describe(CUBLAS_COMPUTE_32F);
+    if (found)
+      std::fprintf(stderr,
+                   "nngc: cuBLASLt has no %s algorithm for the %lldx%lldx%lld "
+                   "product; it runs in fp32\n",
+                   precision == Context::Precision::TF32 ? "tf32" : "bf16",
+                   static_cast<long long>(p.m), static_cast<long long>(p.k),
+                   static_cast<long long>(p.n));
+  }
   b.cublasLtMatmulPreferenceDestroy(pref);
-  if (found == 0)
+  if (!found)
     throw std::runtime_error("cuBLASLt has no algorithm for a " +
                              std::to_string(p.m) + "x" + std::to_string(p.k) +
                              "x" + std::to_string(p.n) + " product");

@@ -392,6 +392,7 @@ CUresult cuEventSynchronize(CUevent) { return fault; }
 //===----------------------------------------------------------------------===//
 
 struct FakeDesc {
+  cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
   cublasOperation_t transA = CUBLAS_OP_N, transB = CUBLAS_OP_N;
   cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_DEFAULT;
   const float *bias = nullptr;
@@ -407,8 +408,15 @@ cublasStatus_t cublasLtCreate(cublasLtHandle_t *h) {
   return CUBLAS_STATUS_SUCCESS;
 }
 cublasStatus_t cublasLtMatmulDescCreate(cublasLtMatmulDesc_t *d,
-                                        cublasComputeType_t, cudaDataType_t) {
-  *d = reinterpret_cast<cublasLtMatmulDesc_t>(new FakeDesc);
+                                        cublasComputeType_t compute,
+                                        cudaDataType_t) {
+  auto *desc = new FakeDesc;
+  desc->compute = compute;
+  *d = reinterpret_cast<cublasLtMatmulDesc_t>(desc);
+  return CUBLAS_STATUS_SUCCESS;
+}
+cublasStatus_t cublasLtMatmulDescDestroy(cublasLtMatmulDesc_t d) {
+  delete reinterpret_cast<FakeDesc *>(d);
   return CUBLAS_STATUS_SUCCESS;
 }
 cublasStatus_t cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t d,
@@ -477,6 +485,13 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
   auto *la = reinterpret_cast<FakeLayout *>(a);
   auto *lb = reinterpret_cast<FakeLayout *>(b);
   auto *lc = reinterpret_cast<FakeLayout *>(c);
+  // NNGC_FAKE_CUBLAS_FP32_ONLY=1: a library with no TF32 or bf16
+  // algorithms (for the runtime's fallback).
+  if (desc->compute != CUBLAS_COMPUTE_32F &&
+      std::getenv("NNGC_FAKE_CUBLAS_FP32_ONLY")) {
+    *found = 0;
+    return CUBLAS_STATUS_SUCCESS;
+  }
   // The shapes must agree, as cuBLASLt checks them.
   uint64_t m = desc->transA == CUBLAS_OP_T ? la->cols : la->rows;
   uint64_t ka = desc->transA == CUBLAS_OP_T ? la->rows : la->cols;
