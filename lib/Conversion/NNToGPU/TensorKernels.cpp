@@ -75,6 +75,77 @@ std::pair<Value, Value> rowMoments(KernelBuilder &k, Value x, Value base,
   return {mean, rstd};
 }
 
+/// nn.layer_norm_grad over rows of n = 32 c elements (c <= 16): a warp per
+/// row as below, but each warp takes rows in a grid-stride loop (at most
+/// 256 blocks) and sums its rows' dw and db in registers (lane l owns
+/// columns l + 32 i), then adds them with one atomic per column: rows /
+/// warps atomics on each address instead of one per row (16384 per
+/// column for gpt_small's, which the GPU serialises).
+void layerNormGradRows(KernelBuilder &k, int64_t rows, int64_t n, double eps,
+                       Value dy, Value x, Value wm, Value dx, Value dw,
+                       Value db) {
+  OpBuilder &b = k.b();
+  Location loc = k.loc();
+  int64_t cols = n / kWarpSize;
+  int64_t warpsPerBlock = kBlockSize / kWarpSize;
+  int64_t blocks =
+      std::min<int64_t>((rows + warpsPerBlock - 1) / warpsPerBlock, 256);
+  Value lane = k.lane();
+  SmallVector<Value> init(2 * cols, k.f32(0));
+  Value warps = k.index(blocks * warpsPerBlock);
+  auto loop =
+      b.create<scf::ForOp>(loc, k.globalWarp(), k.index(rows), warps, init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value base = k.mul(loop.getInductionVar(), k.index(n));
+    auto [mean, rstd] = rowMoments(k, x, base, n, eps);
+    SmallVector<Value> js, gs, xhs;
+    Value sg = k.f32(0), sgx = k.f32(0);
+    for (int64_t c = 0; c < cols; ++c) {
+      Value j = k.add(lane, k.index(c * kWarpSize));
+      Value g = k.load(dy, k.add(base, j));
+      Value xh = k.mul(k.sub(k.load(x, k.add(base, j)), mean), rstd);
+      Value gw = wm ? k.mul(g, k.load(wm, j)) : g;
+      sg = k.add(sg, gw);
+      sgx = k.fma(gw, xh, sgx);
+      js.push_back(j);
+      gs.push_back(g);
+      xhs.push_back(xh);
+    }
+    Value inv = k.f32(1.0 / static_cast<double>(n));
+    Value mg = k.mul(k.warpSum(sg), inv), mgx = k.mul(k.warpSum(sgx), inv);
+    SmallVector<Value> next;
+    auto iters = loop.getRegionIterArgs();
+    for (int64_t c = 0; c < cols; ++c) {
+      Value gw = wm ? k.mul(gs[c], k.load(wm, js[c])) : gs[c];
+      // dx = rstd (g - mean(g) - xhat mean(g xhat)), g = dy w.
+      Value d = k.mul(rstd, k.sub(k.sub(gw, mg), k.mul(xhs[c], mgx)));
+      k.store(d, dx, k.add(base, js[c]));
+      next.push_back(k.fma(gs[c], xhs[c], iters[c]));
+      next.push_back(k.add(iters[cols + c], gs[c]));
+    }
+    // (dw partials first, then db's, as the iter args.)
+    SmallVector<Value> ordered(2 * cols);
+    for (int64_t c = 0; c < cols; ++c) {
+      ordered[c] = next[2 * c];
+      ordered[cols + c] = next[2 * c + 1];
+    }
+    b.create<scf::YieldOp>(loc, ordered);
+  }
+  for (int64_t c = 0; c < cols; ++c) {
+    Value j = k.add(lane, k.index(c * kWarpSize));
+    if (dw)
+      b.create<memref::AtomicRMWOp>(loc, arith::AtomicRMWKind::addf,
+                                    loop.getResult(c), dw, ValueRange{j});
+    if (db)
+      b.create<memref::AtomicRMWOp>(loc, arith::AtomicRMWKind::addf,
+                                    loop.getResult(cols + c), db,
+                                    ValueRange{j});
+  }
+  k.finish(blocks);
+}
+
 } // namespace
 
 void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
@@ -342,6 +413,10 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     Value dw = w ? k.arg(first + 1) : Value();
     Value db = bias ? k.arg(first + (w ? 2 : 1)) : Value();
     double eps = op.getEps().convertToDouble();
+    if (n % kWarpSize == 0 && n / kWarpSize <= 16 && (dw || db)) {
+      layerNormGradRows(k, rows, n, eps, dy, x, wm, dx, dw, db);
+      return success();
+    }
     k.warpPerRow(rows, n, [&](Value base, Value) {
       auto [mean, rstd] = rowMoments(k, x, base, n, eps);
       auto xhat = [&](Value j) {

@@ -95,3 +95,21 @@ nn.model @neg {
   %last = nn.select %x {axis = 1, index = -1} : tensor<2x8x6xf32> -> tensor<2x6xf32>
   %tail = nn.slice %x {axis = 2, start = -3} : tensor<2x8x6xf32> -> tensor<2x8x3xf32>
 }
+
+// Rows of 64 (a multiple of 32, at most 512): each warp takes rows in a
+// grid-stride loop, keeping its lanes' dw and db partials (2 columns each)
+// in registers, then adds them with one atomic per column.
+// CHECK-LABEL: gpu.func @wide_5_layer_norm_grad(
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c40{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (f32, f32, f32, f32)
+// CHECK-NOT: memref.atomic_rmw
+// CHECK: scf.yield
+// CHECK-COUNT-4: memref.atomic_rmw addf
+// CHECK: gpu.return
+nn.model @wide {
+  %x = nn.input "x" : tensor<5x8x64xf32>
+  %z = nn.input "z" : tensor<5x8x64xf32>
+  %w = nn.param "ln.weight" init(ones) : tensor<64xf32>
+  %b = nn.param "ln.bias" init(zeros) : tensor<64xf32>
+  %l = nn.layer_norm %x weight(%w : tensor<64xf32>) bias(%b : tensor<64xf32>) : tensor<5x8x64xf32>
+  %g:3 = nn.layer_norm_grad %z, %x weight(%w : tensor<64xf32>) bias(%b : tensor<64xf32>) output(%l) {eps = 1.0e-05 : f64, normalized_dims = 1 : i64} : tensor<5x8x64xf32> -> tensor<5x8x64xf32>, tensor<64xf32>, tensor<64xf32>
+}
