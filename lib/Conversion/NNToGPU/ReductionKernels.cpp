@@ -4,7 +4,7 @@
 // over the row, then butterfly shuffles (gpu.shuffle xor) combine the 32
 // partial results, so every lane holds the row's max and sum. Reductions
 // over other axes use one thread per output element. The gradient norm
-// accumulates each warp's sum of squares with one atomic add.
+// accumulates each block's sum of squares with one atomic add.
 //
 //===----------------------------------------------------------------------===//
 
@@ -283,7 +283,10 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
     args.push_back(out);
     args.push_back(ifClipping);
     {
-      KernelBuilder k(module, op, (name + "_squares").str(), args);
+      // Each block's sum (shared memory), then one atomic add per block,
+      // at most 1024: one per warp on one address would serialise.
+      KernelBuilder k(module, op, (name + "_squares").str(), args,
+                      /*sharedArrays=*/1);
       Value acc = k.f32(0);
       Value id = k.globalId(), step = k.gridThreads();
       for (auto [t, g] : llvm::enumerate(op.getGrads())) {
@@ -294,15 +297,15 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
                              return k.fma(v, v, a);
                            });
       }
-      acc = k.warpSum(acc);
+      acc = k.blockSum(acc, 0, kBlockSize);
       Value first = k.b().create<arith::CmpIOp>(
-          k.loc(), arith::CmpIPredicate::eq, k.lane(), k.index(0));
+          k.loc(), arith::CmpIPredicate::eq, k.threadId(), k.index(0));
       Value result = k.arg(op.getGrads().size());
       k.ifThen(first, [&] {
         k.b().create<memref::AtomicRMWOp>(k.loc(), arith::AtomicRMWKind::addf,
                                           acc, result, ValueRange{k.index(0)});
       });
-      k.finish(KernelBuilder::gridFor(largest));
+      k.finish(std::min<int64_t>(KernelBuilder::gridFor(largest), 1024));
     }
     {
       KernelBuilder k(module, op, (name + "_sqrt").str(), {out, ifClipping});

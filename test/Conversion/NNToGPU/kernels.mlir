@@ -66,8 +66,12 @@
 // CHECK-LABEL: gpu.func @k_10_gelu_grad
 // CHECK-LABEL: gpu.func @k_11_sum_to(%arg0: memref<160xf32>, %arg1: memref<40xf32>)
 // CHECK: scf.for %{{.*}} = %c0{{.*}} to %c4 step
-// CHECK-LABEL: gpu.func @k_12_grad_norm_squares(%arg0: memref<160xf32>, %arg1: memref<40xf32>, %arg2: memref<1xf32>, %arg3: f32)
+// The block's sum (warps, then shared memory), then one atomic add by its
+// first thread.
+// CHECK-LABEL: gpu.func @k_12_grad_norm_squares(%arg0: memref<160xf32>, %arg1: memref<40xf32>, %arg2: memref<1xf32>, %arg3: f32) workgroup(%arg4 : memref<32xf32, #gpu.address_space<workgroup>>)
 // CHECK: llvm.intr.fma
+// CHECK: gpu.shuffle  xor
+// CHECK: gpu.barrier
 // CHECK: gpu.shuffle  xor
 // CHECK: memref.atomic_rmw addf
 // CHECK-LABEL: gpu.func @k_12_grad_norm_sqrt
