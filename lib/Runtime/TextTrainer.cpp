@@ -87,12 +87,13 @@ void fillWindows(Model &model, const LMInputs &lm, const Stream &s,
 double estimateLoss(Model &model, const LMInputs &lm, const Stream &s,
                     int64_t batches, uint64_t seed, TrainRun &run) {
   std::mt19937_64 rng(seed);
-  double sum = 0;
+  DeferredLossSum losses(model);
   for (int64_t i = 0; i < batches; ++i) {
     fillWindows(model, lm, s, rng, run.rank(), run.ranks());
     model.eval();
-    sum += model.loss();
+    losses.add(1);
   }
+  double sum = losses.total();
   run.sumAcrossRanks(&sum, 1, "the sum of the validation losses");
   return sum / (batches * run.ranks());
 }

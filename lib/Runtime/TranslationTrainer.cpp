@@ -246,7 +246,8 @@ double meanLoss(Model &model, const PairInputs &pi, const Vocabs &v,
                 const Encoded &e) {
   std::vector<int64_t> order(e.src.size());
   std::iota(order.begin(), order.end(), 0);
-  double sum = 0, tokens = 0;
+  double tokens = 0;
+  DeferredLossSum losses(model);
   for (size_t b = 0; b < order.size(); b += pi.batch) {
     int64_t n =
         fillBatch(model, modelBuffers(model, pi), pi, v, e, order, b, true);
@@ -254,9 +255,10 @@ double meanLoss(Model &model, const PairInputs &pi, const Vocabs &v,
     double t = 0;
     for (int64_t i = 0; i < n; ++i)
       t += static_cast<double>(e.tgt[order[b + i]].size() + 1);
-    sum += double(model.loss()) * t;
+    losses.add(t);
     tokens += t;
   }
+  double sum = losses.total();
   return tokens > 0 ? sum / tokens : 0;
 }
 

@@ -19,6 +19,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nngc::rt {
@@ -272,6 +273,40 @@ private:
   float *lossSlots = nullptr;
   float hostLossSlots[kLossesInFlight] = {};
   int nextLossSlot = 0;
+};
+
+/// An evaluation loop's weighted sum of losses, read back without waiting
+/// for each batch (Model::lossLater): on a CUDA trainer the host prepares
+/// the next batch while the GPU runs this one, and waits once every
+/// kLossesInFlight batches. The sum is taken in the batches' order, so it
+/// is the loop's that reads each loss as it comes, to the bit.
+class DeferredLossSum {
+public:
+  explicit DeferredLossSum(Model &model) : model(model) {}
+  /// After an entry point: its loss, times `weight`.
+  void add(double weight) {
+    pending.push_back({model.lossLater(), weight});
+    if (pending.size() == static_cast<size_t>(Model::kLossesInFlight))
+      flush();
+  }
+  double total() {
+    flush();
+    return sum;
+  }
+
+private:
+  void flush() {
+    if (pending.empty())
+      return;
+    if (model.device)
+      model.device->synchronize();
+    for (auto [loss, weight] : pending)
+      sum += double(*loss) * weight;
+    pending.clear();
+  }
+  Model &model;
+  std::vector<std::pair<const float *, double>> pending;
+  double sum = 0;
 };
 
 } // namespace nngc::rt
