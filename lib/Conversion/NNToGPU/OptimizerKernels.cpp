@@ -66,11 +66,13 @@ using UpdateLanes = std::function<void(
 /// time. `setup` runs first (the clip factor and the step's scalars: the
 /// gradient norm is argument `norm`, the scalars from `firstScalar` on)
 /// and returns the update.
-void multiTensorKernel(
-    gpu::GPUModuleOp module, Operation *op, StringRef name,
-    ArrayRef<Member> members, Value gradNorm, ArrayRef<KernelArg> scalars,
-    ArrayRef<bool> stored,
-    const std::function<UpdateLanes(KernelBuilder &, Value, unsigned)> &setup) {
+using SetupUpdate =
+    std::function<UpdateLanes(KernelBuilder &, Value, unsigned)>;
+
+void multiTensorLaunch(gpu::GPUModuleOp module, Operation *op, StringRef name,
+                       ArrayRef<Member> members, Value gradNorm,
+                       ArrayRef<KernelArg> scalars, ArrayRef<bool> stored,
+                       const SetupUpdate &setup) {
   SmallVector<KernelArg> args;
   SmallVector<int64_t> widths, starts;
   int64_t blocks = 0;
@@ -128,6 +130,24 @@ void multiTensorKernel(
   k.finish(blocks);
 }
 
+/// multiTensorLaunch over `members` in launches of at most
+/// kMembersPerLaunch tensors (NAME_0, NAME_1, ... where there are several).
+void multiTensorKernels(gpu::GPUModuleOp module, Operation *op, StringRef name,
+                        ArrayRef<Member> members, Value gradNorm,
+                        ArrayRef<KernelArg> scalars, ArrayRef<bool> stored,
+                        const SetupUpdate &setup) {
+  for (size_t at = 0, part = 0; at < members.size();
+       at += kMembersPerLaunch, ++part) {
+    ArrayRef<Member> group =
+        members.slice(at, std::min(kMembersPerLaunch, members.size() - at));
+    std::string launch = members.size() > kMembersPerLaunch
+                             ? (name + "_" + std::to_string(part)).str()
+                             : name.str();
+    multiTensorLaunch(module, op, launch, group, gradNorm, scalars, stored,
+                      setup);
+  }
+}
+
 /// SGD (momentum, dampening, Nesterov, weight decay) of `members`
 /// ({param, grad[, momentum buffer]} each), in launches of at most
 /// kMembersPerLaunch tensors.
@@ -140,39 +160,31 @@ void sgdKernels(gpu::GPUModuleOp module, Operation *op, StringRef name,
       KernelArg::scalar(types.getF32Type(), "lr=" + formatDouble(lr)),
       KernelArg::scalar(types.getI32Type(), "sgd_first")};
   SmallVector<bool> stored = {true, false, true};
-  for (size_t at = 0, part = 0; at < members.size();
-       at += kMembersPerLaunch, ++part) {
-    ArrayRef<Member> group =
-        members.slice(at, std::min(kMembersPerLaunch, members.size() - at));
-    std::string launch = members.size() > kMembersPerLaunch
-                             ? (name + "_" + std::to_string(part)).str()
-                             : name.str();
-    multiTensorKernel(
-        module, op, launch, group, gradNorm, scalars, stored,
-        [&](KernelBuilder &k, Value norm, unsigned s) -> UpdateLanes {
-          Value clip = clipFactor(k, norm, k.arg(s));
-          Value lrArg = k.arg(s + 1);
-          Value first = k.b().create<arith::CmpIOp>(
-              k.loc(), arith::CmpIPredicate::ne, k.arg(s + 2), k.i32(0));
-          return [=](KernelBuilder &k, double weightDecay,
-                     SmallVectorImpl<SmallVector<Value, 4>> &x) {
-            SmallVector<Value, 4> &p = x[0], &g = x[1];
-            for (size_t l = 0; l < p.size(); ++l) {
-              g[l] = k.mul(g[l], clip);
-              if (weightDecay != 0)
-                g[l] = k.fma(k.f32(weightDecay), p[l], g[l]);
-              if (hasBuffer) {
-                Value &m = x[2][l];
-                m = k.select(first, g[l],
-                             k.fma(k.f32(momentum), m,
-                                   k.mul(k.f32(1 - dampening), g[l])));
-                g[l] = nesterov ? k.fma(k.f32(momentum), m, g[l]) : m;
-              }
-              p[l] = k.sub(p[l], k.mul(lrArg, g[l]));
+  multiTensorKernels(
+      module, op, name, members, gradNorm, scalars, stored,
+      [&](KernelBuilder &k, Value norm, unsigned s) -> UpdateLanes {
+        Value clip = clipFactor(k, norm, k.arg(s));
+        Value lrArg = k.arg(s + 1);
+        Value first = k.b().create<arith::CmpIOp>(
+            k.loc(), arith::CmpIPredicate::ne, k.arg(s + 2), k.i32(0));
+        return [=](KernelBuilder &k, double weightDecay,
+                   SmallVectorImpl<SmallVector<Value, 4>> &x) {
+          SmallVector<Value, 4> &p = x[0], &g = x[1];
+          for (size_t l = 0; l < p.size(); ++l) {
+            g[l] = k.mul(g[l], clip);
+            if (weightDecay != 0)
+              g[l] = k.fma(k.f32(weightDecay), p[l], g[l]);
+            if (hasBuffer) {
+              Value &m = x[2][l];
+              m = k.select(
+                  first, g[l],
+                  k.fma(k.f32(momentum), m, k.mul(k.f32(1 - dampening), g[l])));
+              g[l] = nesterov ? k.fma(k.f32(momentum), m, g[l]) : m;
             }
-          };
-        });
-  }
+            p[l] = k.sub(p[l], k.mul(lrArg, g[l]));
+          }
+        };
+      });
 }
 
 /// Adam or AdamW (decoupled weight decay) of `members` ({param, grad,
@@ -189,38 +201,30 @@ void adamKernels(gpu::GPUModuleOp module, Operation *op, StringRef name,
                                  formatDouble(beta1)),
       KernelArg::scalar(f32, "adam_bc2_sqrt=" + formatDouble(beta2))};
   SmallVector<bool> stored = {true, false, true, true};
-  for (size_t at = 0, part = 0; at < members.size();
-       at += kMembersPerLaunch, ++part) {
-    ArrayRef<Member> group =
-        members.slice(at, std::min(kMembersPerLaunch, members.size() - at));
-    std::string launch = members.size() > kMembersPerLaunch
-                             ? (name + "_" + std::to_string(part)).str()
-                             : name.str();
-    multiTensorKernel(
-        module, op, launch, group, gradNorm, scalars, stored,
-        [&](KernelBuilder &k, Value norm, unsigned s) -> UpdateLanes {
-          Value clip = clipFactor(k, norm, k.arg(s));
-          Value lr = k.arg(s + 1), stepSize = k.arg(s + 2),
-                bc2Sqrt = k.arg(s + 3);
-          return [=](KernelBuilder &k, double weightDecay,
-                     SmallVectorImpl<SmallVector<Value, 4>> &x) {
-            SmallVector<Value, 4> &p = x[0], &g = x[1], &m = x[2], &v = x[3];
-            for (size_t l = 0; l < p.size(); ++l) {
-              g[l] = k.mul(g[l], clip);
-              if (decoupled)
-                p[l] =
-                    k.mul(p[l], k.sub(k.f32(1), k.mul(lr, k.f32(weightDecay))));
-              else if (weightDecay != 0)
-                g[l] = k.fma(k.f32(weightDecay), p[l], g[l]);
-              m[l] = k.fma(m[l], k.f32(beta1), k.mul(k.f32(1 - beta1), g[l]));
-              v[l] = k.fma(v[l], k.f32(beta2),
-                           k.mul(k.mul(k.f32(1 - beta2), g[l]), g[l]));
-              Value denom = k.add(k.div(k.sqrt(v[l]), bc2Sqrt), k.f32(eps));
-              p[l] = k.sub(p[l], k.div(k.mul(stepSize, m[l]), denom));
-            }
-          };
-        });
-  }
+  multiTensorKernels(
+      module, op, name, members, gradNorm, scalars, stored,
+      [&](KernelBuilder &k, Value norm, unsigned s) -> UpdateLanes {
+        Value clip = clipFactor(k, norm, k.arg(s));
+        Value lr = k.arg(s + 1), stepSize = k.arg(s + 2),
+              bc2Sqrt = k.arg(s + 3);
+        return [=](KernelBuilder &k, double weightDecay,
+                   SmallVectorImpl<SmallVector<Value, 4>> &x) {
+          SmallVector<Value, 4> &p = x[0], &g = x[1], &m = x[2], &v = x[3];
+          for (size_t l = 0; l < p.size(); ++l) {
+            g[l] = k.mul(g[l], clip);
+            if (decoupled)
+              p[l] =
+                  k.mul(p[l], k.sub(k.f32(1), k.mul(lr, k.f32(weightDecay))));
+            else if (weightDecay != 0)
+              g[l] = k.fma(k.f32(weightDecay), p[l], g[l]);
+            m[l] = k.fma(m[l], k.f32(beta1), k.mul(k.f32(1 - beta1), g[l]));
+            v[l] = k.fma(v[l], k.f32(beta2),
+                         k.mul(k.mul(k.f32(1 - beta2), g[l]), g[l]));
+            Value denom = k.add(k.div(k.sqrt(v[l]), bc2Sqrt), k.f32(eps));
+            p[l] = k.sub(p[l], k.div(k.mul(stepSize, m[l]), denom));
+          }
+        };
+      });
 }
 
 } // namespace
