@@ -75,6 +75,38 @@ std::pair<Value, Value> rowMoments(KernelBuilder &k, Value x, Value base,
   return {mean, rstd};
 }
 
+/// Whether a row of `n` fits in the warp's registers: 32 c elements,
+/// c <= 16, lane l holding elements l + 32 i.
+bool rowInRegisters(int64_t n) {
+  return n % kWarpSize == 0 && n / kWarpSize <= 16;
+}
+
+/// The lane's elements of the row at `base` (rowInRegisters), read once.
+SmallVector<Value> loadRow(KernelBuilder &k, Value x, Value base, int64_t n) {
+  SmallVector<Value> v;
+  for (int64_t c = 0; c < n / kWarpSize; ++c)
+    v.push_back(
+        k.load(x, k.add(base, k.add(k.lane(), k.index(c * kWarpSize)))));
+  return v;
+}
+
+/// rowMoments of a row in registers: the same sums in the same order.
+std::pair<Value, Value> rowMoments(KernelBuilder &k, ArrayRef<Value> row,
+                                   int64_t n, double eps) {
+  Value sum = k.f32(0);
+  for (Value v : row)
+    sum = k.add(sum, v);
+  Value mean = k.div(k.warpSum(sum), k.f32(static_cast<double>(n)));
+  Value sq = k.f32(0);
+  for (Value v : row) {
+    Value d = k.sub(v, mean);
+    sq = k.fma(d, d, sq);
+  }
+  Value var = k.div(k.warpSum(sq), k.f32(static_cast<double>(n)));
+  Value rstd = k.div(k.f32(1), k.sqrt(k.add(var, k.f32(eps))));
+  return {mean, rstd};
+}
+
 /// nn.layer_norm_grad over rows of n = 32 c elements (c <= 16): a warp per
 /// row as below, but each warp takes rows in a grid-stride loop (at most
 /// 256 blocks) and sums its rows' dw and db in registers (lane l owns
@@ -99,13 +131,14 @@ void layerNormGradRows(KernelBuilder &k, int64_t rows, int64_t n, double eps,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value base = k.mul(loop.getInductionVar(), k.index(n));
-    auto [mean, rstd] = rowMoments(k, x, base, n, eps);
+    SmallVector<Value> row = loadRow(k, x, base, n);
+    auto [mean, rstd] = rowMoments(k, row, n, eps);
     SmallVector<Value> js, gs, xhs;
     Value sg = k.f32(0), sgx = k.f32(0);
     for (int64_t c = 0; c < cols; ++c) {
       Value j = k.add(lane, k.index(c * kWarpSize));
       Value g = k.load(dy, k.add(base, j));
-      Value xh = k.mul(k.sub(k.load(x, k.add(base, j)), mean), rstd);
+      Value xh = k.mul(k.sub(row[c], mean), rstd);
       Value gw = wm ? k.mul(g, k.load(wm, j)) : g;
       sg = k.add(sg, gw);
       sgx = k.fma(gw, xh, sgx);
@@ -369,6 +402,23 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     Value x = k.arg(0), y = k.arg(args.size() - 1);
     Value wm = w ? k.arg(1) : Value(), bm = bias ? k.arg(w ? 2 : 1) : Value();
     double eps = op.getEps().convertToDouble();
+    if (rowInRegisters(n)) {
+      // The row read once into registers, not once per pass.
+      k.warpPerRow(rows, n, [&](Value base, Value) {
+        SmallVector<Value> row = loadRow(k, x, base, n);
+        auto [mean, rstd] = rowMoments(k, row, n, eps);
+        for (int64_t c = 0; c < n / kWarpSize; ++c) {
+          Value j = k.add(k.lane(), k.index(c * kWarpSize));
+          Value v = k.mul(k.sub(row[c], mean), rstd);
+          if (wm)
+            v = k.mul(v, k.load(wm, j));
+          if (bm)
+            v = k.add(v, k.load(bm, j));
+          k.store(v, y, k.add(base, j));
+        }
+      });
+      return success();
+    }
     k.warpPerRow(rows, n, [&](Value base, Value) {
       auto [mean, rstd] = rowMoments(k, x, base, n, eps);
       k.laneLoop(n, [&](Value j) {
@@ -413,7 +463,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     Value dw = w ? k.arg(first + 1) : Value();
     Value db = bias ? k.arg(first + (w ? 2 : 1)) : Value();
     double eps = op.getEps().convertToDouble();
-    if (n % kWarpSize == 0 && n / kWarpSize <= 16 && (dw || db)) {
+    if (rowInRegisters(n) && (dw || db)) {
       layerNormGradRows(k, rows, n, eps, dy, x, wm, dx, dw, db);
       return success();
     }

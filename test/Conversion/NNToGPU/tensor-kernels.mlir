@@ -96,7 +96,14 @@ nn.model @neg {
   %tail = nn.slice %x {axis = 2, start = -3} : tensor<2x8x6xf32> -> tensor<2x8x3xf32>
 }
 
-// Rows of 64 (a multiple of 32, at most 512): each warp takes rows in a
+// Rows of 64 (a multiple of 32, at most 512) fit in a warp's registers:
+// the forward reads each element of x once (two per lane), for the mean,
+// the variance and the output.
+// CHECK-LABEL: gpu.func @wide_4_layer_norm(
+// CHECK-COUNT-2: memref.load %arg0
+// CHECK-NOT: memref.load %arg0
+// CHECK: gpu.return
+// And the backward: each warp takes rows in a
 // grid-stride loop, keeping its lanes' dw and db partials (2 columns each)
 // in registers, then adds them with one atomic per column.
 // CHECK-LABEL: gpu.func @wide_5_layer_norm_grad(
