@@ -2,10 +2,11 @@
 //
 // The checks of `train --check-numerics`: an nn.check_finite after every
 // op of the training graph that computes f32 tensors, and after every f32
-// input (of each result something reads), each with the id and the text ("nn.linear at model.mlir:12:5")
-// the trainer names when it fails. nngc-convert-nn-to-llvm inserts them
-// itself on the CPU; the CUDA pipeline runs this pass before the GPU
-// kernels are built, so that the checks get kernels too.
+// input (of each result something reads), each with the id and the text
+// ("nn.linear at model.mlir:12:5") the trainer names when it fails.
+// nngc-convert-nn-to-llvm inserts them itself on the CPU; the CUDA pipeline
+// runs this pass before the GPU kernels are built, so that the checks get
+// kernels too.
 //
 //===----------------------------------------------------------------------===//
 
