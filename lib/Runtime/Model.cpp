@@ -433,7 +433,8 @@ void Model::run(void (*entry)(void *, void *, void *, void *, void *),
     entry(&ctx, onDevice.arena, onDevice.params, onDevice.grads,
           onDevice.state);
     deviceParamsNewer |= updates;
-    if (ctx.checkNumerics && ctx.error.empty())
+    // The checks are in the updating entry points (train, grad) only.
+    if (updates && ctx.checkNumerics && ctx.error.empty())
       device->reportNumerics(ctx);
   } else {
     entry(&ctx, arena.data(), params.data(), grads.data(), state.data());
