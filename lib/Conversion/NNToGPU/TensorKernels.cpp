@@ -75,6 +75,13 @@ std::pair<Value, Value> rowMoments(KernelBuilder &k, Value x, Value base,
   return {mean, rstd};
 }
 
+/// Layer norm's input gradient: rstd (g - mean(g) - xhat mean(g xhat)),
+/// g = dy w (`mg`, `mgx` the two means over the row).
+Value layerNormDx(KernelBuilder &k, Value rstd, Value g, Value xhat, Value mg,
+                  Value mgx) {
+  return k.mul(rstd, k.sub(k.sub(g, mg), k.mul(xhat, mgx)));
+}
+
 /// Whether a row of `n` fits in the warp's registers: 32 c elements,
 /// c <= 16, lane l holding elements l + 32 i.
 bool rowInRegisters(int64_t n) {
@@ -152,8 +159,7 @@ void layerNormGradRows(KernelBuilder &k, int64_t rows, int64_t n, double eps,
     auto iters = loop.getRegionIterArgs();
     for (int64_t c = 0; c < cols; ++c) {
       Value gw = wm ? k.mul(gs[c], k.load(wm, js[c])) : gs[c];
-      // dx = rstd (g - mean(g) - xhat mean(g xhat)), g = dy w.
-      Value d = k.mul(rstd, k.sub(k.sub(gw, mg), k.mul(xhs[c], mgx)));
+      Value d = layerNormDx(k, rstd, gw, xhs[c], mg, mgx);
       k.store(d, dx, k.add(base, js[c]));
       next.push_back(k.fma(gs[c], xhs[c], iters[c]));
       next.push_back(k.add(iters[cols + c], gs[c]));
@@ -402,32 +408,29 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     Value x = k.arg(0), y = k.arg(args.size() - 1);
     Value wm = w ? k.arg(1) : Value(), bm = bias ? k.arg(w ? 2 : 1) : Value();
     double eps = op.getEps().convertToDouble();
-    if (rowInRegisters(n)) {
-      // The row read once into registers, not once per pass.
-      k.warpPerRow(rows, n, [&](Value base, Value) {
+    // y[j] = (x[j] - mean) rstd w[j] + b[j].
+    auto normalize = [&](Value xj, Value j, Value base, Value mean,
+                         Value rstd) {
+      Value v = k.mul(k.sub(xj, mean), rstd);
+      if (wm)
+        v = k.mul(v, k.load(wm, j));
+      if (bm)
+        v = k.add(v, k.load(bm, j));
+      k.store(v, y, k.add(base, j));
+    };
+    k.warpPerRow(rows, n, [&](Value base, Value) {
+      if (rowInRegisters(n)) {
+        // The row read once into registers, not once per pass.
         SmallVector<Value> row = loadRow(k, x, base, n);
         auto [mean, rstd] = rowMoments(k, row, n, eps);
-        for (int64_t c = 0; c < n / kWarpSize; ++c) {
-          Value j = k.add(k.lane(), k.index(c * kWarpSize));
-          Value v = k.mul(k.sub(row[c], mean), rstd);
-          if (wm)
-            v = k.mul(v, k.load(wm, j));
-          if (bm)
-            v = k.add(v, k.load(bm, j));
-          k.store(v, y, k.add(base, j));
-        }
-      });
-      return success();
-    }
-    k.warpPerRow(rows, n, [&](Value base, Value) {
+        for (int64_t c = 0; c < n / kWarpSize; ++c)
+          normalize(row[c], k.add(k.lane(), k.index(c * kWarpSize)), base, mean,
+                    rstd);
+        return;
+      }
       auto [mean, rstd] = rowMoments(k, x, base, n, eps);
       k.laneLoop(n, [&](Value j) {
-        Value v = k.mul(k.sub(k.load(x, k.add(base, j)), mean), rstd);
-        if (wm)
-          v = k.mul(v, k.load(wm, j));
-        if (bm)
-          v = k.add(v, k.load(bm, j));
-        k.store(v, y, k.add(base, j));
+        normalize(k.load(x, k.add(base, j)), j, base, mean, rstd);
       });
     });
     return success();
@@ -489,7 +492,7 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
       Value mg = k.mul(k.warpSum(sg), inv), mgx = k.mul(k.warpSum(sgx), inv);
       k.laneLoop(n, [&](Value j) {
         Value xh = xhat(j);
-        Value d = k.mul(rstd, k.sub(k.sub(gOf(j), mg), k.mul(xh, mgx)));
+        Value d = layerNormDx(k, rstd, gOf(j), xh, mg, mgx);
         k.store(d, dx, k.add(base, j));
         Value g = k.load(dy, k.add(base, j));
         if (dw)
