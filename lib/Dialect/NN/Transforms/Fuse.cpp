@@ -133,6 +133,20 @@ struct FuseActivation : public OpRewritePattern<ActOp> {
 /// `a + b` of one type where one side is a product (possibly behind one
 /// reshape) that nothing else reads: the product accumulates onto the
 /// other side.
+/// Whether both operands of `add` have its type (no broadcast).
+bool sameTypeAdd(AddOp add) {
+  Type type = add.getType();
+  return add.getLhs().getType() == type && add.getRhs().getType() == type;
+}
+
+/// (operand, the other operand) of `add`, each side in turn; none for
+/// `x + x`.
+SmallVector<std::pair<Value, Value>, 2> operandPairs(AddOp add) {
+  if (add.getLhs() == add.getRhs())
+    return {};
+  return {{add.getLhs(), add.getRhs()}, {add.getRhs(), add.getLhs()}};
+}
+
 struct FuseAddend : public OpRewritePattern<AddOp> {
   /// `withActivation`: also onto a product with an activation (addend +
   /// act(product)), which cuBLASLt cannot compute in that order.
@@ -142,12 +156,12 @@ struct FuseAddend : public OpRewritePattern<AddOp> {
   LogicalResult matchAndRewrite(AddOp add,
                                 PatternRewriter &rewriter) const override {
     Type type = add.getType();
-    if (add.getLhs().getType() != type || add.getRhs().getType() != type)
+    if (!sameTypeAdd(add))
       return rewriter.notifyMatchFailure(add, "broadcasting add");
-    for (int side = 0; side < 2; ++side) {
-      Value v = side == 0 ? add.getLhs() : add.getRhs();
-      Value other = side == 0 ? add.getRhs() : add.getLhs();
-      if (v == other || !v.hasOneUse())
+    for (auto [first, second] : operandPairs(add)) {
+      // (Plain values: lambdas below capture them.)
+      Value v = first, other = second;
+      if (!v.hasOneUse())
         continue;
       ReshapeOp reshape = v.getDefiningOp<ReshapeOp>();
       Value productValue = reshape ? reshape.getInput() : v;
@@ -187,13 +201,13 @@ struct FuseDropoutAdd : public OpRewritePattern<AddOp> {
   LogicalResult matchAndRewrite(AddOp add,
                                 PatternRewriter &rewriter) const override {
     Type type = add.getType();
-    if (add.getLhs().getType() != type || add.getRhs().getType() != type)
+    if (!sameTypeAdd(add))
       return rewriter.notifyMatchFailure(add, "broadcasting add");
-    for (int side = 0; side < 2; ++side) {
-      Value v = side == 0 ? add.getLhs() : add.getRhs();
-      Value other = side == 0 ? add.getRhs() : add.getLhs();
+    for (auto [first, second] : operandPairs(add)) {
+      // (Plain values: lambdas below capture them.)
+      Value v = first, other = second;
       auto dropout = v.getDefiningOp<DropoutOp>();
-      if (!dropout || v == other || dropout->getBlock() != add->getBlock())
+      if (!dropout || dropout->getBlock() != add->getBlock())
         continue;
       bool onlyThisAdd = llvm::all_of(v.getUses(), [&](OpOperand &use) {
         auto grad = dyn_cast<DropoutGradOp>(use.getOwner());
