@@ -100,12 +100,8 @@ if [ $emulate = 1 ]; then
   cp -L "$obj/test/fake-cuda/libcuda.so.1" "$obj/test/fake-cuda/libcublasLt.so.13" "$pkg/emulate/"
   while read -r name rest; do
     [ -z "$rest" ] || continue
-    "$nngc" compile "$src/examples/$name.mlir" --target=cuda --emit=nn -o "$pkg/emulate/$name.nn.mlir"
-    "$obj/bin/nngc-opt" --nngc-insert-numerics-checks --nngc-convert-nn-to-gpu-kernels --nngc-gpu-kernels-to-host \
-      "$pkg/emulate/$name.nn.mlir" | "$translate" --mlir-to-llvmir -o "$pkg/emulate/$name.host.ll"
-    "$cc" -O1 -shared -fPIC -Wno-override-module "$pkg/emulate/$name.host.ll" \
-      -o "$pkg/emulate/$name.kernels.so" -L"$pkg/emulate" -l:libcuda.so.1 -lm
-    rm -f "$pkg/emulate/$name.nn.mlir" "$pkg/emulate/$name.host.ll"
+    "$src/test/Runtime/FakeCuda/host-kernels.sh" "$obj" "$translate" "$cc" \
+      "$src/examples/$name.mlir" "$pkg/emulate/$name.kernels.so"
   done <"$pkg/examples.txt"
 fi
 

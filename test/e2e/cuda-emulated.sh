@@ -19,11 +19,8 @@ fake=$obj/test/fake-cuda
 cd "$out"
 # The training graph nngc compile --target=cuda builds, its kernels for
 # the host (the same names as in the trainer's PTX).
-"$obj/bin/nngc" compile "$model" --target=cuda --emit=nn -o "$name.nn.mlir"
-"$obj/bin/nngc-opt" --nngc-insert-numerics-checks --nngc-convert-nn-to-gpu-kernels --nngc-gpu-kernels-to-host \
-  "$name.nn.mlir" | "$translate" --mlir-to-llvmir -o "$name.host.ll"
-"$cc" -O1 -shared -fPIC -Wno-override-module "$name.host.ll" -o "$name.kernels.so" \
-  -L"$fake" -l:libcuda.so.1 -lm
+"$src/test/Runtime/FakeCuda/host-kernels.sh" "$obj" "$translate" "$cc" "$model" \
+  "$PWD/$name.kernels.so"
 "$obj/bin/nngc" compile "$model" --target=cuda -o "$name.cuda"
 "$obj/bin/nngc" compile "$model" -o "$name.cpu"
 run() {
