@@ -42,6 +42,10 @@ void nngc::buildTrainingPipeline(OpPassManager &pm,
     fuse.dropoutAdd = options.target == "cuda";
     pm.addPass(createNNFusePass(fuse));
   }
+  // bf16 activations (the tensors' storage types), before the plan sizes
+  // them.
+  if (options.target == "cuda" && options.precision == "bf16")
+    pm.addPass(createNNStoreBF16Pass());
   NNPlanMemoryPassOptions plan;
   plan.reuse = options.reuseMemory;
   plan.inPlace = options.optLevel >= 1;

@@ -80,6 +80,42 @@ def ConvertNNToGPUKernelsPass
                            "::mlir::LLVM::LLVMDialect"];
 }
 
+def NNStoreBF16Pass : Pass<"nngc-store-bf16", "mlir::ModuleOp"> {
+  let summary = "Store the activations of a CUDA trainer as bf16 (--precision=bf16)";
+  let description = [{
+    Runs before nngc-plan-memory in `nngc compile --target=cuda
+    --precision=bf16`. It marks the results it stores as bf16 with
+    `nngc.bf16` (one bool per result; the tensor types stay f32): the plan
+    gives them 2 bytes an element, the GPU kernels load them with
+    `arith.extf` and store them with `arith.truncf` (to nearest even) and
+    compute in f32, and the cuBLASLt products read and write them as
+    `CUDA_R_16BF` with f32 accumulation.
+
+    A result is stored as bf16 when its op's GPU kernel can write it so
+    and every op that reads it can read it so (each kernel pattern says
+    which of its tensors it reaches only through the kernel builder's
+    converting loads and stores: not those updated with atomics, nor the
+    attention and recurrent layers' operands, which their runtime calls
+    read as f32). Parameters, inputs, outputs, the loss, the gradients of
+    the parameters and the optimizer's state stay f32 (no op writes them
+    as bf16, or no reader takes them so).
+
+    cuBLASLt multiplies bf16 only by bf16: a product whose operands would
+    differ stores both as f32, unless the f32 one is a parameter or an
+    input, which the product then reads as a bf16 copy made by an
+    `nn.round_bf16` inserted before its first such product (one copy per
+    parameter, shared by the forward and backward products that read
+    it). A product's result is bf16 only when its operands are, it has no
+    bias (cuBLASLt's bias has the result's type) and its addend, if any,
+    is bf16 too (the addend has the result's type); the weight gradients
+    are f32 products of bf16 operands.
+
+    Only training graphs (models with gradients) are changed: a decoding
+    step model (nngc-derive-step) runs one token at a time, where the
+    weights' bf16 copies would cost more than the activations save.
+  }];
+}
+
 def GPUKernelsToHostPass : Pass<"nngc-gpu-kernels-to-host", "mlir::ModuleOp"> {
   let summary = "Test support: the GPU kernels as host functions for an emulator";
   let description = [{

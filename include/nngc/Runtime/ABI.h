@@ -27,6 +27,10 @@ enum NNGCMatmulFlags : int32_t {
   NNGC_MATMUL_SHARED_B = 8,    ///< batched A with one 2-D B
   NNGC_MATMUL_ADDEND = 16,     ///< C = product + addend (a separate tensor)
   NNGC_MATMUL_ACCUMULATE = 32, ///< C += product (C holds the addend)
+  // The CUDA runtime only (nngc-store-bf16): operands stored as bf16.
+  NNGC_MATMUL_LHS_BF16 = 64,
+  NNGC_MATMUL_RHS_BF16 = 128,
+  NNGC_MATMUL_RESULT_BF16 = 256, ///< C (and the addend) bf16
 };
 
 /// Elementwise activations, forward and backward.
@@ -90,6 +94,8 @@ void nngc_rt_sum_to(void *ctx, int32_t rank, const int64_t *shape,
 void nngc_rt_transpose(void *ctx, int32_t rank, const int64_t *shape,
                        const int64_t *perm, const float *in, float *out);
 void nngc_rt_neg(void *ctx, int64_t n, const float *in, float *out);
+// nn.round_bf16: out = in rounded to bf16 (nearest, ties to even), as f32.
+void nngc_rt_round_bf16(void *ctx, int64_t n, const float *in, float *out);
 void nngc_rt_fill(void *ctx, int64_t n, double value, float *out);
 void nngc_rt_copy(void *ctx, int64_t bytes, const void *src, void *dst);
 /// nn.check_finite: with --check-numerics, the first NaN/Inf in `x` stops

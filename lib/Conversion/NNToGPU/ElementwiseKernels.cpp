@@ -35,6 +35,7 @@ void addUnary(GPUKernelPatterns &patterns,
     k.finish(KernelBuilder::gridFor(n / w));
     return success();
   });
+  setBF16<OpT>(patterns, anyBF16());
 }
 
 /// result[i] = f(grad[i], saved[i]), in vectors of vectorWidth(n) floats.
@@ -58,6 +59,7 @@ void addGrad(GPUKernelPatterns &patterns,
     k.finish(KernelBuilder::gridFor(n / w));
     return success();
   });
+  setBF16<OpT>(patterns, anyBF16());
 }
 
 Value gelu(KernelBuilder &k, GeluApproximation approx, Value x) {
@@ -164,6 +166,7 @@ void addBinary(GPUKernelPatterns &patterns,
     k.finish(KernelBuilder::gridFor(n / w));
     return success();
   });
+  setBF16<OpT>(patterns, anyBF16());
 }
 
 } // namespace
@@ -228,5 +231,14 @@ void nngc::populateElementwiseGPUKernelPatterns(GPUKernelPatterns &patterns) {
     k.gridStrideLoop(n / w, [&](Value i) { k.storeLanes(v, k.arg(0), i); });
     k.finish(KernelBuilder::gridFor(n / w));
     return success();
+  });
+  setBF16<FillOp>(patterns, anyBF16());
+  // nn.round_bf16: to bf16 and back (nngc-store-bf16 stores its result as
+  // bf16, whose store then rounds nothing more).
+  addUnary<RoundBF16Op>(patterns, [](KernelBuilder &k, RoundBF16Op, Value x) {
+    Value h = k.b().create<arith::TruncFOp>(k.loc(), k.b().getBF16Type(), x);
+    return k.b()
+        .create<arith::ExtFOp>(k.loc(), k.b().getF32Type(), h)
+        .getResult();
   });
 }

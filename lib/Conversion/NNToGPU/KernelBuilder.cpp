@@ -3,6 +3,7 @@
 #include "KernelBuilder.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include <cmath>
 #include <cstdio>
@@ -12,7 +13,10 @@ using namespace nngc;
 
 MemRefType nngc::flatMemRef(Value v) {
   auto type = cast<RankedTensorType>(v.getType());
-  return MemRefType::get({type.getNumElements()}, type.getElementType());
+  Type element = type.getElementType();
+  if (nn::storedAsBF16(v))
+    element = BFloat16Type::get(v.getContext());
+  return MemRefType::get({type.getNumElements()}, element);
 }
 
 ArrayRef<int64_t> nngc::staticShape(Value v) {
@@ -54,6 +58,16 @@ SmallVector<KernelArg, 5> nngc::dropoutArgs(MLIRContext *ctx, double p,
                             "dropout_offset=" + std::to_string(elements))};
 }
 
+BF16Positions nngc::anyBF16() {
+  return [](Operation *, unsigned) { return true; };
+}
+
+BF16Positions nngc::bf16At(std::initializer_list<unsigned> positions) {
+  SmallVector<unsigned> list(positions);
+  return
+      [list](Operation *, unsigned p) { return llvm::is_contained(list, p); };
+}
+
 int64_t nngc::vectorWidth(int64_t n) {
   for (int64_t w : {4, 2})
     if (n % w == 0)
@@ -83,9 +97,11 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
       continue;
     }
     MemRefType flat = flatMemRef(a.tensor);
+    int64_t elementBytes = flat.getElementTypeBitWidth() / 8;
     if (a.width > 1) {
-      assert(flat.getElementType().isF32() &&
-             flat.getNumElements() % a.width == 0 && "vectors of f32");
+      assert(
+          (flat.getElementType().isF32() || flat.getElementType().isBF16()) &&
+          flat.getNumElements() % a.width == 0 && "vectors of floats");
       flat = MemRefType::get({flat.getNumElements() / a.width},
                              VectorType::get({a.width}, flat.getElementType()));
     }
@@ -104,7 +120,7 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
     // A tensor read as vectors: [index, the alignment its pointer needs].
     if (a.width > 1)
       bindings.push_back(
-          builder.getI64ArrayAttr({index, a.width * int64_t(sizeof(float))}));
+          builder.getI64ArrayAttr({index, a.width * elementBytes}));
     else
       bindings.push_back(builder.getI64IntegerAttr(index));
   }
@@ -186,10 +202,26 @@ Value KernelBuilder::gt(Value a, Value b) {
   return builder.create<arith::CmpFOp>(location, arith::CmpFPredicate::OGT, a,
                                        b);
 }
+/// `t` (a float or a vector of floats) with f32 elements.
+static Type withF32(Type t) {
+  Type f32 = Float32Type::get(t.getContext());
+  if (auto v = dyn_cast<VectorType>(t))
+    return VectorType::get(v.getShape(), f32);
+  return f32;
+}
+
 Value KernelBuilder::load(Value memref, Value i) {
-  return builder.create<memref::LoadOp>(location, memref, ValueRange{i});
+  Value v = builder.create<memref::LoadOp>(location, memref, ValueRange{i});
+  // A bf16 tensor (nngc-store-bf16) is computed on in f32.
+  if (getElementTypeOrSelf(v.getType()).isBF16())
+    v = builder.create<arith::ExtFOp>(location, withF32(v.getType()), v);
+  return v;
 }
 void KernelBuilder::store(Value v, Value memref, Value i) {
+  Type stored = cast<MemRefType>(memref.getType()).getElementType();
+  if (getElementTypeOrSelf(stored).isBF16() &&
+      !getElementTypeOrSelf(v.getType()).isBF16())
+    v = builder.create<arith::TruncFOp>(location, stored, v);
   builder.create<memref::StoreOp>(location, v, memref, ValueRange{i});
 }
 
@@ -213,8 +245,8 @@ SmallVector<Value, 4> KernelBuilder::loadLanes(Value memref, Value i) {
 void KernelBuilder::storeLanes(ArrayRef<Value> lanes, Value memref, Value i) {
   if (widthOf(memref) == 1)
     return store(lanes.front(), memref, i);
-  auto type =
-      cast<VectorType>(cast<MemRefType>(memref.getType()).getElementType());
+  auto type = cast<VectorType>(
+      withF32(cast<MemRefType>(memref.getType()).getElementType()));
   store(builder.create<vector::FromElementsOp>(location, type, lanes), memref,
         i);
 }

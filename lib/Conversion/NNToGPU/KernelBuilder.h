@@ -235,11 +235,27 @@ int64_t elements(mlir::Value v);
 /// (outer, n, inner) of `v`'s shape around `axis` (negative: from the end).
 std::array<int64_t, 3> aroundAxis(mlir::Value v, int64_t axis);
 
+/// Which of an op's tensors (by position: its operands, then its results)
+/// its kernels can take stored as bf16 (nngc-store-bf16): those they reach
+/// only through KernelBuilder's load/store and loadLanes/storeLanes, which
+/// convert, never with an atomic, a `ptr=` buffer or a runtime call.
+using BF16Positions = std::function<bool(mlir::Operation *, unsigned)>;
+/// Every tensor (kernels that touch all of theirs through the helpers).
+BF16Positions anyBF16();
+/// The tensors at `positions`.
+BF16Positions bf16At(std::initializer_list<unsigned> positions);
+
 /// Builds the GPU kernel of one kind of nn op.
 class GPUKernelPattern {
 public:
   explicit GPUKernelPattern(llvm::StringRef opName) : opName(opName) {}
   virtual ~GPUKernelPattern() = default;
+  void setBF16(BF16Positions positions) { bf16 = std::move(positions); }
+  /// Whether `op`'s kernels can take the tensor at `position` (operands,
+  /// then results) stored as bf16.
+  bool takesBF16(mlir::Operation *op, unsigned position) const {
+    return bf16 && bf16(op, position);
+  }
   /// The op's kernels in `module` (names start with `prefix`); failure if
   /// this op cannot run on the GPU yet.
   virtual mlir::LogicalResult build(mlir::Operation *op,
@@ -249,10 +265,13 @@ public:
 
 private:
   std::string opName;
+  BF16Positions bf16;
 };
 
 /// The patterns of each op family, keyed by op name.
 using GPUKernelPatterns = llvm::StringMap<std::unique_ptr<GPUKernelPattern>>;
+/// Every family's patterns.
+void populateGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateElementwiseGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns);
 void populateOptimizerGPUKernelPatterns(GPUKernelPatterns &patterns);
@@ -283,6 +302,13 @@ void addKernel(GPUKernelPatterns &patterns,
         f;
   };
   patterns[OpT::getOperationName()] = std::make_unique<Pattern>(build);
+}
+
+/// Says which tensors the kernels of the patterns of `OpTs` (added
+/// already) take as bf16.
+template <typename... OpTs>
+void setBF16(GPUKernelPatterns &patterns, const BF16Positions &bf16) {
+  (patterns[OpTs::getOperationName()]->setBF16(bf16), ...);
 }
 
 } // namespace nngc

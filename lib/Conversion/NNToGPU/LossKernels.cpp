@@ -280,4 +280,8 @@ void nngc::populateLossGPUKernelPatterns(GPUKernelPatterns &patterns) {
                                         return k.sub(k.sigmoid(x), t);
                                       });
       });
+
+  // The tensors these kernels reach only through the kernel builder's
+  // converting loads and stores (nngc-store-bf16).
+  setBF16<CrossEntropyOp, CrossEntropyGradOp>(patterns, anyBF16());
 }

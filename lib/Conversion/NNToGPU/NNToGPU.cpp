@@ -46,6 +46,17 @@ std::string nngc::ptxOf(ModuleOp module) {
   return ptx;
 }
 
+void nngc::populateGPUKernelPatterns(GPUKernelPatterns &patterns) {
+  populateElementwiseGPUKernelPatterns(patterns);
+  populateReductionGPUKernelPatterns(patterns);
+  populateOptimizerGPUKernelPatterns(patterns);
+  populateLossGPUKernelPatterns(patterns);
+  populateSequenceGPUKernelPatterns(patterns);
+  populateTensorGPUKernelPatterns(patterns);
+  populateAttentionGPUKernelPatterns(patterns);
+  populateRecurrentGPUKernelPatterns(patterns);
+}
+
 namespace {
 
 struct ConvertNNToGPUKernelsPass
@@ -57,14 +68,7 @@ struct ConvertNNToGPUKernelsPass
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
     GPUKernelPatterns patterns;
-    populateElementwiseGPUKernelPatterns(patterns);
-    populateReductionGPUKernelPatterns(patterns);
-    populateOptimizerGPUKernelPatterns(patterns);
-    populateLossGPUKernelPatterns(patterns);
-    populateSequenceGPUKernelPatterns(patterns);
-    populateTensorGPUKernelPatterns(patterns);
-    populateAttentionGPUKernelPatterns(patterns);
-    populateRecurrentGPUKernelPatterns(patterns);
+    populateGPUKernelPatterns(patterns);
 
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto target = NVVM::NVVMTargetAttr::get(

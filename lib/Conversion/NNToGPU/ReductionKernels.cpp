@@ -315,4 +315,10 @@ void nngc::populateReductionGPUKernelPatterns(GPUKernelPatterns &patterns) {
     }
     return success();
   });
+
+  // The tensors these kernels reach only through the kernel builder's
+  // converting loads and stores (nngc-store-bf16).
+  setBF16<SoftmaxOp, LogSoftmaxOp, SoftmaxGradOp, LogSoftmaxGradOp, SumToOp>(
+      patterns, anyBF16());
+  setBF16<CheckFiniteOp>(patterns, bf16At({0}));
 }

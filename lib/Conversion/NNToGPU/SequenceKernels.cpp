@@ -123,4 +123,11 @@ void nngc::populateSequenceGPUKernelPatterns(GPUKernelPatterns &patterns) {
     k.finish(KernelBuilder::gridFor(n));
     return success();
   });
+
+  // The tensors these kernels reach only through the kernel builder's
+  // converting loads and stores (nngc-store-bf16).
+  setBF16<DropoutOp, DropoutAddOp, DropoutGradOp, EmbeddingOp>(patterns,
+                                                               anyBF16());
+  // (The table's gradient takes atomic adds.)
+  setBF16<EmbeddingGradOp>(patterns, bf16At({0}));
 }

@@ -505,4 +505,13 @@ void nngc::populateTensorGPUKernelPatterns(GPUKernelPatterns &patterns) {
     });
     return success();
   });
+
+  // The tensors these kernels reach only through the kernel builder's
+  // converting loads and stores (nngc-store-bf16).
+  setBF16<SliceOp, SelectOp, SliceGradOp, ConcatOp, LayerNormOp>(patterns,
+                                                                 anyBF16());
+  // dy, x and dx; dw and db take atomic adds.
+  setBF16<LayerNormGradOp>(patterns, [](Operation *op, unsigned position) {
+    return position <= op->getNumOperands();
+  });
 }

@@ -105,6 +105,21 @@ struct NegLowering : public NNLowering<NegOp> {
   }
 };
 
+struct RoundBF16Lowering : public NNLowering<RoundBF16Op> {
+  using NNLowering::NNLowering;
+  LogicalResult
+  matchAndRewrite(RoundBF16Op op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    LoweringHelper h(rewriter, op.getLoc());
+    Value result = storageOf(rewriter, op);
+    h.call("nngc_rt_round_bf16",
+           {contextArg(op), h.i64(numElements(op.getInput())),
+            adaptor.getInput(), result});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct FillLowering : public NNLowering<FillOp> {
   using NNLowering::NNLowering;
   LogicalResult
@@ -137,7 +152,7 @@ void nngc::populateElementwiseOpLoweringPatterns(RewritePatternSet &patterns,
                                                  NNLoweringState &state) {
   patterns.add<BinaryLowering<AddOp, NNGC_ADD>, BinaryLowering<SubOp, NNGC_SUB>,
                BinaryLowering<MulOp, NNGC_MUL>, SumToLowering,
-               TransposeLowering, NegLowering, FillLowering>(
+               TransposeLowering, NegLowering, RoundBF16Lowering, FillLowering>(
       converter, patterns.getContext(), state);
   populateReshapeLoweringPatterns(patterns, converter, state);
 }

@@ -40,7 +40,8 @@ struct FusedMatmulLowering : public NNLowering<FusedMatmulOp> {
     int32_t flags = (op.getTransposeLhs() ? NNGC_MATMUL_TRANSPOSE_A : 0) |
                     (op.getTransposeRhs() ? NNGC_MATMUL_TRANSPOSE_B : 0) |
                     (d.sharedRhs ? NNGC_MATMUL_SHARED_B : 0) |
-                    (op.getBias() ? NNGC_MATMUL_BIAS : 0);
+                    (op.getBias() ? NNGC_MATMUL_BIAS : 0) |
+                    bf16ProductFlags(op.getLhs(), op.getRhs(), op.getResult());
     // An accumulating product adds onto the result's buffer, which holds
     // the addend (the plan put it there, or a copy does); any other addend
     // is read by a binary-add post-op.
@@ -52,7 +53,7 @@ struct FusedMatmulLowering : public NNLowering<FusedMatmulOp> {
     if (op.getAccumulate() &&
         plannedStorage(addend) != plannedStorage(op.getResult()))
       h.call(state.runtimeFunction("copy"),
-             {contextArg(op), h.i64(4 * numElements(op.getResult())),
+             {contextArg(op), h.i64(storedBytes(op.getResult())),
               adaptor.getAddend(), out});
     auto [act, alpha] = epilogueKind(op);
     initPrimitiveOnce(rewriter, op, state.runtimeFunction("fused_matmul_init"),

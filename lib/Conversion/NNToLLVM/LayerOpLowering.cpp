@@ -37,7 +37,8 @@ struct LinearLowering : public NNLowering<LinearOp> {
     ArrayRef<int64_t> w = shapeOf(op.getWeight());
     int64_t rows = numElements(op.getInput()) / w[1];
     int32_t flags =
-        NNGC_MATMUL_TRANSPOSE_B | (op.getBias() ? NNGC_MATMUL_BIAS : 0);
+        NNGC_MATMUL_TRANSPOSE_B | (op.getBias() ? NNGC_MATMUL_BIAS : 0) |
+        bf16ProductFlags(op.getInput(), op.getWeight(), op.getResult());
     initPrimitiveOnce(rewriter, op, state.runtimeFunction("matmul_init"),
                       {ConstArg::i64(1), ConstArg::i64(rows),
                        ConstArg::i64(w[1]), ConstArg::i64(w[0]),
@@ -64,7 +65,8 @@ struct MatmulLowering : public NNLowering<MatmulOp> {
     int64_t k = op.getTransposeLhs() ? a[ra - 2] : a[ra - 1];
     int32_t flags = (op.getTransposeLhs() ? NNGC_MATMUL_TRANSPOSE_A : 0) |
                     (op.getTransposeRhs() ? NNGC_MATMUL_TRANSPOSE_B : 0) |
-                    (ra == 3 && b.size() == 2 ? NNGC_MATMUL_SHARED_B : 0);
+                    (ra == 3 && b.size() == 2 ? NNGC_MATMUL_SHARED_B : 0) |
+                    bf16ProductFlags(op.getLhs(), op.getRhs(), op.getResult());
     initPrimitiveOnce(rewriter, op, state.runtimeFunction("matmul_init"),
                       {ConstArg::i64(batch), ConstArg::i64(m), ConstArg::i64(k),
                        ConstArg::i64(n), ConstArg::i32(flags)},

@@ -2,6 +2,7 @@
 
 #include "LoweringUtils.h"
 #include "nngc/Dialect/NN/Transforms/Report.h"
+#include "nngc/Runtime/ABI.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -191,6 +192,12 @@ void nngc::initPrimitiveOnce(OpBuilder &b, Operation *op, int64_t slot,
 
 int64_t nngc::numElements(Value v) {
   return cast<RankedTensorType>(v.getType()).getNumElements();
+}
+
+int32_t nngc::bf16ProductFlags(Value lhs, Value rhs, Value result) {
+  return (nn::storedAsBF16(lhs) ? NNGC_MATMUL_LHS_BF16 : 0) |
+         (nn::storedAsBF16(rhs) ? NNGC_MATMUL_RHS_BF16 : 0) |
+         (nn::storedAsBF16(result) ? NNGC_MATMUL_RESULT_BF16 : 0);
 }
 
 ArrayRef<int64_t> nngc::shapeOf(Value v) {

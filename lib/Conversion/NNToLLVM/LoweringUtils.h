@@ -114,6 +114,8 @@ llvm::ArrayRef<int64_t> shapeOf(mlir::Value v);
 
 /// Element count of a tensor-typed value.
 int64_t numElements(mlir::Value v);
+/// The NNGC_MATMUL_*_BF16 flags of a product's tensors (nngc-store-bf16).
+int32_t bf16ProductFlags(mlir::Value lhs, mlir::Value rhs, mlir::Value result);
 
 /// The base of every nn lowering pattern.
 template <typename OpT>

@@ -784,21 +784,30 @@ extern "C" void nngc_cuda_copy(void *ctx, int64_t bytes, const void *src,
 /// Sets up `mm` for the row-major product `p` (Plan.h: as cuBLASLt's
 /// column-major C^T = op(B)^T op(A)^T).
 static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
-                         cublasLtEpilogue_t epilogue) {
+                         cublasLtEpilogue_t epilogue, int32_t flags = 0) {
   Context::Cuda &cuda = cudaOf(c);
   Blas &b = cuda.lib();
-  // fp32 storage and accumulation in every case; tf32 and bf16 let the
-  // tensor cores round the inputs to those formats.
+  // f32 accumulation in every case. With f32 operands, tf32 and bf16 let
+  // the tensor cores round the inputs to those formats; bf16 operands
+  // (nngc-store-bf16: both or neither) are multiplied as they are.
   Context::Precision precision = static_cast<Context *>(c)->precision;
+  bool lhs16 = flags & NNGC_MATMUL_LHS_BF16,
+       rhs16 = flags & NNGC_MATMUL_RHS_BF16,
+       out16 = flags & NNGC_MATMUL_RESULT_BF16;
+  if (lhs16 != rhs16 || (out16 && !lhs16))
+    throw std::runtime_error("CUDA: a product of bf16 by f32, or of f32 into "
+                             "bf16 (the compiler should not make one)");
   cublasComputeType_t requested =
-      precision == Context::Precision::TF32   ? CUBLAS_COMPUTE_32F_FAST_TF32
+      lhs16                                   ? CUBLAS_COMPUTE_32F
+      : precision == Context::Precision::TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32
       : precision == Context::Precision::BF16 ? CUBLAS_COMPUTE_32F_FAST_16BF
                                               : CUBLAS_COMPUTE_32F;
   ColumnMajorCall call = columnMajor(p);
-  auto layout = [&](cublasLtMatrixLayout_t *l, const Layout &v) {
-    cuda.checkBlas(
-        b.cublasLtMatrixLayoutCreate(l, CUDA_R_32F, v.rows, v.cols, v.ld),
-        "cublasLtMatrixLayoutCreate");
+  auto layout = [&](cublasLtMatrixLayout_t *l, const Layout &v, bool bf16) {
+    cuda.checkBlas(b.cublasLtMatrixLayoutCreate(l,
+                                                bf16 ? CUDA_R_16BF : CUDA_R_32F,
+                                                v.rows, v.cols, v.ld),
+                   "cublasLtMatrixLayoutCreate");
     if (call.count > 1) {
       int32_t n32 = static_cast<int32_t>(call.count);
       int64_t stride = v.stride;
@@ -809,9 +818,10 @@ static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
           sizeof stride);
     }
   };
-  layout(&mm.a, call.a);
-  layout(&mm.b, call.b);
-  layout(&mm.c, call.c);
+  // (cuBLASLt's A is our B: columnMajor.)
+  layout(&mm.a, call.a, rhs16);
+  layout(&mm.b, call.b, lhs16);
+  layout(&mm.c, call.c, out16);
   cublasLtMatmulPreference_t pref = nullptr;
   b.cublasLtMatmulPreferenceCreate(&pref);
   b.cublasLtMatmulPreferenceSetAttribute(
@@ -819,9 +829,9 @@ static void setupProduct(void *c, Matmul &mm, const ProductShape &p,
       sizeof cuda.workspaceBytes);
   // The heuristic assumes 256-byte aligned pointers unless told: the
   // memory plan aligns to 64, heads and batches may offset less.
-  uint32_t alignA = alignmentOf({p.strideB, p.stepB}),
-           alignB = alignmentOf({p.strideA, p.stepA}),
-           alignC = alignmentOf({p.strideC, p.stepC});
+  uint32_t alignA = alignmentOf({p.strideB, p.stepB}, rhs16 ? 2 : 4),
+           alignB = alignmentOf({p.strideA, p.stepA}, lhs16 ? 2 : 4),
+           alignC = alignmentOf({p.strideC, p.stepC}, out16 ? 2 : 4);
   b.cublasLtMatmulPreferenceSetAttribute(
       pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &alignA, sizeof alignA);
   b.cublasLtMatmulPreferenceSetAttribute(
@@ -896,7 +906,7 @@ static void matmulInit(void *c, int32_t slot, int64_t batch, int64_t m,
           : (mm.hasBias ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT);
   ProductShape p =
       denseProduct(batch, m, k, n, ta, tb, flags & NNGC_MATMUL_SHARED_B);
-  setupProduct(c, mm, p, epilogue);
+  setupProduct(c, mm, p, epilogue, flags);
 }
 
 /// out = op(A) op(B) [+ bias] + beta cIn with `mm`'s setup.

@@ -20,10 +20,11 @@ namespace nngc::rt::cuda {
 
 /// The largest alignment (bytes, at most 64: the memory plan's) that a
 /// buffer's base plus any multiple of these f32 element offsets keeps.
-inline uint32_t alignmentOf(std::initializer_list<int64_t> offsets) {
+inline uint32_t alignmentOf(std::initializer_list<int64_t> offsets,
+                            int64_t elementBytes = 4) {
   uint32_t align = 64;
   for (int64_t o : offsets)
-    while (o != 0 && (o * 4) % align != 0)
+    while (o != 0 && (o * elementBytes) % align != 0)
       align /= 2;
   return align;
 }

@@ -395,13 +395,38 @@ struct FakeDesc {
   cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
   cublasOperation_t transA = CUBLAS_OP_N, transB = CUBLAS_OP_N;
   cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_DEFAULT;
-  const float *bias = nullptr;
+  const void *bias = nullptr;
 };
 struct FakeLayout {
+  cudaDataType type = CUDA_R_32F;
   uint64_t rows = 0, cols = 0;
   int64_t ld = 0, stride = 0;
   int32_t count = 1;
 };
+
+/// Element i of a matrix of `type` (f32 or bf16) as a float, and its store
+/// (bf16: to nearest, ties to even, as the GPU's cvt.rn.bf16.f32).
+static float readElement(const void *base, cudaDataType type, int64_t i) {
+  if (type == CUDA_R_32F)
+    return static_cast<const float *>(base)[i];
+  uint32_t bits = uint32_t(static_cast<const uint16_t *>(base)[i]) << 16;
+  float v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+static void writeElement(void *base, cudaDataType type, int64_t i, float v) {
+  if (type == CUDA_R_32F) {
+    static_cast<float *>(base)[i] = v;
+    return;
+  }
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    bits |= 0x00400000u;
+  else
+    bits += 0x7fffu + ((bits >> 16) & 1u);
+  static_cast<uint16_t *>(base)[i] = static_cast<uint16_t>(bits >> 16);
+}
 
 cublasStatus_t cublasLtCreate(cublasLtHandle_t *h) {
   *h = reinterpret_cast<cublasLtHandle_t>(&ptx);
@@ -442,11 +467,13 @@ cublasStatus_t cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t d,
   return size > 0 ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_INVALID_VALUE;
 }
 cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t *l,
-                                          cudaDataType, uint64_t rows,
+                                          cudaDataType type, uint64_t rows,
                                           uint64_t cols, int64_t ld) {
-  if (ld < static_cast<int64_t>(rows))
+  if (ld < static_cast<int64_t>(rows) ||
+      (type != CUDA_R_32F && type != CUDA_R_16BF))
     return CUBLAS_STATUS_INVALID_VALUE;
   auto *layout = new FakeLayout;
+  layout->type = type;
   layout->rows = rows, layout->cols = cols, layout->ld = ld;
   *l = reinterpret_cast<cublasLtMatrixLayout_t>(layout);
   return CUBLAS_STATUS_SUCCESS;
@@ -492,6 +519,13 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
     *found = 0;
     return CUBLAS_STATUS_SUCCESS;
   }
+  // The types cuBLASLt multiplies (of those nngc uses): f32 by f32 into
+  // f32; bf16 by bf16 into bf16 or f32, with COMPUTE_32F. The bias has the
+  // result's type (CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE's default).
+  if (la->type != lb->type ||
+      (lc->type == CUDA_R_16BF && la->type != CUDA_R_16BF) ||
+      (la->type == CUDA_R_16BF && desc->compute != CUBLAS_COMPUTE_32F))
+    return CUBLAS_STATUS_NOT_SUPPORTED;
   // The shapes must agree, as cuBLASLt checks them.
   uint64_t m = desc->transA == CUBLAS_OP_T ? la->cols : la->rows;
   uint64_t ka = desc->transA == CUBLAS_OP_T ? la->rows : la->cols;
@@ -532,25 +566,25 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d,
   stats.workspaceBytes = std::max<long long>(
       stats.workspaceBytes, static_cast<long long>(workspaceBytes));
   for (int32_t i = 0; i < ld->count; ++i) {
-    auto *ai = static_cast<const float *>(A) + i * la->stride;
-    auto *bi = static_cast<const float *>(B) + i * lb->stride;
-    auto *ci = static_cast<const float *>(C) + i * ld->stride;
-    auto *di = static_cast<float *>(D) + i * ld->stride;
+    int64_t ai = i * la->stride, bi = i * lb->stride, ci = i * ld->stride;
     for (int64_t col = 0; col < n; ++col)
       for (int64_t r = 0; r < m; ++r) {
         double sum = 0;
         for (int64_t kk = 0; kk < k; ++kk)
-          sum += double(ta ? ai[r * la->ld + kk] : ai[kk * la->ld + r]) *
-                 (tb ? bi[kk * lb->ld + col] : bi[col * lb->ld + kk]);
+          sum +=
+              double(readElement(
+                  A, la->type, ai + (ta ? r * la->ld + kk : kk * la->ld + r))) *
+              readElement(B, lb->type,
+                          bi + (tb ? kk * lb->ld + col : col * lb->ld + kk));
         // cuBLASLt's order: alpha A B + beta C, then the epilogue.
         float v = al * static_cast<float>(sum);
         if (be != 0)
-          v += be * ci[col * ld->ld + r];
+          v += be * readElement(C, ld->type, ci + col * ld->ld + r);
         if (bias)
-          v += desc->bias[r];
+          v += readElement(desc->bias, ld->type, r);
         if (relu && v < 0)
           v = 0;
-        di[col * ld->ld + r] = v;
+        writeElement(D, ld->type, ci + col * ld->ld + r, v);
       }
   }
   ++stats.products;

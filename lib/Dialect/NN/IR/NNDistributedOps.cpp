@@ -1,7 +1,8 @@
 //===- NNDistributedOps.cpp - all-reduce ops; memory aliasing -------------===//
 //
 // Verifiers of the ops nngc-distribute emits, and aliasRoot, which sees
-// through every op whose results alias its operands.
+// through every op whose results alias its operands, and the storage type
+// of a tensor's memory (storedAsBF16).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,22 @@ Value nngc::nn::aliasRoot(Value v) {
     else
       return v;
   }
+}
+
+bool nngc::nn::storedAsBF16(Value v) {
+  auto r = dyn_cast<OpResult>(aliasRoot(v));
+  if (!r)
+    return false;
+  auto marks =
+      r.getOwner()->getAttrOfType<DenseBoolArrayAttr>(kBF16StorageAttr);
+  return marks && r.getResultNumber() < marks.size() &&
+         marks[r.getResultNumber()];
+}
+
+int64_t nngc::nn::storedBytes(Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  int64_t bits = storedAsBF16(v) ? 16 : type.getElementTypeBitWidth();
+  return type.getNumElements() * (bits / 8);
 }
 
 /// Results of the operands' types, one each, and at least one.

@@ -33,10 +33,7 @@ static constexpr int64_t kAlign = 64;
 
 static int64_t alignUp(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-static int64_t byteSize(Value v) {
-  auto type = cast<RankedTensorType>(v.getType());
-  return type.getNumElements() * (type.getElementTypeBitWidth() / 8);
-}
+static int64_t byteSize(Value v) { return storedBytes(v); }
 
 static void setStorage(Operation *op, StringRef space, int64_t offset) {
   Builder b(op->getContext());
@@ -156,8 +153,11 @@ nngc::nn::arenaBuffers(ModelOp model, function_ref<bool(Value)> preassigned,
       size_t intoIndex = it->second;
       ArenaBuffer &into = buffers[intoIndex];
       ArenaBuffer &from = buffers[fromIndex];
+      // (The same size and storage type: a bf16 result written over f32
+      // data of as many bytes would overwrite elements not yet read.)
       if (into.end != index[&op] || into.size != from.size || into.start < 0 ||
-          intoIndex == fromIndex)
+          intoIndex == fromIndex ||
+          storedAsBF16(use.get()) != storedAsBF16(op.getResult(0)))
         continue;
       into.end = from.end;
       into.values.append(from.values);

@@ -85,10 +85,7 @@ Operation *cloneBefore(const llvm::DenseMap<Operation *, Operation *> &clones,
                                                                : nullptr;
 }
 
-int64_t bytesOf(Value v) {
-  auto t = cast<RankedTensorType>(v.getType());
-  return t.getNumElements() * t.getElementTypeBitWidth() / 8;
-}
+int64_t bytesOf(Value v) { return storedBytes(v); }
 
 /// The forward values worth recomputing, best first. `clones` maps ops
 /// already recomputed to their recomputation, which a chain may read.

@@ -92,6 +92,18 @@ std::string formatFloatLiteral(double value);
 /// memory.
 mlir::Value aliasRoot(mlir::Value v);
 
+/// The attribute nngc-store-bf16 (--target=cuda --precision=bf16) writes
+/// on an op whose results it stores as bf16: one bool per result. The
+/// tensor types stay f32; the memory plan gives such a result 2 bytes per
+/// element and the kernels convert as they load and store.
+constexpr llvm::StringLiteral kBF16StorageAttr = "nngc.bf16";
+
+/// Whether `v`'s memory (that of its alias root) holds bf16.
+bool storedAsBF16(mlir::Value v);
+/// The bytes `v`'s memory takes: its elements times 2 (bf16) or its
+/// element type's size.
+int64_t storedBytes(mlir::Value v);
+
 /// The shape `a` and `b` broadcast to (NumPy rules), or failure.
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);

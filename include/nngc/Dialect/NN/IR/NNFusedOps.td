@@ -1,7 +1,8 @@
 //===- NNFusedOps.td - ops nngc-fuse produces -------------*- tablegen -*-===//
 //
 // What nngc-fuse rewrites chains of training-graph ops into: one library
-// call (or one runtime loop) instead of several, with the same arithmetic.
+// call (or one runtime loop) instead of several, with the same arithmetic;
+// and nn.round_bf16, which nngc-store-bf16 inserts.
 // They are not differentiable: fusion runs after nngc-autodiff and
 // nngc-optimizer. Users may write them, e.g. in lit tests.
 //
@@ -33,6 +34,28 @@ def NN_DropoutAddOp : NN_Op<"dropout_add", [SameOperandsAndResultType,
   let results = (outs NN_FloatTensor:$result);
   let assemblyFormat = "$input `,` $addend attr-dict `:` type($input)";
   let hasVerifier = 1;
+}
+
+def NN_RoundBF16Op : NN_Op<"round_bf16", [Pure, SameOperandsAndResultType,
+    NN_PositionWise]> {
+  let summary = "Each element rounded to the nearest bfloat16";
+  let description = [{
+    `result = bf16(input)`, rounded to nearest, ties to even (as
+    `torch.Tensor.bfloat16()`), as an f32 tensor. nngc-store-bf16
+    (`--target=cuda --precision=bf16`) inserts it before the products
+    that read a parameter together with a bf16 activation: cuBLASLt
+    multiplies bf16 only by bf16, so the product reads this copy of the
+    weight, which nngc-store-bf16 stores as bf16 (its values are exact in
+    bf16, so that storage loses nothing). It is not differentiable: it is
+    inserted after nngc-autodiff.
+
+    ```mlir
+    %w16 = nn.round_bf16 %w : tensor<128x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_FloatTensor:$input);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
 def NN_FusedMatmulOp : NN_Op<"fused_matmul", [Pure, AttrSizedOperandSegments,
