@@ -15,8 +15,11 @@ parameter that started at 0. The losses after the steps are held to
 `--tol`. Reads safetensors by hand (a JSON header, then raw bytes), so
 it needs nothing but Python and the standard library (numpy, where
 present, only makes it faster). A NaN or infinity in the CUDA trainer's
-tensor is an infinite error. Prints one line per
-file pair and exits 1 on any mismatch.
+tensor is an infinite error. With `--expect-above E`, the worst
+gradient's error must also exceed E: a reduced-precision trainer
+(--precision=bf16) must differ from the CPU's by at least that much
+somewhere, or the reduced precision was not in effect. Prints one line
+per file pair and exits 1 on any mismatch.
 """
 import argparse
 import json
@@ -72,9 +75,11 @@ def main():
     p.add_argument("--tol", type=float, default=1e-4)
     p.add_argument("--param-tol", type=float, default=0.05)
     p.add_argument("--name", default="")
+    p.add_argument("--expect-above", type=float, default=None)
     a = p.parse_args()
     ref, got = read_safetensors(a.cpu), read_safetensors(a.cuda)
     worst, worst_name, bad = 0.0, "", []
+    worst_grad = 0.0
     for name, r in ref.items():
         if name not in got:
             bad.append(f"{name} missing")
@@ -86,8 +91,14 @@ def main():
         err = relative_error(r, g)
         if err > worst:
             worst, worst_name = err, name
+        if name.startswith("grad."):
+            worst_grad = max(worst_grad, err)
         if err > (a.param_tol if name.startswith("param.") else a.tol):
             bad.append(f"{name}: relative error {err:.2e}")
+    if a.expect_above is not None and not worst_grad > a.expect_above:
+        bad.append(f"the largest gradient error {worst_grad:.2e} is not "
+                   f"above {a.expect_above:.0e}: the reduced precision is "
+                   f"not in effect")
     status = "ok" if not bad else "MISMATCH"
     print(f"{a.name:20s} {len(ref):4d} tensors  max relative error "
           f"{worst:.2e} ({worst_name or '-'})  {status}")

@@ -72,6 +72,14 @@ for precision in fp32 tf32 bf16; do
   "$nngc" compile "$src/examples/gpt_small.mlir" --target=cuda --gpu-arch=sm_90 \
     --precision=$precision -o "$pkg/bin/gpt_small.$precision.cuda"
 done
+# gpt_tiny's trainer with bf16 activations (nngc-store-bf16), checked
+# against the f32 CPU trainer at bf16's precision (device.sh).
+if grep -qx gpt_tiny "$pkg/examples.txt"; then
+  "$nngc" compile "$src/examples/gpt_tiny.mlir" --target=cuda --precision=bf16 \
+    -o "$pkg/bin/gpt_tiny.bf16.cuda"
+  cp "$pkg/bin/gpt_tiny.cpu" "$pkg/bin/gpt_tiny.bf16.cpu"
+  echo gpt_tiny.bf16 >>"$pkg/examples.txt"
+fi
 
 # The libraries the trainers load that are not the C and C++ runtime.
 for t in "$pkg"/bin/*; do ldd "$t"; done | awk '/=> \// {print $1, $3}' | sort -u |
@@ -100,8 +108,10 @@ if [ $emulate = 1 ]; then
   cp -L "$obj/test/fake-cuda/libcuda.so.1" "$obj/test/fake-cuda/libcublasLt.so.13" "$pkg/emulate/"
   while read -r name rest; do
     [ -z "$rest" ] || continue
+    options=()
+    case $name in *.bf16) options=(--precision=bf16) ;; esac
     "$src/test/Runtime/FakeCuda/host-kernels.sh" "$obj" "$translate" "$cc" \
-      "$src/examples/$name.mlir" "$pkg/emulate/$name.kernels.so"
+      "$src/examples/${name%.bf16}.mlir" "$pkg/emulate/$name.kernels.so" "${options[@]}"
   done <"$pkg/examples.txt"
 fi
 

@@ -9,7 +9,9 @@
 # --train-steps 2; bench/gpu/compare_trainers.py compares the loss, every
 # gradient and the parameters after the steps (<= 1e-4 relative).
 # With `dropout`, the model's dropout stays on (no --dropout 0): both
-# trainers must draw the same masks.
+# trainers must draw the same masks. CUDA_OPTIONS go to the CUDA trainer's
+# nngc compile (e.g. --precision=bf16), COMPARE_OPTIONS to
+# compare_trainers.py (e.g. --tol 0.02).
 set -euo pipefail
 obj=$1 translate=$2 cc=$3 model=$4 out=$5 name=$6
 dropout=(--dropout 0)
@@ -19,9 +21,11 @@ fake=$obj/test/fake-cuda
 cd "$out"
 # The training graph nngc compile --target=cuda builds, its kernels for
 # the host (the same names as in the trainer's PTX).
+read -r -a cuda_options <<< "${CUDA_OPTIONS:-}"
+read -r -a compare_options <<< "${COMPARE_OPTIONS:-}"
 "$src/test/Runtime/FakeCuda/host-kernels.sh" "$obj" "$translate" "$cc" "$model" \
-  "$PWD/$name.kernels.so"
-"$obj/bin/nngc" compile "$model" --target=cuda -o "$name.cuda"
+  "$PWD/$name.kernels.so" "${cuda_options[@]}"
+"$obj/bin/nngc" compile "$model" --target=cuda "${cuda_options[@]}" -o "$name.cuda"
 "$obj/bin/nngc" compile "$model" -o "$name.cpu"
 run() {
   "./$name.$1" grad-check --random-inputs --seed 1 "${dropout[@]}" --train-steps 2 \
@@ -30,4 +34,4 @@ run() {
 NNGC_FAKE_CUDA_KERNELS=$PWD/$name.kernels.so LD_LIBRARY_PATH=$fake run cuda
 run cpu
 /usr/bin/python3 "$src/bench/gpu/compare_trainers.py" --name "$name" \
-  "$name.cpu.safetensors" "$name.cuda.safetensors"
+  "${compare_options[@]}" "$name.cpu.safetensors" "$name.cuda.safetensors"
