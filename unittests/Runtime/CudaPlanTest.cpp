@@ -194,6 +194,10 @@ TEST(CudaPlan, Alignment) {
   EXPECT_EQ(alignmentOf({8}), 32u);
   EXPECT_EQ(alignmentOf({64, 2}), 8u);
   EXPECT_EQ(alignmentOf({3}), 4u);
+  // bf16 elements (nngc-store-bf16): 2 bytes each.
+  EXPECT_EQ(alignmentOf({8}, 2), 16u);
+  EXPECT_EQ(alignmentOf({3}, 2), 2u);
+  EXPECT_EQ(alignmentOf({32}, 2), 64u);
   EXPECT_EQ(paddedFloats(1), 16);
   EXPECT_EQ(paddedFloats(32), 32);
 }

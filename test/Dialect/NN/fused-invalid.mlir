@@ -90,3 +90,11 @@ nn.model @m {
   // expected-error @+1 {{'nn.dropout_add' op p must be in [0, 1), got 1}}
   %y = nn.dropout_add %x, %x {p = 1.0} : tensor<4x6xf32>
 }
+
+// -----
+
+nn.model @m {
+  %x = nn.input "x" : tensor<4x6xi64>
+  // expected-error @+1 {{'nn.round_bf16' op operand #0 must be statically shaped tensor of 32-bit float values}}
+  %y = nn.round_bf16 %x : tensor<4x6xi64>
+}

@@ -38,6 +38,8 @@ nn.model @layers {
   %a3 = nn.mul %a2, %c : tensor<4x6xf32>, tensor<6xf32>
   // CHECK: nn.neg
   %a4 = nn.neg %a3 : tensor<4x6xf32>
+  // CHECK: nn.round_bf16 %{{.*}} : tensor<4x6xf32>
+  %a4b = nn.round_bf16 %a4 : tensor<4x6xf32>
   // CHECK: nn.relu
   %r1 = nn.relu %a4 : tensor<4x6xf32>
   // CHECK: nn.leaky_relu %{{.*}} {negative_slope = 2.000000e-01 : f64} : tensor<4x6xf32>
