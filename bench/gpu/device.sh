@@ -8,7 +8,7 @@
 #     optimizer steps), <= 1e-4 relative per tensor, 5 % for the
 #     parameters after the steps (compare_trainers.py); fp32 products
 #     (no TF32); and gpt_tiny.bf16, gpt_tiny's trainer with bf16
-#     activations and products (--precision=bf16), to 2e-2 and off f32 by
+#     activations and products (--precision=bf16), to 3e-2 and off f32 by
 #     more than 1e-3 (--expect-above);
 #  2. gpt_small's training tokens/s and MFU in nngc, fp32, tf32 and bf16
 #     products (bench --steps 30 --warmup 10 --dropout 0);
@@ -96,7 +96,7 @@ while read -r name rest; do
   # A trainer with bf16 activations (NAME.bf16) at bf16's precision, and
   # measurably off f32 (or bf16 was not in effect).
   compare=()
-  case $name in *.bf16) compare=(--tol 0.02 --expect-above 1e-3) ;; esac
+  case $name in *.bf16) compare=(--tol 0.03 --expect-above 1e-3) ;; esac
   python3 "$pkg/compare_trainers.py" --name "$name" "${compare[@]}" \
     "$out/logs/$name.cpu.safetensors" "$out/logs/$name.cuda.safetensors" |
     tee -a "$out/summary.txt"

@@ -95,8 +95,10 @@ def NNStoreBF16Pass : Pass<"nngc-store-bf16", "mlir::ModuleOp"> {
     and every op that reads it can read it so (each kernel pattern says
     which of its tensors it reaches only through the kernel builder's
     converting loads and stores: not those updated with atomics, nor the
-    attention and recurrent layers' operands, which their runtime calls
-    read as f32). Parameters, inputs, outputs, the loss, the gradients of
+    recurrent layers' operands, which their runtime calls read as f32).
+    An attention and its backward run in one type: their q, k, v, output,
+    output gradient and input gradients are all bf16 or none
+    (`NNGC_ATTN_BF16`; its probabilities are then bf16 too). Parameters, inputs, outputs, the loss, the gradients of
     the parameters and the optimizer's state stay f32 (no op writes them
     as bf16, or no reader takes them so).
 

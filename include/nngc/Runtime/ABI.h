@@ -274,6 +274,9 @@ enum NNGCAttentionFlags : int32_t {
   /// With NNGC_ATTN_BACKWARD: keep nothing, the backward recomputes the
   /// probabilities (`nngc.recompute_probs`, set by nngc-remat).
   NNGC_ATTN_RECOMPUTE = 4,
+  /// CUDA (nngc-store-bf16): q, k, v, the output and the gradients are
+  /// bf16, and so are the probabilities the products read.
+  NNGC_ATTN_BF16 = 8,
 };
 /// The attention kernels work through the batch a chunk of sequences at a
 /// time, so that their scores scratch holds one chunk's [chunk, heads, tq,

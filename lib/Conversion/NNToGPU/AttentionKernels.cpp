@@ -12,8 +12,14 @@
 //       reports it, the GPU does not yet). With dropout, D = dropout(P)
 //       with the CPU's mask (element offset + r * Tk + j of the draw).
 //   <op>_softmax_grad (nn.attention_grad): dP (from dO V^T) through the
-//       dropout mask, then dS = P (dP - rowsum(dP P)) in place, and D =
+//       dropout mask, then dS = P (dP - rowsum(dP P)) (in dP's buffer, in
+//       place, or with bf16 operands in a bf16 buffer of its own), and D =
 //       dropout(P) for dV = D^T dO.
+//
+// With bf16 operands (nngc-store-bf16: q, k, v and the gradients all
+// bf16), the probabilities, the dropped probabilities and dS are bf16
+// buffers, since cuBLASLt multiplies them by bf16 values; the scores and
+// dP stay f32 (products into f32).
 //
 // nn.cached_attention (a step model's one token per sequence) is two
 // generic launches: <op>_cache copies the caches with the token's key and
@@ -44,11 +50,12 @@ void buildAttentionSoftmax(Operation *op, Value query, Value key, Value mask,
   int64_t batch = staticShape(query)[0], tq = staticShape(query)[1],
           tk = staticShape(key)[1];
   int64_t rows = batch * heads * tq, n = rows * tk;
+  bool bf16 = storedAsBF16(query);
   SmallVector<KernelArg> args = {KernelArg::buffer(n, "attention_scores")};
   if (mask)
     args.push_back(mask);
-  args.push_back(KernelArg::buffer(n, "attention_probs"));
-  args.push_back(KernelArg::buffer(n, "attention_dropped"));
+  args.push_back(KernelArg::buffer(n, "attention_probs", bf16));
+  args.push_back(KernelArg::buffer(n, "attention_dropped", bf16));
   args.append(dropoutArgs(op->getContext(), dropout, n));
   KernelBuilder k(module, op, (name + "_softmax").str(), args);
   unsigned next = 0;
@@ -110,14 +117,18 @@ void buildAttentionSoftmaxGrad(AttentionGradOp op, gpu::GPUModuleOp module,
           tq = staticShape(op.getQuery())[1], tk = staticShape(op.getKey())[1];
   int64_t heads = static_cast<int64_t>(op.getHeads());
   int64_t rows = batch * heads * tq, n = rows * tk;
-  SmallVector<KernelArg> args = {KernelArg::buffer(n, "attention_dprobs"),
-                                 KernelArg::buffer(n, "attention_probs"),
-                                 KernelArg::buffer(n, "attention_dropped")};
+  bool bf16 = storedAsBF16(op.getQuery());
+  SmallVector<KernelArg> args = {
+      KernelArg::buffer(n, "attention_dprobs"),
+      KernelArg::buffer(n, "attention_probs", bf16),
+      KernelArg::buffer(n, "attention_dropped", bf16),
+      KernelArg::buffer(n, "attention_dscores", bf16)};
   args.append(
       dropoutArgs(op->getContext(), op.getDropout().convertToDouble(), n));
   KernelBuilder k(module, op, (name + "_softmax_grad").str(), args);
-  Value g = k.arg(0), p = k.arg(1), d = k.arg(2), k1 = k.arg(3), k2 = k.arg(4),
-        threshold = k.arg(5), scale = k.arg(6), offset = k.arg(7);
+  Value g = k.arg(0), p = k.arg(1), d = k.arg(2), ds = k.arg(3), k1 = k.arg(4),
+        k2 = k.arg(5), threshold = k.arg(6), scale = k.arg(7),
+        offset = k.arg(8);
   k.warpPerRow(rows, tk, [&](Value base, Value) {
     // dP through the mask: with threshold 0 and scale 1, dP itself.
     auto maskOf = [&](Value at) {
@@ -135,7 +146,7 @@ void buildAttentionSoftmaxGrad(AttentionGradOp op, gpu::GPUModuleOp module,
     k.laneLoop(tk, [&](Value j) {
       Value at = k.add(base, j);
       Value mj = maskOf(at), pj = k.load(p, at);
-      k.store(k.mul(pj, k.sub(k.mul(k.load(g, at), mj), dot)), g, at);
+      k.store(k.mul(pj, k.sub(k.mul(k.load(g, at), mj), dot)), ds, at);
       k.ifThen(drops, [&] { k.store(k.mul(pj, mj), d, at); });
     });
   });
@@ -265,5 +276,16 @@ void nngc::populateAttentionGPUKernelPatterns(GPUKernelPatterns &patterns) {
     });
     k.finish(batch * heads, kWarpSize);
     return success();
+  });
+
+  // q, k, v and the output; the gradient of the output, q, k, v and their
+  // gradients: the runtime's products read and write them (bf16 with
+  // NNGC_ATTN_BF16), the kernels only the work buffers and the mask.
+  // nngc-store-bf16 takes an attention's tensors all as bf16 or none.
+  setBF16<AttentionOp>(patterns, [](Operation *op, unsigned position) {
+    return position < 3 || position == op->getNumOperands();
+  });
+  setBF16<AttentionGradOp>(patterns, [](Operation *op, unsigned position) {
+    return position < 4 || position >= op->getNumOperands();
   });
 }

@@ -86,8 +86,9 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, Operation *op,
   SmallVector<Type> types;
   for (const KernelArg &a : args) {
     if (a.bufferElements > 0) {
-      types.push_back(
-          MemRefType::get({a.bufferElements}, builder.getF32Type()));
+      types.push_back(MemRefType::get({a.bufferElements},
+                                      a.bufferBF16 ? builder.getBF16Type()
+                                                   : builder.getF32Type()));
       bindings.push_back(builder.getStringAttr(a.what));
       continue;
     }

@@ -71,9 +71,12 @@ struct KernelArg {
     a.width = width;
     return a;
   }
-  static KernelArg buffer(int64_t elements, llvm::StringRef name) {
+  /// A work buffer of `elements` f32 (bf16 with `bf16`).
+  static KernelArg buffer(int64_t elements, llvm::StringRef name,
+                          bool bf16 = false) {
     KernelArg a(mlir::Value{});
     a.bufferElements = elements;
+    a.bufferBF16 = bf16;
     a.what = ("ptr=" + name).str();
     return a;
   }
@@ -81,6 +84,7 @@ struct KernelArg {
   mlir::Type scalarType;
   std::string what;
   int64_t bufferElements = 0;
+  bool bufferBF16 = false;
   int64_t width = 1;
 };
 

@@ -4,7 +4,8 @@
 // bf16 (see Passes.td): an activation is stored so when the op that makes
 // it and every op that reads it can take it so (their GPU kernel
 // patterns say, GPUKernelPattern::takesBF16), and the cuBLASLt products
-// among them keep their operand types to what cuBLASLt multiplies.
+// among them keep their operand types to what cuBLASLt multiplies (an
+// attention's: all its tensors in one type).
 //
 //===----------------------------------------------------------------------===//
 
@@ -109,8 +110,27 @@ struct NNStoreBF16Pass
     for (Operation &op : body)
       if (productOf(&op))
         products.push_back(&op);
+    // An attention and its backward ops: the runtime runs them all in one
+    // type (NNGC_ATTN_BF16), so their tensors are all bf16 or none.
+    SmallVector<SmallVector<Value>> attentions;
+    for (AttentionOp op : body.getOps<AttentionOp>()) {
+      SmallVector<Value> group = {op.getQuery(), op.getKey(), op.getValue(),
+                                  op.getResult()};
+      for (Operation *user : op.getResult().getUsers())
+        if (auto grad = dyn_cast<AttentionGradOp>(user);
+            grad && grad.getOutput() == op.getResult()) {
+          group.append({grad.getGrad(), grad.getQuery(), grad.getKey(),
+                        grad.getValue()});
+          group.append(grad->result_begin(), grad->result_end());
+        }
+      attentions.push_back(std::move(group));
+    }
     for (bool changed = true; changed;) {
       changed = false;
+      for (ArrayRef<Value> group : attentions)
+        if (!llvm::all_of(group, in))
+          for (Value v : group)
+            changed |= demote(v);
       for (Operation *op : products) {
         Product p = *productOf(op);
         Value a = p.lhs->get(), b = p.rhs->get();

@@ -93,7 +93,8 @@ static SmallVector<ConstArg> attentionInitArgs(Value query, Value key,
   ArrayRef<int64_t> q = shapeOf(query), k = shapeOf(key);
   int32_t flags = (causal ? NNGC_ATTN_CAUSAL : 0) |
                   (backward ? NNGC_ATTN_BACKWARD : 0) |
-                  (recompute ? NNGC_ATTN_RECOMPUTE : 0);
+                  (recompute ? NNGC_ATTN_RECOMPUTE : 0) |
+                  (nn::storedAsBF16(query) ? NNGC_ATTN_BF16 : 0);
   return {ConstArg::i64(q[0]),    ConstArg::i64(heads), ConstArg::i64(q[1]),
           ConstArg::i64(k[1]),    ConstArg::i64(q[2]),  ConstArg::f64(scale),
           ConstArg::f64(dropout), ConstArg::i32(flags)};

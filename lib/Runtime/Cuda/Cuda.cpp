@@ -182,6 +182,8 @@ struct HeadProduct {
   Matmul mm;
   float alpha = 1;
   int64_t loops = 1, stepA = 0, stepB = 0, stepC = 0;
+  /// The bytes of an element of A, B and C (2 for bf16).
+  int64_t bytesA = 4, bytesB = 4, bytesC = 4;
 };
 
 /// A recurrent layer stack's products and device buffers, per forward
@@ -234,7 +236,11 @@ struct Attention {
   /// The probabilities the forward keeps for the backward (0: none, the
   /// backward recomputes them).
   CUdeviceptr probs = 0;
+  /// NNGC_ATTN_BF16: bf16 operands, results, probabilities and dS.
+  bool bf16 = false;
   int64_t size() const { return batch * heads * tq * tk; }
+  /// The bytes of a probability (and of dS): 2 with bf16 operands.
+  int64_t probBytes() const { return bf16 ? 2 : 4; }
 };
 
 } // namespace
@@ -984,33 +990,61 @@ extern "C" void nngc_cuda_fused_matmul(void *ctx, int32_t slot, const float *a,
 
 namespace {
 
+/// `flags`: the NNGC_MATMUL_*_BF16 of A (lhs), B (rhs) and C.
 void headProductInit(void *c, HeadProduct &hp, const HeadProductPlan &plan,
-                     float alpha) {
+                     float alpha, int32_t flags) {
   hp.alpha = alpha;
   hp.loops = plan.loops;
   hp.stepA = plan.shape.stepA, hp.stepB = plan.shape.stepB,
   hp.stepC = plan.shape.stepC;
-  setupProduct(c, hp.mm, plan.shape, CUBLASLT_EPILOGUE_DEFAULT);
+  hp.bytesA = flags & NNGC_MATMUL_LHS_BF16 ? 2 : 4;
+  hp.bytesB = flags & NNGC_MATMUL_RHS_BF16 ? 2 : 4;
+  hp.bytesC = flags & NNGC_MATMUL_RESULT_BF16 ? 2 : 4;
+  setupProduct(c, hp.mm, plan.shape, CUBLASLT_EPILOGUE_DEFAULT, flags);
 }
 
-void headProductRun(Context::Cuda &cuda, HeadProduct &hp, const float *a,
-                    const float *b, float *out) {
+void headProductRun(Context::Cuda &cuda, HeadProduct &hp, const void *a,
+                    const void *b, void *out) {
   const float beta = 0;
+  auto at = [](const void *p, int64_t elements, int64_t bytes) {
+    return static_cast<const char *>(p) + elements * bytes;
+  };
   for (int64_t l = 0; l < hp.loops; ++l) {
-    float *c = out + l * hp.stepC;
-    cuda.checkBlas(cuda.blas->cublasLtMatmul(
-                       cuda.lt, hp.mm.desc, &hp.alpha, b + l * hp.stepB,
-                       hp.mm.a, a + l * hp.stepA, hp.mm.b, &beta, c, hp.mm.c, c,
-                       hp.mm.c, &hp.mm.algo,
-                       reinterpret_cast<void *>(cuda.workspace),
-                       cuda.workspaceBytes, cuda.stream),
-                   "cublasLtMatmul (attention)");
+    void *c = const_cast<char *>(at(out, l * hp.stepC, hp.bytesC));
+    cuda.checkBlas(
+        cuda.blas->cublasLtMatmul(
+            cuda.lt, hp.mm.desc, &hp.alpha, at(b, l * hp.stepB, hp.bytesB),
+            hp.mm.a, at(a, l * hp.stepA, hp.bytesA), hp.mm.b, &beta, c, hp.mm.c,
+            c, hp.mm.c, &hp.mm.algo, reinterpret_cast<void *>(cuda.workspace),
+            cuda.workspaceBytes, cuda.stream),
+        "cublasLtMatmul (attention)");
     cuda.synchronizeIfAsked("an attention product");
   }
 }
 
-float *scratchOf(Context::Cuda &cuda) {
-  return reinterpret_cast<float *>(cuda.attentionScratch);
+/// The bytes of one of attention `a`'s bf16 work buffers, a multiple of
+/// 64 (the alignment the products' setup promises cuBLASLt).
+int64_t bf16Pitch(const Attention &a) {
+  return (paddedFloats(a.size()) * 2 + 63) / 64 * 64;
+}
+
+/// The attention work buffers in the shared scratch, each of the
+/// attention's padded size: `f32(i)` the i-th f32 one; `prob(floats, i)`
+/// the i-th of Attention::probBytes after `floats` f32 ones.
+struct Scratch {
+  char *base;
+  int64_t n, pitch;
+  float *f32(int64_t i) const {
+    return reinterpret_cast<float *>(base) + i * n;
+  }
+  void *prob(int64_t floats, int64_t i) const {
+    return base + floats * n * 4 + i * pitch;
+  }
+};
+
+Scratch scratchOf(Context::Cuda &cuda, const Attention &a) {
+  return {reinterpret_cast<char *>(cuda.attentionScratch),
+          paddedFloats(a.size()), bf16Pitch(a)};
 }
 
 } // namespace
@@ -1026,21 +1060,36 @@ extern "C" void nngc_cuda_attention_init(void *c, int32_t s, int64_t batch,
     a.batch = batch, a.heads = heads, a.tq = tq, a.tk = tk;
     a.flags = flags;
     a.dropout = dropout;
+    a.bf16 = flags & NNGC_ATTN_BF16;
     auto f = static_cast<float>(scale);
     AttentionPlans plans = planAttention(batch, heads, tq, tk, width);
-    headProductInit(c, a.scores, plans.scores, f);
-    headProductInit(c, a.context, plans.context, 1);
+    // With bf16 operands every product multiplies bf16 by bf16; the scores
+    // and dP are f32, the rest bf16 (AttentionKernels.cpp).
+    int32_t in16 = a.bf16 ? NNGC_MATMUL_LHS_BF16 | NNGC_MATMUL_RHS_BF16 : 0;
+    int32_t all16 = a.bf16 ? in16 | NNGC_MATMUL_RESULT_BF16 : 0;
+    headProductInit(c, a.scores, plans.scores, f, in16);
+    headProductInit(c, a.context, plans.context, 1, all16);
     bool backward = flags & NNGC_ATTN_BACKWARD;
     bool recompute = flags & NNGC_ATTN_RECOMPUTE;
     if (backward) {
-      headProductInit(c, a.dValue, plans.dValue, 1);
-      headProductInit(c, a.dProbs, plans.dProbs, 1);
-      headProductInit(c, a.dQuery, plans.dQuery, f);
-      headProductInit(c, a.dKey, plans.dKey, f);
+      headProductInit(c, a.dValue, plans.dValue, 1, all16);
+      headProductInit(c, a.dProbs, plans.dProbs, 1, in16);
+      headProductInit(c, a.dQuery, plans.dQuery, f, all16);
+      headProductInit(c, a.dKey, plans.dKey, f, all16);
       if (!recompute)
-        cuda.reserve(a.size() * 4, [&a](CUdeviceptr p) { a.probs = p; });
+        cuda.reserve(a.size() * a.probBytes(),
+                     [&a](CUdeviceptr p) { a.probs = p; });
     }
-    int64_t need = paddedFloats(a.size()) * (backward && recompute ? 3 : 2);
+    // The scratch, in floats: f32 mode as before (the forward's scores,
+    // with the dropped probabilities over them, and probabilities; the
+    // backward's dP with dS over it, dropped probabilities, and the
+    // recomputation's probabilities); bf16 mode one f32 buffer (scores,
+    // then dP) and bf16 ones beside it, none written over another type.
+    int64_t n = paddedFloats(a.size()), need;
+    if (a.bf16)
+      need = n + bf16Pitch(a) / 4 * (backward && recompute ? 3 : 2);
+    else
+      need = n * (backward && recompute ? 3 : 2);
     cuda.attentionScratchFloats = std::max(cuda.attentionScratchFloats, need);
   });
 }
@@ -1049,7 +1098,7 @@ extern "C" void nngc_cuda_attention_init(void *c, int32_t s, int64_t batch,
 /// `softmax`): P into `probs`, dropout(P) into `dropped`.
 static void scoresAndSoftmax(void *c, Attention &a, int32_t softmax,
                              const float *q, const float *k, const float *mask,
-                             float *scores, float *probs, float *dropped) {
+                             float *scores, void *probs, void *dropped) {
   headProductRun(cudaOf(c), a.scores, q, k, scores);
   LaunchArgs ptrs = {scores};
   if (mask)
@@ -1067,11 +1116,17 @@ extern "C" void nngc_cuda_attention(void *c, int32_t s, int32_t training,
     Context &ctx = *static_cast<Context *>(c);
     Context::Cuda &cuda = cudaOf(c);
     Attention &a = cuda.attention.at(s);
-    int64_t n = paddedFloats(a.size());
-    float *scores = scratchOf(cuda);
-    float *probs = a.probs ? reinterpret_cast<float *>(a.probs) : scores + n;
-    // dropout(P) over the scores, which the kernel has read by then.
-    float *dropped = scores;
+    Scratch w = scratchOf(cuda, a);
+    float *scores = w.f32(0);
+    void *probs, *dropped;
+    if (a.bf16) {
+      probs = a.probs ? reinterpret_cast<void *>(a.probs) : w.prob(1, 0);
+      dropped = w.prob(1, 1);
+    } else {
+      probs = a.probs ? reinterpret_cast<void *>(a.probs) : w.f32(1);
+      // dropout(P) over the scores, which the kernel has read by then.
+      dropped = scores;
+    }
     scoresAndSoftmax(c, a, softmax, q, k, mask, scores, probs, dropped);
     bool drops = training && dropoutP(ctx, a.dropout) > 0;
     headProductRun(cuda, a.context, drops ? dropped : probs, v, out);
@@ -1087,27 +1142,33 @@ extern "C" void nngc_cuda_attention_grad(void *c, int32_t s, int32_t softmax,
     Context &ctx = *static_cast<Context *>(c);
     Context::Cuda &cuda = cudaOf(c);
     Attention &a = cuda.attention.at(s);
-    int64_t n = paddedFloats(a.size());
-    float *work = scratchOf(cuda);
-    float *probs = reinterpret_cast<float *>(a.probs), *dropped = work + n;
+    Scratch w = scratchOf(cuda, a);
+    float *work = w.f32(0);
+    // f32: dS over dP in `work`, the dropped probabilities and the
+    // recomputed ones after it; bf16: dS, the dropped and the recomputed
+    // probabilities in bf16 buffers after `work`.
+    void *probs = reinterpret_cast<void *>(a.probs);
+    void *dropped = a.bf16 ? w.prob(1, 0) : w.f32(1);
+    void *dscores = a.bf16 ? w.prob(1, 1) : static_cast<void *>(work);
     if (!a.probs) {
       if (softmax < 0)
         throw std::runtime_error("CUDA: nn.attention_grad has no "
                                  "probabilities to read or recompute");
       // The forward's products and kernel again: the forward's bits.
-      probs = work + n;
-      dropped = work + 2 * n;
+      probs = a.bf16 ? w.prob(1, 2) : w.f32(1);
+      if (!a.bf16)
+        dropped = w.f32(2);
       scoresAndSoftmax(c, a, softmax, q, k, mask, work, probs, dropped);
     }
-    // dP into the first buffer, then dS = P (dropout(dP) - rowsum) in
-    // place and dropout(P) beside it.
+    // dP into the first buffer, then dS = P (dropout(dP) - rowsum) and
+    // dropout(P) beside it.
     headProductRun(cuda, a.dProbs, dout, v, work);
-    LaunchArgs ptrs = {work, probs, dropped};
+    LaunchArgs ptrs = {work, probs, dropped, dscores};
     launchWith(c, softmaxGrad, ptrs);
     bool drops = dropoutP(ctx, a.dropout) > 0;
     headProductRun(cuda, a.dValue, drops ? dropped : probs, dout, dv);
-    headProductRun(cuda, a.dQuery, work, k, dq);
-    headProductRun(cuda, a.dKey, work, q, dk);
+    headProductRun(cuda, a.dQuery, dscores, k, dq);
+    headProductRun(cuda, a.dKey, dscores, q, dk);
   });
 }
 

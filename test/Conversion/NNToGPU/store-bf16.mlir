@@ -32,6 +32,19 @@
 // CHECK: %[[DW:.*]] = nn.matmul %[[A]], %[[A]] {transpose_lhs} :
 // CHECK: nn.gradient "sq.weight" %[[DW]]
 
+// An attention and its backward: q, k, v, the output, its gradient and
+// the input gradients all bf16 (the runtime runs an attention in one
+// type) ...
+// CHECK-LABEL: nn.model @attention
+// CHECK: nn.layer_norm {{.*}}nngc.bf16 = array<i1: true>
+// CHECK: nn.attention {{.*}}nngc.bf16 = array<i1: true>
+// CHECK: nn.gelu {{.*}}nngc.bf16 = array<i1: true>
+// CHECK: nn.attention_grad {{.*}}nngc.bf16 = array<i1: true, true, true>
+// ... or, where one of them cannot be (here the value, an input), none.
+// CHECK-LABEL: nn.model @attention_f32
+// CHECK-NOT: nngc.bf16
+// CHECK: nn.gradient
+
 // The step model has no gradients: unchanged.
 // CHECK-LABEL: nn.model @step
 // CHECK-NOT: nngc.bf16
@@ -74,6 +87,29 @@ nn.model @train {
   nn.output "gt" %gt : tensor<16x1xf32>
   %dw = nn.matmul %a, %a {transpose_lhs} : tensor<8x32xf32>, tensor<8x32xf32>
   nn.gradient "sq.weight" %dw : tensor<32x32xf32>
+}
+
+nn.model @attention {
+  %x = nn.input "x" : tensor<2x4x8xf32>
+  %lw = nn.param "ln.weight" init(ones) : tensor<8xf32>
+  %q = nn.layer_norm %x weight(%lw : tensor<8xf32>) : tensor<2x4x8xf32>
+  %y = nn.attention %q, %q, %q {heads = 2} : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>
+  %dy = nn.gelu %y : tensor<2x4x8xf32>
+  %dq, %dk, %dv = nn.attention_grad %dy, %q, %q, %q output(%y) {heads = 2, dropout = 0.0, scale = 0.5} : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>
+  %s = nn.add %dq, %dk : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+  %t = nn.add %s, %dv : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+  %r = nn.reduce mean %t {axis = 1} : tensor<2x4x8xf32> -> tensor<2x1x8xf32>
+  nn.gradient "ln.weight" %r : tensor<2x1x8xf32>
+}
+
+nn.model @attention_f32 {
+  %x = nn.input "x" : tensor<2x4x8xf32>
+  %v = nn.input "v" : tensor<2x4x8xf32>
+  %lw = nn.param "ln.weight" init(ones) : tensor<8xf32>
+  %q = nn.layer_norm %x weight(%lw : tensor<8xf32>) : tensor<2x4x8xf32>
+  %y = nn.attention %q, %q, %v {heads = 2} : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>
+  %r = nn.reduce mean %y {axis = 1} : tensor<2x4x8xf32> -> tensor<2x1x8xf32>
+  nn.gradient "ln.weight" %r : tensor<2x1x8xf32>
 }
 
 nn.model @step {
