@@ -117,7 +117,8 @@ else
       status=1
       continue
     fi
-    params=$(trainer "$t" info | awk '/^parameters/ {print $2}')
+    trainer "$t" info >"$out/logs/gpt_small.$precision.info" 2>&1
+    params=$(awk '/^parameters/ {print $2}' "$out/logs/gpt_small.$precision.info")
     # MFU as torch_gpt.py counts it: 6 N per token for the N parameters
     # plus the attention products (6 layers, T 256, C 384), over the
     # precision's dense peak (H100 and H200: fp32 67, tf32 495, bf16 989
@@ -132,7 +133,7 @@ print(f"{tps:.0f} {tps * (6 * n + 12 * 6 * 256 * 384) / peak:.3f}")
 PY
 )
     ours[$precision]=${line%% *}
-    say "nngc gpt_small $precision: ${line%% *} tokens/s, MFU ${line##* }"
+    say "nngc gpt_small $precision: ${line%% *} tokens/s, MFU ${line##* }, $(grep -m1 -o 'device memory [0-9.]* MiB' "$out/logs/gpt_small.$precision.info")"
   done
   if python3 -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
     if [ ! -f "$pkg/ref_models.py" ]; then
