@@ -626,20 +626,24 @@ int cmdInfo(Model &model) {
   auto kib = [](int64_t b) {
     return std::to_string((b + 1023) / 1024) + " KiB";
   };
+  // What the CPU's primitives keep (the plan's count) is no CUDA
+  // trainer's: its runtime's buffers are on the device memory line.
+  int64_t kept = model.device ? 0 : m.keptBytes;
   std::cout << "memory       arena " << kib(m.arenaBytes) << ", parameters "
             << kib(m.paramBytes) << ", gradients " << kib(m.paramBytes)
             << ", optimizer state " << kib(m.stateBytes);
-  if (m.keptBytes)
-    std::cout << ", kept by primitives " << kib(m.keptBytes);
+  if (kept)
+    std::cout << ", kept by primitives " << kib(kept);
   std::cout << " (total "
-            << kib(m.arenaBytes + 2 * m.paramBytes + m.stateBytes + m.keptBytes)
-            << ")\n"
-            << "primitives   hold " << kib(model.ctx.primitiveBytes())
-            << " at run time (the plan counts " << kib(m.keptBytes)
-            << ": attention probabilities and scratch, layer-norm "
-               "statistics; not recurrent layers' oneDNN workspace, "
-               "scratchpad and weight copies)\n"
-            << reportLines(m.report) << "entry points";
+            << kib(m.arenaBytes + 2 * m.paramBytes + m.stateBytes + kept)
+            << ")\n";
+  if (!model.device)
+    std::cout << "primitives   hold " << kib(model.ctx.primitiveBytes())
+              << " at run time (the plan counts " << kib(m.keptBytes)
+              << ": attention probabilities and scratch, layer-norm "
+                 "statistics; not recurrent layers' oneDNN workspace, "
+                 "scratchpad and weight copies)\n";
+  std::cout << reportLines(m.report) << "entry points";
   for (const std::string &e : m.entries)
     std::cout << " " << e;
   std::cout << "\n";
