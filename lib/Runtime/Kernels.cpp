@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BF16.h"
 #include "DnnlUtils.h"
 #include "nngc/Runtime/ABI.h"
 
@@ -348,16 +349,8 @@ extern "C" void nngc_rt_neg(void *, int64_t n, const float *in, float *out) {
 extern "C" void nngc_rt_round_bf16(void *, int64_t n, const float *in,
                                    float *out) {
 #pragma omp parallel for if (n > kParallelGrain) schedule(static)
-  for (int64_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, &in[i], sizeof bits);
-    if ((bits & 0x7fffffffu) > 0x7f800000u)
-      bits |= 0x00400000u; // NaN: stays a (quiet) NaN
-    else
-      bits += 0x7fffu + ((bits >> 16) & 1u); // to nearest, ties to even
-    bits &= 0xffff0000u;
-    std::memcpy(&out[i], &bits, sizeof bits);
-  }
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = nngc::rt::fromBF16Bits(nngc::rt::bf16Bits(in[i]));
 }
 
 extern "C" void nngc_rt_fill(void *, int64_t n, double value, float *out) {

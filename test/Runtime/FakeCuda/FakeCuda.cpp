@@ -18,6 +18,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BF16.h"
+
 #include <cublasLt.h>
 #include <cuda.h>
 
@@ -409,23 +411,13 @@ struct FakeLayout {
 static float readElement(const void *base, cudaDataType type, int64_t i) {
   if (type == CUDA_R_32F)
     return static_cast<const float *>(base)[i];
-  uint32_t bits = uint32_t(static_cast<const uint16_t *>(base)[i]) << 16;
-  float v;
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
+  return nngc::rt::fromBF16Bits(static_cast<const uint16_t *>(base)[i]);
 }
 static void writeElement(void *base, cudaDataType type, int64_t i, float v) {
-  if (type == CUDA_R_32F) {
+  if (type == CUDA_R_32F)
     static_cast<float *>(base)[i] = v;
-    return;
-  }
-  uint32_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  if ((bits & 0x7fffffffu) > 0x7f800000u)
-    bits |= 0x00400000u;
   else
-    bits += 0x7fffu + ((bits >> 16) & 1u);
-  static_cast<uint16_t *>(base)[i] = static_cast<uint16_t>(bits >> 16);
+    static_cast<uint16_t *>(base)[i] = nngc::rt::bf16Bits(v);
 }
 
 cublasStatus_t cublasLtCreate(cublasLtHandle_t *h) {

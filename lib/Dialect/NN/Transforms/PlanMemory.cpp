@@ -33,8 +33,6 @@ static constexpr int64_t kAlign = 64;
 
 static int64_t alignUp(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-static int64_t byteSize(Value v) { return storedBytes(v); }
-
 static void setStorage(Operation *op, StringRef space, int64_t offset) {
   Builder b(op->getContext());
   op->setAttr("nngc.space", b.getStringAttr(space));
@@ -115,7 +113,7 @@ nngc::nn::arenaBuffers(ModelOp model, function_ref<bool(Value)> preassigned,
       b.values.push_back(v);
       b.start = start;
       b.end = isInput ? n : start;
-      b.size = byteSize(v);
+      b.size = storedBytes(v);
       buffers.push_back(std::move(b));
     }
   }
@@ -245,11 +243,11 @@ FailureOr<MemoryPlan> nngc::nn::planMemory(ModelOp model,
   for (ParamOp p : body.getOps<ParamOp>()) {
     storage[p.getResult()] = {"param", plan.paramBytes};
     paramOffset[p.getName()] = plan.paramBytes;
-    plan.paramBytes += alignUp(byteSize(p));
+    plan.paramBytes += alignUp(storedBytes(p));
   }
   for (StateOp s : body.getOps<StateOp>()) {
     storage[s.getResult()] = {"state", plan.stateBytes};
-    plan.stateBytes += alignUp(byteSize(s));
+    plan.stateBytes += alignUp(storedBytes(s));
   }
 
   // A gradient computed by one op is written straight into its slot.

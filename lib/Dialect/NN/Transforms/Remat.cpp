@@ -85,8 +85,6 @@ Operation *cloneBefore(const llvm::DenseMap<Operation *, Operation *> &clones,
                                                                : nullptr;
 }
 
-int64_t bytesOf(Value v) { return storedBytes(v); }
-
 /// The forward values worth recomputing, best first. `clones` maps ops
 /// already recomputed to their recomputation, which a chain may read.
 SmallVector<Candidate>
@@ -187,7 +185,8 @@ candidates(ModelOp model, const llvm::DenseSet<Operation *> &tried,
         op.getOperands(), [&](Value u) { return available(u, kMaxChain - 1); });
     if (!ok)
       continue;
-    c.bytesPerFlop = double(bytesOf(v)) / double(std::max<int64_t>(flops, 1));
+    c.bytesPerFlop =
+        double(storedBytes(v)) / double(std::max<int64_t>(flops, 1));
     found.push_back(std::move(c));
   }
   if (!attention.empty())
