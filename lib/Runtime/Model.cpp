@@ -430,8 +430,10 @@ void Model::run(void (*entry)(void *, void *, void *, void *, void *),
     for (const InputInfo &in : manifest.inputs)
       device->upload(onDevice.arena + in.offset, arena.data() + in.offset,
                      bytesOfShape(in.shape, in.isInt ? 8 : 4));
-    entry(&ctx, onDevice.arena, onDevice.params, onDevice.grads,
-          onDevice.state);
+    device->runEntry(ctx, name, [&] {
+      entry(&ctx, onDevice.arena, onDevice.params, onDevice.grads,
+            onDevice.state);
+    });
     deviceParamsNewer |= updates;
     // The checks are in the updating entry points (train, grad) only.
     if (updates && ctx.checkNumerics && ctx.error.empty())

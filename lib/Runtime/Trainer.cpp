@@ -1146,6 +1146,9 @@ int cmdBench(Model &model, int argc, char **argv) {
         1e3 * st.inFlightSeconds / steps, 1e3 * st.blockedSeconds / steps);
     jobJson = buf;
   }
+  // A CUDA trainer: whether its steps ran as a CUDA graph.
+  if (model.device)
+    jobJson += ",\"cuda_graphs\":" + jsonQuote(model.device->graphs());
   std::printf(
       "{\"model\":%s,\"batch\":%lld,\"threads\":%d,\"steps\":%lld,"
       "\"step_ms\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},"

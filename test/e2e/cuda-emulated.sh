@@ -11,7 +11,9 @@
 # With `dropout`, the model's dropout stays on (no --dropout 0): both
 # trainers must draw the same masks. CUDA_OPTIONS go to the CUDA trainer's
 # nngc compile (e.g. --precision=bf16), COMPARE_OPTIONS to
-# compare_trainers.py (e.g. --tol 0.02).
+# compare_trainers.py (e.g. --tol 0.02); TRAIN_STEPS replaces the 2 steps.
+# The CUDA trainer's stderr is in NAME.cuda.err (NNGC_FAKE_CUDA_STATS's
+# counts, for one).
 set -euo pipefail
 obj=$1 translate=$2 cc=$3 model=$4 out=$5 name=$6
 dropout=(--dropout 0)
@@ -28,10 +30,12 @@ read -r -a compare_options <<< "${COMPARE_OPTIONS:-}"
 "$obj/bin/nngc" compile "$model" --target=cuda "${cuda_options[@]}" -o "$name.cuda"
 "$obj/bin/nngc" compile "$model" -o "$name.cpu"
 run() {
-  "./$name.$1" grad-check --random-inputs --seed 1 "${dropout[@]}" --train-steps 2 \
+  "./$name.$1" grad-check --random-inputs --seed 1 "${dropout[@]}" \
+    --train-steps "${TRAIN_STEPS:-2}" \
     --out "$PWD/$name.$1.safetensors" > "$name.$1.log"
 }
-NNGC_FAKE_CUDA_KERNELS=$PWD/$name.kernels.so LD_LIBRARY_PATH=$fake run cuda
+NNGC_FAKE_CUDA_KERNELS=$PWD/$name.kernels.so LD_LIBRARY_PATH=$fake run cuda \
+  2> "$name.cuda.err" || { cat "$name.cuda.err" >&2; exit 1; }
 run cpu
 /usr/bin/python3 "$src/bench/gpu/compare_trainers.py" --name "$name" \
   "${compare_options[@]}" "$name.cpu.safetensors" "$name.cuda.safetensors"

@@ -16,6 +16,7 @@
 #define NNGC_RUNTIME_DEVICE_H
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace nngc::rt {
@@ -56,6 +57,15 @@ public:
   /// nngc_rt_check_finite reports it (ctx.error, ctx.numericsFailed).
   /// Waits for the step.
   virtual void reportNumerics(Context &ctx) = 0;
+  /// Runs the entry point `name`: `entry` calls it. The CUDA device runs
+  /// its second call's launches as a CUDA graph it captures, and launches
+  /// that graph from then on; errors are in `ctx.error`, as `entry`'s.
+  virtual void runEntry(Context &ctx, const std::string &name,
+                        const std::function<void()> &entry) {
+    entry();
+  }
+  /// Whether the entry points run as CUDA graphs, or why not.
+  virtual std::string graphs() const { return ""; }
 };
 
 } // namespace nngc::rt

@@ -108,6 +108,14 @@ struct Driver {
   NNGC_ENTRY(lib, cuEventCreate);
   NNGC_ENTRY(lib, cuEventRecord);
   NNGC_ENTRY(lib, cuEventSynchronize);
+  NNGC_ENTRY(lib, cuStreamBeginCapture);
+  NNGC_ENTRY(lib, cuStreamEndCapture);
+  NNGC_ENTRY(lib, cuStreamGetCaptureInfo);
+  NNGC_ENTRY(lib, cuGraphInstantiate);
+  NNGC_ENTRY(lib, cuGraphLaunch);
+  NNGC_ENTRY(lib, cuGraphExecKernelNodeSetParams);
+  NNGC_ENTRY(lib, cuGraphExecDestroy);
+  NNGC_ENTRY(lib, cuGraphDestroy);
 
   explicit Driver(Library l) : lib(std::move(l)) {}
 };
@@ -243,6 +251,29 @@ struct Attention {
   int64_t probBytes() const { return bf16 ? 2 : 4; }
 };
 
+/// An entry point's launches, products and copies as a CUDA graph
+/// (docs/CUDA.md, "CUDA graphs"): captured at its second call, launched
+/// with one cuGraphLaunch after that. The kernels' scalar arguments that
+/// change from step to step (dropout keys, Adam's bias corrections, the
+/// scheduled learning rate, the valid rows of a last batch) are set in the
+/// graph's kernel nodes before each launch, those that changed only.
+struct Graph {
+  /// The captured graph (its nodes are the handles the kernel nodes'
+  /// updates name, so it lives as long as its instance) and the instance.
+  CUgraph graph = nullptr;
+  CUgraphExec exec = nullptr;
+  /// The calls of the entry point so far (the first runs as launches).
+  int64_t calls = 0;
+  struct Kernel {
+    CUgraphNode node = nullptr;
+    int32_t id = 0;
+    std::vector<void *> tensors;
+    /// The argument values the node has.
+    std::vector<uint64_t> values;
+  };
+  std::vector<Kernel> kernels;
+};
+
 } // namespace
 
 struct Context::Cuda {
@@ -337,6 +368,24 @@ struct Context::Cuda {
   /// queued, so that a fault names what faulted (slow; for debugging).
   bool syncEach = false;
 
+  /// The entry points' graphs, by entry point and the conditions that
+  /// choose its calls (CudaDevice::runEntry); the graph being captured.
+  /// Off with NNGC_CUDA_GRAPHS=0, with NNGC_CUDA_SYNC, and after a capture
+  /// failed (`graphsOff` says why).
+  std::map<std::string, Graph> graphs;
+  Graph *capturing = nullptr;
+  bool graphsOn = true;
+  std::string graphsOff;
+  ~Cuda() {
+    if (driver)
+      for (auto &g : graphs) {
+        if (g.second.exec)
+          driver->cuGraphExecDestroy(g.second.exec);
+        if (g.second.graph)
+          driver->cuGraphDestroy(g.second.graph);
+      }
+  }
+
   void check(CUresult r, const char *what) const {
     if (r == CUDA_SUCCESS)
       return;
@@ -380,6 +429,9 @@ struct Context::Cuda {
     return *blas;
   }
 };
+
+static void fillArguments(Context &ctx, Context::Cuda &cuda, Launch &l,
+                          void *const *tensors);
 
 namespace {
 
@@ -503,6 +555,11 @@ public:
   void placeRuntimeBuffers(void *device) override {
     cuda.place(reinterpret_cast<CUdeviceptr>(device));
   }
+  void runEntry(Context &ctx, const std::string &name,
+                const std::function<void()> &entry) override;
+  std::string graphs() const override {
+    return cuda.graphsOn ? "on" : "off (" + cuda.graphsOff + ")";
+  }
 
 private:
   struct Staging {
@@ -519,6 +576,96 @@ private:
   int nextStaging = 0;
   Context::Cuda &cuda;
 };
+
+std::string errorName(const Context::Cuda &cuda, CUresult r) {
+  const char *name = nullptr;
+  cuda.driver->cuGetErrorName(r, &name);
+  return name ? name : std::to_string(r);
+}
+
+void CudaDevice::runEntry(Context &ctx, const std::string &name,
+                          const std::function<void()> &entry) {
+  if (!cuda.graphsOn) {
+    entry();
+    return;
+  }
+  // What chooses the calls an entry point makes, besides the entry point:
+  // the checks it launches, clipping's norm kernels, and the dropout
+  // override (attention multiplies P or dropout(P)).
+  std::string key = name + (ctx.checkNumerics ? " checked" : "") +
+                    (ctx.clipNorm > 0 ? " clipped" : "") + " dropout " +
+                    std::to_string(ctx.dropoutOverride);
+  Graph &g = cuda.graphs[key];
+  if (g.exec) {
+    // The arguments of this step; a node whose arguments changed gets
+    // them.
+    for (Graph::Kernel &k : g.kernels) {
+      Launch &l = cuda.launches[k.id];
+      fillArguments(ctx, cuda, l, k.tensors.data());
+      if (l.values == k.values)
+        continue;
+      k.values = l.values;
+      CUDA_KERNEL_NODE_PARAMS p{};
+      p.func = l.function;
+      p.gridDimX = l.grid, p.gridDimY = 1, p.gridDimZ = 1;
+      p.blockDimX = l.block, p.blockDimY = 1, p.blockDimZ = 1;
+      p.kernelParams = l.pointers.data();
+      cuda.check(
+          cuda.driver->cuGraphExecKernelNodeSetParams(g.exec, k.node, &p),
+          ("setting the arguments of " + l.name + " in the step's graph")
+              .c_str());
+    }
+    cuda.check(cuda.driver->cuGraphLaunch(g.exec, cuda.stream),
+               ("launching the graph of " + name).c_str());
+    return;
+  }
+  // The first call runs as launches (anything an op sets up on its first
+  // call is done then); the second is captured, then launched.
+  if (g.calls++ == 0) {
+    entry();
+    return;
+  }
+  std::string why;
+  if (CUresult r = cuda.driver->cuStreamBeginCapture(
+          cuda.stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+      r != CUDA_SUCCESS) {
+    why = "cuStreamBeginCapture: " + errorName(cuda, r);
+  } else {
+    cuda.capturing = &g;
+    entry();
+    cuda.capturing = nullptr;
+    r = cuda.driver->cuStreamEndCapture(cuda.stream, &g.graph);
+    if (!ctx.error.empty())
+      why = ctx.error;
+    else if (r != CUDA_SUCCESS)
+      why = "cuStreamEndCapture: " + errorName(cuda, r);
+  }
+  if (why.empty()) {
+    if (CUresult r = cuda.driver->cuGraphInstantiate(&g.exec, g.graph, 0);
+        r != CUDA_SUCCESS) {
+      why = "cuGraphInstantiate: " + errorName(cuda, r);
+      g.exec = nullptr;
+    }
+  }
+  if (why.empty()) {
+    cuda.check(cuda.driver->cuGraphLaunch(g.exec, cuda.stream),
+               ("launching the graph of " + name).c_str());
+    return;
+  }
+  // Nothing captured has run: the call runs as launches, and so does
+  // every call after it. An error of the entry point's own comes again.
+  g.kernels.clear();
+  if (g.graph)
+    cuda.driver->cuGraphDestroy(g.graph);
+  g.graph = nullptr;
+  ctx.error.clear();
+  cuda.graphsOn = false;
+  cuda.graphsOff = "capturing " + name + " failed: " + why;
+  entry();
+  if (ctx.error.empty())
+    std::fprintf(stderr, "nngc: CUDA graphs off: %s\n",
+                 cuda.graphsOff.c_str());
+}
 
 /// Runs `f`, keeping its first error in the context: the generated code
 /// that calls the entry points below cannot pass an exception on, and the
@@ -568,6 +715,15 @@ extern "C" Device *nngc_cuda_open_device(Context *ctx) {
               "cuStreamCreate");
   if (const char *sync = std::getenv("NNGC_CUDA_SYNC"))
     cuda->syncEach = *sync && std::string(sync) != "0";
+  if (const char *graphs = std::getenv("NNGC_CUDA_GRAPHS");
+      graphs && std::string(graphs) == "0") {
+    cuda->graphsOn = false;
+    cuda->graphsOff = "NNGC_CUDA_GRAPHS=0";
+  } else if (cuda->syncEach) {
+    // Each launch waits for itself: there is nothing to capture.
+    cuda->graphsOn = false;
+    cuda->graphsOff = "NNGC_CUDA_SYNC";
+  }
   char name[256] = {0};
   d.cuDeviceGetName(name, sizeof name - 1, cuda->device);
   int major = 0, minor = 0;
@@ -659,18 +815,10 @@ extern "C" void nngc_cuda_launch_init(void *ctx, int32_t id, const char *name,
 /// Launch `id` (nngc_cuda_launch_init) with `tensors`, its pointer
 /// arguments in order (`count` of them, checked, when the runtime's own
 /// call passes them; -1 from the generated code).
-static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
-  Context &ctx = *static_cast<Context *>(c);
-  Context::Cuda &cuda = cudaOf(c);
-  Launch &l = cuda.launches.at(id);
-  // A numerics check returns at once unless the trainer checks, as the
-  // CPU's; here it is not even launched.
-  if ((l.numerics && !ctx.checkNumerics) || (l.ifClipping && ctx.clipNorm <= 0))
-    return;
-  if (count >= 0 && count != l.tensors)
-    throw std::runtime_error(
-        "CUDA: " + l.name + " takes " + std::to_string(l.tensors) +
-        " pointers, the runtime passed " + std::to_string(count));
+/// Sets `l.values`, the arguments of launch `l` with `tensors` at this
+/// step.
+static void fillArguments(Context &ctx, Context::Cuda &cuda, Launch &l,
+                          void *const *tensors) {
   size_t tensor = 0;
   const double t = static_cast<double>(std::max<int64_t>(ctx.step, 1));
   // The op's mask key, once a launch (its kernels need it or not).
@@ -757,10 +905,41 @@ static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
       break;
     }
   }
+}
+
+static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
+  Context &ctx = *static_cast<Context *>(c);
+  Context::Cuda &cuda = cudaOf(c);
+  Launch &l = cuda.launches.at(id);
+  // A numerics check returns at once unless the trainer checks, as the
+  // CPU's; here it is not even launched.
+  if ((l.numerics && !ctx.checkNumerics) || (l.ifClipping && ctx.clipNorm <= 0))
+    return;
+  if (count >= 0 && count != l.tensors)
+    throw std::runtime_error(
+        "CUDA: " + l.name + " takes " + std::to_string(l.tensors) +
+        " pointers, the runtime passed " + std::to_string(count));
+  fillArguments(ctx, cuda, l, tensors);
   cuda.check(cuda.driver->cuLaunchKernel(l.function, l.grid, 1, 1, l.block, 1,
                                          1, 0, cuda.stream, l.pointers.data(),
                                          nullptr),
              ("launching " + l.name).c_str());
+  if (Graph *g = cuda.capturing) {
+    // The node just captured: what the stream's next work would follow.
+    CUstreamCaptureStatus status;
+    const CUgraphNode *last = nullptr;
+    size_t n = 0;
+    cuda.check(cuda.driver->cuStreamGetCaptureInfo(cuda.stream, &status,
+                                                   nullptr, nullptr, &last,
+                                                   nullptr, &n),
+               "cuStreamGetCaptureInfo");
+    if (status != CU_STREAM_CAPTURE_STATUS_ACTIVE || n != 1 || !last)
+      throw std::runtime_error("CUDA: capturing " + l.name +
+                               ": no kernel node to follow");
+    g->kernels.push_back({last[0], id,
+                          std::vector<void *>(tensors, tensors + l.tensors),
+                          l.values});
+  }
   cuda.synchronizeIfAsked("kernel " + l.name);
 }
 

@@ -16,6 +16,16 @@
 // (test/e2e/cuda-emulated.test). With NNGC_FAKE_CUDA_STATS set it prints
 // what it was asked to do at exit.
 //
+// Stream capture and CUDA graphs: between cuStreamBeginCapture and
+// cuStreamEndCapture, launches, copies, memsets and cuBLASLt products are
+// recorded as the graph's nodes instead of run (a kernel node keeps a copy
+// of its parameters, sized from the PTX entry's .param list, as the driver
+// does); cuGraphLaunch runs an instantiated graph's nodes in order, and
+// cuGraphExecKernelNodeSetParams replaces a kernel node's parameters. As
+// the driver, it refuses what a capture cannot hold (waiting for the
+// stream or an event, allocating, copying from pageable host memory): the
+// call fails and the capture is invalidated.
+//
 //===----------------------------------------------------------------------===//
 
 #include "BF16.h"
@@ -31,7 +41,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <memory>
 #include <regex>
 #include <string>
 #include <vector>
@@ -40,6 +52,7 @@ namespace {
 
 struct Stats {
   long launches = 0, products = 0, allocations = 0, deviceAllocations = 0;
+  long graphs = 0, graphLaunches = 0, nodeUpdates = 0;
   long long bytesCopied = 0;
   /// The largest workspace a product was given.
   long long workspaceBytes = 0;
@@ -48,9 +61,10 @@ struct Stats {
       std::fprintf(stderr,
                    "fake cuda: %ld launches, %ld products, %ld allocations, "
                    "%lld bytes copied, workspace %lld bytes, %ld device "
-                   "allocations\n",
+                   "allocations, %ld graphs, %ld graph launches, %ld kernel "
+                   "node updates\n",
                    launches, products, allocations, bytesCopied, workspaceBytes,
-                   deviceAllocations);
+                   deviceAllocations, graphs, graphLaunches, nodeUpdates);
   }
 } stats;
 
@@ -74,6 +88,9 @@ struct Function {
   /// threads (shuffles, barriers): then its threads run as fibers.
   std::vector<size_t> shared;
   bool synchronises = false;
+  /// The bytes of each parameter (the PTX entry's .param list), for the
+  /// copy a captured launch keeps.
+  std::vector<size_t> params;
 };
 std::map<std::string, Function> functions;
 
@@ -197,6 +214,94 @@ CUresult copy(void *dst, const void *src, size_t bytes) {
   return CUDA_SUCCESS;
 }
 
+/// The pinned host blocks (cuMemAllocHost): start -> bytes.
+std::map<uintptr_t, size_t> pinned;
+bool isPinned(const void *p, size_t bytes) {
+  auto at = reinterpret_cast<uintptr_t>(p);
+  auto it = pinned.upper_bound(at);
+  if (it == pinned.begin())
+    return false;
+  --it;
+  return at + bytes <= it->first + it->second;
+}
+
+//===----------------------------------------------------------------------===//
+// Stream capture and graphs
+//===----------------------------------------------------------------------===//
+
+struct GraphNode {
+  size_t index = 0;
+  /// A kernel node: the function, its shape and a copy of its parameters
+  /// (at `offsets` in `bytes`).
+  Function *fn = nullptr;
+  unsigned grid = 0, block = 0;
+  std::vector<char> bytes;
+  std::vector<size_t> offsets;
+  /// Any other node (a copy, a memset, a product): what it does.
+  std::function<CUresult()> run;
+
+  CUresult setParams(Function &f, unsigned gx, unsigned bx, void **params) {
+    fn = &f, grid = gx, block = bx;
+    offsets.clear();
+    size_t at = 0;
+    for (size_t n : f.params) {
+      offsets.push_back(at);
+      at += (n + 7) / 8 * 8;
+    }
+    bytes.assign(at, 0);
+    for (size_t i = 0; i < f.params.size(); ++i)
+      std::memcpy(bytes.data() + offsets[i], params[i], f.params[i]);
+    return CUDA_SUCCESS;
+  }
+};
+struct FakeGraph {
+  std::vector<std::unique_ptr<GraphNode>> nodes;
+};
+struct FakeExec {
+  std::vector<GraphNode> nodes;
+};
+
+/// The capture in progress (the runtime captures one stream), whether a
+/// refused call invalidated it, and the node recorded last.
+FakeGraph *capture = nullptr;
+bool captureInvalid = false;
+unsigned long long captureId = 0;
+CUgraphNode lastNode = nullptr;
+
+/// A call a capture cannot hold: it fails and invalidates the capture.
+bool refusedInCapture() {
+  if (!capture)
+    return false;
+  captureInvalid = true;
+  return true;
+}
+
+/// Runs `op` now, or records it in the capture as a node.
+CUresult submit(std::function<CUresult()> op) {
+  if (!capture)
+    return op();
+  auto n = std::make_unique<GraphNode>();
+  n->index = capture->nodes.size();
+  n->run = std::move(op);
+  lastNode = reinterpret_cast<CUgraphNode>(n.get());
+  capture->nodes.push_back(std::move(n));
+  return CUDA_SUCCESS;
+}
+
+/// The driver copy's submit, from either copy of this file: the products
+/// of the cuBLASLt copy are nodes of the driver's capture.
+CUresult submitToDriver(std::function<CUresult()> op) {
+  using Submit = CUresult (*)(std::function<CUresult()> *);
+  static Submit driver = [] {
+    void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+    return h ? reinterpret_cast<Submit>(dlsym(h, "nngc_fake_submit"))
+             : nullptr;
+  }();
+  return driver ? driver(&op) : op();
+}
+
+CUresult runKernel(Function &fn, unsigned gx, unsigned bx, void **params);
+
 } // namespace
 
 extern "C" {
@@ -224,7 +329,12 @@ CUresult cuInit(unsigned int) { return CUDA_SUCCESS; }
 CUresult cuGetErrorName(CUresult r, const char **name) {
   *name = r == CUDA_ERROR_NOT_FOUND         ? "CUDA_ERROR_NOT_FOUND"
           : r == CUDA_ERROR_ILLEGAL_ADDRESS ? "CUDA_ERROR_ILLEGAL_ADDRESS"
-                                            : "CUDA_ERROR_FAKE";
+          : r == CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED
+              ? "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"
+          : r == CUDA_ERROR_STREAM_CAPTURE_INVALIDATED
+              ? "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"
+          : r == CUDA_ERROR_NOT_SUPPORTED ? "CUDA_ERROR_NOT_SUPPORTED"
+                                          : "CUDA_ERROR_FAKE";
   return CUDA_SUCCESS;
 }
 CUresult cuDeviceGetCount(int *count) {
@@ -256,7 +366,9 @@ CUresult cuStreamCreate(CUstream *stream, unsigned int) {
   *stream = reinterpret_cast<CUstream>(&ptx);
   return CUDA_SUCCESS;
 }
-CUresult cuStreamSynchronize(CUstream) { return fault; }
+CUresult cuStreamSynchronize(CUstream) {
+  return refusedInCapture() ? CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED : fault;
+}
 CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int,
                             CUjit_option *, void **) {
   ptx = static_cast<const char *>(image);
@@ -277,6 +389,17 @@ CUresult cuModuleGetFunction(CUfunction *f, CUmodule, const char *name) {
     return CUDA_ERROR_NOT_FOUND;
   Function &fn = functions[name];
   fn.name = name;
+  {
+    // `.param .u64 name`, `.param .align 8 .b8 name[16]`.
+    std::string text = entryText(name);
+    text = text.substr(0, text.find(')'));
+    std::regex param(R"(\.param\s+(?:\.align\s+[0-9]+\s+)?\.[a-z]([0-9]+)\s+[A-Za-z_0-9$]+(?:\[([0-9]+)\])?)");
+    fn.params.clear();
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), param);
+         it != std::sregex_iterator(); ++it)
+      fn.params.push_back(std::stoul((*it)[1].str()) / 8 *
+                          ((*it)[2].matched ? std::stoul((*it)[2].str()) : 1));
+  }
   if (hostKernels) {
     fn.entry = reinterpret_cast<void (*)(void **, void **)>(
         dlsym(hostKernels, (fn.name + "_entry").c_str()));
@@ -304,8 +427,24 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy,
     return CUDA_ERROR_INVALID_VALUE;
   if (fault != CUDA_SUCCESS)
     return fault;
-  ++stats.launches;
   auto &fn = *reinterpret_cast<Function *>(f);
+  if (capture) {
+    auto n = std::make_unique<GraphNode>();
+    n->index = capture->nodes.size();
+    n->setParams(fn, gx, bx, params);
+    lastNode = reinterpret_cast<CUgraphNode>(n.get());
+    capture->nodes.push_back(std::move(n));
+    return CUDA_SUCCESS;
+  }
+  return runKernel(fn, gx, bx, params);
+}
+} // extern "C"
+
+namespace {
+CUresult runKernel(Function &fn, unsigned gx, unsigned bx, void **params) {
+  if (fault != CUDA_SUCCESS)
+    return fault;
+  ++stats.launches;
   if (const char *fail = std::getenv("NNGC_FAKE_CUDA_FAIL");
       fail && *fail && fn.name.find(fail) != std::string::npos) {
     fault = CUDA_ERROR_ILLEGAL_ADDRESS;
@@ -344,41 +483,183 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy,
   }
   return CUDA_SUCCESS;
 }
+} // namespace
+
+extern "C" {
+CUresult cuStreamBeginCapture(CUstream, CUstreamCaptureMode) {
+  if (capture)
+    return CUDA_ERROR_ILLEGAL_STATE;
+  // NNGC_FAKE_CUDA_NO_CAPTURE=1: a driver that cannot capture (for the
+  // runtime's fallback to launches).
+  if (const char *no = std::getenv("NNGC_FAKE_CUDA_NO_CAPTURE"); no && *no)
+    return CUDA_ERROR_NOT_SUPPORTED;
+  capture = new FakeGraph;
+  captureInvalid = false;
+  ++captureId;
+  lastNode = nullptr;
+  return CUDA_SUCCESS;
+}
+CUresult cuStreamEndCapture(CUstream, CUgraph *graph) {
+  if (!capture)
+    return CUDA_ERROR_ILLEGAL_STATE;
+  FakeGraph *g = capture;
+  capture = nullptr;
+  lastNode = nullptr;
+  if (captureInvalid) {
+    delete g;
+    *graph = nullptr;
+    return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+  }
+  *graph = reinterpret_cast<CUgraph>(g);
+  return CUDA_SUCCESS;
+}
+CUresult cuStreamGetCaptureInfo(CUstream, CUstreamCaptureStatus *status,
+                                cuuint64_t *id, CUgraph *graph,
+                                const CUgraphNode **dependencies,
+                                const CUgraphEdgeData **edges, size_t *count) {
+  if (status)
+    *status = !capture         ? CU_STREAM_CAPTURE_STATUS_NONE
+              : captureInvalid ? CU_STREAM_CAPTURE_STATUS_INVALIDATED
+                               : CU_STREAM_CAPTURE_STATUS_ACTIVE;
+  if (id)
+    *id = captureId;
+  if (graph)
+    *graph = reinterpret_cast<CUgraph>(capture);
+  if (dependencies)
+    *dependencies = lastNode ? &lastNode : nullptr;
+  if (edges)
+    *edges = nullptr;
+  if (count)
+    *count = capture && lastNode ? 1 : 0;
+  return CUDA_SUCCESS;
+}
+CUresult cuGraphInstantiate(CUgraphExec *exec, CUgraph graph,
+                            unsigned long long) {
+  if (!graph || capture)
+    return CUDA_ERROR_INVALID_VALUE;
+  auto *e = new FakeExec;
+  for (const auto &n : reinterpret_cast<FakeGraph *>(graph)->nodes)
+    e->nodes.push_back(*n);
+  ++stats.graphs;
+  *exec = reinterpret_cast<CUgraphExec>(e);
+  return CUDA_SUCCESS;
+}
+CUresult cuGraphExecKernelNodeSetParams(CUgraphExec exec, CUgraphNode node,
+                                        const CUDA_KERNEL_NODE_PARAMS *p) {
+  auto *e = reinterpret_cast<FakeExec *>(exec);
+  auto *n = reinterpret_cast<GraphNode *>(node);
+  if (!e || !n || !p || n->index >= e->nodes.size() || !p->kernelParams)
+    return CUDA_ERROR_INVALID_VALUE;
+  GraphNode &target = e->nodes[n->index];
+  // The driver refuses to make a node of another kind, or of a function
+  // of another context; here: the node's own function only.
+  if (!target.fn || reinterpret_cast<CUfunction>(target.fn) != p->func ||
+      p->gridDimY != 1 || p->gridDimZ != 1 || p->blockDimY != 1 ||
+      p->blockDimZ != 1 || p->gridDimX == 0 || p->blockDimX == 0 ||
+      p->blockDimX > 1024)
+    return CUDA_ERROR_INVALID_VALUE;
+  ++stats.nodeUpdates;
+  // NNGC_FAKE_CUDA_STALE_GRAPHS=1: a driver that drops the updates (the
+  // test of the test: the graph's steps then differ from the CPU's).
+  if (const char *stale = std::getenv("NNGC_FAKE_CUDA_STALE_GRAPHS");
+      stale && *stale)
+    return CUDA_SUCCESS;
+  return target.setParams(*target.fn, p->gridDimX, p->blockDimX,
+                          p->kernelParams);
+}
+CUresult cuGraphLaunch(CUgraphExec exec, CUstream) {
+  if (refusedInCapture())
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+  if (fault != CUDA_SUCCESS)
+    return fault;
+  ++stats.graphLaunches;
+  for (GraphNode &n : reinterpret_cast<FakeExec *>(exec)->nodes) {
+    CUresult r;
+    if (n.fn) {
+      std::vector<void *> params;
+      for (size_t at : n.offsets)
+        params.push_back(n.bytes.data() + at);
+      r = runKernel(*n.fn, n.grid, n.block, params.data());
+    } else {
+      r = n.run();
+    }
+    // A kernel's fault shows at the next call that waits, as on a GPU.
+    if (fault != CUDA_SUCCESS)
+      return CUDA_SUCCESS;
+    if (r != CUDA_SUCCESS)
+      return r;
+  }
+  return CUDA_SUCCESS;
+}
+CUresult cuGraphExecDestroy(CUgraphExec exec) {
+  delete reinterpret_cast<FakeExec *>(exec);
+  return CUDA_SUCCESS;
+}
+CUresult cuGraphDestroy(CUgraph graph) {
+  delete reinterpret_cast<FakeGraph *>(graph);
+  return CUDA_SUCCESS;
+}
+CUresult nngc_fake_submit(std::function<CUresult()> *op) {
+  return submit(std::move(*op));
+}
 CUresult cuMemAlloc(CUdeviceptr *p, size_t bytes) {
+  if (refusedInCapture())
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   ++stats.deviceAllocations;
   *p = allocate(bytes);
   return *p ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
 }
 CUresult cuMemFree(CUdeviceptr p) {
+  if (refusedInCapture())
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   std::free(reinterpret_cast<void *>(p));
   return CUDA_SUCCESS;
 }
 CUresult cuMemsetD8Async(CUdeviceptr p, unsigned char v, size_t n, CUstream) {
-  std::memset(reinterpret_cast<void *>(p), v, n);
-  return CUDA_SUCCESS;
+  return submit([=] {
+    std::memset(reinterpret_cast<void *>(p), v, n);
+    return CUDA_SUCCESS;
+  });
 }
+// A captured copy to or from the host needs pinned memory, as the
+// driver's.
 CUresult cuMemcpyHtoDAsync(CUdeviceptr dst, const void *src, size_t n,
                            CUstream) {
   if (fault != CUDA_SUCCESS)
     return fault;
-  return copy(reinterpret_cast<void *>(dst), src, n);
+  if (capture && !isPinned(src, n) && refusedInCapture())
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+  return submit([=] { return copy(reinterpret_cast<void *>(dst), src, n); });
 }
 CUresult cuMemcpyDtoHAsync(void *dst, CUdeviceptr src, size_t n, CUstream) {
   if (fault != CUDA_SUCCESS)
     return fault;
-  return copy(dst, reinterpret_cast<const void *>(src), n);
+  if (capture && !isPinned(dst, n) && refusedInCapture())
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+  return submit(
+      [=] { return copy(dst, reinterpret_cast<const void *>(src), n); });
 }
 CUresult cuMemcpyDtoDAsync(CUdeviceptr dst, CUdeviceptr src, size_t n,
                            CUstream) {
   if (fault != CUDA_SUCCESS)
     return fault;
-  return copy(reinterpret_cast<void *>(dst), reinterpret_cast<void *>(src), n);
+  return submit([=] {
+    return copy(reinterpret_cast<void *>(dst), reinterpret_cast<void *>(src),
+                n);
+  });
 }
 CUresult cuMemAllocHost(void **p, size_t bytes) {
+  if (refusedInCapture())
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   *p = reinterpret_cast<void *>(allocate(bytes));
+  if (*p)
+    pinned[reinterpret_cast<uintptr_t>(*p)] = bytes;
   return *p ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
 }
 CUresult cuMemFreeHost(void *p) {
+  if (refusedInCapture())
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+  pinned.erase(reinterpret_cast<uintptr_t>(p));
   std::free(p);
   return CUDA_SUCCESS;
 }
@@ -387,7 +668,9 @@ CUresult cuEventCreate(CUevent *e, unsigned int) {
   return CUDA_SUCCESS;
 }
 CUresult cuEventRecord(CUevent, CUstream) { return CUDA_SUCCESS; }
-CUresult cuEventSynchronize(CUevent) { return fault; }
+CUresult cuEventSynchronize(CUevent) {
+  return refusedInCapture() ? CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED : fault;
+}
 
 //===----------------------------------------------------------------------===//
 // cuBLASLt
@@ -529,6 +812,11 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(
   *found = 1;
   return CUBLAS_STATUS_SUCCESS;
 }
+static void multiply(const FakeDesc &desc, const FakeLayout &la,
+                     const FakeLayout &lb, const FakeLayout &ld, int64_t m,
+                     int64_t n, int64_t k, bool ta, bool tb, float al, float be,
+                     bool bias, bool relu, const void *A, const void *B,
+                     const void *C, void *D);
 cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d,
                               const void *alpha, const void *A,
                               cublasLtMatrixLayout_t a, const void *B,
@@ -557,30 +845,44 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d,
     return CUBLAS_STATUS_INVALID_VALUE;
   stats.workspaceBytes = std::max<long long>(
       stats.workspaceBytes, static_cast<long long>(workspaceBytes));
-  for (int32_t i = 0; i < ld->count; ++i) {
-    int64_t ai = i * la->stride, bi = i * lb->stride, ci = i * ld->stride;
+  // Run now, or a node of the driver's capture: the descriptors and
+  // scalars as they are at this call, as cuBLASLt's captured kernels.
+  return submitToDriver([=, desc = *desc, la = *la, lb = *lb, ld = *ld] {
+           multiply(desc, la, lb, ld, m, n, k, ta, tb, al, be, bias, relu, A,
+                    B, C, D);
+           return CUDA_SUCCESS;
+         }) == CUDA_SUCCESS
+             ? CUBLAS_STATUS_SUCCESS
+             : CUBLAS_STATUS_EXECUTION_FAILED;
+}
+static void multiply(const FakeDesc &desc, const FakeLayout &la,
+                     const FakeLayout &lb, const FakeLayout &ld, int64_t m,
+                     int64_t n, int64_t k, bool ta, bool tb, float al, float be,
+                     bool bias, bool relu, const void *A, const void *B,
+                     const void *C, void *D) {
+  for (int32_t i = 0; i < ld.count; ++i) {
+    int64_t ai = i * la.stride, bi = i * lb.stride, ci = i * ld.stride;
     for (int64_t col = 0; col < n; ++col)
       for (int64_t r = 0; r < m; ++r) {
         double sum = 0;
         for (int64_t kk = 0; kk < k; ++kk)
           sum +=
               double(readElement(
-                  A, la->type, ai + (ta ? r * la->ld + kk : kk * la->ld + r))) *
-              readElement(B, lb->type,
-                          bi + (tb ? kk * lb->ld + col : col * lb->ld + kk));
+                  A, la.type, ai + (ta ? r * la.ld + kk : kk * la.ld + r))) *
+              readElement(B, lb.type,
+                          bi + (tb ? kk * lb.ld + col : col * lb.ld + kk));
         // cuBLASLt's order: alpha A B + beta C, then the epilogue.
         float v = al * static_cast<float>(sum);
         if (be != 0)
-          v += be * readElement(C, ld->type, ci + col * ld->ld + r);
+          v += be * readElement(C, ld.type, ci + col * ld.ld + r);
         if (bias)
-          v += readElement(desc->bias, ld->type, r);
+          v += readElement(desc.bias, ld.type, r);
         if (relu && v < 0)
           v = 0;
-        writeElement(D, ld->type, ci + col * ld->ld + r, v);
+        writeElement(D, ld.type, ci + col * ld.ld + r, v);
       }
   }
   ++stats.products;
-  return CUBLAS_STATUS_SUCCESS;
 }
 
 } // extern "C"
