@@ -11,7 +11,9 @@
 #     activations and products (--precision=bf16), to 3e-2 and off f32 by
 #     more than 1e-3 (--expect-above);
 #  2. gpt_small's training tokens/s and MFU in nngc, fp32, tf32 and bf16
-#     products (bench --steps 30 --warmup 10 --dropout 0);
+#     products (bench --steps 30 --warmup 10 --dropout 0; the steps run as
+#     a CUDA graph), and bf16 again with NNGC_CUDA_GRAPHS=0 (launches), for
+#     what the graph saves;
 #  3. where python3 has PyTorch with CUDA, the same model in PyTorch eager
 #     and torch.compile (torch_gpt.py), bf16 first, within the time left
 #     of NNGC_GPU_BUDGET seconds (default 420), and the ratios.
@@ -133,8 +135,24 @@ print(f"{tps:.0f} {tps * (6 * n + 12 * 6 * 256 * 384) / peak:.3f}")
 PY
 )
     ours[$precision]=${line%% *}
-    say "nngc gpt_small $precision: ${line%% *} tokens/s, MFU ${line##* }, $(grep -m1 -o 'device memory [0-9.]* MiB' "$out/logs/gpt_small.$precision.info")"
+    graphs=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1])).get('cuda_graphs', '?'))" "$out/logs/gpt_small.$precision.json")
+    say "nngc gpt_small $precision: ${line%% *} tokens/s, MFU ${line##* }, $(grep -m1 -o 'device memory [0-9.]* MiB' "$out/logs/gpt_small.$precision.info"), CUDA graphs $graphs"
   done
+  # The same bf16 steps as launches: what the CUDA graph saves.
+  if NNGC_CUDA_GRAPHS=0 trainer timeout 240 "$pkg/bin/gpt_small.bf16.cuda" bench --steps 30 \
+    --warmup 10 --dropout 0 >"$out/logs/gpt_small.bf16.launches.json" \
+    2>"$out/logs/gpt_small.bf16.launches.err"; then
+    python3 - "$out/logs/gpt_small.bf16.json" "$out/logs/gpt_small.bf16.launches.json" <<'PY' | tee -a "$out/summary.txt"
+import json, sys
+try:
+    g, l = (json.load(open(p))["step_ms"]["median"] for p in sys.argv[1:])
+    print(f"nngc gpt_small bf16 as launches: {l:.2f} ms a step, as a graph {g:.2f} ms ({l / g:.2f}x)")
+except Exception as e:
+    print(f"nngc gpt_small bf16 as launches: no comparison ({e})")
+PY
+  else
+    say "nngc gpt_small bf16 as launches: failed: $(tail -1 "$out/logs/gpt_small.bf16.launches.err")"
+  fi
   if python3 -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
     if [ ! -f "$pkg/ref_models.py" ]; then
       say "no ref_models.py in the package: the PyTorch comparison is skipped"

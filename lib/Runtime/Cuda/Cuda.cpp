@@ -663,8 +663,7 @@ void CudaDevice::runEntry(Context &ctx, const std::string &name,
   cuda.graphsOff = "capturing " + name + " failed: " + why;
   entry();
   if (ctx.error.empty())
-    std::fprintf(stderr, "nngc: CUDA graphs off: %s\n",
-                 cuda.graphsOff.c_str());
+    std::fprintf(stderr, "nngc: CUDA graphs off: %s\n", cuda.graphsOff.c_str());
 }
 
 /// Runs `f`, keeping its first error in the context: the generated code
@@ -929,9 +928,8 @@ static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
     CUstreamCaptureStatus status;
     const CUgraphNode *last = nullptr;
     size_t n = 0;
-    cuda.check(cuda.driver->cuStreamGetCaptureInfo(cuda.stream, &status,
-                                                   nullptr, nullptr, &last,
-                                                   nullptr, &n),
+    cuda.check(cuda.driver->cuStreamGetCaptureInfo(
+                   cuda.stream, &status, nullptr, nullptr, &last, nullptr, &n),
                "cuStreamGetCaptureInfo");
     if (status != CU_STREAM_CAPTURE_STATUS_ACTIVE || n != 1 || !last)
       throw std::runtime_error("CUDA: capturing " + l.name +

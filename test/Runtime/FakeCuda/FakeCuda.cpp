@@ -294,8 +294,7 @@ CUresult submitToDriver(std::function<CUresult()> op) {
   using Submit = CUresult (*)(std::function<CUresult()> *);
   static Submit driver = [] {
     void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
-    return h ? reinterpret_cast<Submit>(dlsym(h, "nngc_fake_submit"))
-             : nullptr;
+    return h ? reinterpret_cast<Submit>(dlsym(h, "nngc_fake_submit")) : nullptr;
   }();
   return driver ? driver(&op) : op();
 }
@@ -393,7 +392,8 @@ CUresult cuModuleGetFunction(CUfunction *f, CUmodule, const char *name) {
     // `.param .u64 name`, `.param .align 8 .b8 name[16]`.
     std::string text = entryText(name);
     text = text.substr(0, text.find(')'));
-    std::regex param(R"(\.param\s+(?:\.align\s+[0-9]+\s+)?\.[a-z]([0-9]+)\s+[A-Za-z_0-9$]+(?:\[([0-9]+)\])?)");
+    std::regex param(
+        R"(\.param\s+(?:\.align\s+[0-9]+\s+)?\.[a-z]([0-9]+)\s+[A-Za-z_0-9$]+(?:\[([0-9]+)\])?)");
     fn.params.clear();
     for (auto it = std::sregex_iterator(text.begin(), text.end(), param);
          it != std::sregex_iterator(); ++it)
@@ -848,8 +848,8 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t, cublasLtMatmulDesc_t d,
   // Run now, or a node of the driver's capture: the descriptors and
   // scalars as they are at this call, as cuBLASLt's captured kernels.
   return submitToDriver([=, desc = *desc, la = *la, lb = *lb, ld = *ld] {
-           multiply(desc, la, lb, ld, m, n, k, ta, tb, al, be, bias, relu, A,
-                    B, C, D);
+           multiply(desc, la, lb, ld, m, n, k, ta, tb, al, be, bias, relu, A, B,
+                    C, D);
            return CUDA_SUCCESS;
          }) == CUDA_SUCCESS
              ? CUBLAS_STATUS_SUCCESS
@@ -866,11 +866,10 @@ static void multiply(const FakeDesc &desc, const FakeLayout &la,
       for (int64_t r = 0; r < m; ++r) {
         double sum = 0;
         for (int64_t kk = 0; kk < k; ++kk)
-          sum +=
-              double(readElement(
-                  A, la.type, ai + (ta ? r * la.ld + kk : kk * la.ld + r))) *
-              readElement(B, lb.type,
-                          bi + (tb ? kk * lb.ld + col : col * lb.ld + kk));
+          sum += double(readElement(
+                     A, la.type, ai + (ta ? r * la.ld + kk : kk * la.ld + r))) *
+                 readElement(B, lb.type,
+                             bi + (tb ? kk * lb.ld + col : col * lb.ld + kk));
         // cuBLASLt's order: alpha A B + beta C, then the epilogue.
         float v = al * static_cast<float>(sum);
         if (be != 0)
