@@ -13,13 +13,13 @@
 //       with the CPU's mask (element offset + r * Tk + j of the draw).
 //   <op>_softmax_grad (nn.attention_grad): dP (from dO V^T) through the
 //       dropout mask, then dS = P (dP - rowsum(dP P)) (in dP's buffer, in
-//       place, or with bf16 operands in a bf16 buffer of its own), and D =
-//       dropout(P) for dV = D^T dO.
+//       place: the runtime passes dP's pointer for dS), and D = dropout(P)
+//       for dV = D^T dO.
 //
 // With bf16 operands (nngc-store-bf16: q, k, v and the gradients all
-// bf16), the probabilities, the dropped probabilities and dS are bf16
-// buffers, since cuBLASLt multiplies them by bf16 values; the scores and
-// dP stay f32 (products into f32).
+// bf16), every work buffer is bf16: the scores and dP (products into
+// bf16, as PyTorch's autocast computes them), the probabilities, the
+// dropped probabilities and dS; the kernels compute in f32.
 //
 // nn.cached_attention (a step model's one token per sequence) is two
 // generic launches: <op>_cache copies the caches with the token's key and
@@ -51,7 +51,8 @@ void buildAttentionSoftmax(Operation *op, Value query, Value key, Value mask,
           tk = staticShape(key)[1];
   int64_t rows = batch * heads * tq, n = rows * tk;
   bool bf16 = storedAsBF16(query);
-  SmallVector<KernelArg> args = {KernelArg::buffer(n, "attention_scores")};
+  SmallVector<KernelArg> args = {
+      KernelArg::buffer(n, "attention_scores", bf16)};
   if (mask)
     args.push_back(mask);
   args.push_back(KernelArg::buffer(n, "attention_probs", bf16));
@@ -119,7 +120,7 @@ void buildAttentionSoftmaxGrad(AttentionGradOp op, gpu::GPUModuleOp module,
   int64_t rows = batch * heads * tq, n = rows * tk;
   bool bf16 = storedAsBF16(op.getQuery());
   SmallVector<KernelArg> args = {
-      KernelArg::buffer(n, "attention_dprobs"),
+      KernelArg::buffer(n, "attention_dprobs", bf16),
       KernelArg::buffer(n, "attention_probs", bf16),
       KernelArg::buffer(n, "attention_dropped", bf16),
       KernelArg::buffer(n, "attention_dscores", bf16)};

@@ -244,10 +244,11 @@ struct Attention {
   /// The probabilities the forward keeps for the backward (0: none, the
   /// backward recomputes them).
   CUdeviceptr probs = 0;
-  /// NNGC_ATTN_BF16: bf16 operands, results, probabilities and dS.
+  /// NNGC_ATTN_BF16: bf16 operands, results, and work buffers (scores,
+  /// probabilities, dP and dS).
   bool bf16 = false;
   int64_t size() const { return batch * heads * tq * tk; }
-  /// The bytes of a probability (and of dS): 2 with bf16 operands.
+  /// The bytes of a score or probability: 2 with bf16 operands.
   int64_t probBytes() const { return bf16 ? 2 : 4; }
 };
 
@@ -1199,29 +1200,24 @@ void headProductRun(Context::Cuda &cuda, HeadProduct &hp, const void *a,
   }
 }
 
-/// The bytes of one of attention `a`'s bf16 work buffers, a multiple of
-/// 64 (the alignment the products' setup promises cuBLASLt).
-int64_t bf16Pitch(const Attention &a) {
-  return (paddedFloats(a.size()) * 2 + 63) / 64 * 64;
-}
-
-/// The attention work buffers in the shared scratch, each of the
-/// attention's padded size: `f32(i)` the i-th f32 one; `prob(floats, i)`
-/// the i-th of Attention::probBytes after `floats` f32 ones.
+/// The attention work buffers in the shared scratch, each `pitch` bytes:
+/// the attention's padded size in its element type (Attention::probBytes;
+/// a multiple of 64 bytes, the alignment the products' setup promises
+/// cuBLASLt).
 struct Scratch {
   char *base;
-  int64_t n, pitch;
-  float *f32(int64_t i) const {
-    return reinterpret_cast<float *>(base) + i * n;
-  }
-  void *prob(int64_t floats, int64_t i) const {
-    return base + floats * n * 4 + i * pitch;
+  int64_t pitch;
+  float *buffer(int64_t i) const {
+    return reinterpret_cast<float *>(base + i * pitch);
   }
 };
 
+int64_t scratchPitch(const Attention &a) {
+  return (paddedFloats(a.size()) * a.probBytes() + 63) / 64 * 64;
+}
+
 Scratch scratchOf(Context::Cuda &cuda, const Attention &a) {
-  return {reinterpret_cast<char *>(cuda.attentionScratch),
-          paddedFloats(a.size()), bf16Pitch(a)};
+  return {reinterpret_cast<char *>(cuda.attentionScratch), scratchPitch(a)};
 }
 
 } // namespace
@@ -1240,33 +1236,29 @@ extern "C" void nngc_cuda_attention_init(void *c, int32_t s, int64_t batch,
     a.bf16 = flags & NNGC_ATTN_BF16;
     auto f = static_cast<float>(scale);
     AttentionPlans plans = planAttention(batch, heads, tq, tk, width);
-    // With bf16 operands every product multiplies bf16 by bf16; the scores
-    // and dP are f32, the rest bf16 (AttentionKernels.cpp).
-    int32_t in16 = a.bf16 ? NNGC_MATMUL_LHS_BF16 | NNGC_MATMUL_RHS_BF16 : 0;
-    int32_t all16 = a.bf16 ? in16 | NNGC_MATMUL_RESULT_BF16 : 0;
-    headProductInit(c, a.scores, plans.scores, f, in16);
+    // With bf16 operands every product multiplies bf16 by bf16 into bf16,
+    // the scores and dP too, as PyTorch's autocast (AttentionKernels.cpp).
+    int32_t all16 = a.bf16 ? NNGC_MATMUL_LHS_BF16 | NNGC_MATMUL_RHS_BF16 |
+                                 NNGC_MATMUL_RESULT_BF16
+                           : 0;
+    headProductInit(c, a.scores, plans.scores, f, all16);
     headProductInit(c, a.context, plans.context, 1, all16);
     bool backward = flags & NNGC_ATTN_BACKWARD;
     bool recompute = flags & NNGC_ATTN_RECOMPUTE;
     if (backward) {
       headProductInit(c, a.dValue, plans.dValue, 1, all16);
-      headProductInit(c, a.dProbs, plans.dProbs, 1, in16);
+      headProductInit(c, a.dProbs, plans.dProbs, 1, all16);
       headProductInit(c, a.dQuery, plans.dQuery, f, all16);
       headProductInit(c, a.dKey, plans.dKey, f, all16);
       if (!recompute)
         cuda.reserve(a.size() * a.probBytes(),
                      [&a](CUdeviceptr p) { a.probs = p; });
     }
-    // The scratch, in floats: f32 mode as before (the forward's scores,
-    // with the dropped probabilities over them, and probabilities; the
-    // backward's dP with dS over it, dropped probabilities, and the
-    // recomputation's probabilities); bf16 mode one f32 buffer (scores,
-    // then dP) and bf16 ones beside it, none written over another type.
-    int64_t n = paddedFloats(a.size()), need;
-    if (a.bf16)
-      need = n + bf16Pitch(a) / 4 * (backward && recompute ? 3 : 2);
-    else
-      need = n * (backward && recompute ? 3 : 2);
+    // The scratch: the forward's scores, with the dropped probabilities
+    // over them, and probabilities; the backward's dP with dS over it,
+    // the dropped probabilities, and the recomputation's probabilities.
+    // All of the element type, so nothing is written over another type.
+    int64_t need = scratchPitch(a) / 4 * (backward && recompute ? 3 : 2);
     cuda.attentionScratchFloats = std::max(cuda.attentionScratchFloats, need);
   });
 }
@@ -1275,7 +1267,7 @@ extern "C" void nngc_cuda_attention_init(void *c, int32_t s, int64_t batch,
 /// `softmax`): P into `probs`, dropout(P) into `dropped`.
 static void scoresAndSoftmax(void *c, Attention &a, int32_t softmax,
                              const float *q, const float *k, const float *mask,
-                             float *scores, void *probs, void *dropped) {
+                             void *scores, void *probs, void *dropped) {
   headProductRun(cudaOf(c), a.scores, q, k, scores);
   LaunchArgs ptrs = {scores};
   if (mask)
@@ -1294,16 +1286,10 @@ extern "C" void nngc_cuda_attention(void *c, int32_t s, int32_t training,
     Context::Cuda &cuda = cudaOf(c);
     Attention &a = cuda.attention.at(s);
     Scratch w = scratchOf(cuda, a);
-    float *scores = w.f32(0);
-    void *probs, *dropped;
-    if (a.bf16) {
-      probs = a.probs ? reinterpret_cast<void *>(a.probs) : w.prob(1, 0);
-      dropped = w.prob(1, 1);
-    } else {
-      probs = a.probs ? reinterpret_cast<void *>(a.probs) : w.f32(1);
-      // dropout(P) over the scores, which the kernel has read by then.
-      dropped = scores;
-    }
+    float *scores = w.buffer(0);
+    void *probs = a.probs ? reinterpret_cast<void *>(a.probs) : w.buffer(1);
+    // dropout(P) over the scores, which the kernel has read by then.
+    void *dropped = scores;
     scoresAndSoftmax(c, a, softmax, q, k, mask, scores, probs, dropped);
     bool drops = training && dropoutP(ctx, a.dropout) > 0;
     headProductRun(cuda, a.context, drops ? dropped : probs, v, out);
@@ -1320,21 +1306,19 @@ extern "C" void nngc_cuda_attention_grad(void *c, int32_t s, int32_t softmax,
     Context::Cuda &cuda = cudaOf(c);
     Attention &a = cuda.attention.at(s);
     Scratch w = scratchOf(cuda, a);
-    float *work = w.f32(0);
-    // f32: dS over dP in `work`, the dropped probabilities and the
-    // recomputed ones after it; bf16: dS, the dropped and the recomputed
-    // probabilities in bf16 buffers after `work`.
+    // dS over dP in `work`, the dropped probabilities and the recomputed
+    // ones after it.
+    float *work = w.buffer(0);
     void *probs = reinterpret_cast<void *>(a.probs);
-    void *dropped = a.bf16 ? w.prob(1, 0) : w.f32(1);
-    void *dscores = a.bf16 ? w.prob(1, 1) : static_cast<void *>(work);
+    void *dropped = w.buffer(1);
+    void *dscores = work;
     if (!a.probs) {
       if (softmax < 0)
         throw std::runtime_error("CUDA: nn.attention_grad has no "
                                  "probabilities to read or recompute");
       // The forward's products and kernel again: the forward's bits.
-      probs = a.bf16 ? w.prob(1, 2) : w.f32(1);
-      if (!a.bf16)
-        dropped = w.f32(2);
+      probs = w.buffer(1);
+      dropped = w.buffer(2);
       scoresAndSoftmax(c, a, softmax, q, k, mask, work, probs, dropped);
     }
     // dP into the first buffer, then dS = P (dropout(dP) - rowsum) and

@@ -91,13 +91,12 @@ nn.model @s {
   %y1, %kc2, %vc2 = nn.cached_attention %q1, %k1, %v1 cache(%kc, %vc) at %pos {heads = 2, scale = 0.5} : tensor<1x1x8xf32>, tensor<1x6x8xf32>, tensor<1xi64>
 }
 
-// With bf16 operands (nngc-store-bf16 marks q, k, v): the probabilities,
-// the dropped probabilities and dS are bf16 buffers (cuBLASLt multiplies
-// them by bf16 values); the scores and dP stay f32. dS has a buffer of
-// its own (in f32 it is written over dP).
-// CHECK-LABEL: gpu.func @h_2_attention_softmax(%arg0: memref<32xf32>, %arg1: memref<32xbf16>, %arg2: memref<32xbf16>,
+// With bf16 operands (nngc-store-bf16 marks q, k, v): every work buffer
+// is bf16, the scores and dP (cuBLASLt's bf16 results) too, as PyTorch's
+// autocast; the kernels compute in f32.
+// CHECK-LABEL: gpu.func @h_2_attention_softmax(%arg0: memref<32xbf16>, %arg1: memref<32xbf16>, %arg2: memref<32xbf16>,
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
-// CHECK-LABEL: gpu.func @h_3_attention_grad_softmax_grad(%arg0: memref<32xf32>, %arg1: memref<32xbf16>, %arg2: memref<32xbf16>, %arg3: memref<32xbf16>,
+// CHECK-LABEL: gpu.func @h_3_attention_grad_softmax_grad(%arg0: memref<32xbf16>, %arg1: memref<32xbf16>, %arg2: memref<32xbf16>, %arg3: memref<32xbf16>,
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 nn.model @h {
   %x = nn.input "x" : tensor<1x4x8xf32>
