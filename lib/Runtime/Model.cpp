@@ -500,15 +500,18 @@ void Model::predict() { run(nngc_predict, "predict", false); }
 /// up, runs, and comes back, so that the host's state handling (carried
 /// states, beam reordering) works on current values.
 static void runDerived(Model &m, Buffer &arena, uint8_t *deviceArena,
-                       void (*entry)(void *, void *, void *, void *, void *)) {
+                       void (*entry)(void *, void *, void *, void *, void *),
+                       const char *name) {
   if (!m.device) {
     entry(&m.ctx, arena.data(), m.params.data(), m.grads.data(),
           m.state.data());
     return;
   }
   m.device->upload(deviceArena, arena.data(), arena.size());
-  entry(&m.ctx, deviceArena, m.onDevice.params, m.onDevice.grads,
-        m.onDevice.state);
+  m.device->runEntry(m.ctx, name, [&] {
+    entry(&m.ctx, deviceArena, m.onDevice.params, m.onDevice.grads,
+          m.onDevice.state);
+  });
   m.device->download(arena.data(), deviceArena, arena.size());
 }
 
@@ -519,7 +522,7 @@ void Model::step() {
         (manifest.stepNote.empty() ? std::string() : ": " + manifest.stepNote));
   ctx.error.clear();
   uploadParamsIfChanged();
-  runDerived(*this, stepArena, onDevice.stepArena, nngc_step);
+  runDerived(*this, stepArena, onDevice.stepArena, nngc_step, "step");
   if (!ctx.error.empty())
     throw std::runtime_error(ctx.error);
 }
@@ -539,7 +542,7 @@ void Model::encode() {
     throw std::runtime_error("this model has no 'encode' entry point");
   ctx.error.clear();
   uploadParamsIfChanged();
-  runDerived(*this, encodeArena, onDevice.encodeArena, nngc_encode);
+  runDerived(*this, encodeArena, onDevice.encodeArena, nngc_encode, "encode");
   if (!ctx.error.empty())
     throw std::runtime_error(ctx.error);
 }
