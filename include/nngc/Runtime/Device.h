@@ -59,7 +59,8 @@ public:
   virtual void reportNumerics(Context &ctx) = 0;
   /// Runs the entry point `name`: `entry` calls it. The CUDA device runs
   /// its second call's launches as a CUDA graph it captures, and launches
-  /// that graph from then on; errors are in `ctx.error`, as `entry`'s.
+  /// that graph from then on. The entry point's errors are in `ctx.error`;
+  /// a failing graph launch or update throws std::runtime_error.
   virtual void runEntry(Context &ctx, const std::string &name,
                         const std::function<void()> &entry) {
     entry();
