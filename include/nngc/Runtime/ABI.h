@@ -275,7 +275,7 @@ enum NNGCAttentionFlags : int32_t {
   /// probabilities (`nngc.recompute_probs`, set by nngc-remat).
   NNGC_ATTN_RECOMPUTE = 4,
   /// CUDA (nngc-store-bf16): q, k, v, the output and the gradients are
-  /// bf16, and so are the probabilities the products read.
+  /// bf16, and so are the work buffers (scores, probabilities, dP, dS).
   NNGC_ATTN_BF16 = 8,
 };
 /// The attention kernels work through the batch a chunk of sequences at a

@@ -12,9 +12,8 @@
 //       reports it, the GPU does not yet). With dropout, D = dropout(P)
 //       with the CPU's mask (element offset + r * Tk + j of the draw).
 //   <op>_softmax_grad (nn.attention_grad): dP (from dO V^T) through the
-//       dropout mask, then dS = P (dP - rowsum(dP P)) (in dP's buffer, in
-//       place: the runtime passes dP's pointer for dS), and D = dropout(P)
-//       for dV = D^T dO.
+//       dropout mask, then dS = P (dP - rowsum(dP P)) in place, and D =
+//       dropout(P) for dV = D^T dO.
 //
 // With bf16 operands (nngc-store-bf16: q, k, v and the gradients all
 // bf16), every work buffer is bf16: the scores and dP (products into
@@ -122,14 +121,12 @@ void buildAttentionSoftmaxGrad(AttentionGradOp op, gpu::GPUModuleOp module,
   SmallVector<KernelArg> args = {
       KernelArg::buffer(n, "attention_dprobs", bf16),
       KernelArg::buffer(n, "attention_probs", bf16),
-      KernelArg::buffer(n, "attention_dropped", bf16),
-      KernelArg::buffer(n, "attention_dscores", bf16)};
+      KernelArg::buffer(n, "attention_dropped", bf16)};
   args.append(
       dropoutArgs(op->getContext(), op.getDropout().convertToDouble(), n));
   KernelBuilder k(module, op, (name + "_softmax_grad").str(), args);
-  Value g = k.arg(0), p = k.arg(1), d = k.arg(2), ds = k.arg(3), k1 = k.arg(4),
-        k2 = k.arg(5), threshold = k.arg(6), scale = k.arg(7),
-        offset = k.arg(8);
+  Value g = k.arg(0), p = k.arg(1), d = k.arg(2), k1 = k.arg(3), k2 = k.arg(4),
+        threshold = k.arg(5), scale = k.arg(6), offset = k.arg(7);
   k.warpPerRow(rows, tk, [&](Value base, Value) {
     // dP through the mask: with threshold 0 and scale 1, dP itself.
     auto maskOf = [&](Value at) {
@@ -147,7 +144,7 @@ void buildAttentionSoftmaxGrad(AttentionGradOp op, gpu::GPUModuleOp module,
     k.laneLoop(tk, [&](Value j) {
       Value at = k.add(base, j);
       Value mj = maskOf(at), pj = k.load(p, at);
-      k.store(k.mul(pj, k.sub(k.mul(k.load(g, at), mj), dot)), ds, at);
+      k.store(k.mul(pj, k.sub(k.mul(k.load(g, at), mj), dot)), g, at);
       k.ifThen(drops, [&] { k.store(k.mul(pj, mj), d, at); });
     });
   });

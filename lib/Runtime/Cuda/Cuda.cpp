@@ -387,11 +387,15 @@ struct Context::Cuda {
       }
   }
 
+  /// The driver's name of `r` ("CUDA_ERROR_ILLEGAL_ADDRESS").
+  std::string errorName(CUresult r) const {
+    const char *name = nullptr;
+    driver->cuGetErrorName(r, &name);
+    return name ? name : std::to_string(r);
+  }
   void check(CUresult r, const char *what) const {
     if (r == CUDA_SUCCESS)
       return;
-    const char *name = nullptr;
-    driver->cuGetErrorName(r, &name);
     // A kernel's fault shows at the next call that waits for the stream,
     // not at its launch.
     bool asynchronous =
@@ -402,8 +406,7 @@ struct Context::Cuda {
         r == CUDA_ERROR_HARDWARE_STACK_ERROR || r == CUDA_ERROR_ASSERT ||
         r == CUDA_ERROR_LAUNCH_TIMEOUT;
     throw std::runtime_error(
-        std::string("CUDA: ") + what + ": " +
-        (name ? name : std::to_string(r)) +
+        std::string("CUDA: ") + what + ": " + errorName(r) +
         (asynchronous && !syncEach
              ? " (from a kernel or product queued before; NNGC_CUDA_SYNC=1 "
                "names it)"
@@ -578,12 +581,6 @@ private:
   Context::Cuda &cuda;
 };
 
-std::string errorName(const Context::Cuda &cuda, CUresult r) {
-  const char *name = nullptr;
-  cuda.driver->cuGetErrorName(r, &name);
-  return name ? name : std::to_string(r);
-}
-
 void CudaDevice::runEntry(Context &ctx, const std::string &name,
                           const std::function<void()> &entry) {
   if (!cuda.graphsOn) {
@@ -630,7 +627,7 @@ void CudaDevice::runEntry(Context &ctx, const std::string &name,
   if (CUresult r = cuda.driver->cuStreamBeginCapture(
           cuda.stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
       r != CUDA_SUCCESS) {
-    why = "cuStreamBeginCapture: " + errorName(cuda, r);
+    why = "cuStreamBeginCapture: " + cuda.errorName(r);
   } else {
     cuda.capturing = &g;
     entry();
@@ -639,12 +636,12 @@ void CudaDevice::runEntry(Context &ctx, const std::string &name,
     if (!ctx.error.empty())
       why = ctx.error;
     else if (r != CUDA_SUCCESS)
-      why = "cuStreamEndCapture: " + errorName(cuda, r);
+      why = "cuStreamEndCapture: " + cuda.errorName(r);
   }
   if (why.empty()) {
     if (CUresult r = cuda.driver->cuGraphInstantiate(&g.exec, g.graph, 0);
         r != CUDA_SUCCESS) {
-      why = "cuGraphInstantiate: " + errorName(cuda, r);
+      why = "cuGraphInstantiate: " + cuda.errorName(r);
       g.exec = nullptr;
     }
   }
@@ -1311,7 +1308,6 @@ extern "C" void nngc_cuda_attention_grad(void *c, int32_t s, int32_t softmax,
     float *work = w.buffer(0);
     void *probs = reinterpret_cast<void *>(a.probs);
     void *dropped = w.buffer(1);
-    void *dscores = work;
     if (!a.probs) {
       if (softmax < 0)
         throw std::runtime_error("CUDA: nn.attention_grad has no "
@@ -1321,15 +1317,15 @@ extern "C" void nngc_cuda_attention_grad(void *c, int32_t s, int32_t softmax,
       dropped = w.buffer(2);
       scoresAndSoftmax(c, a, softmax, q, k, mask, work, probs, dropped);
     }
-    // dP into the first buffer, then dS = P (dropout(dP) - rowsum) and
-    // dropout(P) beside it.
+    // dP into the first buffer, then dS = P (dropout(dP) - rowsum) in
+    // place and dropout(P) beside it.
     headProductRun(cuda, a.dProbs, dout, v, work);
-    LaunchArgs ptrs = {work, probs, dropped, dscores};
+    LaunchArgs ptrs = {work, probs, dropped};
     launchWith(c, softmaxGrad, ptrs);
     bool drops = dropoutP(ctx, a.dropout) > 0;
     headProductRun(cuda, a.dValue, drops ? dropped : probs, dout, dv);
-    headProductRun(cuda, a.dQuery, dscores, k, dq);
-    headProductRun(cuda, a.dKey, dscores, q, dk);
+    headProductRun(cuda, a.dQuery, work, k, dq);
+    headProductRun(cuda, a.dKey, work, q, dk);
   });
 }
 

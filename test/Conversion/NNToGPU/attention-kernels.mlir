@@ -11,7 +11,7 @@
 // Without kept probabilities (nngc.recompute_probs) the backward runs the
 // forward's kernel again (the same code, so the same kernel; its mask is
 // the backward's operand 4), then its own.
-// CHECK: nn.attention_grad {{.*}}nngc.gpu_args = {{\[}}["ptr=attention_scores", 4, "ptr=attention_probs", "ptr=attention_dropped", {{.*}}], ["ptr=attention_dprobs", "ptr=attention_probs", "ptr=attention_dropped", "ptr=attention_dscores", {{.*}}"dropout_offset=64"]], nngc.gpu_kernels = [@t_5_attention_softmax, @t_6_attention_grad_softmax_grad]
+// CHECK: nn.attention_grad {{.*}}nngc.gpu_args = {{\[}}["ptr=attention_scores", 4, "ptr=attention_probs", "ptr=attention_dropped", {{.*}}], ["ptr=attention_dprobs", "ptr=attention_probs", "ptr=attention_dropped", {{.*}}"dropout_offset=64"]], nngc.gpu_kernels = [@t_5_attention_softmax, @t_6_attention_grad_softmax_grad]
 // Kept probabilities: only the backward's kernel (shared by shape).
 // CHECK: nn.attention {{.*}}nngc.gpu_kernels = [@t_7_attention_softmax]
 // CHECK: nn.attention_grad {{.*}}nngc.gpu_kernels = [@t_6_attention_grad_softmax_grad]
@@ -41,13 +41,12 @@
 // CHECK: scf.if
 // CHECK: arith.cmpi uge, %{{.*}}, %arg6
 // CHECK: memref.store %{{.*}}, %arg3
-// dS = P (mask(dP) - rowsum(mask(dP) P)) into its buffer (dP's, in f32:
-// the runtime passes one pointer for both); dropout(P) for dV.
-// CHECK-LABEL: gpu.func @t_6_attention_grad_softmax_grad(%arg0: memref<64xf32>, %arg1: memref<64xf32>, %arg2: memref<64xf32>, %arg3: memref<64xf32>
+// dS = P (mask(dP) - rowsum(mask(dP) P)) in place; dropout(P) for dV.
+// CHECK-LABEL: gpu.func @t_6_attention_grad_softmax_grad(%arg0: memref<64xf32>, %arg1: memref<64xf32>, %arg2: memref<64xf32>
 // CHECK: llvm.intr.fma
 // CHECK: gpu.shuffle  xor
 // CHECK: arith.subf
-// CHECK: memref.store %{{.*}}, %arg3
+// CHECK: memref.store %{{.*}}, %arg0
 // CHECK: scf.if
 // CHECK: memref.store %{{.*}}, %arg2
 // No mask: no mask operand.
@@ -96,7 +95,7 @@ nn.model @s {
 // autocast; the kernels compute in f32.
 // CHECK-LABEL: gpu.func @h_2_attention_softmax(%arg0: memref<32xbf16>, %arg1: memref<32xbf16>, %arg2: memref<32xbf16>,
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
-// CHECK-LABEL: gpu.func @h_3_attention_grad_softmax_grad(%arg0: memref<32xbf16>, %arg1: memref<32xbf16>, %arg2: memref<32xbf16>, %arg3: memref<32xbf16>,
+// CHECK-LABEL: gpu.func @h_3_attention_grad_softmax_grad(%arg0: memref<32xbf16>, %arg1: memref<32xbf16>, %arg2: memref<32xbf16>,
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 nn.model @h {
   %x = nn.input "x" : tensor<1x4x8xf32>

@@ -240,7 +240,7 @@ struct GraphNode {
   /// Any other node (a copy, a memset, a product): what it does.
   std::function<CUresult()> run;
 
-  CUresult setParams(Function &f, unsigned gx, unsigned bx, void **params) {
+  void setParams(Function &f, unsigned gx, unsigned bx, void **params) {
     fn = &f, grid = gx, block = bx;
     offsets.clear();
     size_t at = 0;
@@ -251,7 +251,6 @@ struct GraphNode {
     bytes.assign(at, 0);
     for (size_t i = 0; i < f.params.size(); ++i)
       std::memcpy(bytes.data() + offsets[i], params[i], f.params[i]);
-    return CUDA_SUCCESS;
   }
 };
 struct FakeGraph {
@@ -276,15 +275,20 @@ bool refusedInCapture() {
   return true;
 }
 
+/// A new node of the capture: the one the stream's next work follows.
+GraphNode &addNode() {
+  auto n = std::make_unique<GraphNode>();
+  n->index = capture->nodes.size();
+  lastNode = reinterpret_cast<CUgraphNode>(n.get());
+  capture->nodes.push_back(std::move(n));
+  return *capture->nodes.back();
+}
+
 /// Runs `op` now, or records it in the capture as a node.
 CUresult submit(std::function<CUresult()> op) {
   if (!capture)
     return op();
-  auto n = std::make_unique<GraphNode>();
-  n->index = capture->nodes.size();
-  n->run = std::move(op);
-  lastNode = reinterpret_cast<CUgraphNode>(n.get());
-  capture->nodes.push_back(std::move(n));
+  addNode().run = std::move(op);
   return CUDA_SUCCESS;
 }
 
@@ -429,11 +433,7 @@ CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy,
     return fault;
   auto &fn = *reinterpret_cast<Function *>(f);
   if (capture) {
-    auto n = std::make_unique<GraphNode>();
-    n->index = capture->nodes.size();
-    n->setParams(fn, gx, bx, params);
-    lastNode = reinterpret_cast<CUgraphNode>(n.get());
-    capture->nodes.push_back(std::move(n));
+    addNode().setParams(fn, gx, bx, params);
     return CUDA_SUCCESS;
   }
   return runKernel(fn, gx, bx, params);
@@ -564,8 +564,8 @@ CUresult cuGraphExecKernelNodeSetParams(CUgraphExec exec, CUgraphNode node,
   if (const char *stale = std::getenv("NNGC_FAKE_CUDA_STALE_GRAPHS");
       stale && *stale)
     return CUDA_SUCCESS;
-  return target.setParams(*target.fn, p->gridDimX, p->blockDimX,
-                          p->kernelParams);
+  target.setParams(*target.fn, p->gridDimX, p->blockDimX, p->kernelParams);
+  return CUDA_SUCCESS;
 }
 CUresult cuGraphLaunch(CUgraphExec exec, CUstream) {
   if (refusedInCapture())
