@@ -430,10 +430,8 @@ void Model::run(void (*entry)(void *, void *, void *, void *, void *),
     for (const InputInfo &in : manifest.inputs)
       device->upload(onDevice.arena + in.offset, arena.data() + in.offset,
                      bytesOfShape(in.shape, in.isInt ? 8 : 4));
-    device->runEntry(ctx, name, [&] {
-      entry(&ctx, onDevice.arena, onDevice.params, onDevice.grads,
-            onDevice.state);
-    });
+    device->runEntry(ctx, name, entry, onDevice.arena, onDevice.params,
+                     onDevice.grads, onDevice.state);
     deviceParamsNewer |= updates;
     // The checks are in the updating entry points (train, grad) only.
     if (updates && ctx.checkNumerics && ctx.error.empty())
@@ -508,10 +506,8 @@ static void runDerived(Model &m, Buffer &arena, uint8_t *deviceArena,
     return;
   }
   m.device->upload(deviceArena, arena.data(), arena.size());
-  m.device->runEntry(m.ctx, name, [&] {
-    entry(&m.ctx, deviceArena, m.onDevice.params, m.onDevice.grads,
-          m.onDevice.state);
-  });
+  m.device->runEntry(m.ctx, name, entry, deviceArena, m.onDevice.params,
+                     m.onDevice.grads, m.onDevice.state);
   m.device->download(arena.data(), deviceArena, arena.size());
 }
 

@@ -3,10 +3,11 @@
 // stderr at exit, on two lines:
 //
 //   nngc allocations: N
-//   library allocations: M in oneDNN, K in OpenMP
+//   library allocations: M in oneDNN, K in OpenMP, D in the CUDA driver
 //
 // An allocation is oneDNN's (OpenMP's) when libdnnl (libgomp) is on its
-// call stack. no-alloc.test runs a trainer's timed steps under it twice,
+// call stack; the CUDA driver's (the fake driver's of the tests, or the
+// NVIDIA driver's) when libcuda or libcublasLt is. no-alloc.test runs a trainer's timed steps under it twice,
 // with different step counts.
 #include <atomic>
 #include <cerrno>
@@ -24,7 +25,7 @@ void *__libc_memalign(size_t, size_t);
 void __libc_free(void *);
 }
 
-static std::atomic<long> ours{0}, dnnl{0}, gomp{0};
+static std::atomic<long> ours{0}, dnnl{0}, gomp{0}, cuda{0};
 static thread_local bool busy = false;
 
 /// Counts one allocation, by the library among its callers.
@@ -43,6 +44,9 @@ static void count() {
       counter = &dnnl;
     else if (std::strstr(info.dli_fname, "libgomp"))
       counter = &gomp;
+    else if (std::strstr(info.dli_fname, "libcuda") ||
+             std::strstr(info.dli_fname, "libcublasLt"))
+      counter = &cuda;
   }
   counter->fetch_add(1, std::memory_order_relaxed);
   busy = false;
@@ -80,6 +84,6 @@ void free(void *p) { __libc_free(p); }
 __attribute__((destructor)) static void report() {
   std::fprintf(stderr,
                "nngc allocations: %ld\nlibrary allocations: %ld in oneDNN, "
-               "%ld in OpenMP\n",
-               ours.load(), dnnl.load(), gomp.load());
+               "%ld in OpenMP, %ld in the CUDA driver\n",
+               ours.load(), dnnl.load(), gomp.load(), cuda.load());
 }

@@ -16,7 +16,6 @@
 #define NNGC_RUNTIME_DEVICE_H
 
 #include <cstdint>
-#include <functional>
 #include <string>
 
 namespace nngc::rt {
@@ -57,13 +56,17 @@ public:
   /// nngc_rt_check_finite reports it (ctx.error, ctx.numericsFailed).
   /// Waits for the step.
   virtual void reportNumerics(Context &ctx) = 0;
-  /// Runs the entry point `name`: `entry` calls it. The CUDA device runs
-  /// its second call's launches as a CUDA graph it captures, and launches
-  /// that graph from then on. The entry point's errors are in `ctx.error`;
-  /// a failing graph launch or update throws std::runtime_error.
-  virtual void runEntry(Context &ctx, const std::string &name,
-                        const std::function<void()> &entry) {
-    entry();
+  /// A generated entry point (nngc_train and the others): ctx, arena,
+  /// params, grads, state.
+  using EntryPoint = void (*)(void *, void *, void *, void *, void *);
+  /// Calls `entry` (named `name`) on these device buffers. The CUDA device
+  /// runs its second call's launches as a CUDA graph it captures, and
+  /// launches that graph from then on. The entry point's errors are in
+  /// `ctx.error`; a failing graph launch or update throws
+  /// std::runtime_error. Allocates nothing once the graph exists.
+  virtual void runEntry(Context &ctx, const char *name, EntryPoint entry,
+                        void *arena, void *params, void *grads, void *state) {
+    entry(&ctx, arena, params, grads, state);
   }
   /// Whether the entry points run as CUDA graphs, or why not.
   virtual std::string graphs() const { return ""; }

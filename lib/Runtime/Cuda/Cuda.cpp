@@ -39,6 +39,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace nngc::rt;
@@ -369,11 +370,12 @@ struct Context::Cuda {
   /// queued, so that a fault names what faulted (slow; for debugging).
   bool syncEach = false;
 
-  /// The entry points' graphs, by entry point and the conditions that
-  /// choose its calls (CudaDevice::runEntry); the graph being captured.
-  /// Off with NNGC_CUDA_GRAPHS=0, with NNGC_CUDA_SYNC, and after a capture
-  /// failed (`graphsOff` says why).
-  std::map<std::string, Graph> graphs;
+  /// The entry points' graphs, by entry point, arena and the conditions
+  /// that choose its calls (CudaDevice::runEntry); the graph being
+  /// captured. Off with NNGC_CUDA_GRAPHS=0, with NNGC_CUDA_SYNC, and after
+  /// a capture failed (`graphsOff` says why).
+  using GraphKey = std::tuple<Device::EntryPoint, void *, bool, bool, double>;
+  std::map<GraphKey, Graph> graphs;
   Graph *capturing = nullptr;
   bool graphsOn = true;
   std::string graphsOff;
@@ -412,10 +414,12 @@ struct Context::Cuda {
                "names it)"
              : ""));
   }
-  /// With syncEach, waits for what was just queued: `what` names it.
-  void synchronizeIfAsked(const std::string &what) const {
+  /// With syncEach, waits for what was just queued: `what` and `name`
+  /// name it (the message is made only then: a step allocates nothing).
+  void synchronizeIfAsked(const char *what,
+                          const std::string &name = std::string()) const {
     if (syncEach)
-      check(driver->cuStreamSynchronize(stream), what.c_str());
+      check(driver->cuStreamSynchronize(stream), (what + name).c_str());
   }
   void checkBlas(cublasStatus_t s, const char *what) const {
     if (s != CUBLAS_STATUS_SUCCESS)
@@ -559,8 +563,8 @@ public:
   void placeRuntimeBuffers(void *device) override {
     cuda.place(reinterpret_cast<CUdeviceptr>(device));
   }
-  void runEntry(Context &ctx, const std::string &name,
-                const std::function<void()> &entry) override;
+  void runEntry(Context &ctx, const char *name, EntryPoint entry, void *arena,
+                void *params, void *grads, void *state) override;
   std::string graphs() const override {
     return cuda.graphsOn ? "on" : "off (" + cuda.graphsOff + ")";
   }
@@ -581,22 +585,22 @@ private:
   Context::Cuda &cuda;
 };
 
-void CudaDevice::runEntry(Context &ctx, const std::string &name,
-                          const std::function<void()> &entry) {
+void CudaDevice::runEntry(Context &ctx, const char *name, EntryPoint entry,
+                          void *arena, void *params, void *grads, void *state) {
+  auto run = [&] { entry(&ctx, arena, params, grads, state); };
   if (!cuda.graphsOn) {
-    entry();
+    run();
     return;
   }
-  // What chooses the calls an entry point makes, besides the entry point:
-  // the checks it launches, clipping's norm kernels, and the dropout
-  // override (attention multiplies P or dropout(P)).
-  std::string key = name + (ctx.checkNumerics ? " checked" : "") +
-                    (ctx.clipNorm > 0 ? " clipped" : "") + " dropout " +
-                    std::to_string(ctx.dropoutOverride);
-  Graph &g = cuda.graphs[key];
+  // What chooses the calls an entry point makes, besides the entry point
+  // and its arena: the checks it launches, clipping's norm kernels, and
+  // the dropout override (attention multiplies P or dropout(P)).
+  Graph &g = cuda.graphs[{entry, arena, ctx.checkNumerics, ctx.clipNorm > 0,
+                          ctx.dropoutOverride}];
   if (g.exec) {
     // The arguments of this step; a node whose arguments changed gets
-    // them.
+    // them. (The messages are made only on failure: a step allocates
+    // nothing.)
     for (Graph::Kernel &k : g.kernels) {
       Launch &l = cuda.launches[k.id];
       fillArguments(ctx, cuda, l, k.tensors.data());
@@ -608,19 +612,22 @@ void CudaDevice::runEntry(Context &ctx, const std::string &name,
       p.gridDimX = l.grid, p.gridDimY = 1, p.gridDimZ = 1;
       p.blockDimX = l.block, p.blockDimY = 1, p.blockDimZ = 1;
       p.kernelParams = l.pointers.data();
-      cuda.check(
-          cuda.driver->cuGraphExecKernelNodeSetParams(g.exec, k.node, &p),
-          ("setting the arguments of " + l.name + " in the step's graph")
-              .c_str());
+      if (CUresult r =
+              cuda.driver->cuGraphExecKernelNodeSetParams(g.exec, k.node, &p);
+          r != CUDA_SUCCESS)
+        cuda.check(r, ("setting the arguments of " + l.name +
+                       " in the graph of " + name)
+                          .c_str());
     }
-    cuda.check(cuda.driver->cuGraphLaunch(g.exec, cuda.stream),
-               ("launching the graph of " + name).c_str());
+    if (CUresult r = cuda.driver->cuGraphLaunch(g.exec, cuda.stream);
+        r != CUDA_SUCCESS)
+      cuda.check(r, (std::string("launching the graph of ") + name).c_str());
     return;
   }
   // The first call runs as launches (anything an op sets up on its first
   // call is done then); the second is captured, then launched.
   if (g.calls++ == 0) {
-    entry();
+    run();
     return;
   }
   std::string why;
@@ -630,7 +637,7 @@ void CudaDevice::runEntry(Context &ctx, const std::string &name,
     why = "cuStreamBeginCapture: " + cuda.errorName(r);
   } else {
     cuda.capturing = &g;
-    entry();
+    run();
     cuda.capturing = nullptr;
     r = cuda.driver->cuStreamEndCapture(cuda.stream, &g.graph);
     if (!ctx.error.empty())
@@ -647,7 +654,7 @@ void CudaDevice::runEntry(Context &ctx, const std::string &name,
   }
   if (why.empty()) {
     cuda.check(cuda.driver->cuGraphLaunch(g.exec, cuda.stream),
-               ("launching the graph of " + name).c_str());
+               (std::string("launching the graph of ") + name).c_str());
     return;
   }
   // Nothing captured has run: the call runs as launches, and so does
@@ -658,8 +665,8 @@ void CudaDevice::runEntry(Context &ctx, const std::string &name,
   g.graph = nullptr;
   ctx.error.clear();
   cuda.graphsOn = false;
-  cuda.graphsOff = "capturing " + name + " failed: " + why;
-  entry();
+  cuda.graphsOff = std::string("capturing ") + name + " failed: " + why;
+  run();
   if (ctx.error.empty())
     std::fprintf(stderr, "nngc: CUDA graphs off: %s\n", cuda.graphsOff.c_str());
 }
@@ -917,10 +924,11 @@ static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
         "CUDA: " + l.name + " takes " + std::to_string(l.tensors) +
         " pointers, the runtime passed " + std::to_string(count));
   fillArguments(ctx, cuda, l, tensors);
-  cuda.check(cuda.driver->cuLaunchKernel(l.function, l.grid, 1, 1, l.block, 1,
-                                         1, 0, cuda.stream, l.pointers.data(),
-                                         nullptr),
-             ("launching " + l.name).c_str());
+  if (CUresult r = cuda.driver->cuLaunchKernel(l.function, l.grid, 1, 1,
+                                               l.block, 1, 1, 0, cuda.stream,
+                                               l.pointers.data(), nullptr);
+      r != CUDA_SUCCESS)
+    cuda.check(r, ("launching " + l.name).c_str());
   if (Graph *g = cuda.capturing) {
     // The node just captured: what the stream's next work would follow.
     CUstreamCaptureStatus status;
@@ -936,7 +944,7 @@ static void launch(void *c, int32_t id, void *const *tensors, int count = -1) {
                           std::vector<void *>(tensors, tensors + l.tensors),
                           l.values});
   }
-  cuda.synchronizeIfAsked("kernel " + l.name);
+  cuda.synchronizeIfAsked("kernel ", l.name);
 }
 
 /// A launch from the runtime's own calls (attention, recurrent layers).
